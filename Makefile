@@ -1,0 +1,34 @@
+# Everything installs into a local virtual environment (.venv) so nothing global is touched.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The CPU build of torch, installed first so that no CUDA build is pulled in.
+TORCH ?= torch==2.13.0
+
+.PHONY: install install-test deck test bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q $(TORCH)
+	$(BIN)/pip install -q -e .
+
+install-test: install
+	$(BIN)/pip install -q -e '.[test]'
+
+deck: install
+	$(BIN)/cardgen build-deck -o cardgen.apkg
+
+test: install-test
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/train_speed.py
+	$(BIN)/python benchmarks/build_deck.py
+	$(BIN)/python benchmarks/grade.py
+	$(BIN)/python benchmarks/drill.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info cardgen.apkg

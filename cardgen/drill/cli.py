@@ -1,0 +1,234 @@
+"""``cardgen drill`` and ``cardgen stats``: the click commands (heavy imports stay inside)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+TOPIC_CHOICES = ["einsum", "einops", "superposition"]
+FORM_CHOICES = ["write", "shape", "value", "read"]
+
+DB_OPTION = click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    help="The drill store file (default: $CARDGEN_HOME/drill.sqlite3, else drill.sqlite3 in the user data directory).",
+)
+
+
+def _open_store(db: Path | None, must_exist: bool = False):
+    """The open Store, or a clear error naming the file; None if ``must_exist`` and it is absent."""
+    from cardgen.console import fail
+    from cardgen.drill.clock import Clock, ClockError
+    from cardgen.drill.store import Store, StoreError, default_path
+
+    try:
+        clock = Clock()
+    except ClockError as e:
+        fail(str(e))
+    if db is not None:
+        path, create_dirs = db.expanduser(), False
+    else:
+        path, create_dirs = default_path()
+    if must_exist and not path.exists():
+        return None, path, clock
+    try:
+        return Store.open(path, create_dirs=create_dirs, now=clock.now()), path, clock
+    except StoreError as e:
+        fail(str(e))
+
+
+@click.command()
+@click.option("--limit", type=click.IntRange(1), default=10, show_default=True,
+              help="At most this many exercises in the session (skipped ones count).")
+@click.option("--new", "new", type=click.IntRange(0), default=5, show_default=True,
+              help="At most this many never-seen cards introduced.")
+@click.option("--topic", type=click.Choice(TOPIC_CHOICES), help="Only cards of this topic.")
+@click.option("--family", "families", multiple=True, metavar="ID",
+              help="Only this family (repeatable), e.g. --family einsum.matmul.")
+@click.option("--form", "forms", multiple=True, type=click.Choice(FORM_CHOICES),
+              help="Only this question form (repeatable).")
+@DB_OPTION
+@click.option("--no-override", is_flag=True, help="Never ask whether to change the suggested rating.")
+@click.option("--llm/--no-llm", default=None,
+              help="After a wrong answer, ask the configured LLM for a Socratic hint (default: on when "
+                   "one is configured); offline, the family's own hint is asked as a question.")
+def drill(limit: int, new: int, topic: str | None, families: tuple[str, ...], forms: tuple[str, ...],
+          db: Path | None, no_override: bool, llm: bool | None) -> None:
+    """Practise the exercises that are due today, one at a time, scheduled by FSRS.
+
+    A drill card is one exercise family asked in one form (write, shape, value,
+    read); every review shows a NEW variant of it (a fresh random seed, stored with
+    the review). Answers are checked by running them: any einsum string or einops
+    pattern that computes the same tensor is right, numbers within a tolerance,
+    shapes as (3, 4), 3x4 or [3, 4].
+
+    \b
+    At the answer> prompt:
+      ?      show the next hint (vague first; a hint caps the rating at Hard)
+      s      skip: nothing is recorded and the card stays due
+      q      end the session (so do Ctrl-C and Ctrl-D)
+      Enter  on an empty line does nothing
+
+    \b
+    Rating (from correctness and time, hints included):
+      wrong -> Again; right -> Easy / Good / Hard by time:
+      difficulty 1: Easy < 15 s, Good < 45 s, else Hard
+      difficulty 2: Easy < 25 s, Good < 75 s, else Hard
+      difficulty 3: Easy < 40 s, Good < 120 s, else Hard
+      (times x1.5 for read forms, x2 for value forms)
+    In a terminal, the next prompt lets you change it: 1-4 or a/h/g/e,
+    Enter keeps the suggestion.
+
+    \b
+    Scripts: when stdin is not a terminal, answers are read one per line, no
+    rating prompt is shown, and the end of input ends the session. Piped answers
+    arrive instantly, so right answers are then rated Easy (or Hard after a hint).
+
+    \b
+    Every review is saved the moment it is rated (SQLite, one transaction each):
+    quitting or being killed loses at most the answer being typed. Plots are
+    written next to the store (drill-images/) and their path is printed.
+    CARDGEN_NOW=2030-01-06T09:00Z starts the clock at that UTC time (for tests).
+
+    \b
+    Examples:
+      cardgen drill                         today's reviews, up to 5 new cards
+      cardgen drill --topic einsum --new 0  only einsum reviews that are due
+      printf 'ij,jk->ik\\n' | cardgen drill --family einsum.matmul --form write --limit 1
+    """
+    from cardgen.console import console, fail
+    from cardgen.drill.session import Options, Session, make_piped_ask, slots, terminal_ask
+    from cardgen.drill.store import StoreError
+
+    try:
+        pool = slots(topic, families, forms)
+    except KeyError as e:
+        raise click.BadParameter(e.args[0], param_hint="--family") from None
+    if not pool:
+        fail("no exercise matches the chosen --topic/--family/--form")
+    from cardgen.llm import get_assistant
+
+    assistant = get_assistant(llm)  # a bad LLM setting is reported before the store is opened
+    store, path, clock = _open_store(db)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        import importlib
+
+        try:
+            importlib.import_module("readline")  # line editing and history for input()
+        except ImportError:  # pragma: no cover - platform without readline
+            pass
+    session = Session(
+        store, pool, Options(limit=limit, new=new, override=not no_override), clock=clock,
+        ask=terminal_ask if interactive else make_piped_ask(), out=console, interactive=interactive,
+        image_dir=path.parent / "drill-images", assistant=assistant,
+    )
+    try:
+        try:
+            summary = session.run()
+        except StoreError as e:  # the store became unwritable mid-session: say so, keep the summary
+            session.print_summary()
+            fail(str(e))
+        if summary.reviewed == 0 and summary.skipped == 0 and summary.ended == "done":
+            console.print("Nothing to practise now: no card is due and no new card is allowed (see --new).")
+            console.print(session.next_due_line())
+            return
+        session.print_summary()
+    finally:
+        store.close()
+
+
+@click.command()
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--export", "export", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Write every review log as JSON lines to this file ('-' for stdout), for fsrs' optimizer.")
+def stats(db: Path | None, as_json: bool, export: Path | None) -> None:
+    """Show what is due, how many reviews, retention, streak and accuracy per topic.
+
+    \b
+    Definitions ("today" is the local calendar day of this machine):
+      due today      cards due before local midnight, overdue ones included
+      this week      cards due before the end of the 7th day (today included)
+      retention      share of correct reviews in the last 30 days
+      streak         consecutive days with at least one review, ending today
+                     (or yesterday, if you have not practised yet today)
+
+    \b
+    --export writes one JSON object per review: fsrs ReviewLog fields (card_id,
+    rating, review_datetime, review_duration) plus family, form, seed, response and
+    correct; `fsrs.ReviewLog.from_dict(json.loads(line))` reads a line, so your
+    history can feed `fsrs.Optimizer` (pip install "fsrs[optimizer]") to fit
+    your own parameters.
+
+    \b
+    Examples:
+      cardgen stats
+      cardgen stats --export reviews.jsonl
+    """
+    import json
+
+    from cardgen.console import console, fail
+
+    store, path, clock = _open_store(db, must_exist=True)
+    if store is None:
+        if as_json:
+            click.echo(json.dumps({"store": str(path), "exists": False}))
+        else:
+            console.print(f"No drill store yet at {path}; run `cardgen drill` to start one.")
+        return
+    try:
+        if export is not None:
+            try:
+                if str(export) == "-":
+                    n = store.export_logs(sys.stdout)
+                else:
+                    with open(export, "w", encoding="utf-8") as f:
+                        n = store.export_logs(f)
+            except OSError as e:
+                fail(f"cannot write {export}: {e.strerror}")
+            if str(export) != "-":
+                click.echo(f"wrote {n} review logs to {export}", err=True)
+            return
+        from exercises import TOPICS
+
+        data = store.stats(clock.now(), TOPICS)
+        if as_json:
+            click.echo(json.dumps(data, indent=2))
+            return
+        _print_stats(console, data)
+    finally:
+        store.close()
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.0f}%"
+
+
+def _print_stats(console, d: dict) -> None:
+    from rich.table import Table
+
+    from cardgen.console import escape_text
+    from cardgen.drill.clock import describe_due, parse_time
+
+    console.print(f"[bold]Drill store[/] {escape_text(d['store'])} — {d['cards']} cards, {d['reviews_total']} reviews")
+    nxt = ""
+    if d["next_due"]:
+        nxt = f" · next {describe_due(parse_time(d['next_due']), parse_time(d['now']))}"
+    console.print(f"Due now {d['due_now']} · today {d['due_today']} · this week {d['due_week']}{nxt}")
+    console.print(f"Reviews today {d['reviews_today']} · last 30 days {d['reviews_30d']} · all time {d['reviews_total']}")
+    ret = _pct(d["retention_30d"])
+    if d["reviews_30d"]:
+        ret += f" ({d['correct_30d']} of {d['reviews_30d']} correct, last 30 days)"
+    console.print(f"Retention {ret}")
+    console.print(f"Streak {d['streak_days']} day{'s' if d['streak_days'] != 1 else ''}")
+    table = Table(title="Accuracy per topic", title_justify="left")
+    for col, just in (("topic", "left"), ("cards", "right"), ("reviews", "right"), ("correct", "right"),
+                      ("accuracy", "right"), ("due today", "right")):
+        table.add_column(col, justify=just)
+    for topic, t in d["topics"].items():
+        table.add_row(topic, str(t["cards"]), str(t["reviews"]), str(t["correct"]), _pct(t["accuracy"]),
+                      str(t["due_today"]))
+    console.print(table)
+

@@ -1,0 +1,136 @@
+"""``cardgen list``, ``show`` and ``check``: the exercise engine from the command line.
+
+``--json`` on each gives machine-readable output, so scripts and other tools can use
+the engine without parsing text.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from cardgen.console import console, escape_text, fail, print_variant
+
+SEED = click.IntRange(0, 2**63 - 1)
+
+
+def resolve(family_id: str, form: str | None):
+    """The family and form a user asked for, or a usage error with a suggestion."""
+    from exercises import get_family
+
+    try:
+        fam = get_family(family_id)
+    except KeyError as e:
+        raise click.BadParameter(e.args[0], param_hint="FAMILY") from None
+    if form is not None and form not in fam.forms:
+        raise click.BadParameter(
+            f"{fam.id} has no form {form!r}; its forms are: {', '.join(fam.forms)}", param_hint="--form"
+        )
+    return fam, form or fam.forms[0]
+
+
+def make_variant(family_id: str, form: str | None, seed: int):
+    fam, form = resolve(family_id, form)
+    return fam.variant(seed=seed, form=form)
+
+
+@click.command("list")
+@click.option("--topic", type=click.Choice(["einsum", "einops", "superposition"]), help="Only this topic.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def list_families(topic: str | None, as_json: bool) -> None:
+    """List the exercise families by topic, with their question forms.
+
+    \b
+    Forms: write (write the expression), shape (predict the output shape),
+    value (compute by hand on tiny tensors), read (read a plot or a trained model).
+    A star marks families that `cardgen exercise new` can turn into code to grade.
+    """
+    from exercises import TOPICS, all_families
+
+    fams = all_families(topic)
+    if as_json:
+        click.echo(json.dumps([
+            {"family": f.id, "topic": f.topic, "title": f.title, "forms": list(f.forms),
+             "difficulty": f.difficulty, "code": f.code_spec is not None}
+            for f in fams
+        ], indent=2))
+        return
+    from rich.table import Table
+
+    for t in TOPICS:
+        group = [f for f in fams if f.topic == t]
+        if not group:
+            continue
+        table = Table(title=f"{t} ({len(group)} families)", title_justify="left", show_lines=False)
+        table.add_column("family")
+        table.add_column("title")
+        table.add_column("forms")
+        table.add_column("level", justify="center")
+        for f in group:
+            star = " *" if f.code_spec is not None else ""
+            table.add_row(f.id + star, f.title, ", ".join(f.forms), "●" * f.difficulty)
+        console.print(table)
+    console.print("[dim]* also a code exercise: cardgen exercise new FAMILY[/]")
+
+
+@click.command()
+@click.argument("family")
+@click.option("--form", help="Question form (default: the family's first).")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Which variant.")
+@click.option("--answer", is_flag=True, help="Also show the answer and its explanation.")
+@click.option("--save-image", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the variant's image (if any) into this directory.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (includes the answer).")
+def show(family: str, form: str | None, seed: int, answer: bool, save_image: Path | None, as_json: bool) -> None:
+    """Print one variant of FAMILY.
+
+    \b
+    Examples:
+      cardgen show einsum.batched_matmul --form write --seed 7
+      cardgen show einops.split_heads --form shape --answer
+    """
+    v = make_variant(family, form, seed)
+    if save_image is not None and v.image is not None:
+        try:
+            save_image.mkdir(parents=True, exist_ok=True)
+            (save_image / v.image.name).write_bytes(v.image.data)
+        except OSError as e:
+            fail(f"cannot write the image into {save_image}: {e.strerror}")
+    if as_json:
+        click.echo(json.dumps(v.to_dict(), indent=2))
+        return
+    print_variant(v, show_answer=answer)
+    if v.image is not None and save_image is None:
+        console.print("[dim]This exercise has an image: --save-image DIR writes it.[/]")
+
+
+@click.command()
+@click.argument("family")
+@click.argument("response")
+@click.option("--form", help="Question form (default: the family's first).")
+@click.option("--seed", type=SEED, required=True, help="The variant that was answered.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def check(family: str, response: str, form: str | None, seed: int, as_json: bool) -> None:
+    """Judge RESPONSE to a variant of FAMILY, by execution, and say why.
+
+    Any einsum string or einops pattern that computes the same result is right.
+    Exit status: 0 when correct, 1 when not.
+
+    \b
+    Example:
+      cardgen check einsum.matmul --form write --seed 3 "xy,yz->xz"
+    """
+    v = make_variant(family, form, seed)
+    verdict = v.check(response)
+    if as_json:
+        d = v.to_dict()
+        d.update(response=response, correct=verdict.correct, reason=verdict.reason)
+        click.echo(json.dumps(d, indent=2))
+    else:
+        mark = "[bold green]correct[/]" if verdict.correct else "[bold red]wrong[/]"
+        console.print(f"{mark} — {escape_text(verdict.reason)}")
+        if not verdict.correct:
+            console.print(f"answer: {escape_text(verdict.expected)}")
+    sys.exit(0 if verdict.correct else 1)

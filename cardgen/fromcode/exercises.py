@@ -1,0 +1,656 @@
+"""A found call as exercises: real :class:`~exercises.base.Variant` objects with real Checks.
+
+Three forms per call, each naming the file, line and function it came from:
+
+- ``shape``: the call on tensors of drawn shapes; what shape comes out (ShapeCheck);
+- ``write``: the operation in words and shapes, the call with its pattern blanked; any
+  pattern computing the same tensor is right (EinsumCheck / EinopsCheck);
+- ``read``: what the call does, as one short answer: which axes are summed, reduced, merged,
+  split or new, the result's axis order, or ``ps`` of a pack (AxesCheck / ShapeListCheck).
+
+Axis names are the code's own, so the questions read like the learner's code base. Shapes
+and ``ps`` come from running the call (see :mod:`cardgen.fromcode.patterns`); distractors
+are plausible wrong answers kept only when the check really rejects them.
+"""
+from __future__ import annotations
+
+import random
+import string
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from exercises.base import Variant
+from exercises.checking import EinopsCheck, EinsumCheck, ShapeCheck
+
+from cardgen.fromcode.checks import ELL, AxesCheck, ShapeListCheck
+from cardgen.fromcode.patterns import (
+    Draw,
+    Item,
+    PatternError,
+    Structure,
+    axes_text,
+    draw,
+    pack_shapes,
+    shape_text,
+    side_text,
+    structure_of,
+)
+from cardgen.fromcode.scan import Call, Skip, scan_paths
+
+FORMS = ("shape", "write", "read")
+BLANK = "____"
+TOPIC = "fromcode"
+
+
+def family_id(call: Call) -> str:
+    return f"{TOPIC}.{call.op}"
+
+
+def title(call: Call) -> str:
+    return f"From your code · {call.api}"
+
+
+def prepare(call: Call) -> Structure:
+    """The call's parsed pattern, after one trial draw and run; PatternError says why not."""
+    st = structure_of(call)
+    if not st.names:
+        raise PatternError("the pattern names no axes, so there is nothing to ask about")
+    if call.op == "einsum" and call.operands_known and len(call.operands) != len(st.inputs):
+        n, m = len(call.operands), len(st.inputs)
+        raise PatternError(f"the call passes {n} tensor{'s' if n != 1 else ''} but the pattern names {m}")
+    draw(call, st, random.Random(f"fromcode-trial/{call.slot}"))
+    return st
+
+
+@dataclass
+class Found:
+    """What a scan found: the files read, the usable calls (with their parsed patterns) and
+    everything skipped, with reasons."""
+
+    files: list[str]
+    items: list[tuple[Call, Structure]]
+    skipped: list[Skip]
+
+
+def collect(paths) -> Found:
+    """Scan ``paths`` and keep the calls whose patterns draw and run; the rest are skipped."""
+    result = scan_paths(paths)
+    items: list[tuple[Call, Structure]] = []
+    skipped = list(result.skipped)
+    for call in result.calls:
+        try:
+            items.append((call, prepare(call)))
+        except PatternError as e:
+            skipped.append(Skip(call.path, f"`{call.api}` with {_quote(call.pattern)}: {e}", call.line, call.cell))
+        except Exception as e:  # never let one odd call stop the scan; say what happened
+            skipped.append(Skip(call.path, f"`{call.api}` with {_quote(call.pattern)}: unexpected "
+                                           f"{type(e).__name__}: {e}", call.line, call.cell))
+    order = {rel: i for i, rel in enumerate(result.files)}
+    skipped.sort(key=lambda s: (order.get(s.path, -1), s.cell or 0, s.line or 0))
+    return Found(result.files, items, skipped)
+
+
+def make_variant(call: Call, form: str, seed: int, structure: Structure | None = None) -> Variant:
+    """The variant of ``call`` for ``form`` and ``seed`` (deterministic)."""
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
+    st = structure or structure_of(call)
+    rng = random.Random(f"fromcode/{call.slot}/{form}/{seed}")
+    d = draw(call, st, rng)
+    return {"shape": _shape, "write": _write, "read": _read}[form](call, st, d, rng, seed)
+
+
+# ----------------------------------------------------------------------------- text
+
+
+def context(call: Call) -> str:
+    fn = "at module level" if call.function == "<module>" else f"in `{call.function}`"
+    return f"From `{call.where}`, {fn}"
+
+
+def _quote(pattern: str) -> str:
+    return f'"{pattern}"' if '"' not in pattern else repr(pattern)
+
+
+def _tensor_line(call: Call, name: str, shape: tuple[int, ...]) -> str:
+    dims = ", ".join(map(str, shape))
+    if call.library == "numpy":
+        return f"{name} = np.random.randn({dims})" if shape else f"{name} = np.array(np.random.randn())"
+    return f"{name} = torch.randn({dims})" if shape else f"{name} = torch.randn(())"
+
+
+def _call_expr(call: Call, d: Draw, pattern_text: str) -> str:
+    """The call as one expression (a layer is constructed and applied in one go)."""
+    names = d.names
+    kw = "".join(f", {k}={v}" for k, v in d.lengths.items())
+    red = f", {d.reduction!r}" if call.op == "reduce" else ""
+    if call.op == "einsum" and call.library == "torch":
+        return f"torch.einsum({pattern_text}, {', '.join(names)})"
+    if call.op == "einsum" and call.library == "numpy":
+        return f"np.einsum({pattern_text}, {', '.join(names)})"
+    if call.op == "einsum":
+        return f"einops.einsum({', '.join(names)}, {pattern_text})"
+    if call.op == "pack":
+        return f"einops.pack([{', '.join(names)}], {pattern_text})"
+    if call.layer:
+        return f"{_layer_class(call)}({pattern_text}{red}{kw})"
+    return f"einops.{call.op}({names[0]}, {pattern_text}{red}{kw})"
+
+
+def _layer_class(call: Call) -> str:
+    return "Rearrange" if call.op == "rearrange" else "Reduce"
+
+
+def _call_lines(call: Call, d: Draw, pattern_text: str) -> list[str]:
+    """The line(s) that run the call and name its result."""
+    expr = _call_expr(call, d, pattern_text)
+    if call.layer:
+        return [f"{d.layer_name} = {expr}", f"{d.result} = {d.layer_name}({d.names[0]})"]
+    if call.op == "pack":
+        return [f"{d.result}, ps = {expr}"]
+    return [f"{d.result} = {expr}"]
+
+
+def _snippet(call: Call, d: Draw) -> str:
+    lines = [_tensor_line(call, n, s) for n, s in dict(zip(d.names, d.shapes)).items()]
+    return "\n".join(lines + _call_lines(call, d, _quote(call.pattern)))
+
+
+def _and(items: list[str]) -> str:
+    items = list(items)
+    if not items:
+        return ""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _codes(names) -> list[str]:
+    return [f"`{n}`" for n in names]
+
+
+def _sizes_hint(st: Structure, d: Draw) -> str:
+    parts = [f"`{n}`={d.sizes[n]}" for n in st.names]
+    text = "Sizes: " + ", ".join(parts) if parts else "No named axes"
+    if st.has_ellipsis:
+        text += f"; `...` covers {shape_text(d.ell)}" if d.ell else "; `...` covers no axes here"
+    return text + "."
+
+
+def _operands_text(st: Structure, d: Draw) -> str:
+    seen: dict[str, str] = {}
+    for name, side, shape in zip(d.names, st.inputs, d.shapes):
+        seen.setdefault(name, f"`{name}` has axes {axes_text(side)}, shape {shape_text(shape)}")
+    return _and(list(seen.values()))
+
+
+def _ell_text(st: Structure, d: Draw) -> str:
+    if not st.has_ellipsis:
+        return ""
+    return f" (`...` covers {shape_text(d.ell)})" if d.ell else " (`...` covers no axes here)"
+
+
+def _rule(call: Call, st: Structure) -> str:
+    if call.op == "einsum":
+        rule = ("Each axis after `->` is one axis of the result, in that order; an axis of the inputs "
+                "missing after `->` is summed away.")
+        if call.library != "einops" and "->" not in call.pattern:
+            rule += " Without `->`, the result has `...` first, then the letters used once, in alphabetical order."
+        return rule
+    if call.op == "pack":
+        return ("`pack` keeps the named axes as they are and flattens each input's axes at `*` into one axis, "
+                "then concatenates the inputs along it.")
+    base = ("The result has the axes on the right of `->`, in that order; a parenthesised group is one axis "
+            "whose size is the product of its members.")
+    if call.op == "reduce":
+        return base + " An axis missing on the right is reduced away."
+    if call.op == "repeat":
+        return base + " An axis only on the right is new: the input is copied along it."
+    return base
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _rejected(check: Callable[[str], Any], candidates, answer: str) -> tuple[str, ...]:
+    """The candidates the check rejects (plausible wrong answers that really are wrong)."""
+    out = []
+    for c in candidates:
+        if c and c != answer and c not in out:
+            try:
+                if not check(c).correct:
+                    out.append(c)
+            except Exception:  # a candidate the check cannot even read is no useful distractor
+                continue
+    return tuple(out)
+
+
+def _params(call: Call, st: Structure, d: Draw, **extra: Any) -> dict[str, Any]:
+    return {
+        "file": call.path, "line": call.line, "cell": call.cell, "function": call.function,
+        "api": call.api, "library": call.library, "op": call.op, "pattern": call.pattern,
+        "slot": call.slot, "source": call.source,
+        "operands": [{"name": n, "shape": list(s)} for n, s in zip(d.names, d.shapes)],
+        "same_as": list(d.same_as),
+        "sizes": dict(d.sizes), "ellipsis": list(d.ell), "lengths": dict(d.lengths),
+        "reduction": d.reduction, "result": d.result, "out_shape": list(d.out_shape),
+        **extra,
+    }
+
+
+def _axis_names(st: Structure, d: Draw) -> tuple[tuple[int, str], ...]:
+    """(size, name) pairs for the checks' reasons, only where a size names one axis."""
+    pairs = [(s, n) for n, s in d.sizes.items()]
+    sizes = [s for s, _ in pairs] + list(d.ell)
+    return tuple(sorted((s, n) for s, n in pairs if sizes.count(s) == 1))
+
+
+# ----------------------------------------------------------------------------- shape
+
+
+def _shape(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) -> Variant:
+    shape = d.out_shape
+    cands: list[tuple[int, ...]] = [shape[::-1], d.shapes[0], shape[:-1], shape + (1,)]
+    if call.op == "einsum" and st.output is not None:  # the summed axes kept by mistake
+        kept = [n for n in st.input_names() if n not in st.output_names()]
+        cands.insert(0, shape + tuple(d.sizes[n] for n in kept))
+    distractors = tuple(dict.fromkeys(shape_text(c) for c in cands if tuple(c) != shape))
+    target = f"{d.result}.shape"
+    if st.output is not None:
+        layout = f"`{d.result}` has the axes {axes_text(st.output)}" if st.output else f"`{d.result}` is a scalar"
+        expl = f"{layout}, so running the code gives `{target}` = {shape_text(shape)}."
+        if call.op in ("einsum", "reduce"):
+            gone = [n for n in st.input_names() if n not in st.output_names()]
+            if gone:
+                expl += f" {_and(_codes(gone))} {'is' if len(gone) == 1 else 'are'} " + (
+                    "summed away." if call.op == "einsum" else f"reduced away (`{d.reduction}`).")
+        layout_hint = f"The result's layout is {axes_text(st.output)}." if st.output else "The result is a scalar."
+    else:
+        star = " + ".join(str(_prod(s)) for s in d.stars)
+        expl = (f"Each input's axes at `*` are flattened ({star} entries in all) and the inputs are joined "
+                f"along that axis, so running the code gives `{target}` = {shape_text(shape)}.")
+        layout_hint = f"The `*` axis has {star} entries."
+    alternatives = ("x".join(map(str, shape)), f"torch.Size([{', '.join(map(str, shape))}])") if shape \
+        else ("torch.Size([])", "scalar")
+    return Variant(
+        family=family_id(call), form="shape", seed=seed,
+        params=_params(call, st, d),
+        prompt=f"{context(call)}. After running this code, what is `{target}`?",
+        code=_snippet(call, d),
+        answer=list(shape), answer_text=shape_text(shape), check_=ShapeCheck(tuple(shape)),
+        explanation=expl,
+        hints=(_rule(call, st), _sizes_hint(st, d), layout_hint),
+        distractors=distractors, alternatives=alternatives,
+    )
+
+
+def _prod(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+# ----------------------------------------------------------------------------- write
+
+
+def _write(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) -> Variant:
+    if call.op == "einsum" and call.library != "einops":
+        check = EinsumCheck(call.pattern, tuple(d.shapes), rng.getrandbits(31), _axis_names(st, d),
+                            same_as=d.same_as if len(set(d.names)) < len(d.names) else ())
+    else:
+        check = EinopsCheck(
+            op=call.op, reference=call.pattern, shapes=tuple(d.shapes), seed=rng.getrandbits(31),
+            reduction=d.reduction, axes_lengths=tuple(d.lengths.items()), axis_names=_axis_names(st, d),
+        )
+    code = "\n".join(_call_lines(call, d, BLANK))
+    what, hints = _write_text(call, st, d)
+    full = _call_expr(call, d, repr(call.pattern))
+    alternatives = [full]
+    if call.op == "einsum" and call.library != "einops":
+        explicit = "".join(call.pattern.split())
+        if "->" not in explicit:
+            explicit += "->" + side_text(st.output, True)
+        alternatives.append(explicit)
+        used = [n for n in st.names]
+        fresh = [c for c in string.ascii_lowercase if c not in used][: len(used)]
+        if len(fresh) == len(used):
+            mapping = dict(zip(used, fresh))
+            alternatives.append("".join(mapping.get(c, c) for c in explicit))
+    else:
+        compact = " ".join(call.pattern.split()).replace(" -> ", "->").replace(" ->", "->").replace("-> ", "->")
+        alternatives.append(compact)
+    alternatives = [a for a in dict.fromkeys(alternatives) if a != call.pattern]
+    distractors = _rejected(check.check, _write_mistakes(call, st, d), call.pattern)
+    return Variant(
+        family=family_id(call), form="write", seed=seed,
+        params=_params(call, st, d),
+        prompt=f"{context(call)}: {what} Fill in the blank `{BLANK}` with the pattern.",
+        code=code,
+        answer=call.pattern, answer_text=call.pattern, check_=check,
+        explanation=_write_explanation(call, st, d),
+        hints=hints, distractors=distractors, alternatives=tuple(alternatives),
+    )
+
+
+def _write_text(call: Call, st: Structure, d: Draw) -> tuple[str, tuple[str, ...]]:
+    """The operation in words and shapes, and the hints of the write form."""
+    out = d.out_shape
+    if call.op == "pack":
+        side = st.inputs[0]
+        star = [i for i, it in enumerate(side) if it.members == ("*",)][0]
+        before = [it.members[0] for it in side[:star]]
+        after = [it.members[0] for it in side[star + 1:]]
+        ins = _and([f"`{n}` has shape {shape_text(s)}" for n, s in dict(zip(d.names, d.shapes)).items()])
+        keep = []
+        if before:
+            keep.append(f"the leading {_and(_codes(before))} ({', '.join(str(d.sizes[n]) for n in before)})")
+        if after:
+            keep.append(f"the trailing {_and(_codes(after))} ({', '.join(str(d.sizes[n]) for n in after)})")
+        what = (f"{ins}. Pack them into `{d.result}` of shape {shape_text(out)}: keep {_and(keep) or 'no axis'} "
+                f"and flatten the axes in between into one axis, joining the inputs along it.")
+        hints = ("A pack pattern has no `->`: it names the axes every input shares and puts `*` where "
+                 "each input's remaining axes go.",
+                 f"The named axes, in order: {_and(_codes(before + ['*'] + after))}.")
+        return what, hints
+    result_text = (f"`{d.result}` has axes {axes_text(st.output)}, shape {shape_text(out)}" if st.output
+                   else f"`{d.result}` is a scalar")
+    if call.op == "einsum":
+        gone = [n for n in st.input_names() if n not in st.output_names()]
+        repeated = [it.members[0] for side in st.inputs for i, it in enumerate(side)
+                    if it.members != (ELL,) and it in side[:i]]
+        how = f"summing over {_and(_codes(gone))}" if gone else "with nothing summed"
+        if repeated:
+            how += f", reading the diagonal where an operand repeats {_and(_codes(dict.fromkeys(repeated)))}"
+        order = f" The operands are passed as `{', '.join(d.names)}`." if len(d.names) > 1 else ""
+        what = (f"{_operands_text(st, d)}{_ell_text(st, d)}. Multiply them along their shared axes so that "
+                f"{result_text}, {how}.{order}")
+        lhs = ",".join(side_text(s, st.letters) for s in st.inputs) if st.letters \
+            else ", ".join(side_text(s, False) for s in st.inputs)
+        hints = ("An axis named in two operands is paired up; an axis left out of the result is summed over.",
+                 f"Label the inputs `{lhs}`; then write the result's axes after `->`.")
+        return what, hints
+    grouped = [n for it in st.inputs[0] if it.grouped for n in it.names]
+    with_sizes = f" where {', '.join(f'{n}={d.sizes[n]}' for n in grouped)}" if grouped else ""
+    what = f"{_operands_text(st, d)}{with_sizes}{_ell_text(st, d)}. Rearrange it so that {result_text}"
+    if call.op == "reduce":
+        gone = [n for n in st.input_names() if n not in st.output_names()]
+        what = (f"{_operands_text(st, d)}{with_sizes}{_ell_text(st, d)}. Reduce it with `{d.reduction!r}` so that "
+                f"{result_text}" + (f" ({_and(_codes(gone))} reduced away)" if gone else ""))
+    elif call.op == "repeat":
+        new = [n for n in st.output_names() if n not in st.input_names()]
+        what = (f"{_operands_text(st, d)}{with_sizes}{_ell_text(st, d)}. Repeat it so that {result_text}"
+                + (f" ({_and([f'`{n}`={d.sizes[n]}' for n in new])} new)" if new else ""))
+    lhs = side_text(st.inputs[0], False)
+    hints = (_rule(call, st), f"The left side is `{lhs}`; now write the right side.")
+    return what + ".", hints
+
+
+def _write_explanation(call: Call, st: Structure, d: Draw) -> str:
+    if call.op == "pack":
+        return (f"`{call.pattern}` keeps the named axes and gathers each input's other axes at `*`; "
+                f"this is the pattern in `{call.where}`.")
+    lhs, rhs = call.pattern.split("->") if "->" in call.pattern else (call.pattern, None)
+    gone = [n for n in st.input_names() if n not in st.output_names()]
+    text = f"`{call.pattern}`, as in `{call.where}`"
+    if call.op == "einsum":
+        keeps = f"the result keeps {axes_text(st.output)}" if st.output else "the result is a scalar"
+        text += (f": {_and(_codes(gone))} {'is' if len(gone) == 1 else 'are'} summed, {keeps}." if gone
+                 else f": nothing is summed, {keeps}.")
+    else:
+        text += f": the left side names the input's axes {axes_text(st.inputs[0])}, the right side the result's " \
+                f"{axes_text(st.output)}."
+    return text
+
+
+def _write_mistakes(call: Call, st: Structure, d: Draw) -> list[str]:
+    """Plausible wrong patterns: result axes reversed or shuffled, a group's members swapped,
+    a summed axis kept, another reduction."""
+    out: list[str] = []
+    if call.op == "pack":
+        side = list(st.inputs[0])
+        texts = [it.text() for it in side]
+        out.append(" ".join(texts[::-1]))
+        others = [t for t in texts if t != "*"]
+        out.append(" ".join(others + ["*"]))
+        out.append(" ".join(["*"] + others))
+        if len(texts) > 1:
+            rolled = texts[1:] + texts[:1]
+            out.append(" ".join(rolled))
+        return out
+    letters = st.letters
+    sep = "" if letters else " "
+    lhs_sides = [side_text(s, letters) for s in st.inputs]
+    lhs = ("," if letters else ", ").join(lhs_sides)
+    arrow = "->" if letters else " -> "
+    rhs_items = [it.text() for it in st.output]
+    if len(rhs_items) > 1:
+        out.append(lhs + arrow + sep.join(rhs_items[::-1]))
+        out.append(lhs + arrow + sep.join(rhs_items[1:] + rhs_items[:1]))
+    if call.op == "einsum":
+        gone = [n for n in st.input_names() if n not in st.output_names()]
+        out.append(lhs + arrow + sep.join(rhs_items + gone))
+        if st.output_names():
+            out.append(lhs + arrow + sep.join(i for i in rhs_items if i != st.output_names()[-1]))
+    else:
+        for side_index in (0, 1):  # a group's members swapped, on either side
+            side = st.inputs[0] if side_index == 0 else st.output
+            for j, it in enumerate(side):
+                if it.grouped and len(it.members) > 1:
+                    swapped = list(side)
+                    swapped[j] = Item(tuple(reversed(it.members)), True)
+                    new_side = " ".join(x.text() for x in swapped)
+                    out.append(f"{new_side} -> {' '.join(rhs_items)}" if side_index == 0
+                               else f"{side_text(st.inputs[0], False)} -> {new_side}")
+                    break
+        if call.op == "rearrange":
+            out.append(f"{side_text(st.inputs[0], False)} -> {side_text(st.inputs[0], False)}")
+        if call.op == "reduce":
+            other = next(r for r in ("mean", "sum", "max", "min") if r != d.reduction)
+            out.append(_call_expr(call, d, repr(call.pattern)).replace(repr(d.reduction), repr(other)))
+    return out
+
+
+# ----------------------------------------------------------------------------- read
+
+
+@dataclass(frozen=True)
+class _Question:
+    ask: str  # the question after the context
+    expected: tuple[str, ...]
+    ordered: bool
+    explanation: str
+    hint: str
+
+
+def read_questions(call: Call, st: Structure) -> list[_Question]:
+    """The one-short-answer questions this call supports (a pack has its own, on ``ps``)."""
+    ins = st.input_names()
+    outs = st.output_names()
+    qs: list[_Question] = []
+    example = "`b, h`" if not st.letters else "`i, k`"
+    if call.op == "einsum":
+        summed = [n for n in ins if n not in outs]
+        in_ell = any(ELL in it.members for side in st.inputs for it in side)
+        out_ell = any(ELL in it.members for it in st.output)
+        if in_ell and not out_ell:
+            summed.append(ELL)
+        kept = [n for n in outs]
+        if summed:
+            expl = (f"{_and(_codes(summed))} {'appears' if len(summed) == 1 else 'appear'} in the inputs but not "
+                    f"in the result, so {'it is' if len(summed) == 1 else 'they are'} summed over"
+                    + (f"; {_and(_codes(kept))} {'is' if len(kept) == 1 else 'are'} kept." if kept else
+                       "; the result is a scalar."))
+        else:
+            expl = "Every input axis appears in the result, so nothing is summed: the call only multiplies and lays out."
+        qs.append(_Question(
+            f"which axes does this call sum over? Type their names, e.g. {example}, or `none`.",
+            tuple(summed), False, expl,
+            "An axis is summed over when it appears in an input but not in the result.",
+        ))
+        if len(st.inputs) > 1:
+            counts = {n: sum(n in t for t in (tuple(n for it in s for n in it.names) for s in st.inputs)) for n in ins}
+            shared = [n for n in ins if counts[n] > 1]
+            if shared:
+                kept_shared = [n for n in shared if n in outs]
+                expl = (f"{_and(_codes(shared))} {'is' if len(shared) == 1 else 'are'} named in more than one "
+                        f"operand; " + (f"{_and(_codes(kept_shared))} also "
+                                        f"{'appears' if len(kept_shared) == 1 else 'appear'} in the result, so "
+                                        f"{'it pairs' if len(kept_shared) == 1 else 'they pair'} entries up "
+                                        f"without summing (like a batch axis)." if kept_shared else
+                                        "none of them is in the result: they are all summed over."))
+                qs.append(_Question(
+                    "which axes are shared by two or more operands and kept in the result (paired up entry by "
+                    f"entry, like a batch axis)? Type their names, e.g. {example}, or `none`.",
+                    tuple(kept_shared), False, expl,
+                    "Find the axes named in several operands; of those, which appear after `->`?",
+                ))
+        if call.library != "einops" and "->" not in call.pattern:
+            order = tuple(it.members[0] for it in st.output)
+            qs.append(_Question(
+                "this einsum string has no `->`. What are the result's axes, in order? Type them separated by "
+                "spaces, or `none` for a scalar.",
+                order, True,
+                f"Without `->` the result has `...` first (if used), then every letter used exactly once, in "
+                f"alphabetical order: `{' '.join(order) or 'none'}`.",
+                "Implicit mode: letters that appear once are kept (sorted alphabetically), repeated ones are summed.",
+            ))
+        return qs
+
+    red = ""
+    if call.op == "reduce":
+        gone = [n for n in ins if n not in outs]
+        reduction = call.reduction if call.reduction_literal and call.reduction else None
+        red = f" with `{reduction!r}`" if reduction else ""
+        if gone:
+            qs.append(_Question(
+                f"which axes does this call reduce{red}? Type their names, e.g. {example}, or `none`.",
+                tuple(gone), False,
+                f"{_and(_codes(gone))} {'is' if len(gone) == 1 else 'are'} on the left of `->` but not on the right, "
+                f"so {'it is' if len(gone) == 1 else 'they are'} reduced away.",
+                "An axis named on the left but missing on the right is reduced.",
+            ))
+    if call.op == "repeat":
+        new = [n for n in outs if n not in ins]
+        if new:
+            qs.append(_Question(
+                f"which axes are new in the result (the input is copied along them)? Type their names, e.g. "
+                f"{example}, or `none`.",
+                tuple(new), False,
+                f"{_and(_codes(new))} {'is' if len(new) == 1 else 'are'} only on the right of `->`: new "
+                f"{'axis' if len(new) == 1 else 'axes'} along which the input is repeated.",
+                "An axis named only on the right of `->` is new; its length is passed as a keyword.",
+            ))
+    lhs_groups = [it for it in st.inputs[0] if it.grouped and len(it.members) > 1]
+    rhs_groups = [it for it in st.output if it.grouped and len(it.members) > 1]
+    merged = [m for it in rhs_groups if it not in lhs_groups for m in it.members if not m.isdigit()]
+    split = [m for it in lhs_groups if it not in rhs_groups for m in it.members if not m.isdigit()]
+    if merged:
+        qs.append(_Question(
+            f"which axes are merged into a single axis of the result? Type their names, e.g. {example}, or `none`.",
+            tuple(dict.fromkeys(merged)), False,
+            f"On the right of `->`, {_and([f'`{it.text()}`' for it in rhs_groups])} "
+            f"{'is one axis' if len(rhs_groups) == 1 else 'are single axes'} made of "
+            f"{_and(_codes(dict.fromkeys(merged)))}.",
+            "A parenthesised group on the right of `->` merges its members into one axis.",
+        ))
+    if split:
+        qs.append(_Question(
+            f"which axes are split out of a single axis of the input? Type their names, e.g. {example}, or `none`.",
+            tuple(dict.fromkeys(split)), False,
+            f"On the left of `->`, {_and([f'`{it.text()}`' for it in lhs_groups])} "
+            f"{'reads one input axis' if len(lhs_groups) == 1 else 'read input axes'} as "
+            f"{_and(_codes(dict.fromkeys(split)))}.",
+            "A parenthesised group on the left of `->` splits one input axis into its members.",
+        ))
+    if not qs:
+        order = tuple(m for it in st.output for m in it.members if not m.isdigit())
+        qs.append(_Question(
+            "what are the result's axes, in order? Type their names separated by spaces.",
+            order, True,
+            f"The right side of `->` lists the result's axes: `{' '.join(order)}`.",
+            "The result has exactly the axes on the right of `->`, in that order.",
+        ))
+    return qs
+
+
+def _read(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) -> Variant:
+    if call.op == "pack":
+        return _read_pack(call, st, d, seed)
+    qs = read_questions(call, st)
+    q = qs[seed % len(qs)]
+    known = tuple(st.names) + ((ELL,) if st.has_ellipsis else ())
+    check = AxesCheck(q.expected, known, q.ordered)
+    code = f"{call.result} = {call.source}" if call.result else call.source
+    answer_text = check.expected_text
+    cands: list[str] = []
+    if q.ordered:
+        cands += [" ".join(q.expected[::-1]), " ".join(sorted(q.expected)), " ".join(q.expected[1:] + q.expected[:1]),
+                  " ".join(n for n in known if n != ELL), "none" if q.expected else ""]
+    else:
+        others = [n for n in known if n not in q.expected]
+        if others:
+            cands.append(", ".join(others))
+            cands.append(", ".join(list(q.expected) + others[:1]))
+        cands.append("none" if q.expected else ", ".join(known))
+        cands.append(", ".join(known))
+        if len(q.expected) > 1:
+            cands.append(", ".join(q.expected[1:]))
+    alternatives = []
+    if q.expected and not q.ordered:
+        alternatives.append(", ".join(reversed(q.expected)))
+        alternatives.append("{" + ", ".join(repr(n) for n in q.expected) + "}")
+    return Variant(
+        family=family_id(call), form="read", seed=seed,
+        params=_params(call, st, d, question=q.ask, expected=list(q.expected), ordered=q.ordered),
+        prompt=f"{context(call)}: {q.ask}",
+        code=code,
+        answer=list(q.expected), answer_text=answer_text, check_=check,
+        explanation=q.explanation,
+        hints=(q.hint, f"The pattern is `{call.pattern}`."),
+        distractors=_rejected(check.check, cands, answer_text),
+        alternatives=tuple(a for a in dict.fromkeys(alternatives) if a != answer_text),
+    )
+
+
+def _read_pack(call: Call, st: Structure, d: Draw, seed: int) -> Variant:
+    ps = pack_shapes(call, d)
+    check = ShapeListCheck(tuple(ps))
+    full = [list(s) for s in d.shapes]
+    cands = [
+        str(ps[::-1]) if len(ps) > 1 else "",
+        str([tuple(s) for s in full]),
+        str([(_prod(s),) for s in ps]),
+    ]
+    expl = (f"`ps` records, for each input, the shape of the axes that `*` covered — {check.expected_text} — "
+            f"so `einops.unpack` can restore them.")
+    return Variant(
+        family=family_id(call), form="read", seed=seed,
+        params=_params(call, st, d, question="ps", expected=[list(s) for s in ps], ordered=True),
+        prompt=f"{context(call)}: after running this code, what is `ps`? Type a list of shapes such as `[(5,), (2, 6)]`.",
+        code=_snippet(call, d),
+        answer=[list(s) for s in ps], answer_text=check.expected_text, check_=check,
+        explanation=expl,
+        hints=("`ps` holds one shape per input: the axes of that input that `*` stood for.",
+               f"The named axes of `{call.pattern}` are not in `ps`; everything else is."),
+        distractors=_rejected(check.check, cands, check.expected_text),
+        alternatives=(str([list(s) for s in ps]),),
+    )
+
+
+# ----------------------------------------------------------------------------- many
+
+
+def variants_for(call: Call, structure: Structure, seeds_by_form: dict[str, list[int]]) -> dict[str, list[Variant]]:
+    """Variants for each form; read questions that repeat (same prompt and code) are dropped."""
+    out: dict[str, list[Variant]] = {}
+    for form, seeds in seeds_by_form.items():
+        vs: list[Variant] = []
+        seen: set[tuple[str, str | None]] = set()
+        for s in seeds:
+            v = make_variant(call, form, s, structure)
+            if (v.prompt, v.code) in seen:
+                continue
+            seen.add((v.prompt, v.code))
+            vs.append(v)
+        out[form] = vs
+    return out
+

@@ -1,0 +1,616 @@
+"""Find einsum / einops calls with a literal pattern in Python files and notebooks.
+
+The code is parsed with :mod:`ast` and never imported or run: a learner's code base may need
+a GPU, a dataset or a network, and scanning it must not execute anything. Names are resolved
+through a per-scope alias map built from the import statements (``import einops as E``,
+``from einops import rearrange as r``, ``import torch as t``, ``from torch import einsum``),
+which is enough for real code without tracking assignments.
+
+Everything that cannot be used is reported as a :class:`Skip` with a reason — a syntax error,
+undecodable bytes, an invalid notebook, a pattern that is an f-string or a variable — and
+never raises.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import tokenize
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+from typing import Iterable, Iterator
+
+#: Directory names never descended into (besides hidden ones, which start with ".").
+SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "env", "build", "dist"})
+#: Files larger than this are listed as skipped rather than parsed.
+MAX_BYTES = 20 * 1024 * 1024
+#: Markers of a project root; paths are shown (and notes identified) relative to it.
+ROOT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
+
+#: Fully qualified callable -> (library, op). ``library`` says whose semantics the call has.
+SUPPORTED: dict[str, tuple[str, str]] = {
+    "torch.einsum": ("torch", "einsum"),
+    "torch.functional.einsum": ("torch", "einsum"),
+    "numpy.einsum": ("numpy", "einsum"),
+    "einops.einsum": ("einops", "einsum"),
+    "einops.rearrange": ("einops", "rearrange"),
+    "einops.reduce": ("einops", "reduce"),
+    "einops.repeat": ("einops", "repeat"),
+    "einops.pack": ("einops", "pack"),
+}
+#: The einops layers take the pattern in their constructor: ``Rearrange("b c -> c b")``.
+LAYERS = {"Rearrange": "rearrange", "Reduce": "reduce"}
+#: Calls that are recognised but cannot become exercises (listed as skipped).
+UNSUPPORTED: dict[str, str] = {
+    "einops.unpack": "einops.unpack is not supported (its shapes argument is only known at run time)",
+}
+_EINOPS_NAMES = ("einsum", "rearrange", "reduce", "repeat", "pack", "unpack")
+
+
+@dataclass
+class Call:
+    """One usable call: where it is, what it runs, and what the code passes to it."""
+
+    path: str  # display path, relative to the project root (or the folder given)
+    line: int  # 1-based; within the cell for a notebook
+    function: str  # enclosing function's qualified name, or "<module>"
+    library: str  # torch | numpy | einops
+    op: str  # einsum | rearrange | reduce | repeat | pack
+    pattern: str
+    source: str  # the call as written (one line if possible)
+    operands: tuple[str | None, ...] = ()  # names of the tensor arguments (None: an expression)
+    operands_known: bool = True  # False when the tensors come as *args or a non-literal list
+    lengths: tuple[tuple[str, int | None], ...] = ()  # axis-length keywords; None = not a literal
+    star_kwargs: bool = False  # the call passes **kwargs (lengths we cannot see)
+    reduction: str | None = None
+    reduction_literal: bool = True
+    result: str | None = None  # the variable the result is assigned to
+    layer: bool = False  # an einops layer (Rearrange/Reduce) rather than a function
+    cell: int | None = None  # notebook cell, 1-based
+    also: list[str] = field(default_factory=list)  # where identical calls in the same function are
+
+    @property
+    def api(self) -> str:
+        if self.layer:
+            return f"einops.layers.{'Rearrange' if self.op == 'rearrange' else 'Reduce'}"
+        return f"{self.library}.{self.op}"
+
+    @property
+    def where(self) -> str:
+        """``model.py:111`` or ``demo.ipynb cell 2, line 3``."""
+        if self.cell is not None:
+            return f"{self.path} cell {self.cell}, line {self.line}"
+        return f"{self.path}:{self.line}"
+
+    @property
+    def slot(self) -> str:
+        """The call's identity: file, function, API and pattern — not its line, so edits that
+        only shift lines keep it (and the deck updates the same notes)."""
+        return f"from-code/{self.path}/{self.function}/{self.api}/{self.pattern}"
+
+    def to_dict(self) -> dict:
+        return {
+            "file": self.path, "line": self.line, "cell": self.cell, "function": self.function,
+            "api": self.api, "library": self.library, "op": self.op, "pattern": self.pattern,
+            "source": self.source, "operands": list(self.operands), "result": self.result,
+            "lengths": {k: v for k, v in self.lengths}, "reduction": self.reduction,
+            "also": list(self.also),
+        }
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Something found but not usable, with the reason."""
+
+    path: str
+    reason: str
+    line: int | None = None
+    cell: int | None = None
+
+    @property
+    def where(self) -> str:
+        if self.cell is not None:
+            return f"{self.path} cell {self.cell}" + (f", line {self.line}" if self.line else "")
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+    def to_dict(self) -> dict:
+        return {"file": self.path, "line": self.line, "cell": self.cell, "reason": self.reason}
+
+
+@dataclass
+class ScanResult:
+    files: list[str] = field(default_factory=list)  # every Python file / notebook read
+    calls: list[Call] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- files
+
+
+def project_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` holding a project marker."""
+    for folder in [start, *start.parents]:
+        if any((folder / m).exists() for m in ROOT_MARKERS):
+            return folder
+    return None
+
+
+def display_base(arg: Path) -> Path:
+    """Where display paths start for files found under ``arg``: the project root if there is
+    one, else the folder containing ``arg`` (so a folder's own name is kept)."""
+    arg = arg.resolve()
+    start = arg if arg.is_dir() else arg.parent
+    return project_root(start) or arg.parent
+
+
+def find_files(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[Skip]]:
+    """``(file, display path)`` for every .py / .ipynb under ``paths``; hidden folders,
+    virtual environments and caches are not entered. A file given by name that is neither
+    is listed as skipped."""
+    found: dict[Path, str] = {}
+    skipped: list[Skip] = []
+    for arg in paths:
+        arg = Path(arg)
+        base = display_base(arg)
+
+        def rel(p: Path) -> str:
+            try:
+                return p.resolve().relative_to(base).as_posix()
+            except ValueError:
+                return p.resolve().as_posix()
+
+        if arg.is_file():
+            if arg.suffix in (".py", ".ipynb"):
+                found.setdefault(arg.resolve(), rel(arg))
+            else:
+                skipped.append(Skip(rel(arg), "not a Python file (.py) or notebook (.ipynb)"))
+            continue
+        for dirpath, dirnames, filenames in os.walk(arg):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
+            for name in sorted(filenames):
+                if name.endswith((".py", ".ipynb")) and not name.startswith("."):
+                    p = Path(dirpath) / name
+                    found.setdefault(p.resolve(), rel(p))
+    # two files shown under one name (folders from different places): keep names unique,
+    # since a note's identity starts with its file's name
+    seen: set[str] = set()
+    unique: dict[Path, str] = {}
+    for path, rel in sorted(found.items(), key=lambda kv: (kv[1], str(kv[0]))):
+        unique[path] = rel if rel not in seen else path.as_posix()
+        seen.add(unique[path])
+    return sorted(unique.items(), key=lambda kv: kv[1]), skipped
+
+
+def scan_paths(paths: Iterable[Path]) -> ScanResult:
+    """Scan every Python file and notebook under ``paths``."""
+    files, skipped = find_files(paths)
+    result = ScanResult(skipped=list(skipped))
+    for path, rel in files:
+        result.files.append(rel)
+        calls, skips = scan_file(path, rel)
+        result.calls += calls
+        result.skipped += skips
+    return result
+
+
+def scan_file(path: Path, rel: str) -> tuple[list[Call], list[Skip]]:
+    """The calls of one file; any problem with the file is a Skip, never an exception."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return [], [Skip(rel, f"file too large ({size // (1024 * 1024)} MiB)")]
+        data = path.read_bytes()
+    except OSError as e:
+        return [], [Skip(rel, f"cannot read the file: {e.strerror or e}")]
+    if path.suffix == ".ipynb":
+        return scan_notebook(data, rel)
+    try:
+        text = decode_source(data)
+    except ValueError as e:
+        return [], [Skip(rel, str(e))]
+    return scan_source(text, rel)
+
+
+def decode_source(data: bytes) -> str:
+    """Source bytes to text, honouring a PEP 263 coding line; ValueError with a reason."""
+    try:
+        encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
+    except SyntaxError as e:  # an unknown coding cookie
+        raise ValueError(f"cannot decode the file: {e.msg if hasattr(e, 'msg') else e}") from None
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as e:
+        where = f" at byte {e.start}" if isinstance(e, UnicodeDecodeError) else ""
+        raise ValueError(f"cannot decode the file as {encoding}{where}") from None
+
+
+def _parse(text: str) -> ast.Module:
+    """``ast.parse`` whose failures become ValueError with a one-line reason."""
+    try:
+        return ast.parse(text)
+    except SyntaxError as e:
+        raise ValueError(f"syntax error: {e.msg} (line {e.lineno})") from None
+    except (ValueError, RecursionError, MemoryError) as e:  # null bytes, absurd nesting
+        raise ValueError(f"cannot parse: {type(e).__name__}: {e}") from None
+
+
+def scan_source(text: str, rel: str) -> tuple[list[Call], list[Skip]]:
+    try:
+        tree = _parse(text)
+    except ValueError as e:
+        return [], [Skip(rel, str(e))]
+    finder = _Finder(rel, text)
+    try:
+        finder.scan(tree, module_aliases(tree))
+    except RecursionError:
+        return [], [Skip(rel, "cannot parse: the code is nested too deeply")]
+    return _merge(finder.calls), finder.skipped
+
+
+# ----------------------------------------------------------------------------- notebooks
+
+_MAGIC = re.compile(r"^\s*(%|!)")
+_PY_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
+
+
+def notebook_cells(data: bytes) -> list[tuple[int, str]]:
+    """``(1-based cell index, source)`` of the code cells; ValueError says why it is no notebook."""
+    try:
+        nb = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ValueError("invalid notebook: not UTF-8 text") from None
+    except (json.JSONDecodeError, RecursionError) as e:
+        raise ValueError(f"invalid notebook: not JSON ({getattr(e, 'msg', type(e).__name__)})") from None
+    if not isinstance(nb, dict):
+        raise ValueError("invalid notebook: the JSON is not an object")
+    meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    info = meta.get("language_info") if isinstance(meta.get("language_info"), dict) else {}
+    kernel = meta.get("kernelspec") if isinstance(meta.get("kernelspec"), dict) else {}
+    language = info.get("name") or kernel.get("language")
+    if isinstance(language, str) and language.lower() not in ("python", "python3", "ipython"):
+        raise ValueError(f"not a Python notebook (its language is {language})")
+    cells = nb.get("cells")
+    src_key = "source"
+    if cells is None and isinstance(nb.get("worksheets"), list):  # nbformat 3
+        cells = [c for ws in nb["worksheets"] if isinstance(ws, dict) for c in ws.get("cells", [])]
+        src_key = "input"
+    if not isinstance(cells, list):
+        raise ValueError("invalid notebook: no list of cells")
+    out = []
+    for i, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        src = cell.get(src_key, "")
+        if isinstance(src, list):
+            src = "".join(s for s in src if isinstance(s, str))
+        if isinstance(src, str):
+            out.append((i, src))
+    return out
+
+
+def _strip_magics(src: str) -> tuple[str | None, str | None]:
+    """The cell as Python with IPython magics and shell lines blanked (line numbers kept);
+    ``(None, reason)`` for a cell magic that makes the cell not Python."""
+    lines = src.split("\n")
+    first = lines[0].strip() if lines else ""
+    if first.startswith("%%"):
+        magic = first[2:].split()[0] if first[2:].split() else ""
+        if magic not in _PY_CELL_MAGICS:
+            return None, f"%%{magic} cell magic: not Python"
+        lines[0] = ""
+    return "\n".join("" if _MAGIC.match(line) else line for line in lines), None
+
+
+def scan_notebook(data: bytes, rel: str) -> tuple[list[Call], list[Skip]]:
+    """The calls of a notebook's code cells; imports in earlier cells apply to later ones."""
+    try:
+        cells = notebook_cells(data)
+    except ValueError as e:
+        return [], [Skip(rel, str(e))]
+    parsed: list[tuple[int, str, ast.Module]] = []
+    skipped: list[Skip] = []
+    for index, src in cells:
+        code, why = _strip_magics(src)
+        if code is None:
+            skipped.append(Skip(rel, why or "not Python", cell=index))
+            continue
+        try:
+            parsed.append((index, code, _parse(code)))
+        except ValueError as e:
+            skipped.append(Skip(rel, str(e), cell=index))
+    aliases: dict[str, str] = {}
+    for _, _, tree in parsed:  # a notebook is one module scope
+        aliases.update(module_aliases(tree))
+    calls: list[Call] = []
+    for index, code, tree in parsed:
+        finder = _Finder(rel, code, cell=index)
+        try:
+            finder.scan(tree, aliases)
+        except RecursionError:
+            skipped.append(Skip(rel, "cannot parse: the code is nested too deeply", cell=index))
+            continue
+        calls += finder.calls
+        skipped += finder.skipped
+    return _merge(calls), skipped
+
+
+# ----------------------------------------------------------------------------- aliases
+
+
+def _imports_in(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Import statements of one scope: inside if/try/with blocks, not inside defs/classes."""
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(reversed([c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt)]))
+            for h in getattr(node, "handlers", ()):  # try/except bodies
+                stack.extend(reversed(h.body))
+
+
+def scope_aliases(body: list[ast.stmt]) -> dict[str, str]:
+    """Local name -> what it refers to: ``{"E": "einops", "r": "einops.rearrange"}``."""
+    out: dict[str, str] = {}
+    for node in _imports_in(body):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname:
+                    out[a.asname] = a.name
+                else:  # `import numpy.linalg` binds `numpy`
+                    top = a.name.split(".")[0]
+                    out[top] = top
+        elif node.module and not node.level:
+            for a in node.names:
+                if a.name == "*":
+                    if node.module == "einops":
+                        out.update({n: f"einops.{n}" for n in _EINOPS_NAMES})
+                    elif node.module.startswith("einops.layers"):
+                        out.update({n: f"{node.module}.{n}" for n in LAYERS})
+                    continue
+                out[a.asname or a.name] = f"{node.module}.{a.name}"
+    return out
+
+
+def module_aliases(tree: ast.Module) -> dict[str, str]:
+    return scope_aliases(tree.body)
+
+
+def qualified(func: ast.expr, scopes: list[dict[str, str]]) -> str | None:
+    """``E.rearrange`` -> ``einops.rearrange`` through the innermost binding of ``E``."""
+    parts: list[str] = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name):
+        return None
+    for scope in reversed(scopes):
+        if func.id in scope:
+            return ".".join([scope[func.id], *reversed(parts)])
+    return None
+
+
+def resolve(func: ast.expr, scopes: list[dict[str, str]]) -> tuple[str, str, bool] | str | None:
+    """``(library, op, layer)`` for a supported callable, a reason string for a recognised
+    but unsupported one, None for anything else."""
+    name = qualified(func, scopes)
+    if name is None:
+        return None
+    if name in SUPPORTED:
+        lib, op = SUPPORTED[name]
+        return lib, op, False
+    if name in UNSUPPORTED:
+        return UNSUPPORTED[name]
+    head, _, last = name.rpartition(".")
+    if last in LAYERS and head.startswith("einops.layers"):
+        return "einops", LAYERS[last], True
+    return None
+
+
+# ----------------------------------------------------------------------------- calls
+
+
+def _describe(node: ast.expr) -> str:
+    if isinstance(node, ast.JoinedStr):
+        return "an f-string"
+    if isinstance(node, ast.Name):
+        return f"a variable (`{node.id}`)"
+    if isinstance(node, ast.Starred):
+        return f"unpacked from `{_unparse(node.value)}`"
+    if isinstance(node, ast.Constant):
+        return f"`{_unparse(node)}`"
+    return f"an expression (`{_unparse(node)}`)"
+
+
+def _unparse(node: ast.AST, limit: int = 60) -> str:
+    try:
+        text = ast.unparse(node)
+    except Exception:  # pragma: no cover - ast.unparse handles every parsed node
+        return "…"
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _operand_name(node: ast.expr) -> str | None:
+    """A tensor argument's name when it is a plain name or attribute (``self.W`` -> ``W``)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def _int_literal(node: ast.expr) -> int | None:
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    return None
+
+
+class _Finder(ast.NodeVisitor):
+    """Walks one module (or cell) keeping the function stack and the alias scopes."""
+
+    def __init__(self, rel: str, text: str, cell: int | None = None):
+        self.rel = rel
+        self.text = text
+        self.cell = cell
+        self.calls: list[Call] = []
+        self.skipped: list[Skip] = []
+        self.names: list[str] = []
+        self.scopes: list[dict[str, str]] = []
+        self.results: dict[int, str] = {}  # id(call node) -> assigned name
+
+    def scan(self, tree: ast.Module, aliases: dict[str, str]) -> None:
+        self.scopes = [aliases]
+        self.visit(tree)
+
+    # -- scopes
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for d in node.decorator_list:
+            self.visit(d)
+        self.visit(node.args)  # defaults are evaluated in the enclosing scope
+        self.names.append(node.name)
+        self.scopes.append(scope_aliases(node.body))
+        for stmt in node.body:
+            self.visit(stmt)
+        self.scopes.pop()
+        self.names.pop()
+
+    visit_FunctionDef = _function
+    visit_AsyncFunctionDef = _function
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for d in node.decorator_list:
+            self.visit(d)
+        self.names.append(node.name)
+        for stmt in node.body:
+            self.visit(stmt)
+        self.names.pop()
+
+    # -- where results go
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if isinstance(node.value, ast.Call) and len(node.targets) == 1:
+            self._target(node.targets[0], node.value)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if isinstance(node.value, ast.Call):
+            self._target(node.target, node.value)
+        self.generic_visit(node)
+
+    def _target(self, target: ast.expr, call: ast.Call) -> None:
+        if isinstance(target, (ast.Tuple, ast.List)) and target.elts:
+            target = target.elts[0]  # packed, ps = pack(...)
+        name = _operand_name(target)
+        if name:
+            self.results[id(call)] = name
+
+    # -- calls
+    def visit_Call(self, node: ast.Call) -> None:
+        self.generic_visit(node)
+        what = resolve(node.func, self.scopes)
+        if what is None:
+            return
+        if isinstance(what, str):
+            self._skip(node, what)
+            return
+        library, op, layer = what
+        try:
+            call = self._read(node, library, op, layer)
+        except ValueError as e:
+            self._skip(node, str(e))
+            return
+        self.calls.append(call)
+
+    def _skip(self, node: ast.Call, reason: str) -> None:
+        self.skipped.append(Skip(self.rel, f"`{_unparse(node.func)}(…)`: {reason}", node.lineno, self.cell))
+
+    def _source(self, node: ast.Call) -> str:
+        seg = ast.get_source_segment(self.text, node)
+        if seg is None or "\n" in seg:  # several lines may hold comments: show it normalised
+            return _unparse(node, 200)
+        return seg
+
+    def _read(self, node: ast.Call, library: str, op: str, layer: bool) -> Call:
+        args, kw = node.args, {k.arg: k.value for k in node.keywords if k.arg}
+        star_kwargs = any(k.arg is None for k in node.keywords)
+        operands: list[ast.expr] = []
+        known = True
+        reduction_node = None
+        skip_kw = {"pattern", "tensor", "reduction", "equation"}
+        if layer:
+            pat_node = args[0] if args else kw.get("pattern")
+            if op == "reduce":
+                reduction_node = args[1] if len(args) > 1 else kw.get("reduction")
+            known = False  # the layer's input is passed later
+        elif op == "einsum" and library in ("torch", "numpy"):
+            pat_node = args[0] if args else kw.get("equation") or kw.get("subscripts")
+            operands = list(args[1:])
+            if len(operands) == 1 and isinstance(operands[0], (ast.List, ast.Tuple)):
+                operands = list(operands[0].elts)  # torch.einsum("ij,jk->ik", [a, b])
+            skip_kw |= {"out", "optimize", "dtype", "order", "casting", "subscripts"}
+        elif op == "einsum":  # einops.einsum(*tensors, pattern)
+            pat_node = args[-1] if args else kw.get("pattern")
+            operands = list(args[:-1])
+        elif op == "pack":
+            pat_node = args[1] if len(args) > 1 else kw.get("pattern")
+            first = args[0] if args else kw.get("tensors")
+            if isinstance(first, (ast.List, ast.Tuple)):
+                operands = list(first.elts)
+            else:
+                known = False
+        else:
+            pat_node = args[1] if len(args) > 1 else kw.get("pattern")
+            first = args[0] if args else kw.get("tensor")
+            operands = [first] if first is not None else []
+            if op == "reduce":
+                reduction_node = args[2] if len(args) > 2 else kw.get("reduction")
+        if pat_node is None:
+            raise ValueError("no pattern argument")
+        if not (isinstance(pat_node, ast.Constant) and isinstance(pat_node.value, str)):
+            raise ValueError(f"the pattern is {_describe(pat_node)}, not a string literal")
+        if not pat_node.value.strip():
+            raise ValueError("the pattern is empty")
+        if any(isinstance(o, ast.Starred) for o in operands):
+            known = False
+        reduction, red_literal = None, True
+        if op == "reduce":
+            if isinstance(reduction_node, ast.Constant) and isinstance(reduction_node.value, str):
+                reduction = reduction_node.value
+            else:
+                red_literal = False
+        lengths = tuple(
+            (k, _int_literal(v)) for k, v in kw.items() if k not in skip_kw and not (op == "einsum")
+        )
+        return Call(
+            path=self.rel,
+            line=node.lineno,
+            function=".".join(self.names) or "<module>",
+            library=library,
+            op=op,
+            pattern=pat_node.value,
+            source=self._source(node),
+            operands=tuple(None if isinstance(o, ast.Starred) else _operand_name(o) for o in operands),
+            operands_known=known,
+            lengths=lengths,
+            star_kwargs=star_kwargs,
+            reduction=reduction,
+            reduction_literal=red_literal,
+            result=self.results.get(id(node)),
+            layer=layer,
+            cell=self.cell,
+        )
+
+
+def _merge(calls: list[Call]) -> list[Call]:
+    """One Call per slot (file, function, API, pattern); the others' lines go to ``also``."""
+    by_slot: dict[str, Call] = {}
+    for c in sorted(calls, key=lambda c: (c.cell or 0, c.line)):
+        first = by_slot.get(c.slot)
+        if first is None:
+            by_slot[c.slot] = c
+        else:
+            first.also.append(f"cell {c.cell}, line {c.line}" if c.cell is not None else f"line {c.line}")
+    return list(by_slot.values())

@@ -1,0 +1,96 @@
+"""Style rules an exercise may impose, checked on the source's AST (nothing is executed).
+
+A rule covers the function itself and the module-level helper functions it calls by name,
+so moving a loop into a helper does not get around ``no_loops``.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+RULES: dict[str, str] = {
+    "one_einsum": "use exactly one einsum call",
+    "no_loops": "no for/while loops or comprehensions",
+}
+
+_LOOPS = {
+    ast.For: "a for loop",
+    ast.AsyncFor: "an async for loop",
+    ast.While: "a while loop",
+    ast.ListComp: "a list comprehension",
+    ast.SetComp: "a set comprehension",
+    ast.DictComp: "a dict comprehension",
+    ast.GeneratorExp: "a generator expression",
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    line: int
+    message: str
+
+
+def find_function(tree: ast.Module, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The last top-level ``def name`` (the one Python keeps)."""
+    found = None
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            found = node
+    return found
+
+
+def _reachable(tree: ast.Module, root: ast.AST) -> list[ast.AST]:
+    """``root`` and the module-level functions it calls by name, transitively."""
+    defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    out, todo, seen = [], [root], set()
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        out.append(node)
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in defs:
+                todo.append(defs[sub.func.id])
+    return out
+
+
+def _is_einsum(call: ast.Call) -> bool:
+    f = call.func
+    return (isinstance(f, ast.Name) and f.id == "einsum") or (isinstance(f, ast.Attribute) and f.attr == "einsum")
+
+
+def check_rules(tree: ast.Module, name: str, rules: tuple[str, ...]) -> list[Violation]:
+    """Violations of ``rules`` by function ``name``; an unknown rule is a grader bug (ValueError)."""
+    unknown = [r for r in rules if r not in RULES]
+    if unknown:
+        raise ValueError(f"unknown rule(s) {unknown}; known: {sorted(RULES)}")
+    if not rules:
+        return []
+    fn = find_function(tree, name)
+    if fn is None:
+        return [Violation(r, 0, f"define `{name}` with `def` so that its rule ({RULES[r]}) can be checked")
+                for r in rules]
+    nodes = _reachable(tree, fn)
+    out: list[Violation] = []
+    if "no_loops" in rules:
+        for node in nodes:
+            for sub in ast.walk(node):
+                kind = _LOOPS.get(type(sub))
+                if kind:
+                    where = "" if node is fn else f" (in `{node.name}`, which `{name}` calls)"
+                    out.append(Violation("no_loops", sub.lineno,
+                                         f"line {sub.lineno}: {kind}{where}; this exercise allows no loops"))
+    if "one_einsum" in rules:
+        calls = sorted({sub.lineno for node in nodes for sub in ast.walk(node)
+                        if isinstance(sub, ast.Call) and _is_einsum(sub)})
+        n = sum(1 for node in nodes for sub in ast.walk(node) if isinstance(sub, ast.Call) and _is_einsum(sub))
+        if n == 0:
+            out.append(Violation("one_einsum", fn.lineno,
+                                 f"line {fn.lineno}: `{name}` has no einsum call; write it as exactly one einsum"))
+        elif n > 1:
+            lines = ", ".join(map(str, calls))
+            out.append(Violation("one_einsum", calls[1],
+                                 f"line {calls[1]}: {n} einsum calls (lines {lines}); use exactly one"))
+    return sorted(out, key=lambda v: v.line)

@@ -1,0 +1,207 @@
+"""Deterministic guards on LLM text: what a rewording must keep, and what no text may leak.
+
+The LLM only rewrites words; execution decides what is correct. So a reworded prompt is
+accepted only when every *fact* of the template survives unchanged and nothing is added:
+
+* numbers — the rewording has exactly the template's numbers, as many times each: none
+  dropped, changed, repeated or added (``3x4`` and ``3 by 4`` count as 3 and 4; ``0.50``
+  equals ``0.5``);
+* shapes — every shape such as ``(3, 4)``, ``[b, h]``, ``(5,)``, ``(batch=4, seq=3)``,
+  ``(b, c·3·3)``, ``3x4`` or ``3 by 4`` appears, normalized (so order matters), and no new shape appears;
+* code — every `backticked` span and every ``\\( math \\)`` span is kept verbatim (up to
+  spacing), and no new span is added;
+* names — identifiers written in prose (``d_model``, ``W1``, ``torch.einsum``, single-letter
+  names like ``x`` or ``i``) are all kept;
+* choices — option lines such as ``B) the rows`` are kept verbatim, none added;
+* one question — no more question marks than the template (outside code);
+* no answer — neither the answer text, an accepted alternative, nor a key token of them (a
+  quoted pattern, an ``->`` expression, an option's text) appears unless the template already
+  had it;
+* sane size — not empty, balanced backticks, at most about twice the template's length.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any, Iterable, Sequence
+
+_CODE = re.compile(r"`([^`\n]+)`")
+_MATH = re.compile(r"\\\((.+?)\\\)", re.S)
+_BY = r"\s*(?:[x×]|-by-|\s+by\s+)\s*"
+_TIMES = re.compile(r"(?<![\w.])(\d+(?:" + _BY + r"\d+)+)(?![\w.])")
+_ITEM = r"[\w·×*=+\-]+"
+_TUPLE = re.compile(r"[\(\[]\s*(" + _ITEM + r"(?:\s*,\s*" + _ITEM + r")*)\s*(,?)\s*[\)\]]")
+_NUMBER = re.compile(r"(?<![\w.)\]])[-−]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w])|(?<![\w.])\.\d+(?![\w])")
+_OPTION = re.compile(r"^\s*([A-H])\)\s+(.+?)\s*$", re.M)
+_CODE_WORD = re.compile(
+    r"(?<![\w.])(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Za-z]\w*_\w*|_\w+|[A-Za-z]+\d\w*)(?![\w])"
+)
+_SINGLE = re.compile(r"(?<![\w.'’\-])([A-Za-z])(?![\w'’\-])")
+_ABBREV = {"e.g", "i.e", "etc", "vs", "cf"}
+_NOT_NAMES = {"a", "A", "I"}
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def _norm(s: str) -> str:
+    """Lower-case, no whitespace, no quotes or backticks: the form leaks are searched in."""
+    return re.sub(r"[\s'\"`]", "", s).lower().replace("−", "-")
+
+
+def code_spans(text: str) -> list[str]:
+    """Backticked spans and ``\\( \\)`` math spans, whitespace-squashed."""
+    return [_squash(m) for m in _CODE.findall(text)] + ["\\(" + _squash(m) + "\\)" for m in _MATH.findall(text)]
+
+
+def _prose(text: str) -> str:
+    """The text with code and math spans blanked out."""
+    return _MATH.sub(" ", _CODE.sub(" ", text))
+
+
+def shapes(text: str) -> list[str]:
+    """Shapes written as tuples/lists of sizes or names, or as ``3x4``; normalized ``(3,4)``."""
+    found = []
+    for m in _TIMES.finditer(text):
+        found.append("(" + ",".join(re.split(_BY, m.group(1))) + ")")
+    for m in _TUPLE.finditer(text):
+        items = [i.strip() for i in m.group(1).split(",")]
+        if len(items) >= 2 or (m.group(2) and re.fullmatch(r"\d+", items[0])):
+            found.append("(" + ",".join(items) + ("," if len(items) == 1 else "") + ")")
+    return found
+
+
+def _canon_number(tok: str) -> str:
+    tok = tok.replace("−", "-")
+    try:
+        x = float(tok)
+    except ValueError:
+        return tok
+    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
+
+
+def numbers(text: str) -> list[str]:
+    """Every number in the text, canonical (``0.50`` → ``0.5``), ``3x4`` read as 3 and 4."""
+    text = _TIMES.sub(lambda m: " , ".join(re.split(_BY, m.group(1))), text)
+    return [_canon_number(t) for t in _NUMBER.findall(text)]
+
+
+def names(text: str) -> set[str]:
+    """Identifiers in prose: snake_case, dotted names, letters+digits, single-letter names."""
+    prose = re.sub(r"\b(?:e\.g|i\.e|cf|vs)\.", " ", _prose(text), flags=re.I)
+    prose = re.sub(r"^\s*[A-H]\)", " ", prose, flags=re.M)  # option labels are not names
+    found = {w for w in _CODE_WORD.findall(prose) if w.lower() not in _ABBREV}
+    found |= {w for w in _SINGLE.findall(_TIMES.sub(" ", prose)) if w not in _NOT_NAMES}
+    return found
+
+
+def options(text: str) -> list[str]:
+    """Multiple-choice option lines (``B) text``), whitespace-squashed."""
+    return [f"{k}){_squash(v)}" for k, v in _OPTION.findall(text)]
+
+
+def answer_keys(answers: Iterable[Any]) -> set[str]:
+    """Normalized strings that would give an answer away: each answer text, any quoted
+    pattern or ``->`` expression inside it, and a choice's option text. Keys shorter than
+    3 characters are left to the number and shape rules."""
+    keys: set[str] = set()
+    for a in answers:
+        if a is None or isinstance(a, bool):
+            continue
+        text = a if isinstance(a, str) else str(a)
+        parts = [text]
+        for pair in re.findall(r"'([^']+)'|\"([^\"]+)\"", text):  # quoted patterns
+            parts += [x for x in pair if x]
+        parts += re.findall(r"[\w\s.,()…]*->[\w\s.,()…]*", text)
+        opt = re.match(r"^\s*[A-H]\)\s*(.+)$", text)
+        if opt:
+            parts.append(opt.group(1))
+        for p in parts:
+            n = _norm(p)
+            if len(n) >= 3:
+                keys.add(n)
+    return keys
+
+
+def answers_of(variant: Any) -> list[Any]:
+    """The texts a rewording or a hint must not give away."""
+    out: list[Any] = [getattr(variant, "answer_text", None), *getattr(variant, "alternatives", ())]
+    ans = getattr(variant, "answer", None)
+    if isinstance(ans, str):
+        out.append(ans)
+    return out
+
+
+def leaks(text: str, answers: Iterable[Any], allowed_in: str = "") -> list[str]:
+    """The answer keys that appear in ``text`` but not already in ``allowed_in``."""
+    n, base = _norm(text), _norm(allowed_in)
+    return sorted(k for k in answer_keys(answers) if k in n and k not in base)
+
+
+def _missing(old: Sequence[str], new: Sequence[str]) -> list[str]:
+    """Items of ``old`` that ``new`` lacks, counting repeats (``3`` twice needs ``3`` twice)."""
+    return sorted((Counter(old) - Counter(new)).elements())
+
+
+def reword_problems(original: str, candidate: str, answers: Iterable[Any] = ()) -> list[str]:
+    """Why ``candidate`` may not replace ``original`` (empty list: accepted). See module doc."""
+    cand = (candidate or "").strip()
+    if not cand:
+        return ["the rewording is empty"]
+    problems: list[str] = []
+    if cand.count("`") % 2:
+        problems.append("unbalanced backticks")
+    limit = max(2 * len(original), len(original) + 160)
+    if len(cand) > limit:
+        problems.append(f"too long ({len(cand)} characters; the template has {len(original)})")
+    if m := _missing(numbers(original), numbers(cand)):
+        problems.append(f"drops or changes number(s) {', '.join(m)}")
+    if m := _missing(numbers(cand), numbers(original)):
+        problems.append(f"adds number(s) {', '.join(m)}")
+    if m := _missing(shapes(original), shapes(cand)):
+        problems.append(f"drops or changes shape(s) {', '.join(m)}")
+    if m := _missing(shapes(cand), shapes(original)):
+        problems.append(f"adds shape(s) {', '.join(m)}")
+    if m := _missing(code_spans(original), code_spans(cand)):
+        problems.append("drops or changes code " + ", ".join(f"`{s}`" for s in m))
+    if m := _missing(code_spans(cand), code_spans(original)):
+        problems.append("adds code " + ", ".join(f"`{s}`" for s in m))
+    if m := _missing(names(original), names(cand)):
+        problems.append(f"drops name(s) {', '.join(m)}")
+    if m := _missing(options(original), options(cand)):
+        problems.append(f"changes option(s) {', '.join(m)}")
+    if m := _missing(options(cand), options(original)):
+        problems.append(f"adds option(s) {', '.join(m)}")
+    q_old, q_new = _prose(original).count("?"), _prose(cand).count("?")
+    if q_new > max(q_old, 1):
+        problems.append(f"asks {q_new} questions")
+    if m := leaks(cand, answers, allowed_in=original):
+        problems.append(f"states the answer ({', '.join(m)})")
+    return problems
+
+
+def hint_problems(hint: str, variant: Any, response: str = "", expected: str = "") -> list[str]:
+    """Why ``hint`` may not be shown after a wrong answer (empty list: fine).
+
+    A hint is one guiding question under 300 characters that reveals neither the answer,
+    an alternative spelling, the reference expression, nor a number of the answer that the
+    prompt, code and learner's response do not already show.
+    """
+    h = (hint or "").strip()
+    if not h:
+        return ["the hint is empty"]
+    problems = []
+    if "?" not in _prose(h):
+        problems.append("not a question")
+    if len(h) > 300:
+        problems.append(f"too long ({len(h)} characters)")
+    if "```" in h:
+        problems.append("contains a code block")
+    given = " ".join(x for x in (getattr(variant, "prompt", ""), getattr(variant, "code", "") or "", response) if x)
+    if m := leaks(h, [*answers_of(variant), expected or None]):
+        problems.append(f"reveals the answer ({', '.join(m)})")
+    answer_nums = set(numbers(" ".join(str(a) for a in answers_of(variant) if a is not None)))
+    if m := sorted((set(numbers(h)) & answer_nums) - set(numbers(given))):
+        problems.append(f"reveals answer number(s) {', '.join(m)}")
+    return problems

@@ -1,0 +1,59 @@
+"""An on-disk cache for results that are costly to compute (trained runs, LLM replies).
+
+Entries are keyed by a hash of everything that determines them, so a changed input is a
+new entry and a rebuild with nothing changed costs nothing. The location is
+``$CARDGEN_CACHE`` or the user's cache directory (platformdirs).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("CARDGEN_CACHE")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("cardgen", appauthor=False))
+
+
+def cache_key(namespace: str, payload: Any) -> str:
+    """A stable file-name-safe key for ``payload`` (anything JSON-serializable)."""
+    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return f"{namespace}-{hashlib.sha256(blob.encode()).hexdigest()[:24]}"
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cached_json(namespace: str, payload: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``'s JSON result, read from the cache when present.
+
+    A corrupt entry is recomputed; an unwritable cache directory only costs the caching.
+    """
+    path = cache_dir() / namespace / (cache_key(namespace, payload) + ".json")
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        pass
+    value = compute()
+    try:
+        _write_atomic(path, json.dumps(value).encode())
+    except OSError:
+        pass
+    return value

@@ -1,0 +1,1 @@
+"""einops exercise families: one module per family, found by the registry."""

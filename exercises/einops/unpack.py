@@ -1,0 +1,50 @@
+"""Split a packed tensor back into pieces with ``einops.unpack(x, ps, 'b * d')``."""
+from __future__ import annotations
+
+from exercises.einops._common import Operand, Problem, einops_family, shape_text
+from exercises.einops._packing import draw_scenario, moved_star
+
+
+def draw(rng, form):
+    sc = draw_scenario(rng, form)
+    pattern, star, sizes = sc["pattern"], sc["star"], sc["sizes"]
+    pieces = tuple(name for name, _ in sc["layouts"])
+    full = {name: tuple(sizes[n] for n in layout.split()) for name, layout in sc["layouts"]}
+    x = rng.choice(["x", "packed", "h"])
+    axis = ["first", "second", "third"][star]
+    wrong = moved_star(pattern)
+    return Problem(
+        op="unpack",
+        pattern=pattern,
+        operands=[Operand(x, pattern, sc["packed_shape"])],
+        sizes=sizes,
+        roles=sc["roles"],
+        packed_shapes=sc["star_shapes"],
+        pieces=pieces,
+        what=f"`{x}` holds {sc['words'][0]}, packed {sc['words'][1]} (along its {axis} axis). Split it back with `einops.unpack`.",
+        in_desc=f"`{x}` has shape {shape_text(sc['packed_shape'])}.",
+        out_desc="Wanted: " + ", ".join(f"`{n}` of shape {shape_text(full[n])}" for n in pieces) + ".",
+        idea="unpack is the inverse of pack: the pattern marks the packed axis with `*`, and `ps` gives the "
+        "shape each piece had there.",
+        write_hints=[
+            "Name the axes that every piece shares and put `*` where the packed axis is.",
+            f"The packed axis is the {axis} axis of `{x}`, so `*` is in position {star + 1}.",
+        ],
+        shape_hints=[
+            "unpack cuts the `*` axis into one slice per entry of `ps`, each as long as the product of that entry.",
+            "Each slice is reshaped to its entry of `ps` (`()` means the axis disappears); the named axes stay.",
+        ],
+        explanation="unpack splits the axis at `*` into consecutive slices sized by `ps` and reshapes each slice "
+        "to its entry of `ps` — `()` removes the axis — so pack followed by unpack gives the pieces back.",
+        wrong=wrong,
+    )
+
+
+FAMILY = einops_family(
+    "einops.unpack",
+    "Unpack tensors with einops.unpack",
+    draw,
+    difficulty=2,
+    summary="Undo a pack: unpack(x, ps, 'b * d') splits the * axis back into pieces shaped by ps.",
+    tags=("pack",),
+)

@@ -1,0 +1,1 @@
+"""einsum exercise families: one module per family, found by the registry."""

@@ -1,0 +1,1 @@
+"""superposition exercise families: one module per family, found by the registry."""

@@ -1,0 +1,137 @@
+"""The toy model of "Toy Models of Superposition" (Elhage et al., 2022).
+
+Semantics follow the paper's notebook: ``n_instances`` independent models are
+trained side by side, each maps ``n_features`` sparse inputs through
+``n_hidden`` dimensions and back with the tied weights ``W`` (``x -> W^T W x``
+in the paper's notation, here ``x @ W @ W^T`` per instance), a bias and a ReLU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["Config", "Model", "default_device"]
+
+
+@dataclass
+class Config:
+    n_features: int
+    n_hidden: int
+    n_instances: int
+
+
+def default_device() -> str:
+    """``"cuda"`` when a GPU is usable, else ``"cpu"`` (the notebook hard-coded cuda)."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _as_float_tensor(value, device) -> torch.Tensor:
+    t = torch.as_tensor(value)
+    if not t.is_floating_point():
+        t = t.to(torch.get_default_dtype())
+    return t.to(device)
+
+
+def _check_broadcast(name: str, t: torch.Tensor, shape: tuple[int, int]) -> None:
+    try:
+        ok = torch.broadcast_shapes(tuple(t.shape), shape) == shape
+    except RuntimeError:
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"{name} of shape {tuple(t.shape)} must broadcast to "
+            f"[n_instances, n_features] = {list(shape)}"
+        )
+
+
+class Model(nn.Module):
+    """Per instance: ``relu(W W^T x + b_final)`` with ``W: [instance, feature, hidden]``.
+
+    ``feature_probability`` and ``importance`` broadcast against
+    ``[n_instances, n_features]`` (the notebook passes shapes ``[instances, 1]``
+    and ``[1, features]``); both default to 1.
+
+    ``seed`` (or an explicit torch ``generator``) makes the Xavier-normal init of
+    ``W`` reproducible; the generator is kept as ``self.generator`` and is the
+    default source of randomness for :meth:`generate_batch` and
+    :func:`superpos_core.optimize`, so ``Model(cfg, seed=s)`` trains the same way
+    every time. With neither, torch's global RNG is used, as in the notebook.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        feature_probability=None,
+        importance=None,
+        device=None,
+        seed: int | None = None,
+        generator: torch.Generator | None = None,
+    ):
+        super().__init__()
+        if device is None:
+            device = default_device()
+        device = torch.device(device)
+        if seed is not None and generator is not None:
+            raise ValueError("pass seed or generator, not both")
+        if seed is not None:
+            generator = torch.Generator(device=device).manual_seed(int(seed))
+        self.config = config
+        self.generator = generator
+
+        self.W = nn.Parameter(
+            torch.empty((config.n_instances, config.n_features, config.n_hidden), device=device)
+        )
+        # Same fans as the notebook: for a 3-D tensor fan_in = F*H, fan_out = I*H.
+        nn.init.xavier_normal_(self.W, generator=generator)
+        self.b_final = nn.Parameter(torch.zeros((config.n_instances, config.n_features), device=device))
+
+        shape = (config.n_instances, config.n_features)
+        if feature_probability is None:
+            feature_probability = torch.ones(())
+        self.feature_probability = _as_float_tensor(feature_probability, device)
+        _check_broadcast("feature_probability", self.feature_probability, shape)
+        if importance is None:
+            importance = torch.ones(())
+        self.importance = _as_float_tensor(importance, device)
+        _check_broadcast("importance", self.importance, shape)
+
+    # -- helpers shared with train.py -------------------------------------------------
+    def _per_instance_feature(self, t: torch.Tensor) -> torch.Tensor:
+        """``t`` broadcast to a contiguous ``[n_instances, n_features]`` tensor in W's dtype."""
+        c = self.config
+        return t.to(device=self.W.device, dtype=self.W.dtype).expand(c.n_instances, c.n_features).contiguous()
+
+    # -- the notebook's API ---------------------------------------------------------------
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        # features: [..., instance, n_features]; W: [instance, n_features, n_hidden]
+        hidden = torch.einsum("...if,ifh->...ih", features, self.W)
+        out = torch.einsum("...ih,ifh->...if", hidden, self.W)
+        out = out + self.b_final
+        return F.relu(out)
+
+    @torch.no_grad()
+    def generate_batch(self, n_batch: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """A ``[n_batch, n_instances, n_features]`` batch: feature present with probability p,
+        then uniform on [0, 1).
+
+        One uniform draw per entry instead of the notebook's two: with ``u ~ U[0,1)``
+        the feature is present iff ``u < p``, and given that, ``u / p`` is again
+        uniform on [0, 1) -- the same distribution at half the random numbers.
+        (IEEE division is correctly rounded, so ``u < p`` implies ``u / p < 1``.)
+        """
+        if generator is None:
+            generator = self.generator
+        c = self.config
+        u = torch.rand(
+            (n_batch, c.n_instances, c.n_features),
+            generator=generator,
+            device=self.W.device,
+            dtype=self.W.dtype,
+        )
+        p = self._per_instance_feature(self.feature_probability)
+        # where() picks 0 for absent entries, so u / 0 for p == 0 never leaks out.
+        return torch.where(u < p, u / p, torch.zeros((), device=u.device, dtype=u.dtype))

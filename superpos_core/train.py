@@ -1,0 +1,465 @@
+"""Training loop of the TMS notebook, made fast without changing the objective.
+
+The notebook's loop (AdamW on ``sum_i mean_{b,f} importance * (|x| - model(x))^2``)
+spends most of a step on autograd bookkeeping, ``einsum`` layout copies and two
+random draws per batch. :func:`optimize` keeps the model, the optimiser and the
+loss, and changes how a step is computed:
+
+* batches live feature-major, ``[instance, feature, batch]``, so both matmuls
+  and their gradients are plain ``bmm``/``baddbmm`` calls into preallocated
+  buffers with the long batch axis contiguous (see :class:`_Trainer`);
+* one uniform draw per entry (see :meth:`Model.generate_batch`); on CPU the
+  draws come from numpy's PCG64 (about 3x faster than torch's mt19937 here),
+  filled in fixed chunks of independent streams, several threads at once for
+  large batches;
+* the gradient of the loss w.r.t. ``W`` and ``b_final`` is written out by hand
+  (no autograd graph); the per-instance loss and the ``error`` tensor are only
+  materialised on the steps that need them (hooks, progress, last step);
+* the update is ``torch.optim.AdamW``'s own arithmetic without its per-call
+  Python overhead (see :class:`_AdamWUpdate`);
+* small problems run single-threaded: at the paper's size two OpenMP threads
+  gain little on an idle machine and lose 10x on a busy one (spinning threads
+  wait for a descheduled partner); the thread count is restored afterwards.
+
+Internally the batch is kept negated (``xn = -x``): sampling is then a division
+plus one ``threshold`` pass over the random numbers, in place, and the sign folds
+into constants for free.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import torch
+
+from .model import Model
+
+__all__ = [
+    "linear_lr",
+    "constant_lr",
+    "cosine_decay_lr",
+    "optimize",
+    "loss_and_grads",
+]
+
+
+# ---------------------------------------------------------------------------------------
+# learning-rate schedules (exactly the notebook's formulas)
+# ---------------------------------------------------------------------------------------
+def linear_lr(step, steps):
+    return 1 - (step / steps)
+
+
+def constant_lr(*_):
+    return 1.0
+
+
+def cosine_decay_lr(step, steps):
+    return np.cos(0.5 * np.pi * step / (steps - 1))
+
+
+# ---------------------------------------------------------------------------------------
+# random numbers
+# ---------------------------------------------------------------------------------------
+_CHUNK = 1 << 18  # entries per independent numpy stream; fixed so results never depend on threads
+_SMALL = 1 << 18  # entries per batch below which optimize() runs torch single-threaded
+
+
+class _UniformSource:
+    """Fills a fixed tensor of ``shape`` with U[0, 1) numbers each step.
+
+    On CPU (float32/float64) the buffer is numpy memory shared with torch and is
+    filled by numpy PCG64 streams, one per chunk of ``_CHUNK`` entries, seeded from
+    one draw of the torch generator (or torch's global RNG), so a torch seed still
+    fixes everything. The chunking depends only on the size, never on the thread
+    count, so results are reproducible across machines. Elsewhere: ``torch.rand``.
+    """
+
+    def __init__(self, shape, device: torch.device, dtype: torch.dtype, generator):
+        self.pool = None
+        self.generator = generator
+        n = math.prod(shape)
+        if device.type == "cpu" and dtype in (torch.float32, torch.float64):
+            seed = int(torch.randint(0, 2**63 - 1, (), generator=generator))
+            n_chunks = max(1, -(-n // _CHUNK))
+            streams = np.random.SeedSequence(seed).spawn(n_chunks)
+            self.gens = [np.random.Generator(np.random.PCG64(s)) for s in streams]
+            self.np_dtype = np.float32 if dtype == torch.float32 else np.float64
+            self.np_buf = np.empty(n, dtype=self.np_dtype)
+            self.tensor = torch.from_numpy(self.np_buf).view(shape)
+            self.slices = [self.np_buf[k * _CHUNK : (k + 1) * _CHUNK] for k in range(n_chunks)]
+            n_workers = min(n_chunks, max(1, torch.get_num_threads()))
+            # Chunks dealt round-robin to threads; numpy releases the GIL while filling.
+            self.groups = [list(range(n_chunks))[w::n_workers] for w in range(n_workers)]
+            if n_workers > 1:
+                self.pool = ThreadPoolExecutor(n_workers - 1, thread_name_prefix="superpos-rng")
+            self.fill = self._fill_numpy
+        else:
+            self.tensor = torch.empty(shape, device=device, dtype=dtype)
+            self.fill = self._fill_torch
+
+    def _fill_group(self, group):
+        for k in group:
+            self.gens[k].random(dtype=self.np_dtype, out=self.slices[k])
+
+    def _fill_numpy(self):
+        if self.pool is None:
+            self._fill_group(self.groups[0])
+        else:
+            futures = [self.pool.submit(self._fill_group, g) for g in self.groups[1:]]
+            self._fill_group(self.groups[0])
+            for f in futures:
+                f.result()
+        return self.tensor
+
+    def _fill_torch(self):
+        return self.tensor.uniform_(generator=self.generator)
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+            self.pool = None
+
+
+# ---------------------------------------------------------------------------------------
+# the optimiser
+# ---------------------------------------------------------------------------------------
+class _AdamWUpdate:
+    """``torch.optim.AdamW``'s single-tensor update -- what the notebook's AdamW runs on
+    CPU -- op for op, on the state of a real ``torch.optim.AdamW``.
+
+    ``opt.step()`` spends ~150 us of Python per call on bookkeeping for two tiny
+    tensors (more than the whole maths of a step in the paper setting); this does
+    the same arithmetic with 8 in-place ops per parameter. The state lives in
+    ``opt.state`` in torch's own format, so hooks see (and could keep using) an
+    ordinary optimiser; hyper-parameters are read from ``opt.param_groups`` every
+    step. The ``step`` counters in the state are written by :meth:`sync` (before
+    hooks run and at the end of training) rather than every step.
+    """
+
+    def __init__(self, opt: torch.optim.AdamW):
+        self.opt = opt
+        self.t = None
+        self.denom = {}
+        for group in opt.param_groups:
+            if group["amsgrad"] or group["maximize"]:
+                raise ValueError("amsgrad/maximize are not supported")
+            for p in group["params"]:
+                st = opt.state[p]
+                if len(st) == 0:  # torch's lazy init, done eagerly
+                    st["step"] = torch.tensor(0.0, dtype=torch.float32)
+                    st["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    st["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                if self.t is None:
+                    self.t = int(st["step"].item())
+                self.denom[p] = torch.empty_like(p)
+        self.synced = self.t
+
+    @torch.no_grad()
+    def step(self) -> None:
+        state = self.opt.state
+        self.t += 1
+        step = self.t
+        for group in self.opt.param_groups:
+            lr = group["lr"]
+            beta1, beta2 = group["betas"]
+            eps, wd = group["eps"], group["weight_decay"]
+            bias_correction1 = 1 - beta1**step
+            bias_correction2 = 1 - beta2**step
+            step_size = lr / bias_correction1
+            bias_correction2_sqrt = bias_correction2**0.5
+            for p in group["params"]:
+                grad = p.grad
+                st = state[p]
+                exp_avg, exp_avg_sq = st["exp_avg"], st["exp_avg_sq"]
+                if wd != 0:
+                    p.mul_(1 - lr * wd)
+                exp_avg.lerp_(grad, 1 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                denom = torch.sqrt(exp_avg_sq, out=self.denom[p])
+                denom.div_(bias_correction2_sqrt).add_(eps)
+                p.addcdiv_(exp_avg, denom, value=-step_size)
+
+    def sync(self) -> None:
+        """Write the step count into ``opt.state[p]["step"]``."""
+        if self.synced != self.t:
+            for st in self.opt.state.values():
+                st["step"].fill_(self.t)
+            self.synced = self.t
+
+
+# ---------------------------------------------------------------------------------------
+# the hand-differentiated step
+# ---------------------------------------------------------------------------------------
+class _Trainer:
+    """Buffers and arithmetic of one training step for ``model`` at batch size ``n_batch``.
+
+    Per instance, with ``h = x W``, ``pre = h W^T + b``, ``c = 2 / (B F)`` and
+    ``m = (pre - |x|) * [pre > 0]``, the gradient of ``mean_{b,f} imp (|x| - relu(pre))^2``::
+
+        dL/db = c imp * sum_b m
+        dL/dW = c imp[:, None] * (m^T h)  +  x^T (m (c imp W))
+
+    Layout (chosen by measurement on a 2-core CPU): batches are stored
+    feature-major, ``[instance, feature, batch]``. Every matmul then produces a
+    wide ``[small, batch]`` or a small ``[feature, hidden]`` block (MKL is ~3x faster
+    on those than on tall ``[batch, small]`` outputs), and broadcasting a per-feature
+    value (``p``, ``b_final``) or summing over the batch runs along the contiguous
+    axis. The buffers hold the negated input ``xn = -x``: sampling is then one
+    ``div`` and one ``threshold``, and the signs fold into ``alpha``/constants.
+    """
+
+    def __init__(self, model: Model, n_batch: int, lr: float = 1e-3, generator=None, with_opt=True):
+        self.model = model
+        W = model.W
+        I, F, H = W.shape
+        dev, dt = W.device, W.dtype
+        self.shape = (I, F, n_batch)
+        self.n_batch = n_batch
+        self.p_neg = (-model._per_instance_feature(model.feature_probability))[:, :, None].contiguous()
+        self.imp = model._per_instance_feature(model.importance)  # [I, F]
+        self.imp3 = self.imp[:, :, None]
+        c = 2.0 / (n_batch * F)
+        self.cimp = (c * self.imp).contiguous()  # [I, F]
+        self.neg_cimp3 = (-c * self.imp)[:, :, None].contiguous()  # [I, F, 1]
+        self.inv_bf = 1.0 / (n_batch * F)
+
+        e = lambda *s: torch.empty(s, device=dev, dtype=dt)  # noqa: E731
+        self.xn = None  # the random-number buffer, transformed in place by sample()
+        self.hn = e(I, H, n_batch)  # -h^T
+        self.pre = e(I, F, n_batch)
+        self.m = e(I, F, n_batch)
+        self.gh = e(I, H, n_batch)  # (m (-c imp W))^T
+        self.Wc = e(I, F, H)
+        self.gW = e(I, F, H)
+        self.gb = e(I, F)
+        # views used every step, made once
+        self.hn_t = self.hn.transpose(1, 2)
+        self.gh_t = self.gh.transpose(1, 2)
+        self.Wc_t = self.Wc.transpose(1, 2)
+        self.source = None
+        self.generator = generator
+        if with_opt:
+            self.opt = torch.optim.AdamW([model.W, model.b_final], lr=lr)
+            self.update = _AdamWUpdate(self.opt)
+        else:
+            self.opt = self.update = None
+
+    # -- data ------------------------------------------------------------------------------
+    def sample(self) -> torch.Tensor:
+        """Draw a fresh batch into ``self.xn`` (negated, ``[I, F, B]``) and return it."""
+        if self.source is None:
+            self.source = _UniformSource(self.shape, self.pre.device, self.pre.dtype, self.generator)
+        u = self.source.fill()
+        # -u/p is in (-1, 0] exactly when the feature is present (u < p; IEEE division
+        # is correctly rounded); threshold keeps values > -1 and zeroes the rest, also
+        # the NaN/-inf of p == 0.
+        u.div_(self.p_neg)
+        torch.threshold_(u, -1.0, 0.0)
+        self.xn = u
+        return u
+
+    def close(self):
+        if self.source is not None:
+            self.source.close()
+
+    # -- maths -----------------------------------------------------------------------------
+    @torch.no_grad()
+    def grads(self, xn: torch.Tensor, tn: torch.Tensor | None = None) -> None:
+        """Fill ``gW``/``gb`` (and ``pre``) for the negated input ``xn`` ``[I, F, B]``;
+        ``tn = -|x|`` is the negated target (defaults to ``xn``: non-negative batches)."""
+        if tn is None:
+            tn = xn
+        W = self.model.W.detach()
+        b = self.model.b_final.detach()
+        m = self.m
+        torch.bmm(W.transpose(1, 2), xn, out=self.hn)  # -h^T
+        torch.baddbmm(b[:, :, None], W, self.hn, alpha=-1.0, out=self.pre)  # (h W^T + b)^T
+        torch.add(self.pre, tn, out=m)  # pre - |x|
+        torch.ops.aten.threshold_backward.grad_input(m, self.pre, 0, grad_input=m)  # * [pre > 0]
+        torch.sum(m, dim=2, out=self.gb)
+        self.gb.mul_(self.cimp)  # c imp sum_b m
+        torch.mul(W, self.neg_cimp3, out=self.Wc)  # -c imp W
+        torch.bmm(self.Wc_t, m, out=self.gh)  # -(m (c imp W))^T
+        torch.bmm(m, self.hn_t, out=self.gW)  # -(m^T h)
+        self.gW.mul_(self.neg_cimp3)  # c imp (m^T h)
+        self.gW.baddbmm_(xn, self.gh_t)  # + x^T m (c imp W)
+
+    @torch.no_grad()
+    def error(self, tn: torch.Tensor | None = None) -> torch.Tensor:
+        """``importance * (|x| - relu(pre))^2`` of the last :meth:`grads` call, ``[I, F, B]``."""
+        if tn is None:
+            tn = self.xn
+        d = torch.clamp_min(self.pre, 0.0).add_(tn)
+        return d.square_().mul_(self.imp3)
+
+    def losses_from_error(self, err: torch.Tensor) -> torch.Tensor:
+        return err.sum(dim=(1, 2)).mul_(self.inv_bf)
+
+    @torch.no_grad()
+    def losses(self, tn: torch.Tensor | None = None) -> torch.Tensor:
+        return self.losses_from_error(self.error(tn))
+
+    def apply(self, lr: float) -> None:
+        """One AdamW step with the gradients in ``gW``/``gb``."""
+        model = self.model
+        # (Re)attach every step: a hook may have called opt.zero_grad(set_to_none=True).
+        model.W.grad = self.gW
+        model.b_final.grad = self.gb
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+        self.update.step()
+
+    def step_on_batch(self, batch: torch.Tensor, lr: float) -> torch.Tensor:
+        """One full step on a given notebook-layout batch ``[B, I, F]``; returns the
+        per-instance losses before the update. (For tests and custom data.)"""
+        xn, tn = _negated_feature_major(batch)
+        self.grads(xn, tn)
+        losses = self.losses(tn)
+        self.apply(lr)
+        self.update.sync()
+        return losses
+
+
+def _negated_feature_major(batch: torch.Tensor):
+    """``[B, I, F]`` -> ``(-x, -|x|)`` as contiguous ``[I, F, B]``."""
+    batch = batch.detach()
+    xn = batch.permute(1, 2, 0).neg().contiguous()
+    tn = batch.abs().permute(1, 2, 0).neg().contiguous()
+    return xn, tn
+
+
+@torch.no_grad()
+def loss_and_grads(model: Model, batch: torch.Tensor):
+    """Per-instance loss ``[I]`` and the hand-written gradients ``(dW, db)`` for a
+    notebook-layout batch ``[B, I, F]`` (any sign). Same numbers autograd gives for the
+    notebook's loss; exposed so that claim is testable."""
+    batch = batch.to(device=model.W.device, dtype=model.W.dtype)
+    tr = _Trainer(model, batch.shape[0], with_opt=False)
+    xn, tn = _negated_feature_major(batch)
+    tr.grads(xn, tn)
+    return tr.losses(tn), tr.gW.clone(), tr.gb.clone()
+
+
+# ---------------------------------------------------------------------------------------
+# progress bar
+# ---------------------------------------------------------------------------------------
+class _Progress:
+    """rich progress bar refreshed only when told (every ``print_freq`` steps)."""
+
+    def __init__(self, steps: int):
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[stats]}"),
+            console=Console(stderr=True),
+            auto_refresh=False,
+        )
+        self.task = self.progress.add_task("train", total=steps, stats="")
+        self.progress.start()
+
+    def update(self, completed: int, loss: float, lr: float) -> None:
+        self.progress.update(self.task, completed=completed, stats=f"loss={loss:.4g} lr={lr:.3g}")
+        self.progress.refresh()
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+# ---------------------------------------------------------------------------------------
+# the notebook's optimize()
+# ---------------------------------------------------------------------------------------
+def optimize(
+    model: Model,
+    render=False,
+    n_batch: int = 1024,
+    steps: int = 10_000,
+    print_freq: int = 100,
+    lr: float = 1e-3,
+    lr_scale=constant_lr,
+    hooks=(),
+    progress: bool = True,
+    seed: int | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Train ``model`` in place like the notebook's ``optimize``; returns the per-instance
+    loss of the last step (``[n_instances]``, detached, CPU).
+
+    Each hook gets ``dict(model, step, opt, error, loss, lr)`` after the update, with
+    ``error`` in the notebook's ``[batch, instance, feature]`` layout and ``loss`` the
+    sum over instances, both detached. ``render`` is accepted and ignored (the
+    notebook ignores it too). Randomness: ``generator``, else ``seed``, else
+    ``model.generator``, else torch's global RNG.
+    """
+    if steps < 1:
+        raise ValueError("steps must be >= 1")
+    if seed is not None and generator is not None:
+        raise ValueError("pass seed or generator, not both")
+    if seed is not None:
+        generator = torch.Generator(device=model.W.device).manual_seed(int(seed))
+    elif generator is None:
+        generator = model.generator
+    hooks = list(hooks) if hooks else []
+    n_instances = model.config.n_instances
+
+    threads = torch.get_num_threads()
+    small = n_instances * n_batch * model.config.n_features < _SMALL and model.W.device.type == "cpu"
+    if small and threads > 1:
+        torch.set_num_threads(1)
+    tr = bar = None
+    final = None
+    try:
+        tr = _Trainer(model, n_batch, lr=lr, generator=generator)
+        bar = _Progress(steps) if progress else None
+        for step in range(steps):
+            step_lr = float(lr * lr_scale(step, steps))
+            xn = tr.sample()
+            tr.grads(xn)
+            report = step % print_freq == 0 or step + 1 == steps
+            err = losses = None
+            if hooks:
+                err = tr.error()
+                losses = tr.losses_from_error(err)
+            elif report:
+                losses = tr.losses()
+            tr.apply(step_lr)
+            if hooks:
+                tr.update.sync()
+                data = dict(
+                    model=model,
+                    step=step,
+                    opt=tr.opt,
+                    error=err.permute(2, 0, 1),
+                    loss=losses.sum(),
+                    lr=step_lr,
+                )
+                for h in hooks:
+                    h(data)
+            if report:
+                if bar is not None:
+                    bar.update(step + 1, losses.sum().item() / n_instances, step_lr)
+                if step + 1 == steps:
+                    final = losses.detach().cpu()
+    finally:
+        if tr is not None:
+            tr.update.sync()
+            tr.close()
+        if bar is not None:
+            bar.close()
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+    return final

@@ -1,0 +1,242 @@
+"""Card-quality review: each rule on crafted cards, cards read back from real .apkg files,
+and the LLM's judgement merged beside the rules."""
+import json
+import zipfile
+
+import pytest
+
+from _llm_helpers import fake_server, llm_env  # noqa: F401
+from cardgen.llm import get_assistant
+from cardgen.llm.principles import PRINCIPLES
+from cardgen.llm.review import (LLM_PRINCIPLES, Card, SourceError, answer_kind, asks, cards_from_apkg,
+                                load_cards, parse_question_html, review_cards)
+
+
+def card(prompt="`x` has shape (3, 4). What is `x.sum(0).shape`?", answer="(4,)", key="t.fam/shape/0",
+         code=None, form=None, image=None) -> Card:
+    family, form_, seed = key.split("/")
+    return Card(key=key, family=family, form=form or form_, prompt=prompt, answer_text=answer, code=code,
+                image=image, seed=int(seed))
+
+
+def results(c: Card, *others: Card):
+    (r, *_) = review_cards([c, *others])
+    return r.results
+
+
+def test_a_good_card_meets_every_principle():
+    r = results(card())
+    assert set(r) == set(PRINCIPLES)
+    assert all(res.meets for res in r.values()), {p: x.why for p, x in r.items() if not x.meets}
+
+
+def test_focused_counts_questions_and_instructions_not_format_notes():
+    assert len(asks("`x` has shape (3, 4). Write the einsum string. Pass the operands as `x`. "
+                    "Use `...` for the batch axes.")) == 1
+    assert len(asks("What is `y`? Write it as a nested list (round to 2 decimals).")) == 1
+    assert len(asks("Which features are represented? List their indices.")) == 1
+    assert len(asks("Write the einsum string. Write the einops pattern.")) == 2
+    assert not results(card("What is `y.shape`? And what is its dtype?"))["focused"].meets
+    assert "asks nothing" in results(card("`x` has shape (3, 4)."))["focused"].why
+
+
+def test_precise():
+    assert "vague wording: etc" in results(card("`x` has shape (3, 4, etc). What is `x.sum(0).shape`?"))["precise"].why
+    assert "states no size" in results(card("What is the shape of `x.sum()`?"))["precise"].why
+    r = results(card("What is `out.shape`?", code="y = torch.randn(3, 4)\nz = y.T"))
+    assert "asks about out, which the code does not define" in r["precise"].why
+    assert results(card("What is `out.shape`?", code="out = torch.randn(3, 4)"))["precise"].meets
+
+
+def test_effortful_and_yes_no_flag_a_bad_card():
+    leaked = card("`x` has shape (3, 4); `y = x.T` has shape (4, 3). What is `y.shape`?", answer="(4, 3)")
+    assert "is written in the prompt" in results(leaked)["effortful"].why
+    yes = card("Is `x.sum(0).shape` equal to (4,) for `x` of shape (3, 4)?", answer="yes")
+    r = results(yes)
+    assert not r["no_yes_no"].meets and "the answer is 'yes'" in r["no_yes_no"].why
+    question_only = card("Does `x` of shape (3, 4) keep 2 axes after `x.sum(0)`? Answer 1 or 0.", answer="0")
+    assert "a yes/no question" in results(question_only)["no_yes_no"].why
+    # numbers in code data are no leak; a number stated in the prose is
+    assert results(card("What is `out`?", answer="7", code="out = torch.tensor(3) + 4"))["effortful"].meets
+    assert not results(card("Add 30 and 42; the sum is 72. What is it?", answer="72"))["effortful"].meets
+    assert results(card("There are 7 features. How many are represented?", answer="7"))["effortful"].meets
+    # an allowed spelling listed in a format note is no leak
+    pairs = card("Which pairs of features in (3, 4) are antipodal? Write pairs like (0, 3), or none.", answer="none")
+    r = results(pairs)
+    assert r["effortful"].meets and r["focused"].meets, (r["effortful"].why, r["focused"].why)
+
+
+def test_tractable_and_one_answer():
+    long = card("`x` has shape (3, 4). " + "Consider it carefully. " * 40 + "What is `x.sum(0).shape`?")
+    assert "prompt has" in results(long)["tractable"].why
+    big = card("What is `out`?", answer=str([[i] * 5 for i in range(4)]), code="out = torch.ones(4, 5)", form="value")
+    assert "20 numbers" in results(big)["tractable"].why
+    assert "lists alternatives" in results(card(answer="(4,) or (1, 4)"))["one_answer"].why
+    assert results(card(answer="b c h w -> b (c h w)")).get("one_answer").meets
+    assert "characters" in results(card(answer="x" * 61))["one_answer"].why
+
+
+def test_consistent_within_family_and_form():
+    sibs = [card(f"`x` has shape ({a}, {b}). What is `x.sum(0).shape`?", f"({b},)", key=f"t.f/shape/{i}")
+            for i, (a, b) in enumerate([(3, 4), (5, 6), (2, 7)])]
+    odd = card("Name the tensor library that cardgen uses to run every answer of this deck, please.",
+               "torch", key="t.f/shape/9")
+    reviews = {r.card.key: r.results["consistent"] for r in review_cards([*sibs, odd])}
+    assert all(reviews[c.key].meets for c in sibs)
+    assert not reviews[odd.key].meets and "answer is a text" in reviews[odd.key].why
+    assert "only card" in results(card())["consistent"].why
+
+
+def test_no_duplicate_means_a_repeat_not_other_numbers():
+    a = card(key="t.f/shape/0")
+    same = card(key="t.f/shape/1")
+    other_numbers = card("`x` has shape (5, 6). What is `x.sum(0).shape`?", "(6,)", key="t.f/shape/2")
+    near = card("`x` has shape (3, 4).  What is `x.sum(0).shape` ?", key="t.f/shape/3")
+    r = {x.card.key: x.results["no_duplicate"] for x in review_cards([a, same, other_numbers, near])}
+    assert not r["t.f/shape/0"].meets and not r["t.f/shape/1"].meets and not r["t.f/shape/3"].meets
+    assert r["t.f/shape/2"].meets
+    # different figures are different cards even with the same words
+    imgs = review_cards([card("What is shown?", "3", key="t.f/read/0", image="a.png"),
+                         card("What is shown?", "3", key="t.f/read/1", image="b.png")])
+    assert all(x.results["no_duplicate"].meets for x in imgs)
+
+
+def test_answer_kinds():
+    assert [answer_kind(a) for a in ["(3, 4)", "()", "0.25", "1/4", "[1, 2]", "ij->i", "B) rows", "0, 2", "yes", "torch"]] \
+        == ["shape", "shape", "number", "number", "list", "expression", "choice", "set", "yes/no", "text"]
+
+
+def test_review_of_a_topic_uses_the_registered_families():
+    from exercises import all_families
+
+    fam = all_families("einsum")[0]
+    errors: list[str] = []
+    cards, source = load_cards(fam.id, seed=0, variants=2, errors=errors)
+    assert errors == [] and "seeds 0..1" in source
+    assert {c.group for c in cards} == {f"{fam.id}/{form}" for form in fam.forms}
+    assert len(cards) == 2 * len(fam.forms)
+    (first, *_) = review_cards(cards)
+    assert set(first.results) == set(PRINCIPLES)
+    with pytest.raises(SourceError, match="not a topic"):
+        load_cards("nonsense.family")
+
+
+# ----------------------------------------------------------------------------- .apkg files
+
+
+def write_apkg(path, notes: list[list[dict]], field_name="Variants"):
+    """A minimal .apkg in the deck's layout: a note type with an Id and a Variants field."""
+    import genanki
+
+    model = genanki.Model(1607392319, "test model", fields=[{"name": "Id"}, {"name": field_name}],
+                          templates=[{"name": "c", "qfmt": "{{Id}}", "afmt": "{{Id}}"}])
+    deck = genanki.Deck(2059400110, "test")
+    for i, entries in enumerate(notes):
+        deck.add_note(genanki.Note(model=model, fields=[f"note{i}", json.dumps(entries)]))
+    genanki.Package(deck).write_to_file(str(path))
+
+
+def entry(key, prompt_html, answer, code_html=""):
+    return {"k": 0, "key": key, "seed": int(key.rsplit("/", 1)[1]), "answer_text": answer, "image": None,
+            "q": f'<div class="cg-meta">t<span class="cg-form">shape</span></div>'
+                 f'<div class="cg-prompt">{prompt_html}</div>{code_html}', "a": "<div>a</div>"}
+
+
+BAD_NOTES = [[
+    entry("t.bad/shape/0", "Is <code>x.sum(0).shape</code> equal to (4,)?", "yes"),
+    entry("t.bad/shape/1", "<code>y = x.T</code> has shape (4, 3) for <code>x</code> of shape (3, 4). "
+                           "What is <code>y.shape</code>?", "(4, 3)"),
+], [
+    entry("t.good/shape/0", "<code>x</code> has shape (3, 4). What is <code>x.sum(0).shape</code>?", "(4,)",
+          '<div class="cg-code"><pre><span class="n">x</span> <span class="o">=</span> 1\n&lt;2</pre></div>'),
+]]
+
+
+def test_cards_are_read_back_from_an_apkg(tmp_path):
+    path = tmp_path / "bad.apkg"
+    write_apkg(path, BAD_NOTES)
+    cards = cards_from_apkg(path)
+    assert [c.key for c in cards] == ["t.bad/shape/0", "t.bad/shape/1", "t.good/shape/0"]
+    assert cards[0].prompt == "Is `x.sum(0).shape` equal to (4,)?" and cards[0].answer_text == "yes"
+    assert cards[2].code == "x = 1\n<2" and cards[2].form == "shape" and cards[2].seed == 0
+    by_key = {r.card.key: r for r in review_cards(cards)}
+    assert not by_key["t.bad/shape/0"].results["no_yes_no"].meets
+    assert not by_key["t.bad/shape/1"].results["effortful"].meets
+    assert by_key["t.good/shape/0"].meets_all
+
+
+def test_apkg_errors_are_clear(tmp_path):
+    not_zip = tmp_path / "x.apkg"
+    not_zip.write_text("hello")
+    with pytest.raises(SourceError, match="cannot open"):
+        cards_from_apkg(not_zip)
+    other = tmp_path / "other.apkg"
+    write_apkg(other, [[{"key": "a/b/0"}]], field_name="Back")
+    with pytest.raises(SourceError, match="no cardgen notes"):
+        cards_from_apkg(other)
+    with pytest.raises(SourceError, match="no such deck file"):
+        load_cards(str(tmp_path / "missing.apkg"))
+
+
+def test_a_deck_built_by_build_deck_is_reviewed_as_stored(tmp_path):
+    """The real deck format: built by cardgen.deck for one family, read back, reviewed."""
+    from cardgen.deck.build import build
+    from exercises import all_families, get_family
+
+    fam = all_families("einops")[0]
+    out = tmp_path / "one.apkg"
+    build(out, variants=2, seed=0, families=[fam.id])
+    with zipfile.ZipFile(out) as zf:  # the deck really stores a Variants field
+        assert {"collection.anki2", "collection.anki21"} & set(zf.namelist())
+    cards = cards_from_apkg(out)
+    assert len(cards) == 2 * len(fam.forms)
+    for c in cards:  # the stored prompt is the variant's prompt, code included
+        v = get_family(c.family).variant(seed=c.seed, form=c.form)
+        assert c.prompt == v.prompt and (c.code or None) == (v.code.strip("\n") if v.code else None)
+        assert c.answer_text == v.answer_text
+    assert all(set(r.results) == set(PRINCIPLES) for r in review_cards(cards))
+
+
+def test_question_html_parsing():
+    prompt, code = parse_question_html('<div class="cg-prompt">a &lt; b<br>`x` <code>y[0]</code> \\( x \\)</div>'
+                                       '<img src="f.png"><details><summary>Hint</summary>no</details>')
+    assert prompt == "a < b\n`x` `y[0]` \\( x \\)" and code is None
+
+
+# ----------------------------------------------------------------------------- the LLM's judgement
+
+
+def judgement(body: dict) -> str:
+    user = json.loads(body["messages"][-1]["content"])
+    yes_no = user["answer"].strip().lower() == "yes"
+    principles = {p: {"meets": True, "why": "fine"} for p in LLM_PRINCIPLES}
+    if yes_no:
+        principles["no_yes_no"] = {"meets": False, "why": "answered by yes"}
+    return json.dumps({"principles": principles})
+
+
+def test_llm_judgement_is_merged_beside_the_rules(llm_env):
+    llm_env.responder = judgement
+    cards = [card(), card("Is `x.sum(0).shape` equal to (4,) for `x` of shape (3, 4)?", "yes", key="t.g/shape/0")]
+    a = get_assistant()
+    reviews = review_cards(cards, a)
+    assert len(llm_env.chat_requests) == 2
+    good, bad = reviews
+    assert good.results["focused"].llm == {"meets": True, "why": "fine"}
+    assert bad.results["no_yes_no"].llm == {"meets": False, "why": "answered by yes"}
+    assert bad.results["no_yes_no"].meets is False  # the rule's own verdict
+    assert good.results["consistent"].llm is None  # cross-card rules are not asked of the LLM
+    assert good.to_dict()["results"]["focused"]["llm"]["meets"] is True
+    # an LLM opinion never flips a rule: its "no" on a card the rules pass stays an opinion
+    llm_env.responder = lambda body: json.dumps({"principles": {p: {"meets": False, "why": "meh"} for p in LLM_PRINCIPLES}})
+    (again,) = review_cards([card("`x` has shape (5, 6). What is `x.sum(1).shape`?", "(5,)", key="t.h/shape/0")],
+                            get_assistant())
+    assert again.meets_all and again.results["focused"].llm["meets"] is False
+
+
+def test_llm_judgement_with_a_broken_schema_is_dropped(llm_env):
+    llm_env.mode = "malformed"
+    a = get_assistant()
+    (r,) = review_cards([card()], a)
+    assert all(res.llm is None for res in r.results.values()) and r.meets_all
+    assert len(a.warnings) == 1

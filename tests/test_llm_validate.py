@@ -1,0 +1,154 @@
+"""The deterministic guards on LLM text: rewordings, hints and the reply schema (offline)."""
+import pytest
+
+from _llm_helpers import BMM_PROMPT, MATMUL_PROMPT, bmm_shape, dot_value, matmul_write
+from cardgen.llm import as_question, get_assistant, hint_problems, offline_hint, reword_problems
+from cardgen.llm.schema import schema_errors
+from cardgen.llm.validate import answer_keys, code_spans, names, numbers, options, shapes
+
+BMM_ANSWERS = ["(2, 3, 5)"]
+GOOD_BMM = ("Given `x` with shape (2, 3, 4) and `y` with shape (2, 4, 5), which shape does "
+            "`torch.einsum('bij,bjk->bik', x, y)` return?")
+
+
+# ----------------------------------------------------------------------------- token extraction
+
+
+def test_numbers_are_canonical_and_read_through_times_and_by():
+    assert numbers("sizes 3x4, 2 by 5, 0.50 and 1e-3, -1; W1 and x2 are names") == \
+        ["3", "4", "2", "5", "0.5", "0.001", "-1"]
+    assert numbers("x-1 and 2nd") == ["1"]
+
+
+def test_shapes_in_every_spelling_are_normalized():
+    text = "(3, 4), [b, h], (5,), 3x4x2, 6 by 7, (batch=4, seq=3), (b, c·3·3, h, w)"
+    assert shapes(text) == ["(3,4,2)", "(6,7)", "(3,4)", "(b,h)", "(5,)", "(batch=4,seq=3)", "(b,c·3·3,h,w)"]
+    assert shapes("(e.g., x) and (round to 2 decimals) and (or name them)") == []
+
+
+def test_code_spans_math_names_and_options():
+    text = "`x.sum(0)` and \\( W^T W \\) for d_model, W1, torch.einsum, axis i (e.g. a sum)\nA) rows\nB) the columns"
+    assert code_spans(text) == ["x.sum(0)", "\\(W^TW\\)"]
+    assert names(text) == {"d_model", "W1", "torch.einsum", "i"}  # not 'a', not 'e.g'
+    assert options(text) == ["A)rows", "B)thecolumns"]
+
+
+def test_answer_keys_include_patterns_and_option_texts():
+    keys = answer_keys(["torch.einsum('bij,bjk->bik', x, y)", "B) the columns", "(2, 3, 5)", "ij"])
+    assert {"bij,bjk->bik", "thecolumns", "(2,3,5)"} <= keys
+    assert "ij" not in keys  # too short to search for; numbers and shapes have their own rules
+
+
+# ----------------------------------------------------------------------------- rewording
+
+
+def test_a_faithful_rewording_is_accepted():
+    assert reword_problems(BMM_PROMPT, GOOD_BMM, BMM_ANSWERS) == []
+    # same shape in another spelling is the same fact
+    assert reword_problems(BMM_PROMPT, GOOD_BMM.replace("(2, 3, 4)", "2x3x4"), BMM_ANSWERS) == []
+    assert reword_problems(MATMUL_PROMPT, "Given `A` of shape (i=3, j=4) and `B` of shape (j=4, k=5), write "
+                           "the einsum string for `A @ B`; the result has shape (i=3, k=5).",
+                           ["ij,jk->ik", "ab,bc->ac"]) == []
+
+
+@pytest.mark.parametrize("candidate, expected", [
+    (GOOD_BMM.replace("(2, 4, 5)", "(2, 4)"), "drops or changes number(s) 5"),
+    (GOOD_BMM.replace("(2, 4, 5)", "(2, 4, 6)"), "adds number(s) 6"),
+    (GOOD_BMM.replace("(2, 3, 4)", "(2, 4, 3)"), "drops or changes shape(s) (2,3,4)"),
+    (GOOD_BMM.replace("(2, 3, 4)", "(two, 3, 4)"), "drops or changes number(s) 2"),
+    (GOOD_BMM + " Batch size is 2.", "adds number(s) 2"),  # a repeated number is an added fact
+    (GOOD_BMM.replace("`torch.einsum('bij,bjk->bik', x, y)`", "`torch.einsum('bij,bjk->bki', x, y)`"),
+     "drops or changes code"),
+    (GOOD_BMM.replace("`x`", "x"), "drops or changes code `x`"),
+    (GOOD_BMM + " Use `torch.bmm`.", "adds code `torch.bmm`"),
+    (GOOD_BMM + " (It is (2, 3, 5).)", "states the answer ((2,3,5))"),
+    (GOOD_BMM + " What dtype is it?", "asks 2 questions"),
+    ("", "the rewording is empty"),
+    (GOOD_BMM + " `unclosed", "unbalanced backticks"),
+    (GOOD_BMM + " Think hard." * 40, "too long"),
+])
+def test_rewordings_that_change_a_fact_are_rejected(candidate, expected):
+    problems = reword_problems(BMM_PROMPT, candidate, BMM_ANSWERS)
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_rewording_may_not_leak_a_written_answer_or_its_alternative():
+    answers = ["ij,jk->ik", "ab,bc->ac"]
+    leak = MATMUL_PROMPT + " (Hint: 'ij, jk -> ik'.)"
+    assert any("states the answer (ij,jk->ik)" in p for p in reword_problems(MATMUL_PROMPT, leak, answers))
+    alt = MATMUL_PROMPT + " Something like ab,bc->ac works."
+    assert any("ab,bc->ac" in p for p in reword_problems(MATMUL_PROMPT, alt, answers))
+
+
+def test_rewording_must_keep_names_math_and_options():
+    prompt = "For d_model and axis i, compute \\( x_i^2 \\). Which option?\nA) rows\nB) columns"
+    ok = "Which option holds for axis i and d_model when computing \\( x_i^2 \\)?\nA) rows\nB) columns"
+    assert reword_problems(prompt, ok, ["B) columns"]) == []
+    assert any("drops name(s) d_model" in p
+               for p in reword_problems(prompt, ok.replace("d_model", "the model width"), []))
+    assert any("drops or changes code" in p for p in reword_problems(prompt, ok.replace("x_i^2", "x_i^3"), []))
+    assert any("changes option(s) B)columns" in p
+               for p in reword_problems(prompt, ok.replace("B) columns", "B) the columns"), []))
+
+
+def test_text_the_template_already_had_is_not_a_leak():
+    prompt = "Which is right?\nA) rows\nB) columns"
+    assert reword_problems(prompt, "Which one is correct?\nA) rows\nB) columns", ["B) columns"]) == []
+
+
+# ----------------------------------------------------------------------------- hints
+
+
+def test_hint_must_be_a_question_without_the_answer():
+    v = matmul_write()
+    assert hint_problems("Which axis do A and B share, and should it survive?", v, "ij,jk->ij") == []
+    assert "not a question" in hint_problems("Sum over the shared axis.", v)
+    assert any("reveals the answer" in p for p in hint_problems("Did you mean ij,jk->ik?", v))
+    assert any("reveals the answer" in p for p in hint_problems("Why not ab,bc->ac?", v))
+    assert any("reveals the answer" in p
+               for p in hint_problems("What about 'xy,yz->xz'?", v, expected="xy,yz->xz"))
+    s = bmm_shape()
+    assert any("reveals the answer" in p for p in hint_problems("Is it (2, 3, 5)?", s))
+    d = dot_value()
+    assert any("answer number(s) 11" in p for p in hint_problems("Is it 11?", d, "10"))
+    assert hint_problems("What is 1·3 plus 2·4?", d, "10") == []  # numbers the card shows are fine
+    assert any("too long" in p for p in hint_problems("Why " * 100 + "?", v))
+
+
+def test_offline_hints_come_from_the_family_as_questions():
+    v = bmm_shape()
+    assert offline_hint(v) == "The batch axis b is kept and j is summed away. Does your answer account for that?"
+    assert offline_hint(v, level=1) == "Which letters appear after the arrow?"
+    assert offline_hint(v, level=9) == "Which letters appear after the arrow?"  # clamped
+    assert as_question("Multiply entry by entry, then add") == \
+        "Multiply entry by entry, then add. Does your answer account for that?"
+    v.hints = ()
+    assert offline_hint(v).endswith("?")
+
+
+def test_offline_assistant_returns_the_built_in_text(monkeypatch):
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    a = get_assistant()
+    v = bmm_shape()
+    assert not a.online
+    assert a.reword(v) == v.prompt
+    assert a.hint(v, "(2, 5, 3)", v.check("(2, 5, 3)")) == offline_hint(v)
+    assert a.explain("forward", "case 3: wrong values") is None
+    assert a.warnings == [] and a.summary() is None
+
+
+# ----------------------------------------------------------------------------- schema
+
+
+def test_schema_checker():
+    schema = {"type": "object", "required": ["p"], "properties": {
+        "p": {"type": "object", "required": ["meets", "why"],
+              "properties": {"meets": {"type": "boolean"}, "why": {"type": "string", "maxLength": 5}}},
+        "n": {"type": "integer"}, "tags": {"type": "array", "items": {"enum": ["a", "b"]}, "maxItems": 2}}}
+    assert schema_errors({"p": {"meets": True, "why": "ok"}, "n": 3, "tags": ["a"]}, schema) == []
+    errs = schema_errors({"p": {"meets": "yes", "why": "too long"}, "n": True, "tags": ["c", "a", "b"]}, schema)
+    assert errs == ["$.p.meets: expected boolean, got str", "$.p.why: longer than 5 characters",
+                    "$.n: expected integer, got bool", "$.tags: more than 2 items", "$.tags[0]: 'c' is not one of ['a', 'b']"]
+    assert schema_errors([], schema) == ["$: expected object, got list"]
+    assert schema_errors({}, schema) == ["$: missing 'p'"]
