@@ -133,7 +133,8 @@ class Check:
         raise NotImplementedError
 
 
-def _fmt_shape(shape: Sequence[int]) -> str:
+def format_shape(shape: Sequence[int]) -> str:
+    """``(3, 4)``, ``(5,)`` or ``()``: how every prompt and reason writes a shape."""
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
@@ -143,7 +144,7 @@ class ShapeCheck(Check):
 
     @property
     def expected_text(self) -> str:
-        return _fmt_shape(self.expected)
+        return format_shape(self.expected)
 
     def check(self, response: str) -> Verdict:
         try:
@@ -160,7 +161,7 @@ class ShapeCheck(Check):
         else:
             wrong = [i for i, (a, b) in enumerate(zip(got, exp)) if a != b]
             why = f"dimension {wrong[0]} is {got[wrong[0]]}, but it is {exp[wrong[0]]}"
-        return Verdict(False, f"{_fmt_shape(got)} has {why}", self.expected_text)
+        return Verdict(False, f"{format_shape(got)} has {why}", self.expected_text)
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,7 @@ class ArrayCheck(Check):
         if got.shape != exp.shape:
             return Verdict(
                 False,
-                f"your answer has shape {_fmt_shape(got.shape)}, the result has shape {_fmt_shape(exp.shape)}",
+                f"your answer has shape {format_shape(got.shape)}, the result has shape {format_shape(exp.shape)}",
                 self.expected_text,
             )
         diff = np.abs(got - exp)
@@ -336,7 +337,7 @@ def _compare(got, expected, axis_by_size: dict[int, str]) -> str | None:
         def names(shape: Shape) -> str:
             return " ".join(axis_by_size.get(d, str(d)) for d in shape) or "a scalar"
 
-        why = f"wrong output shape: yours gives {_fmt_shape(gshape)}, expected {_fmt_shape(eshape)}"
+        why = f"wrong output shape: yours gives {format_shape(gshape)}, expected {format_shape(eshape)}"
         if sorted(gshape) == sorted(eshape):
             return why + " — the right axes in the wrong order"
         if axis_by_size and all(d in axis_by_size for d in gshape + eshape):
@@ -468,8 +469,8 @@ class EinopsCheck(Check):
             if gs != es:
                 return Verdict(
                     False,
-                    f"wrong output shapes: yours splits into {', '.join(map(_fmt_shape, gs))}, "
-                    f"expected {', '.join(map(_fmt_shape, es))}",
+                    f"wrong output shapes: yours splits into {', '.join(map(format_shape, gs))}, "
+                    f"expected {', '.join(map(format_shape, es))}",
                     self.reference,
                 )
             got, expected = torch.cat([p.reshape(-1) for p in got]), torch.cat([p.reshape(-1) for p in expected])

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cardgen.fromcode.scan import Call
+from exercises.checking import format_shape as shape_text
 
 ELL = "..."
 MAX_NUMEL = 4_000_000
@@ -191,10 +192,6 @@ def axes_text(side: Side) -> str:
 def side_text(side: Side, letters: bool) -> str:
     return ("" if letters else " ").join(it.text() for it in side)
 
-
-def shape_text(shape) -> str:
-    shape = tuple(shape)
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 # ----------------------------------------------------------------------------- drawing

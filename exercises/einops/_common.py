@@ -30,6 +30,7 @@ from exercises.checking import (
     format_array,
     format_number,
 )
+from exercises.checking import format_shape as shape_text  # re-exported for the family modules
 from exercises.registry import register
 
 FORMS = ("write", "shape", "value")
@@ -109,10 +110,6 @@ def axes_text(layout: str) -> str:
     parts = ["·".join(g) if g else "1" for g in groups(layout)]
     return "(" + ", ".join(parts) + ")"
 
-
-def shape_text(shape: Sequence[int]) -> str:
-    shape = tuple(shape)
-    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
 @dataclass

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from exercises.base import CodeSpec, Family, Variant
 from exercises.checking import (
+    format_shape,
     ArrayCheck,
     EinsumCheck,
     NumberCheck,
@@ -133,10 +134,6 @@ def _plural(items: list[str], one: str, many: str) -> str:
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
-
-def _fmt_shape(shape) -> str:
-    shape = tuple(shape)
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -346,7 +343,7 @@ def _shape(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
     for m in d.mistakes:
         wrong.append(_out_shape(m, d.shapes))
     wrong += [shape[::-1], d.shapes[0]]
-    distractors = tuple(dict.fromkeys(_fmt_shape(w) for w in wrong if tuple(w) != shape))
+    distractors = tuple(dict.fromkeys(format_shape(w) for w in wrong if tuple(w) != shape))
     if shape:
         alternatives = ("x".join(map(str, shape)), f"torch.Size([{', '.join(map(str, shape))}])")
     else:
@@ -354,7 +351,7 @@ def _shape(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
 
     sizes = ", ".join(f"`{l}`={d.size[l]}" for l in letters_of(d.expr))
     if d.ell_names:
-        sizes += f", and `...` covers {_fmt_shape(d.ell_sizes)}"
+        sizes += f", and `...` covers {format_shape(d.ell_sizes)}"
     ell_rule = " `...` stands for the leading axes and is kept, in place, in the output." if d.ell_names else ""
     h1 = (
         "Each letter after `->` is one output axis, in that order; a letter missing after `->` "
@@ -364,7 +361,7 @@ def _shape(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
     summed = summed_letters(d.expr)
     expl = (
         f"Each output axis takes its size from the operand it comes from ({sizes}), "
-        f"so `out.shape` is {_fmt_shape(shape)}."
+        f"so `out.shape` is {format_shape(shape)}."
     )
     if summed:
         expl += f" {_and([f'`{c}`' for c in summed])} {_plural(summed, 'is', 'are')} summed away."
@@ -372,7 +369,7 @@ def _shape(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
         family=f"einsum.{spec.name}", form="shape", seed=seed,
         params=_params(spec, d, out_shape=list(shape)),
         prompt="What is `out.shape`?", code=code,
-        answer=list(shape), answer_text=_fmt_shape(shape), check_=ShapeCheck(shape),
+        answer=list(shape), answer_text=format_shape(shape), check_=ShapeCheck(shape),
         explanation=expl,
         hints=(h1, f"Sizes: {sizes}.", out_text),
         distractors=distractors, alternatives=alternatives,

@@ -133,7 +133,7 @@ CODE_SPEC = CodeSpec(
     reference=reference,
     make_inputs=make_inputs,
     mistakes=MISTAKES,
-    n_cases=16,
+    n_cases=24,
 )
 
 
