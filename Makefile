@@ -1,8 +1,9 @@
 # Everything installs into a local virtual environment (.venv) so nothing global is touched.
+# Installs are stamped: they rerun only when pyproject.toml changes.
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# The CPU build of torch, installed first so that no CUDA build is pulled in.
+# The CPU build of torch, installed first so that no multi-GB CUDA build is pulled in.
 TORCH ?= torch==2.13.0
 
 .PHONY: install install-test deck test bench clean
@@ -11,12 +12,18 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-install: $(BIN)/python
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q $(TORCH)
 	$(BIN)/pip install -q -e .
+	touch $@
 
-install-test: install
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
 
 deck: install
 	$(BIN)/cardgen build-deck -o cardgen.apkg

@@ -14,7 +14,11 @@ from . import analysis, optimize, paper_model
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m superpos_core", description=__doc__)
+    ap = argparse.ArgumentParser(
+        prog="python -m superpos_core",
+        description="Train the paper's setting (5 features, 2 hidden, 10 instances) and print, per "
+        "instance, the feature probability, represented features and dimensions per feature.",
+    )
     ap.add_argument("--steps", type=int, default=10_000, help="training steps (default 10000)")
     ap.add_argument("--seed", type=int, default=0, help="seed for init and batches (default 0)")
     ap.add_argument("--device", default=None, help="default: cuda if available, else cpu")
@@ -31,9 +35,9 @@ def main(argv=None) -> None:
     p = model._per_instance_feature(model.feature_probability)[:, 0].cpu()
     rep = analysis.represented(W)
     dpf = analysis.dimensions_per_feature(W)
-    table = Table(title=f"Toy Models of Superposition: 5 features in 2 dims, {args.steps} steps ({dt:.1f} s)")
-    for col in ("instance", "feature prob.", "represented", "features", "dims/feature", "antipodal pairs", "loss"):
-        table.add_column(col, justify="right")
+    table = Table(title=f"TMS: 5 features in 2 dims, {args.steps} steps, seed {args.seed} ({dt:.1f} s)")
+    for col in ("inst.", "p(feature)", "n rep.", "features", "dims/feat.", "antipodal", "loss"):
+        table.add_column(col, justify="right", no_wrap=True)
     for i in range(W.shape[0]):
         feats = [j for j, r in enumerate(rep[i].tolist()) if r]
         pairs = analysis.antipodal_pairs(W[i])

@@ -29,6 +29,7 @@ into constants for free.
 from __future__ import annotations
 
 import math
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -68,17 +69,27 @@ _SMALL = 1 << 18  # entries per batch below which optimize() runs torch single-t
 
 
 class _UniformSource:
-    """Fills a fixed tensor of ``shape`` with U[0, 1) numbers each step.
+    """Fills a tensor of ``shape`` with fresh U[0, 1) numbers at every :meth:`fill`.
 
-    On CPU (float32/float64) the buffer is numpy memory shared with torch and is
-    filled by numpy PCG64 streams, one per chunk of ``_CHUNK`` entries, seeded from
-    one draw of the torch generator (or torch's global RNG), so a torch seed still
-    fixes everything. The chunking depends only on the size, never on the thread
-    count, so results are reproducible across machines. Elsewhere: ``torch.rand``.
+    On CPU (float32/float64) the numbers come from numpy PCG64 streams, one per
+    chunk of ``_CHUNK`` entries, written straight into numpy memory shared with
+    torch; the streams are seeded from one draw of the torch generator (or
+    torch's global RNG), so a torch seed still fixes everything. Which stream
+    fills which entries depends only on the size, never on threads, so results
+    are reproducible across machines. numpy releases the GIL while filling, so:
+
+    * ``prefetch=True`` (used when torch itself runs single-threaded) keeps two
+      buffers and fills the next one on a worker thread while the caller computes
+      with the current one -- the draws cost nothing when a second core is free;
+    * otherwise the chunks of one fill are shared out over up to
+      ``torch.get_num_threads()`` threads.
+
+    Elsewhere (e.g. CUDA): ``torch.rand``-style ``uniform_`` with ``generator``.
     """
 
-    def __init__(self, shape, device: torch.device, dtype: torch.dtype, generator):
+    def __init__(self, shape, device: torch.device, dtype: torch.dtype, generator, prefetch: bool = False):
         self.pool = None
+        self.pending = None
         self.generator = generator
         n = math.prod(shape)
         if device.type == "cpu" and dtype in (torch.float32, torch.float64):
@@ -87,37 +98,51 @@ class _UniformSource:
             streams = np.random.SeedSequence(seed).spawn(n_chunks)
             self.gens = [np.random.Generator(np.random.PCG64(s)) for s in streams]
             self.np_dtype = np.float32 if dtype == torch.float32 else np.float64
-            self.np_buf = np.empty(n, dtype=self.np_dtype)
-            self.tensor = torch.from_numpy(self.np_buf).view(shape)
-            self.slices = [self.np_buf[k * _CHUNK : (k + 1) * _CHUNK] for k in range(n_chunks)]
-            n_workers = min(n_chunks, max(1, torch.get_num_threads()))
-            # Chunks dealt round-robin to threads; numpy releases the GIL while filling.
-            self.groups = [list(range(n_chunks))[w::n_workers] for w in range(n_workers)]
-            if n_workers > 1:
-                self.pool = ThreadPoolExecutor(n_workers - 1, thread_name_prefix="superpos-rng")
-            self.fill = self._fill_numpy
+            bufs = [np.empty(n, dtype=self.np_dtype) for _ in range(2 if prefetch else 1)]
+            self.tensors = [torch.from_numpy(b).view(shape) for b in bufs]
+            self.slices = [[b[k * _CHUNK : (k + 1) * _CHUNK] for k in range(n_chunks)] for b in bufs]
+            if prefetch:
+                self.pool = ThreadPoolExecutor(1, thread_name_prefix="superpos-rng")
+                self.current = 0
+                self.pending = self.pool.submit(self._fill_chunks, 0, range(n_chunks))
+                self.fill = self._fill_prefetched
+            else:
+                n_workers = min(n_chunks, max(1, torch.get_num_threads()))
+                # chunks dealt round-robin to threads
+                self.groups = [range(w, n_chunks, n_workers) for w in range(n_workers)]
+                if n_workers > 1:
+                    self.pool = ThreadPoolExecutor(n_workers - 1, thread_name_prefix="superpos-rng")
+                self.fill = self._fill_parallel
         else:
-            self.tensor = torch.empty(shape, device=device, dtype=dtype)
+            self.tensors = [torch.empty(shape, device=device, dtype=dtype)]
             self.fill = self._fill_torch
 
-    def _fill_group(self, group):
-        for k in group:
-            self.gens[k].random(dtype=self.np_dtype, out=self.slices[k])
+    def _fill_chunks(self, which: int, chunks) -> None:
+        for k in chunks:
+            self.gens[k].random(dtype=self.np_dtype, out=self.slices[which][k])
 
-    def _fill_numpy(self):
-        if self.pool is None:
-            self._fill_group(self.groups[0])
-        else:
-            futures = [self.pool.submit(self._fill_group, g) for g in self.groups[1:]]
-            self._fill_group(self.groups[0])
-            for f in futures:
-                f.result()
-        return self.tensor
+    def _fill_parallel(self) -> torch.Tensor:
+        futures = [self.pool.submit(self._fill_chunks, 0, g) for g in self.groups[1:]] if self.pool else []
+        self._fill_chunks(0, self.groups[0])
+        for f in futures:
+            f.result()
+        return self.tensors[0]
 
-    def _fill_torch(self):
-        return self.tensor.uniform_(generator=self.generator)
+    def _fill_prefetched(self) -> torch.Tensor:
+        self.pending.result()
+        ready = self.current
+        self.current = 1 - ready
+        # the other buffer was handed out by the previous call, and its user is done with it
+        self.pending = self.pool.submit(self._fill_chunks, self.current, range(len(self.gens)))
+        return self.tensors[ready]
 
-    def close(self):
+    def _fill_torch(self) -> torch.Tensor:
+        return self.tensors[0].uniform_(generator=self.generator)
+
+    def close(self) -> None:
+        if self.pending is not None:
+            self.pending.result()
+            self.pending = None
         if self.pool is not None:
             self.pool.shutdown(wait=True)
             self.pool = None
@@ -128,65 +153,78 @@ class _UniformSource:
 # ---------------------------------------------------------------------------------------
 class _AdamWUpdate:
     """``torch.optim.AdamW``'s single-tensor update -- what the notebook's AdamW runs on
-    CPU -- op for op, on the state of a real ``torch.optim.AdamW``.
+    CPU -- with the same arithmetic, on the state of a real ``torch.optim.AdamW``.
 
     ``opt.step()`` spends ~150 us of Python per call on bookkeeping for two tiny
-    tensors (more than the whole maths of a step in the paper setting); this does
-    the same arithmetic with 8 in-place ops per parameter. The state lives in
-    ``opt.state`` in torch's own format, so hooks see (and could keep using) an
+    tensors (more than the whole maths of a step in the paper setting). Here the
+    gradients and both moments of all parameters live in flat buffers, so the
+    moment updates are one op each; only weight decay and the final ``addcdiv_``
+    run per parameter (10 ops in all). ``opt.state[p]`` holds views of those
+    buffers in torch's own format, so hooks see (and could keep using) an
     ordinary optimiser; hyper-parameters are read from ``opt.param_groups`` every
     step. The ``step`` counters in the state are written by :meth:`sync` (before
     hooks run and at the end of training) rather than every step.
     """
 
     def __init__(self, opt: torch.optim.AdamW):
+        if len(opt.param_groups) != 1 or opt.state:
+            raise ValueError("expects a fresh optimiser with one parameter group")
+        group = opt.param_groups[0]
+        if group["amsgrad"] or group["maximize"]:
+            raise ValueError("amsgrad/maximize are not supported")
         self.opt = opt
-        self.t = None
-        self.denom = {}
-        for group in opt.param_groups:
-            if group["amsgrad"] or group["maximize"]:
-                raise ValueError("amsgrad/maximize are not supported")
-            for p in group["params"]:
-                st = opt.state[p]
-                if len(st) == 0:  # torch's lazy init, done eagerly
-                    st["step"] = torch.tensor(0.0, dtype=torch.float32)
-                    st["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                    st["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                if self.t is None:
-                    self.t = int(st["step"].item())
-                self.denom[p] = torch.empty_like(p)
-        self.synced = self.t
+        self.params = list(group["params"])
+        p0 = self.params[0]
+        n = sum(p.numel() for p in self.params)
+        buf = lambda: torch.zeros(n, device=p0.device, dtype=p0.dtype)  # noqa: E731
+        self.flat_grad, self.flat_m, self.flat_v, self.flat_d = buf(), buf(), buf(), buf()
+
+        def views(flat):
+            out, k = [], 0
+            for p in self.params:
+                out.append(flat[k : k + p.numel()].view(p.shape))
+                k += p.numel()
+            return out
+
+        self.grads = views(self.flat_grad)
+        self.m_views, self.d_views = views(self.flat_m), views(self.flat_d)
+        for p, m, v in zip(self.params, self.m_views, views(self.flat_v)):
+            opt.state[p] = {"step": torch.tensor(0.0, dtype=torch.float32), "exp_avg": m, "exp_avg_sq": v}
+        self.t = self.synced = 0
+
+    def attach(self) -> None:
+        """Point every ``p.grad`` at its slice of the flat gradient (a hook may have
+        called ``opt.zero_grad(set_to_none=True)``)."""
+        for p, g in zip(self.params, self.grads):
+            p.grad = g
 
     @torch.no_grad()
     def step(self) -> None:
-        state = self.opt.state
+        group = self.opt.param_groups[0]
+        lr = group["lr"]
+        beta1, beta2 = group["betas"]
+        eps, wd = group["eps"], group["weight_decay"]
         self.t += 1
-        step = self.t
-        for group in self.opt.param_groups:
-            lr = group["lr"]
-            beta1, beta2 = group["betas"]
-            eps, wd = group["eps"], group["weight_decay"]
-            bias_correction1 = 1 - beta1**step
-            bias_correction2 = 1 - beta2**step
-            step_size = lr / bias_correction1
-            bias_correction2_sqrt = bias_correction2**0.5
-            for p in group["params"]:
-                grad = p.grad
-                st = state[p]
-                exp_avg, exp_avg_sq = st["exp_avg"], st["exp_avg_sq"]
-                if wd != 0:
-                    p.mul_(1 - lr * wd)
-                exp_avg.lerp_(grad, 1 - beta1)
-                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                denom = torch.sqrt(exp_avg_sq, out=self.denom[p])
-                denom.div_(bias_correction2_sqrt).add_(eps)
-                p.addcdiv_(exp_avg, denom, value=-step_size)
+        bias_correction1 = 1 - beta1**self.t
+        bias_correction2 = 1 - beta2**self.t
+        step_size = lr / bias_correction1
+        bias_correction2_sqrt = bias_correction2**0.5
+        if wd != 0:
+            for p in self.params:
+                p.mul_(1 - lr * wd)
+        g = self.flat_grad
+        self.flat_m.lerp_(g, 1 - beta1)
+        self.flat_v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+        torch.sqrt(self.flat_v, out=self.flat_d)
+        self.flat_d.div_(bias_correction2_sqrt).add_(eps)
+        for p, m, d in zip(self.params, self.m_views, self.d_views):
+            p.addcdiv_(m, d, value=-step_size)
 
     def sync(self) -> None:
         """Write the step count into ``opt.state[p]["step"]``."""
         if self.synced != self.t:
-            for st in self.opt.state.values():
-                st["step"].fill_(self.t)
+            for p in self.params:
+                self.opt.state[p]["step"].fill_(self.t)
             self.synced = self.t
 
 
@@ -211,7 +249,9 @@ class _Trainer:
     ``div`` and one ``threshold``, and the signs fold into ``alpha``/constants.
     """
 
-    def __init__(self, model: Model, n_batch: int, lr: float = 1e-3, generator=None, with_opt=True):
+    def __init__(
+        self, model: Model, n_batch: int, lr: float = 1e-3, generator=None, with_opt=True, prefetch=False
+    ):
         self.model = model
         W = model.W
         I, F, H = W.shape
@@ -233,25 +273,28 @@ class _Trainer:
         self.m = e(I, F, n_batch)
         self.gh = e(I, H, n_batch)  # (m (-c imp W))^T
         self.Wc = e(I, F, H)
-        self.gW = e(I, F, H)
-        self.gb = e(I, F)
         # views used every step, made once
         self.hn_t = self.hn.transpose(1, 2)
         self.gh_t = self.gh.transpose(1, 2)
         self.Wc_t = self.Wc.transpose(1, 2)
         self.source = None
         self.generator = generator
+        self.prefetch = prefetch
         if with_opt:
             self.opt = torch.optim.AdamW([model.W, model.b_final], lr=lr)
             self.update = _AdamWUpdate(self.opt)
+            self.gW, self.gb = self.update.grads  # slices of the optimiser's flat gradient
         else:
             self.opt = self.update = None
+            self.gW, self.gb = e(I, F, H), e(I, F)
 
     # -- data ------------------------------------------------------------------------------
     def sample(self) -> torch.Tensor:
         """Draw a fresh batch into ``self.xn`` (negated, ``[I, F, B]``) and return it."""
         if self.source is None:
-            self.source = _UniformSource(self.shape, self.pre.device, self.pre.dtype, self.generator)
+            self.source = _UniformSource(
+                self.shape, self.pre.device, self.pre.dtype, self.generator, prefetch=self.prefetch
+            )
         u = self.source.fill()
         # -u/p is in (-1, 0] exactly when the feature is present (u < p; IEEE division
         # is correctly rounded); threshold keeps values > -1 and zeroes the rest, also
@@ -304,12 +347,8 @@ class _Trainer:
 
     def apply(self, lr: float) -> None:
         """One AdamW step with the gradients in ``gW``/``gb``."""
-        model = self.model
-        # (Re)attach every step: a hook may have called opt.zero_grad(set_to_none=True).
-        model.W.grad = self.gW
-        model.b_final.grad = self.gb
-        for group in self.opt.param_groups:
-            group["lr"] = lr
+        self.update.attach()
+        self.opt.param_groups[0]["lr"] = lr
         self.update.step()
 
     def step_on_batch(self, batch: torch.Tensor, lr: float) -> torch.Tensor:
@@ -383,6 +422,13 @@ class _Progress:
 # ---------------------------------------------------------------------------------------
 # the notebook's optimize()
 # ---------------------------------------------------------------------------------------
+def _n_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def optimize(
     model: Model,
     render=False,
@@ -423,7 +469,9 @@ def optimize(
     tr = bar = None
     final = None
     try:
-        tr = _Trainer(model, n_batch, lr=lr, generator=generator)
+        # single-threaded torch leaves a core for drawing the next batch meanwhile
+        prefetch = small and _n_cpus() > 1
+        tr = _Trainer(model, n_batch, lr=lr, generator=generator, prefetch=prefetch)
         bar = _Progress(steps) if progress else None
         for step in range(steps):
             step_lr = float(lr * lr_scale(step, steps))
