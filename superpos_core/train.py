@@ -10,16 +10,20 @@ loss, and changes how a step is computed:
   buffers with the long batch axis contiguous (see :class:`_Trainer`);
 * one uniform draw per entry (see :meth:`Model.generate_batch`); on CPU the
   draws come from numpy's PCG64 (about 3x faster than torch's mt19937 here),
-  filled in fixed chunks of independent streams, several threads at once for
-  large batches;
+  filled in fixed chunks of independent streams -- for small problems on a
+  worker thread one step ahead, for large ones several threads at once
+  (:class:`_UniformSource`);
 * the gradient of the loss w.r.t. ``W`` and ``b_final`` is written out by hand
   (no autograd graph); the per-instance loss and the ``error`` tensor are only
   materialised on the steps that need them (hooks, progress, last step);
 * the update is ``torch.optim.AdamW``'s own arithmetic without its per-call
   Python overhead (see :class:`_AdamWUpdate`);
-* small problems run single-threaded: at the paper's size two OpenMP threads
-  gain little on an idle machine and lose 10x on a busy one (spinning threads
-  wait for a descheduled partner); the thread count is restored afterwards.
+* small problems (< 2**18 batch entries) run torch single-threaded: at the
+  paper's size two OpenMP threads gain little on an idle machine and lose 10x
+  and more on a busy one (each tiny parallel op waits for a descheduled
+  partner); the second core draws the next batch instead. The thread count is
+  process-wide, so it changes for the duration of :func:`optimize` and is
+  restored afterwards.
 
 Internally the batch is kept negated (``xn = -x``): sampling is then a division
 plus one ``threshold`` pass over the random numbers, in place, and the sign folds
@@ -449,7 +453,9 @@ def optimize(
     ``error`` in the notebook's ``[batch, instance, feature]`` layout and ``loss`` the
     sum over instances, both detached. ``render`` is accepted and ignored (the
     notebook ignores it too). Randomness: ``generator``, else ``seed``, else
-    ``model.generator``, else torch's global RNG.
+    ``model.generator``, else torch's global RNG; the same source gives the same
+    result. On CPU, small problems run with ``torch.set_num_threads(1)`` while
+    training (restored afterwards; see the module docstring).
     """
     if steps < 1:
         raise ValueError("steps must be >= 1")
