@@ -26,10 +26,10 @@ def draw(rng, form):
             a_l, v_l = f"{b} {q} {hd} {d}", f"{b} {k} {hd} {d}"
         o_l = f"{b} {hd} {q} {k}"
         names = ("q", "k")
-        what = (f"Compute the attention scores (before scaling and softmax): "
+        what = (f"The attention scores (before scaling and softmax) are "
                 f"scores[{b}, {hd}, {q}, {k}] = Σ over {d} of q[{b}, {q}, {hd}, {d}] · k[{b}, {k}, {hd}, {d}]"
                 if kind != "scores" else
-                f"Compute the attention scores (before scaling and softmax): "
+                f"The attention scores (before scaling and softmax) are "
                 f"scores[{b}, {hd}, {q}, {k}] = Σ over {d} of q[{b}, {hd}, {q}, {d}] · k[{b}, {hd}, {k}, {d}]") + "."
         wrong = [f"{a_l}, {v_l} -> {b} {hd} {k} {q}", f"{a_l}, {v_l} -> {b} {q} {k}"]
         summed = d
