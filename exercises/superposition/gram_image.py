@@ -97,10 +97,13 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
             "A feature that is not represented has a whole row and column of (near) zeros, diagonal included.",
             f"{len(answer)} feature{'s are' if len(answer) > 1 else ' is'} not represented.",
         )
-        explanation = (
-            f"The diagonal entries of features {', '.join(map(str, answer))} are near 0: those features have "
-            "(almost) no direction in the hidden space, so they are not represented."
-        )
+        which = ", ".join(map(str, answer))
+        if len(answer) > 1:
+            explanation = (f"The diagonal entries of features {which} are near 0: those features have (almost) "
+                           "no direction in the hidden space, so they are not represented.")
+        else:
+            explanation = (f"The diagonal entry of feature {which} is near 0: that feature has (almost) "
+                           "no direction in the hidden space, so it is not represented.")
     png = gram_heatmap_png(W[0])
     check = SetCheck(frozenset(answer))
     return variant(
