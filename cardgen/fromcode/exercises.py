@@ -14,6 +14,7 @@ are plausible wrong answers kept only when the check really rejects them.
 """
 from __future__ import annotations
 
+import math
 import random
 import string
 from dataclasses import dataclass
@@ -264,7 +265,7 @@ def _shape(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) ->
                     "summed away." if call.op == "einsum" else f"reduced away (`{d.reduction}`).")
         layout_hint = f"The result's layout is {axes_text(st.output)}." if st.output else "The result is a scalar."
     else:
-        star = " + ".join(str(_prod(s)) for s in d.stars)
+        star = " + ".join(str(math.prod(s)) for s in d.stars)
         expl = (f"Each input's axes at `*` are flattened ({star} entries in all) and the inputs are joined "
                 f"along that axis, so running the code gives `{target}` = {shape_text(shape)}.")
         layout_hint = f"The `*` axis has {star} entries."
@@ -281,12 +282,6 @@ def _shape(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) ->
         distractors=distractors, alternatives=alternatives,
     )
 
-
-def _prod(shape) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n
 
 
 # ----------------------------------------------------------------------------- write
@@ -618,7 +613,7 @@ def _read_pack(call: Call, st: Structure, d: Draw, seed: int) -> Variant:
     cands = [
         str(ps[::-1]) if len(ps) > 1 else "",
         str([tuple(s) for s in full]),
-        str([(_prod(s),) for s in ps]),
+        str([(math.prod(s),) for s in ps]),
     ]
     expl = (f"`ps` records, for each input, the shape of the axes that `*` covered — {check.expected_text} — "
             f"so `einops.unpack` can restore them.")

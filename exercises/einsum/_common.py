@@ -10,6 +10,7 @@ the expression. Sizes are distinct per axis so a transposed answer cannot pass.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import string
 from dataclasses import dataclass, field
@@ -440,7 +441,7 @@ def _value(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
     values: dict[str, Any] = {}
     for t, s in zip(d.tensors, d.shapes):
         if t not in values:
-            values[t] = torch.tensor([rng.choice(VALUES) for _ in range(_numel(s))], dtype=torch.long).reshape(s)
+            values[t] = torch.tensor([rng.choice(VALUES) for _ in range(math.prod(s))], dtype=torch.long).reshape(s)
     operands = [values[t] for t in d.tensors]
     out = _run(d.expr, operands)
     lines = [f"{t} = torch.tensor({_literal(v.tolist(), len(t) + 16)})" for t, v in values.items()]
@@ -502,9 +503,3 @@ def _value(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
         distractors=distractors, alternatives=alternatives,
     )
 
-
-def _numel(shape) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n
