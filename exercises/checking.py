@@ -46,9 +46,18 @@ def parse_shape(text: str) -> Shape:
     return dims
 
 
+_WRAPPER = re.compile(r"^\s*(?:torch\.)?(?:np\.|numpy\.)?(?:tensor|array)\((.*?)(?:,\s*dtype\s*=.*)?\)\s*$", re.S)
+
+
+def _unwrap(text: str) -> str:
+    """``tensor([1, 2])`` / ``array([1, 2])`` as printed by torch and numpy -> ``[1, 2]``."""
+    m = _WRAPPER.match(text)
+    return m.group(1) if m else text
+
+
 def parse_number(text: str) -> float:
-    """Parse a number: ``0.25``, ``-1e-3``, ``1/4``, ``25%``; ValueError otherwise."""
-    s = text.strip().replace(" ", "").replace("−", "-").rstrip(".")
+    """Parse a number: ``0.25``, ``-1e-3``, ``1/4``, ``25%``, ``tensor(-7.)``; ValueError otherwise."""
+    s = _unwrap(text).strip().replace(" ", "").replace("−", "-").rstrip(".")
     if not s:
         raise ValueError("empty answer; type a number")
     try:
@@ -62,9 +71,12 @@ def parse_number(text: str) -> float:
 
 
 def parse_literal(text: str) -> Any:
-    """A Python literal (numbers, lists, tuples, sets); ValueError otherwise."""
+    """A Python literal (numbers, lists, tuples, sets), also as torch or numpy print it
+    (``tensor([4, -8])``, ``[4 -8 0]``); ValueError otherwise."""
+    s = _unwrap(text).strip().replace("−", "-")
+    s = re.sub(r"(?<=[\d.\]])\s+(?=[-+\d.\[])", ", ", s)  # numpy prints lists without commas
     try:
-        return ast.literal_eval(text.strip())
+        return ast.literal_eval(s)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         raise ValueError(f"cannot read {text.strip()!r}; write a list such as [1, 2, 3]") from None
 
@@ -89,13 +101,15 @@ class CallForm:
     pattern: str
     reduction: str | None = None
     axes_lengths: dict[str, int] = field(default_factory=dict)
+    args: tuple[str, ...] = ()  # the names passed as positional operands, in order
 
 
 def parse_call(text: str) -> CallForm:
     """Accept ``'ij,jk->ik'``, ``ij,jk->ik`` or a call like ``torch.einsum("ij,jk->ik", a, b)``
-    / ``reduce(x, 'b c -> b', 'max', c=3)``: the first string literal is the pattern, a second
-    one the reduction, integer keywords the axis lengths."""
-    s = text.strip()
+    / ``reduce(x, 'b c -> b', 'max', c=3)`` (``out = `` before it is fine): the first string
+    literal is the pattern, a second one the reduction, integer keywords the axis lengths,
+    and the plain names passed are the operands."""
+    s = re.sub(r"^[A-Za-z_][\w.]*\s*=(?!=)\s*", "", text.strip())  # `out = torch.einsum(...)`
     if "(" in s and s.endswith(")") and not s.startswith(("'", '"')):
         try:
             node = ast.parse(s, mode="eval").body
@@ -113,7 +127,8 @@ def parse_call(text: str) -> CallForm:
                 for k in node.keywords:
                     if k.arg == "reduction" and isinstance(k.value, ast.Constant):
                         red = k.value.value
-                return CallForm(strings[0], red, kwargs)
+                names = tuple(a.id for a in node.args if isinstance(a, ast.Name))
+                return CallForm(strings[0], red, kwargs, names)
     if len(s) >= 2 and s[0] == s[-1] and s[0] in "'\"":
         s = s[1:-1]
     return CallForm(s)
@@ -155,7 +170,7 @@ class ShapeCheck(Check):
         if got == exp:
             return Verdict(True, "right shape", self.expected_text)
         if len(got) != len(exp):
-            why = f"{len(got)} dimensions, but the result has {len(exp)}"
+            why = f"{_count(len(got), 'dimension')}, but the result has {len(exp)}"
         elif sorted(got) == sorted(exp):
             why = "the right sizes in the wrong order"
         else:
@@ -198,6 +213,11 @@ class NumberCheck(Check):
         )
 
 
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 dimension``, ``2 dimensions``."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def format_number(x: float, digits: int = 4) -> str:
     """Short, stable text for a number: integers without a point, others to ``digits``."""
     if isinstance(x, bool):
@@ -238,9 +258,10 @@ class ArrayCheck(Check):
         if exp.ndim == 2 and exp.shape[0] == exp.shape[1] and np.allclose(got, exp.T, atol=self.atol):
             return Verdict(False, "the entries are transposed", self.expected_text)
         idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
+        n_bad = int((diff > self.atol).sum())
         return Verdict(
             False,
-            f"{int((diff > self.atol).sum())} entries differ; at index {list(idx)} you have "
+            f"{_count(n_bad, 'entry', 'entries')} {'differs' if n_bad == 1 else 'differ'}; at index {list(idx)} you have "
             f"{format_number(float(got[idx]))}, the result is {format_number(float(exp[idx]))}",
             self.expected_text,
         )
@@ -372,15 +393,32 @@ class EinsumCheck(Check):
     # for each operand, the index of the operand it is: W passed twice (``ifh,igh->ifg``)
     # must be one tensor, or a right answer that swaps the two W's is judged transposed
     same_as: tuple[int, ...] = ()
+    # the operands' names, in the reference's order: a whole call typed with the operands in
+    # another order is run in that order, and one passing other tensors is wrong
+    operands: tuple[str, ...] = ()
 
     @property
     def expected_text(self) -> str:
         return self.reference
 
+    def _order(self, names: tuple[str, ...]) -> list[int] | str:
+        """Indices of the reference's operands in the order a call passes them, or why not."""
+        left = list(enumerate(self.operands))
+        order = []
+        for n in names:
+            hit = next((i for i, (_, m) in enumerate(left) if m == n), None)
+            if hit is None:
+                break
+            order.append(left.pop(hit)[0])
+        if len(order) == len(names) == len(self.operands):
+            return order
+        return f"your call passes {', '.join(names)}; the operands are {', '.join(self.operands)}"
+
     def check(self, response: str) -> Verdict:
         import torch
 
-        expr = parse_call(response).pattern.replace(" ", "")
+        call = parse_call(response)
+        expr = call.pattern.replace(" ", "")
         if not expr:
             return Verdict(False, "empty answer; type an einsum string such as ij,jk->ik", self.reference)
         n_in = len(expr.split("->")[0].split(","))
@@ -394,8 +432,11 @@ class EinsumCheck(Check):
         if self.same_as:
             ops = [ops[j] for j in self.same_as]
         expected = torch.einsum(self.reference, *ops)
+        order = self._order(call.args) if call.args and self.operands else list(range(len(ops)))
+        if isinstance(order, str):
+            return Verdict(False, order, self.reference)
         try:
-            got = torch.einsum(expr, *ops)
+            got = torch.einsum(expr, *[ops[j] for j in order])
         except Exception as e:  # torch raises RuntimeError/ValueError for bad subscripts
             return Verdict(False, f"invalid expression: {_first_line(e)}", self.reference)
         why = _compare(got, expected, dict(self.axis_names))

@@ -448,3 +448,61 @@ def test_write_answer_matches_a_direct_numpy_definition(fid):
         v = get_family(fid).variant(seed, "write")
         x = rs.standard_normal(v.params["shapes"][0])
         assert np.allclose(recompute(v.params, [x], v.answer), _semantics(fid, v.params, x)), v.key
+
+
+# --------------------------------------------------------------- wording regressions
+
+
+def _variants(fid: str, form: str, seeds=range(60)):
+    return [get_family(fid).variant(seed, form) for seed in seeds]
+
+
+def test_upsample_explanation_names_an_axis_that_is_really_repeated():
+    # a width-only upsample used to be explained as "`(rows 1)` ... each row is repeated 1 times"
+    seen_width_only = False
+    for v in _variants("einops.upsample", "value"):
+        groups = re.findall(r"\((\w+) (\d+)\)", v.explanation)
+        assert groups, v.key
+        axis, k = groups[0]
+        assert int(k) > 1 and f"({axis} {k})" in v.code, (v.key, v.explanation)
+        assert " 1 times" not in v.explanation, v.key
+        if "column" in v.explanation:
+            seen_width_only = True
+    assert seen_width_only  # the case that was wrong is among the seeds
+
+
+def test_value_prompts_describe_a_vector_as_a_length_not_a_bare_number():
+    for fid in ("einops.broadcast", "einops.pack"):
+        for v in _variants(fid, "value", range(30)):
+            assert not re.search(r"is an? \d+ tensor", v.prompt), (v.key, v.prompt)
+    v = next(v for v in _variants("einops.broadcast", "value") if "length-" in v.prompt)
+    n = int(re.search(r"is a length-(\d+) tensor", v.prompt).group(1))
+    assert len(v.params["values"][0]) == n
+
+
+def test_rounded_value_answers_are_shown_to_the_two_decimals_the_prompt_asks_for():
+    checked = 0
+    for fid in ("einops.global_pool", "einops.reduce_axes", "einops.pool"):
+        for v in _variants(fid, "value"):
+            if "round to 2 decimals" not in v.prompt:
+                continue
+            checked += 1
+            for num in re.findall(r"-?\d+\.\d+", v.answer_text):
+                assert len(num.split(".")[1]) <= 2, (v.key, v.answer_text)
+            assert v.check(v.answer_text).correct, v.key
+            for alt in v.alternatives:
+                assert v.check(alt).correct, (v.key, alt)
+    assert checked
+
+
+def test_split_heads_explanation_of_a_merged_batch_says_the_heads_are_folded_in():
+    merged = [v for v in _variants("einops.split_heads", "shape") if "-> (" in v.code]
+    assert merged
+    for v in merged:
+        assert "folds the heads into the batch axis" in v.explanation, (v.key, v.explanation)
+
+
+def test_pack_and_unpack_prompts_have_no_doubled_parentheses():
+    for fid in ("einops.pack", "einops.unpack"):
+        for v in _variants(fid, "write", range(30)):
+            assert ") (" not in v.prompt, (v.key, v.prompt)

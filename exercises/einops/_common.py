@@ -267,6 +267,11 @@ def _compact(pattern: str) -> str:
     return re.sub(r"\s*->\s*", "->", re.sub(r"\s*,\s*", ",", pattern))
 
 
+def _round2(x: Any) -> Any:
+    """``x`` (a number or nested list) rounded to the 2 decimals a non-integral value prompt asks for."""
+    return [_round2(v) for v in x] if isinstance(x, list) else _to_py(round(float(x), 2))
+
+
 def _to_py(x: Any) -> Any:
     if isinstance(x, list):
         return [_to_py(v) for v in x]
@@ -381,12 +386,17 @@ def _shape(fid: str, form: str, seed: int, rng: random.Random, p: Problem, param
     )
 
 
+def _size_words(shape) -> str:
+    """``2×3`` for a matrix, ``length-4`` for a vector ("a 4 tensor" reads as a number, not a shape)."""
+    return f"length-{shape[0]}" if len(shape) == 1 else "×".join(map(str, shape))
+
+
 def _given(p: Problem, form: str) -> str:
     """One sentence naming the inputs, e.g. "`x` has shape (4, 3, 5)." or "`x` is a 2×3 tensor."."""
     if form == "shape":
         bits = [f"`{o.name}` has shape {shape_text(o.shape)}" for o in p.operands]
     else:
-        bits = [f"`{o.name}` is a {'×'.join(map(str, o.shape))} tensor" for o in p.operands]
+        bits = [f"`{o.name}` is a {_size_words(o.shape)} tensor" for o in p.operands]
     text = bits[0] if len(bits) == 1 else ", ".join(bits[:-1]) + " and " + bits[-1]
     return text[0].upper() + text[1:] + "." if text[0] != "`" else text + "."
 
@@ -456,12 +466,14 @@ def _value(fid: str, form: str, seed: int, rng: random.Random, p: Problem, param
     if index is None:
         prompt = f"{_given(p, 'value')} After running the code below, what is `{target}`? Write it as a nested list{rounding}."
         check = ArrayCheck(answer, atol=1e-6 if integral else 0.006)
-        text, wtext = format_array(answer), [format_array(w) for w in wrong]
-        alts = (str(answer).replace(" ", ""),)
+        shown = answer if integral else _round2(answer)  # the text matches "(round to 2 decimals)"
+        text, wtext = format_array(shown), [format_array(w if integral else _round2(w)) for w in wrong]
+        alts = tuple(dict.fromkeys((str(answer).replace(" ", ""), format_array(shown).replace(" ", ""))))
     else:
         prompt = f"{_given(p, 'value')} After running the code below, what is `{target}{_index_text(index)}`?{rounding}"
         check = NumberCheck(float(answer), atol=1e-3 if integral else 0.006, rtol=0.0)
-        text, wtext = format_number(answer), [format_number(w) for w in wrong]
+        shown = answer if integral else _round2(answer)
+        text, wtext = format_number(shown), [format_number(w if integral else _round2(w)) for w in wrong]
         alts = (f"{float(answer):.2f}",)
     example = index or tuple(rng.randrange(d) for d in out.shape)
     params.update(values=[_to_py(v.tolist()) for v in values], piece=piece, index=list(index) if index else None)

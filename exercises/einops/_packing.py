@@ -16,7 +16,7 @@ SCENARIOS = [
     (("*", "model"), [("bos", ()), ("tokens", ("items",)), ("grid", ("height", "width"))],
      ("a start vector, a list of token vectors and a grid of vectors", "into one list of vectors")),
     (("height", "width", "*"), [("rgb", ("channel",)), ("depth", ())],
-     ("an RGB image and a depth map", "as channels (channels last)")),
+     ("an RGB image and a depth map", "as channels, channels last")),
 ]
 
 

@@ -46,6 +46,7 @@ def draw(rng, form):
         ],
         explanation=f"`({h} {d})` reads the last axis as {h} blocks of {d} contiguous features, one block per head; "
         + ("the right side then only names the axes in the wanted order." if rhs == f"{b} {s} {h} {d}" else
+           f"`({b} {h})` on the right folds the heads into the batch axis, batch-major." if rhs.startswith("(") else
            f"naming `{h}` before `{s}` on the right moves the heads out."),
         wrong=wrong,
     )

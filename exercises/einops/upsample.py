@@ -5,6 +5,13 @@ from exercises.einops._common import Problem, einops_family, operand, pick_names
 from exercises.checking import distinct_sizes
 
 
+def _explanation(h: str, kh: int, w: str, kw: int) -> str:
+    """Why the pattern upsamples, told about an axis that is really repeated (a factor of 1 is no group)."""
+    ax, k, unit = (h, kh, "row") if kh > 1 else (w, kw, "column")
+    return (f"In `({ax} {k})` the copy index varies fastest, so each {unit} is repeated {k} times in place "
+            f"(nearest-neighbour); `({k} {ax})` would tile the whole image instead.")
+
+
 def draw(rng, form):
     b, c, h, w = pick_names(rng, "batch", "channel", "height", "width")
     if form == "value":
@@ -36,8 +43,7 @@ def draw(rng, form):
             "Copies of one pixel sit next to each other, so the repeat count is the FAST part of each group.",
             f"Height becomes `({h} {kh})`" + (f" and width `({w} {kw})`." if kw > 1 else "; width is unchanged."),
         ],
-        explanation=f"In `({h} {kh})` the copy index varies fastest, so each row is repeated {kh} times in place "
-        f"(nearest-neighbour); `({kh} {h})` would tile the whole image instead.",
+        explanation=_explanation(h, kh, w, kw),
         wrong=[f"{lhs} -> {tiled}", f"{lhs} -> {b} {c} {h} {w} {kh * kw}" if kh * kw > 1 else f"{lhs} -> {b} {c} {w} {h}"],
     )
 

@@ -303,7 +303,8 @@ def _write(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
                               | set(zip(d.ell_sizes, d.ell_names))))
     same_as = tuple(d.tensors.index(t) for t in d.tensors)  # W passed twice is one tensor
     check = EinsumCheck(d.expr, tuple(d.shapes), rng.getrandbits(31), axis_names,
-                        same_as=same_as if len(set(d.tensors)) < len(d.tensors) else ())
+                        same_as=same_as if len(set(d.tensors)) < len(d.tensors) else (),
+                        operands=tuple(d.tensors))
 
     used = set(letters_of(d.expr))
     fresh = rng.sample([c for c in string.ascii_lowercase if c not in used], len(used))
