@@ -62,8 +62,8 @@ def main() -> None:
         env = dict(os.environ, CARDGEN_CACHE=str(Path(tmp) / "cache"))
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"grading 3 functions ({os.cpu_count()} CPUs, load average {load:.2f})")
-        wall, cpu, rc = run_once(path, env)
-        print(f"  cold cache: {wall:5.2f} s wall, {cpu:5.2f} s CPU (exit {rc})")
+        cold, cpu, rc = run_once(path, env)
+        print(f"  cold cache: {cold:5.2f} s wall, {cpu:5.2f} s CPU (exit {rc})")
         walls, cpus = [], []
         for _ in range(args.runs):
             wall, cpu, rc = run_once(path, env)
@@ -71,7 +71,8 @@ def main() -> None:
             cpus.append(cpu)
         print(f"  warm cache: {statistics.median(walls):5.2f} s wall (median of {args.runs}; "
               f"min {min(walls):.2f}), {statistics.median(cpus):5.2f} s CPU (exit {rc})")
-        status = "OK" if min(walls) < 5.0 else "SLOW (target: under 5 s on 2 idle cores)"
+        slow = [name for name, t in (("cold", cold), ("warm", min(walls))) if t >= 5.0]
+        status = "OK" if not slow else f"SLOW {' and '.join(slow)} (target: under 5 s on 2 idle cores)"
         print(f"  {status}")
 
 

@@ -37,8 +37,10 @@ def _as_float_tensor(value, device) -> torch.Tensor:
 
 
 def _check_broadcast(name: str, t: torch.Tensor, shape: tuple[int, int]) -> None:
+    # t.expand, not torch.broadcast_shapes: the latter loads sympy (~1 s) on first use.
     try:
-        ok = torch.broadcast_shapes(tuple(t.shape), shape) == shape
+        t.expand(shape)
+        ok = True
     except RuntimeError:
         ok = False
     if not ok:
