@@ -305,6 +305,23 @@ def test_all_zero_prob_matches_simulation(seed):
     assert abs(freq - v.answer) <= 6 * sd + 1e-9, (freq, v.answer, sd)
 
 
+def test_all_zero_prob_tolerance_is_relative_for_tiny_probabilities():
+    """0.25^5 is about 0.00098: an absolute 1e-3 tolerance used to accept "0" for it."""
+    fam = get_family("superposition.all_zero_prob")
+    tiny = [v for v in (fam.variant(seed=s) for s in range(40)) if v.answer < 0.01]
+    assert tiny, "expected a variant with a probability below 0.01"
+    for v in tiny:
+        assert not v.check("0").correct, f"{v.key}: 0 accepted for {v.answer}"
+        assert not v.check(format(v.answer * 1.05, ".6g")).correct, f"{v.key}: 5% off accepted"
+        assert v.check(format(v.answer, ".3g")).correct, f"{v.key}: 3 significant digits rejected"
+
+
+def test_count_explanation_does_not_invent_collapsed_arrows():
+    v = draw("superposition.geometry_image", 17)  # a count question where every arrow is long
+    assert v.params["kind"] == "count" and v.answer == len(v.params["W"])
+    assert "the others" not in v.explanation and "none is (nearly) zero" in v.explanation
+
+
 # ------------------------------------------------------------------ distractor reasons
 
 
@@ -470,6 +487,17 @@ def test_trained_run_shows_the_papers_picture(trained):
     assert sum(bool(_np_pairs(W)) for W in by_setting.values()) >= 4, "antipodal pairs in the middle of the grid"
     pentagon = by_setting[(min(T.PROBABILITIES), max(T.DECAYS))]
     assert (np.linalg.norm(pentagon, axis=1) > 0.5).all() and not _np_pairs(pentagon)
+
+
+@pytest.mark.slow
+def test_trained_count_explanation_when_every_feature_is_represented(trained):
+    seen = False
+    for seed in TRAINED_SEEDS:
+        v = draw("superposition.trained_count", seed)
+        if v.answer == 5:
+            seen = True
+            assert "the rest" not in v.explanation and "none collapsed" in v.explanation, v.explanation
+    assert seen, "expected a trained_count variant with all 5 features represented"
 
 
 @pytest.mark.slow

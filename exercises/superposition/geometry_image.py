@@ -109,7 +109,9 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
             "Count the arrows whose length is close to 1.",
             f"The plot shows {F} features in total.",
         )
-        explanation = f"{count} of the {F} arrows have length about 1; the others are (nearly) zero."
+        explanation = f"{count} of the {F} arrows have length about 1" + (
+            "; the others are (nearly) zero." if count < F else ": none is (nearly) zero."
+        )
         params = {"W": rows, "kind": kind}
     png = feature_geometry_png(W[0])
     return variant(

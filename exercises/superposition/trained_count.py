@@ -38,7 +38,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         check=check,
         image=T.geometry_picture(run, k),
         explanation=(
-            f"{count} arrows are long (norm near 1 or more); the rest have shrunk to almost nothing. "
+            f"{count} arrows are long (norm near 1 or more)"
+            + ("; the rest have shrunk to almost nothing. " if count < T.N_FEATURES else ", none collapsed. ")
             + ("Sparser features interfere less often, so the model can afford to pack more of them in."
                if count > T.N_HIDDEN else
                "With dense features, interference costs too much, so only the most important get a dimension.")
