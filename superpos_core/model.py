@@ -40,14 +40,11 @@ def _check_broadcast(name: str, t: torch.Tensor, shape: tuple[int, int]) -> None
     # t.expand, not torch.broadcast_shapes: the latter loads sympy (~1 s) on first use.
     try:
         t.expand(shape)
-        ok = True
     except RuntimeError:
-        ok = False
-    if not ok:
         raise ValueError(
             f"{name} of shape {tuple(t.shape)} must broadcast to "
             f"[n_instances, n_features] = {list(shape)}"
-        )
+        ) from None
 
 
 class Model(nn.Module):

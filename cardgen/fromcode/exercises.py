@@ -283,7 +283,6 @@ def _shape(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) ->
     )
 
 
-
 # ----------------------------------------------------------------------------- write
 
 
@@ -648,4 +647,3 @@ def variants_for(call: Call, structure: Structure, seeds_by_form: dict[str, list
             vs.append(v)
         out[form] = vs
     return out
-

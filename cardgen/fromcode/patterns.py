@@ -193,7 +193,6 @@ def side_text(side: Side, letters: bool) -> str:
     return ("" if letters else " ").join(it.text() for it in side)
 
 
-
 # ----------------------------------------------------------------------------- drawing
 
 

@@ -30,7 +30,7 @@ from exercises.checking import (
     format_array,
     format_number,
 )
-from exercises.checking import format_shape as shape_text  # re-exported for the family modules
+from exercises.checking import format_shape as shape_text  # noqa: F401 - the family modules import it from here
 from exercises.registry import register
 
 FORMS = ("write", "shape", "value")
@@ -109,7 +109,6 @@ def axes_text(layout: str) -> str:
     """``"b (h w)"`` → ``"(b, h·w)"``: how a layout is described in words."""
     parts = ["·".join(g) if g else "1" for g in groups(layout)]
     return "(" + ", ".join(parts) + ")"
-
 
 
 @dataclass
@@ -463,17 +462,17 @@ def _value(fid: str, form: str, seed: int, rng: random.Random, p: Problem, param
         lines.append(head + tensor_literal(_to_py(v.tolist()), len(head)) + f"{float_kw})")
     code = "\n".join(lines) + "\n" + call_code(p, repr(p.pattern))
     rounding = "" if integral else " (round to 2 decimals)"
+    show = (lambda x: x) if integral else _round2  # shown answers match the rounding asked for
     if index is None:
         prompt = f"{_given(p, 'value')} After running the code below, what is `{target}`? Write it as a nested list{rounding}."
         check = ArrayCheck(answer, atol=1e-6 if integral else 0.006)
-        shown = answer if integral else _round2(answer)  # the text matches "(round to 2 decimals)"
-        text, wtext = format_array(shown), [format_array(w if integral else _round2(w)) for w in wrong]
+        shown = show(answer)
+        text, wtext = format_array(shown), [format_array(show(w)) for w in wrong]
         alts = tuple(dict.fromkeys((str(answer).replace(" ", ""), format_array(shown).replace(" ", ""))))
     else:
         prompt = f"{_given(p, 'value')} After running the code below, what is `{target}{_index_text(index)}`?{rounding}"
         check = NumberCheck(float(answer), atol=1e-3 if integral else 0.006, rtol=0.0)
-        shown = answer if integral else _round2(answer)
-        text, wtext = format_number(shown), [format_number(w if integral else _round2(w)) for w in wrong]
+        text, wtext = format_number(show(answer)), [format_number(show(w)) for w in wrong]
         alts = (f"{float(answer):.2f}",)
     example = index or tuple(rng.randrange(d) for d in out.shape)
     params.update(values=[_to_py(v.tolist()) for v in values], piece=piece, index=list(index) if index else None)

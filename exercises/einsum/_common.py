@@ -18,7 +18,6 @@ from typing import Any, Callable
 
 from exercises.base import CodeSpec, Family, Variant
 from exercises.checking import (
-    format_shape,
     ArrayCheck,
     EinsumCheck,
     NumberCheck,
@@ -26,6 +25,7 @@ from exercises.checking import (
     distinct_sizes,
     format_array,
     format_number,
+    format_shape,
 )
 from exercises.registry import register
 
@@ -134,7 +134,6 @@ def _plural(items: list[str], one: str, many: str) -> str:
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -503,4 +502,3 @@ def _value(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
         explanation=expl, hints=(spec.concept, _formula(d) + ".", h3),
         distractors=distractors, alternatives=alternatives,
     )
-
