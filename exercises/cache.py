@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 
 def cache_dir() -> Path:
@@ -27,6 +27,33 @@ def cache_key(namespace: str, payload: Any) -> str:
     """A stable file-name-safe key for ``payload`` (anything JSON-serializable)."""
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return f"{namespace}-{hashlib.sha256(blob.encode()).hexdigest()[:24]}"
+
+
+def code_digest(packages: Iterable[str], libraries: Iterable[str] = ()) -> str:
+    """A hash of the files of ``packages`` (byte-code aside) and the installed versions of
+    ``libraries``: the part of a cache key that makes changed code compute afresh."""
+    import importlib.util
+    from importlib import metadata
+
+    h = hashlib.sha256()
+    for pkg in packages:
+        spec = importlib.util.find_spec(pkg)
+        if spec is None or not spec.submodule_search_locations:
+            h.update(f"{pkg}: absent".encode())
+            continue
+        for root in sorted(spec.submodule_search_locations):
+            base = Path(root)
+            for path in sorted(base.rglob("*")):
+                if "__pycache__" in path.parts or path.suffix == ".pyc" or not path.is_file():
+                    continue
+                h.update(f"{pkg}/{path.relative_to(base).as_posix()}\0".encode())
+                h.update(hashlib.sha256(path.read_bytes()).digest())
+    for lib in libraries:
+        try:
+            h.update(f"{lib}={metadata.version(lib)};".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{lib}=none;".encode())
+    return h.hexdigest()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

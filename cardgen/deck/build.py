@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
-import importlib.util
 import itertools
 import json
 import os
@@ -148,27 +147,10 @@ def plan(topics: Iterable[str] | None = None, families: Iterable[str] | None = N
 
 def code_version() -> str:
     """A hash of the code and library versions that determine a rendered note."""
-    from importlib import metadata
+    from exercises.cache import code_digest
 
-    h = hashlib.sha256(f"cardgen {__version__}; model {M.MODEL_ID}".encode())
-    for pkg in _CODE_PACKAGES:
-        spec = importlib.util.find_spec(pkg)
-        if spec is None or not spec.submodule_search_locations:
-            h.update(f"{pkg}: absent".encode())
-            continue
-        for root in sorted(spec.submodule_search_locations):
-            base = Path(root)
-            for path in sorted(base.rglob("*")):
-                if "__pycache__" in path.parts or path.suffix == ".pyc" or not path.is_file():
-                    continue
-                h.update(f"{pkg}/{path.relative_to(base).as_posix()}\0".encode())
-                h.update(hashlib.sha256(path.read_bytes()).digest())
-    for lib in _LIBRARIES:
-        try:
-            h.update(f"{lib}={metadata.version(lib)};".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{lib}=none;".encode())
-    return h.hexdigest()[:20]
+    digest = code_digest(_CODE_PACKAGES, _LIBRARIES)
+    return hashlib.sha256(f"cardgen {__version__}; model {M.MODEL_ID}; {digest}".encode()).hexdigest()[:20]
 
 
 def compute_note(

@@ -10,12 +10,9 @@ leaves the CPU to the child's ``import torch``.
 from __future__ import annotations
 
 import base64
-import hashlib
-import importlib.util
 import random
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from cardgen.grade.sandbox import Returned, decode_result, encode_input
@@ -157,21 +154,9 @@ class SpecError(Exception):
 @lru_cache(maxsize=1)
 def source_digest() -> str:
     """A hash of everything that decides the cases: the exercise code and library versions."""
-    from importlib import metadata
+    from exercises.cache import code_digest
 
-    h = hashlib.sha256(f"wire={WIRE_VERSION}".encode())
-    for pkg in ("exercises", "superpos_core"):
-        spec = importlib.util.find_spec(pkg)
-        for root in (spec.submodule_search_locations or []) if spec else []:
-            for p in sorted(Path(root).rglob("*.py")):
-                h.update(str(p.relative_to(root)).encode())
-                h.update(p.read_bytes())
-    for dist in ("torch", "numpy", "einops"):
-        try:
-            h.update(f"{dist}={metadata.version(dist)}".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{dist}=none".encode())
-    return h.hexdigest()
+    return f"wire={WIRE_VERSION};" + code_digest(("exercises", "superpos_core"), ("torch", "numpy", "einops"))
 
 
 def make_plan(ex: Exercise, use_cache: bool = True) -> Plan:

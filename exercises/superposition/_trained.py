@@ -15,10 +15,11 @@ that fail are skipped when sampling (they stay in the run; only the questions av
 """
 from __future__ import annotations
 
+import functools
 import random
 from typing import Any
 
-from exercises.cache import cache_key, cached_json
+from exercises.cache import cache_key, cached_json, code_digest
 
 NAMESPACE = "superposition-tms-grid"
 N_FEATURES = 5
@@ -45,10 +46,17 @@ def grid() -> list[dict[str, float]]:
     return [{"feature_probability": p, "importance_decay": d} for d in DECAYS for p in PROBABILITIES]
 
 
+@functools.cache
+def _training_code() -> str:
+    """The training code's digest: a changed superpos_core trains afresh (once per process)."""
+    return code_digest(("superpos_core",), ("torch", "numpy"))
+
+
 def payload() -> dict[str, Any]:
-    """Everything that determines the run: the cache key."""
+    """Everything that determines the run, the training code included: the cache key."""
     return {
         "version": VERSION,
+        "code": _training_code(),
         "n_features": N_FEATURES,
         "n_hidden": N_HIDDEN,
         "grid": grid(),
