@@ -27,11 +27,18 @@ MAX_SEED = 2**63 - 1
 
 @dataclass(frozen=True)
 class Verdict:
-    """The judgement of one response: ``reason`` says why, ``expected`` shows the answer."""
+    """The judgement of one response: ``reason`` says why, ``expected`` shows the answer.
+
+    ``unreadable`` marks a response that could not be read as the kind asked (not wrong, just
+    not an answer yet: the drill asks again). ``diagnosis`` names the mistake the checker
+    recognised (e.g. ``"axis_order"``), so feedback can aim at it.
+    """
 
     correct: bool
     reason: str
     expected: str = ""
+    unreadable: bool = False
+    diagnosis: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,13 +66,16 @@ class Variant:
     prompt: str
     answer: Any
     answer_text: str
-    check_: "Check"
+    checker: "Check"
     explanation: str = ""
     hints: tuple[str, ...] = ()
     code: str | None = None
     image: Image | None = None
     distractors: tuple[str, ...] = ()
     alternatives: tuple[str, ...] = ()  # other right spellings, e.g. an equivalent pattern
+    #: The family's classic mistakes run on this variant: (what the mistake is, the response it
+    #: gives). Every one must be rejected by the checker; tests assert it over many seeds.
+    mistakes: tuple[tuple[str, str], ...] = ()
 
     @property
     def topic(self) -> str:
@@ -78,7 +88,7 @@ class Variant:
 
     def check(self, response: str) -> Verdict:
         """Judge a typed response by execution (never by string comparison alone)."""
-        return self.check_.check(response)
+        return self.checker.check(response)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,7 +1,9 @@
 """The registry of families, filled by importing every module of the topic packages.
 
-Adding a family means adding one file to ``exercises/<topic>/`` that calls
-:func:`register`; modules whose names start with ``_`` are helpers and are not scanned.
+Adding a family means adding one file to ``exercises/<topic>/`` whose module-level ``FAMILY``
+is a :class:`~exercises.base.Family`; modules whose names start with ``_`` are helpers and are
+not scanned. Collecting ``FAMILY`` (instead of registering as a side effect) keeps one way to
+declare a family.
 """
 from __future__ import annotations
 
@@ -33,8 +35,15 @@ def _load() -> None:
     for topic in TOPICS:
         pkg = importlib.import_module(f"exercises.{topic}")
         for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-            if not mod.name.startswith("_"):
-                importlib.import_module(f"exercises.{topic}.{mod.name}")
+            if mod.name.startswith("_"):
+                continue
+            module = importlib.import_module(f"exercises.{topic}.{mod.name}")
+            family = getattr(module, "FAMILY", None)
+            if not isinstance(family, Family) or family.id != f"{topic}.{mod.name}":
+                raise TypeError(
+                    f"exercises/{topic}/{mod.name}.py must define FAMILY = Family(id={topic}.{mod.name!r}, ...)"
+                )
+            register(family)
     _loaded = True
 
 

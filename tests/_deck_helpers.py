@@ -82,7 +82,7 @@ def probe_family():
             family=PROBE_ID, form=form, seed=seed, params={"n": n},
             prompt=f"Is `a<b && c>d` true for n={n}? </script><b>not bold</b> & \\(x < y\\)",
             answer=n, answer_text=f"{n} < {n + 1} && </script> & done",
-            check_=NumberCheck(float(n)),
+            checker=NumberCheck(float(n)),
             explanation="Because <b> & </script> are text here, `x<y`.",
             hints=("a <hint> & more",),
             code=f"if a < b and c > d:\n    print('&amp; {n}')  # </script>",

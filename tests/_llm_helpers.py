@@ -43,7 +43,7 @@ BMM_PROMPT = ("`x` has shape (2, 3, 4) and `y` has shape (2, 4, 5). "
 def bmm_shape() -> Variant:
     return Variant(
         family="einsum.batched_matmul", form="shape", seed=7, params={}, prompt=BMM_PROMPT,
-        answer=[2, 3, 5], answer_text="(2, 3, 5)", check_=ShapeCheck((2, 3, 5)),
+        answer=[2, 3, 5], answer_text="(2, 3, 5)", checker=ShapeCheck((2, 3, 5)),
         explanation="b is kept, j is summed.",
         hints=("The batch axis b is kept and j is summed away.", "Which letters appear after the arrow?"),
         distractors=("(2, 5, 3)",),
@@ -57,7 +57,7 @@ MATMUL_PROMPT = ("`A` has shape (i=3, j=4) and `B` has shape (j=4, k=5). "
 def matmul_write() -> Variant:
     return Variant(
         family="einsum.matmul", form="write", seed=3, params={}, prompt=MATMUL_PROMPT,
-        answer="ij,jk->ik", answer_text="ij,jk->ik", check_=EinsumCheck("ij,jk->ik", ((3, 4), (4, 5))),
+        answer="ij,jk->ik", answer_text="ij,jk->ik", checker=EinsumCheck("ij,jk->ik", ((3, 4), (4, 5))),
         explanation="j is shared and summed.", hints=("Which axis is shared, and is it kept?", "j is summed."),
         distractors=("ij,jk->ki",), alternatives=("ab,bc->ac",),
     )
@@ -67,6 +67,6 @@ def dot_value() -> Variant:
     return Variant(
         family="einsum.dot", form="value", seed=1, params={},
         prompt="What is `out`?", code="u = torch.tensor([1., 2.])\nv = torch.tensor([3., 4.])\nout = u @ v",
-        answer=11.0, answer_text="11", check_=NumberCheck(11.0), explanation="1·3 + 2·4.",
+        answer=11.0, answer_text="11", checker=NumberCheck(11.0), explanation="1·3 + 2·4.",
         hints=("Multiply entry by entry, then add.", "1·3 + 2·4"), distractors=("10",),
     )

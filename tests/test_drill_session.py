@@ -233,7 +233,7 @@ def test_a_broken_family_is_skipped_and_images_are_written(tmp_path):
             n = rng.randint(2, 9)
             return Variant(family="einsum.zz_pictured", form=form, seed=seed, params={"n": n},
                            prompt=f"Shape? (it is ({n},))", answer=[n], answer_text=f"({n},)",
-                           check_=ShapeCheck((n,)), hints=("one axis", "its size"),
+                           checker=ShapeCheck((n,)), hints=("one axis", "its size"),
                            image=Image(f"zz-pictured-{seed}.png", PNG))
 
         register(Family("einsum.zz_broken", "Broken", broken, ("write",)))

@@ -31,7 +31,6 @@ from exercises.checking import (
     format_number,
 )
 from exercises.checking import format_shape as shape_text  # noqa: F401 - the family modules import it from here
-from exercises.registry import register
 
 FORMS = ("write", "shape", "value")
 BLANK = "____"
@@ -337,7 +336,7 @@ def _write(fid: str, form: str, seed: int, rng: random.Random, p: Problem, param
         code=call_code(p, BLANK),
         answer=p.pattern,
         answer_text=p.pattern,
-        check_=check,
+        checker=check,
         explanation=p.explanation,
         hints=(p.idea, *p.write_hints),
         distractors=tuple(dict.fromkeys(wrong)),
@@ -377,7 +376,7 @@ def _shape(fid: str, form: str, seed: int, rng: random.Random, p: Problem, param
         code=code,
         answer=list(shape),
         answer_text=shape_text(shape),
-        check_=ShapeCheck(shape),
+        checker=ShapeCheck(shape),
         explanation=p.explanation,
         hints=(p.idea, *hints),
         distractors=tuple(shape_text(w) for w in wrong[:3]),
@@ -485,7 +484,7 @@ def _value(fid: str, form: str, seed: int, rng: random.Random, p: Problem, param
         code=code,
         answer=answer,
         answer_text=text,
-        check_=check,
+        checker=check,
         explanation=p.explanation,
         hints=(p.idea, f"First the shape: `{target}` has shape {shape_text(out.shape)}.", _value_hint(p, piece, target, example)),
         distractors=tuple(wtext[:3]),
@@ -553,7 +552,7 @@ def einops_family(
         }
         return _BUILDERS[form](fid, form, seed, rng, p, params)
 
-    return register(
+    return (
         Family(id=fid, title=title, make=make, forms=FORMS, difficulty=difficulty, summary=summary,
                code_spec=code_spec, tags=("einops", *tags))
     )

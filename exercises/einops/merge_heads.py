@@ -67,7 +67,7 @@ def _inputs(rng, case):
     return {"x": torch_randn(rng, b, h, s, d)}
 
 
-SPEC = CodeSpec(
+CODE = CodeSpec(
     function="merge_heads",
     signature="def merge_heads(x: torch.Tensor) -> torch.Tensor:",
     doc="Concatenate attention heads into the model axis.\n\n"
@@ -90,6 +90,6 @@ FAMILY = einops_family(
     draw,
     difficulty=2,
     summary="Move heads after seq and merge them with the head dimension: b h s d -> b s (h d).",
-    code_spec=SPEC,
+    code_spec=CODE,
     tags=("rearrange", "attention"),
 )

@@ -76,7 +76,7 @@ def _inputs(rng, case):
     return {"x": torch_randn(rng, b, c, 2 * h, 2 * w)}
 
 
-SPEC = CodeSpec(
+CODE = CodeSpec(
     function="max_pool2x2",
     signature="def max_pool2x2(x: torch.Tensor) -> torch.Tensor:",
     doc="2×2 max pooling with stride 2.\n\n"
@@ -98,6 +98,6 @@ FAMILY = einops_family(
     draw,
     difficulty=2,
     summary="k×k pooling in one reduce: reduce(x, 'b c (h 2) (w 2) -> b c h w', 'max').",
-    code_spec=SPEC,
+    code_spec=CODE,
     tags=("reduce", "vision"),
 )

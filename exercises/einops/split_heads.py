@@ -80,7 +80,7 @@ def _inputs(rng, case):
     return {"x": torch_randn(rng, b, s, h * d), "n_heads": h}
 
 
-SPEC = CodeSpec(
+CODE = CodeSpec(
     function="split_heads",
     signature="def split_heads(x: torch.Tensor, n_heads: int) -> torch.Tensor:",
     doc="Split attention heads out of the model axis.\n\n"
@@ -103,6 +103,6 @@ FAMILY = einops_family(
     draw,
     difficulty=2,
     summary="Split the model axis into heads and move them forward: b s (h d) -> b h s d, h=n_heads.",
-    code_spec=SPEC,
+    code_spec=CODE,
     tags=("rearrange", "attention"),
 )

@@ -27,7 +27,6 @@ from exercises.checking import (
     format_number,
     format_shape,
 )
-from exercises.registry import register
 
 FORMS = ("write", "shape", "value")
 ELL = "..."
@@ -73,12 +72,12 @@ class Spec:
 
 
 def einsum_family(spec: Spec) -> Family:
-    """Register (and return) the family ``einsum.<spec.name>`` built from ``spec``."""
+    """The family ``einsum.<spec.name>`` built from ``spec`` (the module assigns it to ``FAMILY``)."""
 
     def make(rng: random.Random, form: str, seed: int) -> Variant:
         return _build(spec, rng, form, seed)
 
-    return register(
+    return (
         Family(
             id=f"einsum.{spec.name}",
             title=spec.title,
@@ -324,7 +323,7 @@ def _write(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
     return Variant(
         family=f"einsum.{spec.name}", form="write", seed=seed,
         params=_params(spec, d, out_shape=list(out_shape)),
-        prompt=prompt, answer=d.expr, answer_text=d.expr, check_=check,
+        prompt=prompt, answer=d.expr, answer_text=d.expr, checker=check,
         explanation=(_explain_expr(d) + " " + _fill(d.case.note or spec.note, d)).strip(),
         hints=(spec.concept, h2, h3),
         distractors=tuple(dict.fromkeys(m for m in d.mistakes if m != d.expr)),
@@ -370,7 +369,7 @@ def _shape(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
         family=f"einsum.{spec.name}", form="shape", seed=seed,
         params=_params(spec, d, out_shape=list(shape)),
         prompt="What is `out.shape`?", code=code,
-        answer=list(shape), answer_text=format_shape(shape), check_=ShapeCheck(shape),
+        answer=list(shape), answer_text=format_shape(shape), checker=ShapeCheck(shape),
         explanation=expl,
         hints=(h1, f"Sizes: {sizes}.", out_text),
         distractors=distractors, alternatives=alternatives,
@@ -498,7 +497,7 @@ def _value(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
         family=f"einsum.{spec.name}", form="value", seed=seed,
         params=_params(spec, d, values=plain, mode=mode, index=list(index) if index is not None else None,
                        out_shape=list(out.shape)),
-        prompt=prompt, code=code, answer=answer, answer_text=text, check_=check,
+        prompt=prompt, code=code, answer=answer, answer_text=text, checker=check,
         explanation=expl, hints=(spec.concept, _formula(d) + ".", h3),
         distractors=distractors, alternatives=alternatives,
     )

@@ -169,7 +169,7 @@ def variant(
         prompt=prompt,
         answer=answer,
         answer_text=text,
-        check_=check,
+        checker=check,
         explanation=explanation,
         hints=tuple(hints),
         code=code,

@@ -11,7 +11,6 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import NumberCheck
-from exercises.registry import register
 from exercises.superposition._common import clean, fmt, literal, number_spellings, variant
 
 ID = "superposition.all_zero_prob"
@@ -83,14 +82,12 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     )
 
 
-FAMILY = register(
-    Family(
-        id=ID,
-        title="Probability of an all-zero row",
-        make=make,
-        forms=("value",),
-        difficulty=2,
-        summary="How likely a generated row of one instance is to contain no feature at all.",
-        tags=("tms", "sparsity"),
-    )
+FAMILY = Family(
+    id=ID,
+    title="Probability of an all-zero row",
+    make=make,
+    forms=("value",),
+    difficulty=2,
+    summary="How likely a generated row of one instance is to contain no feature at all.",
+    tags=("tms", "sparsity"),
 )

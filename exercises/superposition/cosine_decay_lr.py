@@ -11,7 +11,6 @@ import random
 
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import NumberCheck
-from exercises.registry import register
 from exercises.superposition._common import clean, fmt, number_spellings, variant
 
 ID = "superposition.cosine_decay_lr"
@@ -57,7 +56,7 @@ def make_inputs(rng: random.Random, case: int) -> dict:
     return {"step": step, "steps": steps}
 
 
-CODE_SPEC = CodeSpec(
+CODE = CodeSpec(
     function="cosine_decay_lr",
     signature="def cosine_decay_lr(step: int, steps: int) -> float:",
     doc=(
@@ -124,15 +123,13 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     )
 
 
-FAMILY = register(
-    Family(
-        id=ID,
-        title="Cosine learning-rate decay",
-        make=make,
-        forms=("value",),
-        difficulty=1,
-        summary="Evaluate the notebook's cosine_decay_lr schedule, or the learning rate it gives a step.",
-        code_spec=CODE_SPEC,
-        tags=("tms", "training"),
-    )
+FAMILY = Family(
+    id=ID,
+    title="Cosine learning-rate decay",
+    make=make,
+    forms=("value",),
+    difficulty=1,
+    summary="Evaluate the notebook's cosine_decay_lr schedule, or the learning rate it gives a step.",
+    code_spec=CODE,
+    tags=("tms", "training"),
 )

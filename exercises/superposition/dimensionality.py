@@ -10,7 +10,6 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import NumberCheck
-from exercises.registry import register
 from exercises.superposition._common import clean, fmt, number_spellings, variant
 from exercises.superposition._small_w import as_model_W, draw, first_instance, show
 
@@ -68,14 +67,12 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     )
 
 
-FAMILY = register(
-    Family(
-        id=ID,
-        title="Feature dimensionality",
-        make=make,
-        forms=("value",),
-        difficulty=3,
-        summary="Compute D_i = ||W_i||² / Σ_j (Ŵ_i·W_j)² for one feature of a small 2-d feature matrix.",
-        tags=("tms", "analysis"),
-    )
+FAMILY = Family(
+    id=ID,
+    title="Feature dimensionality",
+    make=make,
+    forms=("value",),
+    difficulty=3,
+    summary="Compute D_i = ||W_i||² / Σ_j (Ŵ_i·W_j)² for one feature of a small 2-d feature matrix.",
+    tags=("tms", "analysis"),
 )

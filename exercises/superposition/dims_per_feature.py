@@ -10,7 +10,6 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import NumberCheck
-from exercises.registry import register
 from exercises.superposition._common import clean, fmt, number_spellings, variant
 from exercises.superposition._small_w import NICE, as_model_W, first_instance, show
 
@@ -62,14 +61,12 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     )
 
 
-FAMILY = register(
-    Family(
-        id=ID,
-        title="Dimensions per feature",
-        make=make,
-        forms=("value",),
-        difficulty=1,
-        summary="Compute m / ||W||_F² for a small feature matrix: the hidden dimensions spent per feature.",
-        tags=("tms", "analysis"),
-    )
+FAMILY = Family(
+    id=ID,
+    title="Dimensions per feature",
+    make=make,
+    forms=("value",),
+    difficulty=1,
+    summary="Compute m / ||W||_F² for a small feature matrix: the hidden dimensions spent per feature.",
+    tags=("tms", "analysis"),
 )

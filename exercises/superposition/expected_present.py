@@ -11,7 +11,6 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import NumberCheck
-from exercises.registry import register
 from exercises.superposition._common import clean, fmt, number_spellings, variant
 
 ID = "superposition.expected_present"
@@ -74,14 +73,12 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     )
 
 
-FAMILY = register(
-    Family(
-        id=ID,
-        title="Expected present features in a batch",
-        make=make,
-        forms=("value",),
-        difficulty=1,
-        summary="The expected number of non-zero features generate_batch produces at a given sparsity.",
-        tags=("tms", "sparsity"),
-    )
+FAMILY = Family(
+    id=ID,
+    title="Expected present features in a batch",
+    make=make,
+    forms=("value",),
+    difficulty=1,
+    summary="The expected number of non-zero features generate_batch produces at a given sparsity.",
+    tags=("tms", "sparsity"),
 )

@@ -11,7 +11,6 @@ import random
 
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import ArrayCheck, NumberCheck, distinct_sizes, format_array
-from exercises.registry import register
 from exercises.superposition._common import build_model, clean, fmt, indent_rows, literal, number_spellings, variant
 
 ID = "superposition.forward"
@@ -120,7 +119,7 @@ def make_inputs(rng: random.Random, case: int) -> dict:
     return {"W": W, "b_final": b, "features": x}
 
 
-CODE_SPEC = CodeSpec(
+CODE = CodeSpec(
     function="forward",
     signature="def forward(W: torch.Tensor, b_final: torch.Tensor, features: torch.Tensor) -> torch.Tensor:",
     doc=(
@@ -214,15 +213,13 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     )
 
 
-FAMILY = register(
-    Family(
-        id=ID,
-        title="The TMS forward pass",
-        make=make,
-        forms=("value",),
-        difficulty=2,
-        summary="Run ReLU(W^T W x + b_final) by hand on a one-instance model with 2-3 features.",
-        code_spec=CODE_SPEC,
-        tags=("tms", "forward"),
-    )
+FAMILY = Family(
+    id=ID,
+    title="The TMS forward pass",
+    make=make,
+    forms=("value",),
+    difficulty=2,
+    summary="Run ReLU(W^T W x + b_final) by hand on a one-instance model with 2-3 features.",
+    code_spec=CODE,
+    tags=("tms", "forward"),
 )

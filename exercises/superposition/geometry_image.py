@@ -12,7 +12,6 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import NumberCheck, SetCheck
-from exercises.registry import register
 from exercises.superposition._common import clean, png_image, variant
 
 ID = "superposition.geometry_image"
@@ -132,14 +131,12 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     )
 
 
-FAMILY = register(
-    Family(
-        id=ID,
-        title="Reading a feature-geometry plot",
-        make=make,
-        forms=("read",),
-        difficulty=1,
-        summary="Read a 2-d feature-geometry plot: find a feature's antipode or count the represented features.",
-        tags=("tms", "plots"),
-    )
+FAMILY = Family(
+    id=ID,
+    title="Reading a feature-geometry plot",
+    make=make,
+    forms=("read",),
+    difficulty=1,
+    summary="Read a 2-d feature-geometry plot: find a feature's antipode or count the represented features.",
+    tags=("tms", "plots"),
 )

@@ -11,7 +11,6 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import SetCheck
-from exercises.registry import register
 from exercises.superposition._common import clean, png_image, variant
 
 ID = "superposition.gram_image"
@@ -124,14 +123,12 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     )
 
 
-FAMILY = register(
-    Family(
-        id=ID,
-        title="Reading a Gram-matrix heatmap",
-        make=make,
-        forms=("read",),
-        difficulty=2,
-        summary="Read W Wᵀ as a heatmap: find the most negative overlap or the features with norm near 0.",
-        tags=("tms", "plots"),
-    )
+FAMILY = Family(
+    id=ID,
+    title="Reading a Gram-matrix heatmap",
+    make=make,
+    forms=("read",),
+    difficulty=2,
+    summary="Read W Wᵀ as a heatmap: find the most negative overlap or the features with norm near 0.",
+    tags=("tms", "plots"),
 )

@@ -10,7 +10,6 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import NumberCheck
-from exercises.registry import register
 from exercises.superposition._common import clean, fmt, number_spellings, variant
 
 ID = "superposition.linear_lr"
@@ -70,14 +69,12 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     )
 
 
-FAMILY = register(
-    Family(
-        id=ID,
-        title="Linear and constant learning-rate schedules",
-        make=make,
-        forms=("value",),
-        difficulty=1,
-        summary="Evaluate linear_lr / constant_lr and the learning rate optimize uses at a given step.",
-        tags=("tms", "training"),
-    )
+FAMILY = Family(
+    id=ID,
+    title="Linear and constant learning-rate schedules",
+    make=make,
+    forms=("value",),
+    difficulty=1,
+    summary="Evaluate linear_lr / constant_lr and the learning rate optimize uses at a given step.",
+    tags=("tms", "training"),
 )

@@ -12,7 +12,6 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import NumberCheck
-from exercises.registry import register
 from exercises.superposition._common import clean, fmt, literal, number_spellings, variant
 from exercises.superposition._loss import tms_loss
 
@@ -84,14 +83,12 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     )
 
 
-FAMILY = register(
-    Family(
-        id=ID,
-        title="The importance-weighted TMS loss",
-        make=make,
-        forms=("value",),
-        difficulty=2,
-        summary="Compute the per-instance mean of the importance-weighted squared error, summed over instances.",
-        tags=("tms", "loss"),
-    )
+FAMILY = Family(
+    id=ID,
+    title="The importance-weighted TMS loss",
+    make=make,
+    forms=("value",),
+    difficulty=2,
+    summary="Compute the per-instance mean of the importance-weighted squared error, summed over instances.",
+    tags=("tms", "loss"),
 )

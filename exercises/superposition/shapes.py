@@ -10,7 +10,6 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import ShapeCheck, distinct_sizes
-from exercises.registry import register
 from exercises.superposition._common import variant
 
 ID = "superposition.shapes"
@@ -110,14 +109,12 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     )
 
 
-FAMILY = register(
-    Family(
-        id=ID,
-        title="TMS tensor shapes",
-        make=make,
-        forms=("shape",),
-        difficulty=1,
-        summary="Predict the shapes of W, b_final, a batch, the hidden activations and the output of the TMS model.",
-        tags=("tms", "shapes"),
-    )
+FAMILY = Family(
+    id=ID,
+    title="TMS tensor shapes",
+    make=make,
+    forms=("shape",),
+    difficulty=1,
+    summary="Predict the shapes of W, b_final, a batch, the hidden activations and the output of the TMS model.",
+    tags=("tms", "shapes"),
 )

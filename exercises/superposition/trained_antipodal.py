@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 
 from exercises.base import Family, Variant
-from exercises.registry import register
 from exercises.superposition import _trained as T
 from exercises.superposition._common import variant
 from exercises.superposition._pairs import PairsCheck, format_pairs
@@ -66,14 +65,12 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     )
 
 
-FAMILY = register(
-    Family(
-        id=ID,
-        title="Trained model: antipodal pairs",
-        make=make,
-        forms=("read",),
-        difficulty=3,
-        summary="Spot the antipodal feature pairs a sparse trained 5→2 toy model uses, from its geometry plot.",
-        tags=("tms", "trained"),
-    )
+FAMILY = Family(
+    id=ID,
+    title="Trained model: antipodal pairs",
+    make=make,
+    forms=("read",),
+    difficulty=3,
+    summary="Spot the antipodal feature pairs a sparse trained 5→2 toy model uses, from its geometry plot.",
+    tags=("tms", "trained"),
 )

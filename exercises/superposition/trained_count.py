@@ -10,7 +10,6 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import NumberCheck
-from exercises.registry import register
 from exercises.superposition import _trained as T
 from exercises.superposition._common import variant
 
@@ -57,14 +56,12 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     )
 
 
-FAMILY = register(
-    Family(
-        id=ID,
-        title="Trained model: how many features?",
-        make=make,
-        forms=("read",),
-        difficulty=2,
-        summary="Count the features a trained 5→2 toy model represents at a given sparsity and importance.",
-        tags=("tms", "trained"),
-    )
+FAMILY = Family(
+    id=ID,
+    title="Trained model: how many features?",
+    make=make,
+    forms=("read",),
+    difficulty=2,
+    summary="Count the features a trained 5→2 toy model represents at a given sparsity and importance.",
+    tags=("tms", "trained"),
 )

@@ -11,7 +11,6 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import SetCheck
-from exercises.registry import register
 from exercises.superposition import _trained as T
 from exercises.superposition._common import variant
 
@@ -64,14 +63,12 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     )
 
 
-FAMILY = register(
-    Family(
-        id=ID,
-        title="Trained model: which features?",
-        make=make,
-        forms=("read",),
-        difficulty=2,
-        summary="Name the features a trained 5→2 toy model represents, reading its feature-geometry plot.",
-        tags=("tms", "trained"),
-    )
+FAMILY = Family(
+    id=ID,
+    title="Trained model: which features?",
+    make=make,
+    forms=("read",),
+    difficulty=2,
+    summary="Name the features a trained 5→2 toy model represents, reading its feature-geometry plot.",
+    tags=("tms", "trained"),
 )
