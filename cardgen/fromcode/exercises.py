@@ -82,7 +82,8 @@ def collect(paths) -> Found:
         try:
             items.append((call, prepare(call)))
         except PatternError as e:
-            skipped.append(Skip(call.path, f"`{call.api}` with {_quote(call.pattern)}: {e}", call.line, call.cell))
+            also = f" (also {', '.join(call.also)})" if call.also else ""
+            skipped.append(Skip(call.path, f"`{call.api}` with {_quote(call.pattern)}: {e}{also}", call.line, call.cell))
         except Exception as e:  # never let one odd call stop the scan; say what happened
             skipped.append(Skip(call.path, f"`{call.api}` with {_quote(call.pattern)}: unexpected "
                                            f"{type(e).__name__}: {e}", call.line, call.cell))
@@ -120,11 +121,19 @@ def _tensor_line(call: Call, name: str, shape: tuple[int, ...]) -> str:
     return f"{name} = torch.randn({dims})" if shape else f"{name} = torch.randn(())"
 
 
+def _reduction_text(call: Call, d: Draw) -> str:
+    """The reduction as the code passes it: ``'mean'``, or the expression (``reduction``) when
+    it is not a literal — then the shape questions hold whatever it is."""
+    if call.reduction_literal or not call.reduction_source:
+        return repr(d.reduction)
+    return call.reduction_source
+
+
 def _call_expr(call: Call, d: Draw, pattern_text: str) -> str:
     """The call as one expression (a layer is constructed and applied in one go)."""
     names = d.names
     kw = "".join(f", {k}={v}" for k, v in d.lengths.items())
-    red = f", {d.reduction!r}" if call.op == "reduce" else ""
+    red = f", {_reduction_text(call, d)}" if call.op == "reduce" else ""
     if call.op == "einsum" and call.library == "torch":
         return f"torch.einsum({pattern_text}, {', '.join(names)})"
     if call.op == "einsum" and call.library == "numpy":
@@ -351,12 +360,15 @@ def _write_text(call: Call, st: Structure, d: Draw) -> tuple[str, tuple[str, ...
         gone = [n for n in st.input_names() if n not in st.output_names()]
         repeated = [it.members[0] for side in st.inputs for i, it in enumerate(side)
                     if it.members != (ELL,) and it in side[:i]]
-        how = f"summing over {_and(_codes(gone))}" if gone else "with nothing summed"
+        ell_gone = any(ELL in side_text(s, False) for s in st.inputs) and ELL not in side_text(st.output, False)
+        summed = _codes(gone) + (["the axes of `...`"] if ell_gone else [])
+        how = f"summing over {_and(summed)}" if summed else "with nothing summed"
         if repeated:
             how += f", reading the diagonal where an operand repeats {_and(_codes(dict.fromkeys(repeated)))}"
         order = f" The operands are passed as `{', '.join(d.names)}`." if len(d.names) > 1 else ""
-        what = (f"{_operands_text(st, d)}{_ell_text(st, d)}. Multiply them along their shared axes so that "
-                f"{result_text}, {how}.{order}")
+        combine = ("Multiply them along their shared axes so that" if len(st.inputs) > 1
+                   else "Compute from it a tensor so that")
+        what = f"{_operands_text(st, d)}{_ell_text(st, d)}. {combine} {result_text}, {how}.{order}"
         lhs = ",".join(side_text(s, st.letters) for s in st.inputs) if st.letters \
             else ", ".join(side_text(s, False) for s in st.inputs)
         hints = ("An axis named in two operands is paired up; an axis left out of the result is summed over.",
@@ -367,7 +379,7 @@ def _write_text(call: Call, st: Structure, d: Draw) -> tuple[str, tuple[str, ...
     what = f"{_operands_text(st, d)}{with_sizes}{_ell_text(st, d)}. Rearrange it so that {result_text}"
     if call.op == "reduce":
         gone = [n for n in st.input_names() if n not in st.output_names()]
-        what = (f"{_operands_text(st, d)}{with_sizes}{_ell_text(st, d)}. Reduce it with `{d.reduction!r}` so that "
+        what = (f"{_operands_text(st, d)}{with_sizes}{_ell_text(st, d)}. Reduce it with `{_reduction_text(call, d)}` so that "
                 f"{result_text}" + (f" ({_and(_codes(gone))} reduced away)" if gone else ""))
     elif call.op == "repeat":
         new = [n for n in st.output_names() if n not in st.input_names()]
@@ -556,9 +568,10 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
             "A parenthesised group on the left of `->` splits one input axis into its members.",
         ))
     if not qs:
-        order = tuple(m for it in st.output for m in it.members if not m.isdigit())
+        order = tuple(m for it in st.output for m in it.members)
+        literal = " (a literal axis as its number)" if any(m.isdigit() for m in order) else ""
         qs.append(_Question(
-            "what are the result's axes, in order? Type their names separated by spaces.",
+            f"what are the result's axes, in order? Type their names separated by spaces{literal}.",
             order, True,
             f"The right side of `->` lists the result's axes: `{' '.join(order)}`.",
             "The result has exactly the axes on the right of `->`, in that order.",
@@ -571,7 +584,8 @@ def _read(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) -> 
         return _read_pack(call, st, d, seed)
     qs = read_questions(call, st)
     q = qs[seed % len(qs)]
-    known = tuple(st.names) + ((ELL,) if st.has_ellipsis else ())
+    known = tuple(st.names) + ((ELL,) if st.has_ellipsis else ()) + tuple(
+        dict.fromkeys(m for m in q.expected if m.isdigit()))
     check = AxesCheck(q.expected, known, q.ordered)
     code = f"{call.result} = {call.source}" if call.result else call.source
     answer_text = check.expected_text

@@ -66,6 +66,7 @@ class Call:
     star_kwargs: bool = False  # the call passes **kwargs (lengths we cannot see)
     reduction: str | None = None
     reduction_literal: bool = True
+    reduction_source: str | None = None  # the expression passed when it is not a literal
     result: str | None = None  # the variable the result is assigned to
     layer: bool = False  # an einops layer (Rearrange/Reduce) rather than a function
     cell: int | None = None  # notebook cell, 1-based
@@ -231,7 +232,8 @@ def _parse(text: str) -> ast.Module:
     try:
         return ast.parse(text)
     except SyntaxError as e:
-        raise ValueError(f"syntax error: {e.msg} (line {e.lineno})") from None
+        where = f" (line {e.lineno})" if e.lineno else ""
+        raise ValueError(f"syntax error: {e.msg}{where}") from None
     except (ValueError, RecursionError, MemoryError) as e:  # null bytes, absurd nesting
         raise ValueError(f"cannot parse: {type(e).__name__}: {e}") from None
 
@@ -251,8 +253,29 @@ def scan_source(text: str, rel: str) -> tuple[list[Call], list[Skip]]:
 
 # ----------------------------------------------------------------------------- notebooks
 
-_MAGIC = re.compile(r"^\s*(%|!)")
 _PY_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
+# IPython's line syntax, turned into Python that keeps the line count (and so line numbers):
+#   %time / %timeit / %prun CODE  -> CODE (the calls inside are real code)
+#   x = !ls, x = %magic           -> x = None
+#   !cmd, %magic, obj?, ?obj      -> pass (a statement, so an indented block stays valid)
+_TIMED = re.compile(r"^(\s*)%(?:time|timeit|prun)\b((?:\s+-\w+(?:\s+\d+)?)*)\s+(.+)$")
+_ASSIGNED_MAGIC = re.compile(r"^(\s*)([\w.\[\], ]+?)\s*=\s*[!%].*$")
+_LINE_MAGIC = re.compile(r"^(\s*)[!%]")
+_HELP = re.compile(r"^(\s*)(?:\?{1,2}[\w.]+|[\w.]+(?:\(\))?\?{1,2})\s*$")
+
+
+def _python_line(line: str) -> str:
+    """One line of a cell as IPython would run it, in plain Python."""
+    m = _TIMED.match(line)
+    if m:
+        return m.group(1) + m.group(3)
+    m = _ASSIGNED_MAGIC.match(line)
+    if m:
+        return f"{m.group(1)}{m.group(2)} = None"
+    m = _LINE_MAGIC.match(line) or _HELP.match(line)
+    if m:
+        return m.group(1) + "pass"
+    return line
 
 
 def notebook_cells(data: bytes) -> list[tuple[int, str]]:
@@ -291,8 +314,8 @@ def notebook_cells(data: bytes) -> list[tuple[int, str]]:
 
 
 def _strip_magics(src: str) -> tuple[str | None, str | None]:
-    """The cell as Python with IPython magics and shell lines blanked (line numbers kept);
-    ``(None, reason)`` for a cell magic that makes the cell not Python."""
+    """The cell as Python with IPython's magics, shell lines and help syntax transformed
+    (line numbers kept); ``(None, reason)`` for a cell magic that makes the cell not Python."""
     lines = src.split("\n")
     first = lines[0].strip() if lines else ""
     if first.startswith("%%"):
@@ -300,7 +323,7 @@ def _strip_magics(src: str) -> tuple[str | None, str | None]:
         if magic not in _PY_CELL_MAGICS:
             return None, f"%%{magic} cell magic: not Python"
         lines[0] = ""
-    return "\n".join("" if _MAGIC.match(line) else line for line in lines), None
+    return "\n".join(_python_line(line) for line in lines), None
 
 
 def scan_notebook(data: bytes, rel: str) -> tuple[list[Call], list[Skip]]:
@@ -393,12 +416,20 @@ def qualified(func: ast.expr, scopes: list[dict[str, str]]) -> str | None:
     return None
 
 
+#: einops' own modules that define the public functions (``from einops.einops import
+#: rearrange``, as einops' tests do): a name through them is the public function.
+_EINOPS_SUBMODULES = ("einops.einops.", "einops.packing.", "einops._einsum.")
+
+
 def resolve(func: ast.expr, scopes: list[dict[str, str]]) -> tuple[str, str, bool] | str | None:
     """``(library, op, layer)`` for a supported callable, a reason string for a recognised
     but unsupported one, None for anything else."""
     name = qualified(func, scopes)
     if name is None:
         return None
+    for sub in _EINOPS_SUBMODULES:
+        if name.startswith(sub):
+            name = "einops." + name[len(sub):]
     if name in SUPPORTED:
         lib, op = SUPPORTED[name]
         return lib, op, False
@@ -434,13 +465,53 @@ def _unparse(node: ast.AST, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+#: Attributes that say how a tensor is viewed, not which tensor it is (``a.T`` is ``a``'s).
+_VIEW_ATTRS = frozenset({"T", "mT", "H", "mH", "data", "real", "imag"})
+
+
+def _name_path(node: ast.expr) -> list[str] | None:
+    """``self.q.weight`` -> ``["self", "q", "weight"]``; None if not a (dotted) name."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return list(reversed(parts))
+
+
 def _operand_name(node: ast.expr) -> str | None:
-    """A tensor argument's name when it is a plain name or attribute (``self.W`` -> ``W``)."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
+    """A tensor argument's short name when it is a plain name or attribute (``self.W`` -> ``W``,
+    ``a.T`` -> ``a_T``, so the view is not mistaken for a tensor called ``T``)."""
+    path = _name_path(node)
+    return "_".join(path[-_short_depth(path):]) if path else None
+
+
+def _operand_names(nodes: list[ast.expr]) -> tuple[str | None, ...]:
+    """Short names for the tensor arguments, lengthened (``q_weight``, ``k_weight``) where two
+    different expressions would get the same one: the same name means the same tensor."""
+    paths = [None if isinstance(n, ast.Starred) else _name_path(n) for n in nodes]
+    names = [None if p is None else _operand_name(n) for n, p in zip(nodes, paths)]
+    depth = [None if p is None else len(p) - _short_depth(p) for p in paths]  # parts left out
+    while True:
+        clash = {
+            i for i, (a, pa) in enumerate(zip(names, paths)) for j, (b, pb) in enumerate(zip(names, paths))
+            if i != j and a is not None and a == b and pa != pb and depth[i]
+        }
+        if not clash:
+            return tuple(names)
+        for i in clash:
+            depth[i] -= 1
+            names[i] = "_".join(paths[i][depth[i]:])
+
+
+def _short_depth(path: list[str]) -> int:
+    """How many trailing parts of ``path`` :func:`_operand_name` keeps."""
+    keep = 1
+    while keep < len(path) and path[-keep] in _VIEW_ATTRS:
+        keep += 1
+    return keep
 
 
 def _int_literal(node: ast.expr) -> int | None:
@@ -542,14 +613,22 @@ class _Finder(ast.NodeVisitor):
         skip_kw = {"pattern", "tensor", "reduction", "equation"}
         if layer:
             pat_node = args[0] if args else kw.get("pattern")
+            sizes = kw.pop("sizes", None)  # flax's layers take the lengths as one mapping
+            if isinstance(sizes, ast.Dict) and all(
+                    isinstance(k, ast.Constant) and isinstance(k.value, str) for k in sizes.keys):
+                kw.update({k.value: v for k, v in zip(sizes.keys, sizes.values)})
+            elif sizes is not None:
+                star_kwargs = True  # lengths we cannot see
             if op == "reduce":
                 reduction_node = args[1] if len(args) > 1 else kw.get("reduction")
             known = False  # the layer's input is passed later
         elif op == "einsum" and library in ("torch", "numpy"):
             pat_node = args[0] if args else kw.get("equation") or kw.get("subscripts")
             operands = list(args[1:])
-            if len(operands) == 1 and isinstance(operands[0], (ast.List, ast.Tuple)):
-                operands = list(operands[0].elts)  # torch.einsum("ij,jk->ik", [a, b])
+            if (len(operands) == 1 and isinstance(operands[0], (ast.List, ast.Tuple))
+                    and not any(isinstance(e, (ast.List, ast.Tuple, ast.Constant)) for e in operands[0].elts)
+                    and library == "torch"):
+                operands = list(operands[0].elts)  # torch.einsum("ij,jk->ik", [a, b]); a numpy list is one array
             skip_kw |= {"out", "optimize", "dtype", "order", "casting", "subscripts"}
         elif op == "einsum":  # einops.einsum(*tensors, pattern)
             pat_node = args[-1] if args else kw.get("pattern")
@@ -569,18 +648,24 @@ class _Finder(ast.NodeVisitor):
                 reduction_node = args[2] if len(args) > 2 else kw.get("reduction")
         if pat_node is None:
             raise ValueError("no pattern argument")
+        if isinstance(pat_node, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in pat_node.values):
+            pat_node = ast.Constant("".join(v.value for v in pat_node.values))  # f"ij->ji": no placeholder
+        if (op == "einsum" and library == "numpy" and not isinstance(pat_node, ast.Constant)
+                and len(args) > 1 and isinstance(args[1], (ast.List, ast.Tuple))):
+            raise ValueError("the sublist form (operands interleaved with lists of axis numbers) is not supported")
         if not (isinstance(pat_node, ast.Constant) and isinstance(pat_node.value, str)):
             raise ValueError(f"the pattern is {_describe(pat_node)}, not a string literal")
         if not pat_node.value.strip():
             raise ValueError("the pattern is empty")
         if any(isinstance(o, ast.Starred) for o in operands):
             known = False
-        reduction, red_literal = None, True
+        reduction, red_literal, red_source = None, True, None
         if op == "reduce":
             if isinstance(reduction_node, ast.Constant) and isinstance(reduction_node.value, str):
                 reduction = reduction_node.value
             else:
                 red_literal = False
+                red_source = _unparse(reduction_node) if reduction_node is not None else None
         lengths = tuple(
             (k, _int_literal(v)) for k, v in kw.items() if k not in skip_kw and not (op == "einsum")
         )
@@ -592,12 +677,13 @@ class _Finder(ast.NodeVisitor):
             op=op,
             pattern=pat_node.value,
             source=self._source(node),
-            operands=tuple(None if isinstance(o, ast.Starred) else _operand_name(o) for o in operands),
+            operands=_operand_names(operands),
             operands_known=known,
             lengths=lengths,
             star_kwargs=star_kwargs,
             reduction=reduction,
             reduction_literal=red_literal,
+            reduction_source=red_source,
             result=self.results.get(id(node)),
             layer=layer,
             cell=self.cell,

@@ -1,0 +1,102 @@
+"""Regressions found by running `cardgen from-code` on real codebases (issue 12), one small file each
+under tests/fromcode_cases/regressions/."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from cardgen.fromcode.exercises import collect, make_variant
+from cardgen.fromcode.scan import scan_paths
+
+CASES = Path(__file__).resolve().parent / "fromcode_cases" / "regressions"
+
+
+def _calls(name: str):
+    result = scan_paths([CASES / name])
+    return result.calls, result.skipped
+
+
+def test_einops_submodule_imports_are_found():
+    calls, skipped = _calls("einops_submodule_import.py")
+    assert [c.api for c in calls] == ["einops.rearrange", "einops.reduce", "einops.pack"]
+    assert calls[1].reduction == "max"
+    assert not skipped
+
+
+def test_different_tensors_with_the_same_attribute_name_stay_different():
+    calls, _ = _calls("shared_attribute_names.py")
+    assert [c.operands for c in calls] == [("q_weight", "k_weight"), ("a_T", "b_T")]
+    found = collect([CASES / "shared_attribute_names.py"])
+    for call, st in found.items:
+        v = make_variant(call, "shape", 0, st)
+        shapes = [tuple(o["shape"]) for o in v.params["operands"]]
+        assert len(set(v.params["same_as"])) == 2, "two different tensors must not be merged into one"
+        assert shapes[0] != shapes[1] or shapes[0][0] == shapes[0][1]
+        assert "weight, weight" not in (v.code or "") and "T, T" not in (v.code or "")
+
+
+def test_summing_over_the_ellipsis_is_called_a_sum_and_one_operand_is_not_multiplied():
+    found = collect([CASES / "ellipsis_sum.py"])
+    (call, st), = found.items
+    v = make_variant(call, "write", 0, st)
+    assert "nothing summed" not in v.prompt
+    assert "`...`" in v.prompt and "summing over" in v.prompt
+    assert "Multiply them" not in v.prompt
+
+
+def test_a_reduction_passed_as_a_variable_is_shown_as_that_variable():
+    found = collect([CASES / "reduction_variable.py"])
+    (call, st), = found.items
+    assert call.reduction_source == "reduction"
+    for form in ("shape", "write"):
+        v = make_variant(call, form, 0, st)
+        text = v.prompt + (v.code or "")
+        assert "'sum'" not in text and "reduction" in text
+
+
+def test_ipython_syntax_keeps_the_cell():
+    calls, skipped = _calls("ipython")
+    assert not skipped, skipped
+    assert sorted((c.cell, c.api) for c in calls) == [(2, "einops.rearrange"), (3, "torch.einsum")]
+
+
+def test_messages_say_what_is_there():
+    calls, skipped = _calls("messages.py")
+    apis = {c.line: c for c in calls}
+    lines = Path(CASES / "messages.py").read_text().splitlines()
+    line_of = {needle: i for i, text in enumerate(lines, 1) for needle in ("np.einsum(\"ii\"", "np.einsum(a,",
+                                                                            "f\"ij->ji\"", "Rearrange(\"b")
+               if needle in text}
+    assert apis[line_of['np.einsum("ii"']].operands == (None,)  # one array literal, not 2 tensors
+    assert apis[line_of['f"ij->ji"']].pattern == "ij->ji"
+    assert apis[line_of['Rearrange("b']].lengths == (("h", 2),)
+    (skip,) = skipped
+    assert skip.line == line_of["np.einsum(a,"] and "sublist form" in skip.reason
+    found = collect([CASES / "messages.py"])
+    assert not [s for s in found.skipped if "passes 2 tensors" in s.reason or "length for 'sizes'" in s.reason]
+
+
+def test_a_file_with_a_null_byte_is_skipped_with_a_clean_reason(tmp_path):
+    bad = tmp_path / "nul.py"
+    bad.write_bytes(b'import torch\nx = torch.einsum("ij->ji", y)\x00\n')
+    result = scan_paths([bad])
+    (skip,) = result.skipped
+    assert "None" not in skip.reason and "null bytes" in skip.reason
+
+
+def test_merged_duplicates_keep_their_lines_in_the_skip_list(tmp_path):
+    f = tmp_path / "dup.py"
+    f.write_text("import torch\n\ndef g(x):\n    a = torch.einsum('ij->ji', x, x)\n"
+                 "    b = torch.einsum('ij->ji', x, x)\n    return a, b\n")
+    found = collect([f])
+    (skip,) = found.skipped
+    assert skip.line == 4 and "line 5" in skip.reason
+
+
+def test_read_cards_keep_literal_axes():
+    found = collect([CASES / "literal_axes.py"])
+    expected = {"i -> i 1": "i 1", "h w c -> h 5 w c": "h 5 w c"}
+    for call, st in found.items:
+        v = make_variant(call, "read", 0, st)
+        assert v.answer_text == expected[call.pattern]
+        assert v.check(expected[call.pattern]).correct
+        assert not v.check(expected[call.pattern].replace(" 1", "").replace(" 5", "")).correct
