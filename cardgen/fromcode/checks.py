@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from exercises.base import Verdict
 from exercises.checking import Check
+from exercises.patterns import ELL
 
-ELL = "..."
 NONE_WORDS = {"none", "nothing", "no axes", "no axis", "-", "{}", "[]", "()", "set()", "∅", "empty"}
 
 

@@ -23,7 +23,7 @@ from typing import Any, Callable
 from exercises.base import Variant
 from exercises.checking import EinopsCheck, EinsumCheck, ShapeCheck
 
-from cardgen.fromcode.checks import ELL, AxesCheck, ShapeListCheck
+from cardgen.fromcode.checks import AxesCheck, ShapeListCheck
 from cardgen.fromcode.patterns import (
     Draw,
     Item,
@@ -37,6 +37,7 @@ from cardgen.fromcode.patterns import (
     structure_of,
 )
 from cardgen.fromcode.scan import Call, Skip, scan_paths
+from exercises.patterns import ELL, and_list
 
 FORMS = ("shape", "write", "read")
 BLANK = "____"
@@ -166,13 +167,6 @@ def _snippet(call: Call, d: Draw) -> str:
     return "\n".join(lines + _call_lines(call, d, _quote(call.pattern)))
 
 
-def _and(items: list[str]) -> str:
-    items = list(items)
-    if not items:
-        return ""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _codes(names) -> list[str]:
     return [f"`{n}`" for n in names]
 
@@ -189,7 +183,7 @@ def _operands_text(st: Structure, d: Draw) -> str:
     seen: dict[str, str] = {}
     for name, side, shape in zip(d.names, st.inputs, d.shapes):
         seen.setdefault(name, f"`{name}` has axes {axes_text(side)}, shape {shape_text(shape)}")
-    return _and(list(seen.values()))
+    return and_list(list(seen.values()))
 
 
 def _ell_text(st: Structure, d: Draw) -> str:
@@ -270,7 +264,7 @@ def _shape(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) ->
         if call.op in ("einsum", "reduce"):
             gone = [n for n in st.input_names() if n not in st.output_names()]
             if gone:
-                expl += f" {_and(_codes(gone))} {'is' if len(gone) == 1 else 'are'} " + (
+                expl += f" {and_list(_codes(gone))} {'is' if len(gone) == 1 else 'are'} " + (
                     "summed away." if call.op == "einsum" else f"reduced away (`{d.reduction}`).")
         layout_hint = f"The result's layout is {axes_text(st.output)}." if st.output else "The result is a scalar."
     else:
@@ -342,17 +336,17 @@ def _write_text(call: Call, st: Structure, d: Draw) -> tuple[str, tuple[str, ...
         star = [i for i, it in enumerate(side) if it.members == ("*",)][0]
         before = [it.members[0] for it in side[:star]]
         after = [it.members[0] for it in side[star + 1:]]
-        ins = _and([f"`{n}` has shape {shape_text(s)}" for n, s in dict(zip(d.names, d.shapes)).items()])
+        ins = and_list([f"`{n}` has shape {shape_text(s)}" for n, s in dict(zip(d.names, d.shapes)).items()])
         keep = []
         if before:
-            keep.append(f"the leading {_and(_codes(before))} ({', '.join(str(d.sizes[n]) for n in before)})")
+            keep.append(f"the leading {and_list(_codes(before))} ({', '.join(str(d.sizes[n]) for n in before)})")
         if after:
-            keep.append(f"the trailing {_and(_codes(after))} ({', '.join(str(d.sizes[n]) for n in after)})")
-        what = (f"{ins}. Pack them into `{d.result}` of shape {shape_text(out)}: keep {_and(keep) or 'no axis'} "
+            keep.append(f"the trailing {and_list(_codes(after))} ({', '.join(str(d.sizes[n]) for n in after)})")
+        what = (f"{ins}. Pack them into `{d.result}` of shape {shape_text(out)}: keep {and_list(keep) or 'no axis'} "
                 f"and flatten the axes in between into one axis, joining the inputs along it.")
         hints = ("A pack pattern has no `->`: it names the axes every input shares and puts `*` where "
                  "each input's remaining axes go.",
-                 f"The named axes, in order: {_and(_codes(before + ['*'] + after))}.")
+                 f"The named axes, in order: {and_list(_codes(before + ['*'] + after))}.")
         return what, hints
     result_text = (f"`{d.result}` has axes {axes_text(st.output)}, shape {shape_text(out)}" if st.output
                    else f"`{d.result}` is a scalar")
@@ -362,9 +356,9 @@ def _write_text(call: Call, st: Structure, d: Draw) -> tuple[str, tuple[str, ...
                     if it.members != (ELL,) and it in side[:i]]
         ell_gone = any(ELL in side_text(s, False) for s in st.inputs) and ELL not in side_text(st.output, False)
         summed = _codes(gone) + (["the axes of `...`"] if ell_gone else [])
-        how = f"summing over {_and(summed)}" if summed else "with nothing summed"
+        how = f"summing over {and_list(summed)}" if summed else "with nothing summed"
         if repeated:
-            how += f", reading the diagonal where an operand repeats {_and(_codes(dict.fromkeys(repeated)))}"
+            how += f", reading the diagonal where an operand repeats {and_list(_codes(dict.fromkeys(repeated)))}"
         order = f" The operands are passed as `{', '.join(d.names)}`." if len(d.names) > 1 else ""
         combine = ("Multiply them along their shared axes so that" if len(st.inputs) > 1
                    else "Compute from it a tensor so that")
@@ -380,11 +374,11 @@ def _write_text(call: Call, st: Structure, d: Draw) -> tuple[str, tuple[str, ...
     if call.op == "reduce":
         gone = [n for n in st.input_names() if n not in st.output_names()]
         what = (f"{_operands_text(st, d)}{with_sizes}{_ell_text(st, d)}. Reduce it with `{_reduction_text(call, d)}` so that "
-                f"{result_text}" + (f" ({_and(_codes(gone))} reduced away)" if gone else ""))
+                f"{result_text}" + (f" ({and_list(_codes(gone))} reduced away)" if gone else ""))
     elif call.op == "repeat":
         new = [n for n in st.output_names() if n not in st.input_names()]
         what = (f"{_operands_text(st, d)}{with_sizes}{_ell_text(st, d)}. Repeat it so that {result_text}"
-                + (f" ({_and([f'`{n}`={d.sizes[n]}' for n in new])} new)" if new else ""))
+                + (f" ({and_list([f'`{n}`={d.sizes[n]}' for n in new])} new)" if new else ""))
     lhs = side_text(st.inputs[0], False)
     hints = (_rule(call, st), f"The left side is `{lhs}`; now write the right side.")
     return what + ".", hints
@@ -399,7 +393,7 @@ def _write_explanation(call: Call, st: Structure, d: Draw) -> str:
     text = f"`{call.pattern}`, as in `{call.where}`"
     if call.op == "einsum":
         keeps = f"the result keeps {axes_text(st.output)}" if st.output else "the result is a scalar"
-        text += (f": {_and(_codes(gone))} {'is' if len(gone) == 1 else 'are'} summed, {keeps}." if gone
+        text += (f": {and_list(_codes(gone))} {'is' if len(gone) == 1 else 'are'} summed, {keeps}." if gone
                  else f": nothing is summed, {keeps}.")
     else:
         text += f": the left side names the input's axes {axes_text(st.inputs[0])}, the right side the result's " \
@@ -481,9 +475,9 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
             summed.append(ELL)
         kept = [n for n in outs]
         if summed:
-            expl = (f"{_and(_codes(summed))} {'appears' if len(summed) == 1 else 'appear'} in the inputs but not "
+            expl = (f"{and_list(_codes(summed))} {'appears' if len(summed) == 1 else 'appear'} in the inputs but not "
                     f"in the result, so {'it is' if len(summed) == 1 else 'they are'} summed over"
-                    + (f"; {_and(_codes(kept))} {'is' if len(kept) == 1 else 'are'} kept." if kept else
+                    + (f"; {and_list(_codes(kept))} {'is' if len(kept) == 1 else 'are'} kept." if kept else
                        "; the result is a scalar."))
         else:
             expl = "Every input axis appears in the result, so nothing is summed: the call only multiplies and lays out."
@@ -497,8 +491,8 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
             shared = [n for n in ins if counts[n] > 1]
             if shared:
                 kept_shared = [n for n in shared if n in outs]
-                expl = (f"{_and(_codes(shared))} {'is' if len(shared) == 1 else 'are'} named in more than one "
-                        f"operand; " + (f"{_and(_codes(kept_shared))} also "
+                expl = (f"{and_list(_codes(shared))} {'is' if len(shared) == 1 else 'are'} named in more than one "
+                        f"operand; " + (f"{and_list(_codes(kept_shared))} also "
                                         f"{'appears' if len(kept_shared) == 1 else 'appear'} in the result, so "
                                         f"{'it pairs' if len(kept_shared) == 1 else 'they pair'} entries up "
                                         f"without summing (like a batch axis)." if kept_shared else
@@ -530,7 +524,7 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
             qs.append(_Question(
                 f"which axes does this call reduce{red}? Type their names, e.g. {example}, or `none`.",
                 tuple(gone), False,
-                f"{_and(_codes(gone))} {'is' if len(gone) == 1 else 'are'} on the left of `->` but not on the right, "
+                f"{and_list(_codes(gone))} {'is' if len(gone) == 1 else 'are'} on the left of `->` but not on the right, "
                 f"so {'it is' if len(gone) == 1 else 'they are'} reduced away.",
                 "An axis named on the left but missing on the right is reduced.",
             ))
@@ -541,7 +535,7 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
                 f"which axes are new in the result (the input is copied along them)? Type their names, e.g. "
                 f"{example}, or `none`.",
                 tuple(new), False,
-                f"{_and(_codes(new))} {'is' if len(new) == 1 else 'are'} only on the right of `->`: new "
+                f"{and_list(_codes(new))} {'is' if len(new) == 1 else 'are'} only on the right of `->`: new "
                 f"{'axis' if len(new) == 1 else 'axes'} along which the input is repeated.",
                 "An axis named only on the right of `->` is new; its length is passed as a keyword.",
             ))
@@ -553,18 +547,18 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
         qs.append(_Question(
             f"which axes are merged into a single axis of the result? Type their names, e.g. {example}, or `none`.",
             tuple(dict.fromkeys(merged)), False,
-            f"On the right of `->`, {_and([f'`{it.text()}`' for it in rhs_groups])} "
+            f"On the right of `->`, {and_list([f'`{it.text()}`' for it in rhs_groups])} "
             f"{'is one axis' if len(rhs_groups) == 1 else 'are single axes'} made of "
-            f"{_and(_codes(dict.fromkeys(merged)))}.",
+            f"{and_list(_codes(dict.fromkeys(merged)))}.",
             "A parenthesised group on the right of `->` merges its members into one axis.",
         ))
     if split:
         qs.append(_Question(
             f"which axes are split out of a single axis of the input? Type their names, e.g. {example}, or `none`.",
             tuple(dict.fromkeys(split)), False,
-            f"On the left of `->`, {_and([f'`{it.text()}`' for it in lhs_groups])} "
+            f"On the left of `->`, {and_list([f'`{it.text()}`' for it in lhs_groups])} "
             f"{'reads one input axis' if len(lhs_groups) == 1 else 'read input axes'} as "
-            f"{_and(_codes(dict.fromkeys(split)))}.",
+            f"{and_list(_codes(dict.fromkeys(split)))}.",
             "A parenthesised group on the left of `->` splits one input axis into its members.",
         ))
     if not qs:
