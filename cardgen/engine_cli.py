@@ -32,6 +32,19 @@ def resolve(family_id: str, form: str | None):
 
 
 def make_variant(family_id: str, form: str | None, seed: int):
+    """The variant of a family, or of a from-code card id (``models/attn.py#3fa2c1b9d0.8e1f2a``,
+    shown on the card), rebuilt from the code as it is now."""
+    from cardgen.fromcode.ids import is_card_id
+
+    if is_card_id(family_id):
+        from cardgen.fromcode.ids import CardIdError, variant
+
+        try:
+            return variant(family_id, form, seed)
+        except CardIdError as e:  # stale or unknown: cannot be judged (exit 2, like a usage error)
+            err = click.ClickException(str(e))
+            err.exit_code = 2
+            raise err from None
     fam, form = resolve(family_id, form)
     return fam.variant(seed=seed, form=form)
 
@@ -116,11 +129,14 @@ def check(family: str, response: str, form: str | None, seed: int, as_json: bool
     """Judge RESPONSE to a variant of FAMILY, by execution, and say why.
 
     Any einsum string or einops pattern that computes the same result is right.
-    Exit status: 0 when correct, 1 when not.
+    FAMILY may also be a from-code card id (shown on the card, e.g.
+    models/attn.py#3fa2c1b9d0.8e1f2a); run it in the project the deck was built from.
+    Exit status: 0 when correct, 1 when not, 2 when it cannot be judged.
 
     \b
-    Example:
+    Examples:
       cardgen check einsum.matmul --form write --seed 3 "xy,yz->xz"
+      cardgen check "models/attn.py#3fa2c1b9d0.8e1f2a" --form shape --seed 5 "(2, 8, 64)"
     """
     v = make_variant(family, form, seed)
     verdict = v.check(response)

@@ -105,7 +105,7 @@ def _check_against_independent(call, st):
         for form in FORMS:
             v = make_variant(call, form, seed, st)
             assert v.to_dict() == make_variant(call, form, seed, st).to_dict()  # deterministic
-            assert v.family == f"fromcode.{call.op}" and v.form == form
+            assert v.family == f"from-code.{call.op}" and v.form == form
             assert v.params["file"] == call.path and v.params["line"] == call.line
             assert v.params["pattern"] == call.pattern
             _assert_contract(v)

@@ -100,3 +100,52 @@ def test_read_cards_keep_literal_axes():
         assert v.answer_text == expected[call.pattern]
         assert v.check(expected[call.pattern]).correct
         assert not v.check(expected[call.pattern].replace(" 1", "").replace(" 5", "")).correct
+
+
+def test_note_guids_and_tags_survive_the_pattern_engine_refactor():
+    """tests/fromcode_cases/guids_before_engine.json was written by the code before the one
+    pattern engine (commit 32551b2) for the same fixture files: GUID, subdeck, tags, slot, form."""
+    import json
+
+    from cardgen.fromcode.deck import build_notes
+
+    root = Path(__file__).resolve().parent / "fromcode_cases"
+    before = json.loads((root / "guids_before_engine.json").read_text())
+    found = collect([root / "all_forms.py", root / "project"])
+    now = sorted([n.note.guid, n.deck, sorted(n.tags), n.call.slot, n.note.form] for n in build_notes(found.items, 2, 0))
+    assert now == before
+
+
+def test_a_from_code_card_id_is_checked_from_the_command_line_and_stale_code_is_said(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from cardgen.cli import cli
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    src = tmp_path / "pkg" / "attn.py"
+    src.parent.mkdir()
+    src.write_text("import torch\n\ndef scores(q, k):\n    return torch.einsum('bqd,bkd->bqk', q, k)\n")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    listing = json.loads(runner.invoke(cli, ["from-code", "pkg", "--json"]).output)
+    (call,) = listing["calls"]
+    ex = call["exercises"]["shape"][0]
+    card = ex["params"]["card"]
+    assert card.startswith("pkg/attn.py#")
+    ok = runner.invoke(cli, ["check", card, "--form", "shape", "--seed", str(ex["seed"]), ex["answer_text"]])
+    assert ok.exit_code == 0, ok.output
+    wrong = runner.invoke(cli, ["check", card, "--form", "shape", "--seed", str(ex["seed"]), "(1, 1, 1)"])
+    assert wrong.exit_code == 1
+    # the deck's answer side carries the same command
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")  # from a subfolder: the project root is found
+    assert runner.invoke(cli, ["check", card, "--form", "shape", "--seed", str(ex["seed"]),
+                               ex["answer_text"]]).exit_code == 0
+    src.write_text(src.read_text().replace("'bqd,bkd->bqk', q, k", "'bqd,bkd->bqk', q, k.flip(1)"))
+    stale = runner.invoke(cli, ["check", card, "--form", "shape", "--seed", str(ex["seed"]), ex["answer_text"]])
+    assert stale.exit_code == 2 and "changed since the deck was built" in stale.output
+    src.write_text(src.read_text().replace("bqd,bkd->bqk", "bqd,bkd->bkq"))
+    gone = runner.invoke(cli, ["check", card, "--form", "shape", "--seed", str(ex["seed"]), ex["answer_text"]])
+    assert gone.exit_code == 2 and "no longer in pkg/attn.py" in gone.output

@@ -101,20 +101,29 @@ def _answer_value(text: str) -> str:
     return f"<code>{html.escape(text, quote=False)}</code>"
 
 
-def answer_html(v: "Variant") -> str:
+def reproduce_html(v: "Variant") -> str:
+    """The default last line of an answer: the command that shows this very variant."""
+    cmd = f"cardgen show {v.family} --form {v.form} --seed {v.seed} --answer"
+    return f'Try it: <code>{html.escape(cmd)}</code>'
+
+
+def answer_html(v: "Variant", reproduce: str | None = None) -> str:
+    """The answer side; ``reproduce`` (HTML) replaces the default "Try it" line — from-code
+    cards pass their source and their `cardgen check` command."""
     parts = [f'<div class="cg-answer"><span class="cg-label">Answer</span>{_answer_value(v.answer_text)}</div>']
     if v.alternatives:
         alts = ", ".join(f"<code>{html.escape(a, quote=False)}</code>" for a in v.alternatives[:3])
         parts.append(f'<div class="cg-also">Also right: {alts}</div>')
     if v.explanation:
         parts.append(f'<div class="cg-explain">{markup(v.explanation)}</div>')
-    cmd = f"cardgen show {v.family} --form {v.form} --seed {v.seed} --answer"
-    parts.append(f'<div class="cg-src">Try it: <code>{html.escape(cmd)}</code></div>')
+    parts.append(f'<div class="cg-src">{reproduce if reproduce is not None else reproduce_html(v)}</div>')
     return "\n".join(parts)
 
 
-def render_variant(v: "Variant", family: "Family", k: int) -> tuple[dict[str, Any], tuple[str, bytes] | None]:
-    """One entry of the ``Variants`` JSON, and its image as (media name, bytes) if any."""
+def render_variant(v: "Variant", family: "Family", k: int,
+                   reproduce: str | None = None) -> tuple[dict[str, Any], tuple[str, bytes] | None]:
+    """One entry of the ``Variants`` JSON, and its image as (media name, bytes) if any;
+    ``reproduce`` as in :func:`answer_html`."""
     image = None
     name = None
     if v.image is not None:
@@ -125,7 +134,7 @@ def render_variant(v: "Variant", family: "Family", k: int) -> tuple[dict[str, An
         "key": v.key,
         "seed": v.seed,
         "q": question_html(v, family, name),
-        "a": answer_html(v),
+        "a": answer_html(v, reproduce),
         "answer_text": v.answer_text,
         "image": name,
     }

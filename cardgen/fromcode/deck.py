@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
@@ -21,8 +20,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from cardgen.fromcode.patterns import Structure
     from cardgen.fromcode.scan import Call
 
-PARENT = "cardgen::from-code"
-TOPIC = "from-code"
+from cardgen.fromcode.exercises import TOPIC
+
+PARENT = f"cardgen::{TOPIC}"
 
 
 class FromCodeDeckError(Exception):
@@ -72,10 +72,14 @@ class _Titled:
         self.title = title
 
 
-def _source_html(call: "Call") -> str:
+def _source_html(call: "Call", form: str, seed: int) -> str:
+    """Where the call is, and the command that checks an answer to this variant."""
+    from cardgen.fromcode.ids import card_id
+
     fn = "module level" if call.function == "<module>" else f"<code>{html.escape(call.function)}</code>"
-    return (f'<div class="cg-src">From <code>{html.escape(call.where)}</code> · {fn} · '
-            f"<code>{html.escape(call.api)}</code></div>")
+    cmd = f'cardgen check {card_id(call)} --form {form} --seed {seed} "ANSWER"'
+    return (f"From <code>{html.escape(call.where)}</code> · {fn} · <code>{html.escape(call.api)}</code>"
+            f"<br>Check: <code>{html.escape(cmd)}</code>")
 
 
 def build_notes(items: Iterable[tuple["Call", "Structure"]], variants: int, seed: int,
@@ -92,11 +96,7 @@ def build_notes(items: Iterable[tuple["Call", "Structure"]], variants: int, seed
         for form in FORMS:
             entries = []
             for k, v in enumerate(by_form[form]):
-                entry, _ = render_variant(v, _Titled(title(call)), k)
-                src = _source_html(call)
-                entry["a"], n = re.subn(r'<div class="cg-src">.*?</div>', lambda m: src, entry["a"], flags=re.S)
-                if not n:
-                    entry["a"] += "\n" + src
+                entry, _ = render_variant(v, _Titled(title(call)), k, reproduce=_source_html(call, form, v.seed))
                 entries.append(entry)
             source = (f"cardgen {__version__} · cardgen from-code --seed {seed} --variants {variants} · "
                       f"{call.where} · {call.function} · {call.api} {call.pattern!r} · form {form} · "

@@ -36,12 +36,13 @@ from cardgen.fromcode.patterns import (
     side_text,
     structure_of,
 )
+from cardgen.fromcode.ids import card_id
 from cardgen.fromcode.scan import Call, Skip, scan_paths
 from exercises.patterns import ELL, and_list
 
 FORMS = ("shape", "write", "read")
 BLANK = "____"
-TOPIC = "fromcode"
+TOPIC = "from-code"
 
 
 def family_id(call: Call) -> str:
@@ -231,7 +232,7 @@ def _params(call: Call, st: Structure, d: Draw, **extra: Any) -> dict[str, Any]:
     return {
         "file": call.path, "line": call.line, "cell": call.cell, "function": call.function,
         "api": call.api, "library": call.library, "op": call.op, "pattern": call.pattern,
-        "slot": call.slot, "source": call.source,
+        "slot": call.slot, "card": card_id(call), "source": call.source,
         "operands": [{"name": n, "shape": list(s)} for n, s in zip(d.names, d.shapes)],
         "same_as": list(d.same_as),
         "sizes": dict(d.sizes), "ellipsis": list(d.ell), "lengths": dict(d.lengths),

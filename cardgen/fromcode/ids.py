@@ -1,0 +1,77 @@
+"""Card ids for code-derived exercises, so `cardgen check` can judge an answer to one.
+
+An id names the file (relative to its project root), the call's slot — file, function, API and
+pattern, as in the note GUID — and a digest of what the exercise depends on in that call
+(pattern, lengths, reduction, operands). Checking rescans that one file: a slot that is gone,
+or a digest that differs, means the code changed since the deck was built, and the check says
+so instead of judging against stale code.
+
+    models/attn.py#3fa2c1b9d0.8e1f2a
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from cardgen.fromcode.scan import Call, project_root
+
+
+class CardIdError(Exception):
+    """The id cannot be used (malformed, file gone, code changed); the message says what to do."""
+
+
+def _hash(text: str, n: int) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:n]
+
+
+def _content(call: Call) -> str:
+    return json.dumps([call.op, call.library, call.pattern, sorted(call.lengths, key=str), call.star_kwargs,
+                       call.reduction, call.reduction_source, list(call.operands), call.operands_known,
+                       call.layer, call.result], default=str)
+
+
+def card_id(call: Call) -> str:
+    return f"{call.path}#{_hash(call.slot, 10)}.{_hash(_content(call), 6)}"
+
+
+def is_card_id(text: str) -> bool:
+    path, sep, rest = text.rpartition("#")
+    return bool(sep and path) and "." in rest
+
+
+def find(card: str, root: Path | None = None) -> tuple[Call, object]:
+    """The call (and its parsed pattern) behind ``card``, from the code as it is now."""
+    from cardgen.fromcode.exercises import collect
+
+    path, _, rest = card.rpartition("#")
+    slot_h, _, content_h = rest.partition(".")
+    if not path or len(slot_h) != 10 or len(content_h) != 6:
+        raise CardIdError(f"{card!r} is not a from-code card id (like models/attn.py#3fa2c1b9d0.8e1f2a)")
+    here = Path.cwd()
+    bases = [b for b in (root, project_root(here), here) if b is not None]
+    file = next((b / path for b in bases if (b / path).is_file()), None)
+    if file is None:
+        raise CardIdError(f"{path} is not found from {bases[0]}; run this in the project the deck was built "
+                          f"from, or pass --root")
+    found = collect([file])
+    for call, st in found.items:
+        call.path = path  # as the deck named it, whatever folder the check runs from
+        if _hash(call.slot, 10) == slot_h:
+            if _hash(_content(call), 6) != content_h:
+                raise CardIdError(f"the code behind this card ({call.where}, `{call.pattern}`) has changed since the "
+                                  f"deck was built; rebuild it with `cardgen from-code` and answer the new card")
+            return call, st
+    raise CardIdError(f"the call behind this card is no longer in {path} (its function, API or pattern changed "
+                      f"since the deck was built); rebuild it with `cardgen from-code`")
+
+
+def variant(card: str, form: str | None, seed: int, root: Path | None = None):
+    """The exercise variant a from-code card showed."""
+    from cardgen.fromcode.exercises import FORMS, make_variant
+
+    form = form or FORMS[0]
+    if form not in FORMS:
+        raise CardIdError(f"from-code cards have the forms {', '.join(FORMS)}, not {form!r}")
+    call, st = find(card, root)
+    return make_variant(call, form, seed, st)
