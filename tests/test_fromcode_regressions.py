@@ -104,7 +104,8 @@ def test_read_cards_keep_literal_axes():
 
 def test_note_guids_and_tags_survive_the_pattern_engine_refactor():
     """tests/fromcode_cases/guids_before_engine.json was written by the code before the one
-    pattern engine (commit 32551b2) for the same fixture files: GUID, subdeck, tags, slot, form."""
+    pattern engine (commit 32551b2) for the same fixture files: GUID, subdeck, tags, slot, form.
+    Every note it had is still made the same way (unpack calls, skipped then, add notes)."""
     import json
 
     from cardgen.fromcode.deck import build_notes
@@ -112,8 +113,10 @@ def test_note_guids_and_tags_survive_the_pattern_engine_refactor():
     root = Path(__file__).resolve().parent / "fromcode_cases"
     before = json.loads((root / "guids_before_engine.json").read_text())
     found = collect([root / "all_forms.py", root / "project"])
-    now = sorted([n.note.guid, n.deck, sorted(n.tags), n.call.slot, n.note.form] for n in build_notes(found.items, 2, 0))
-    assert now == before
+    now = [[n.note.guid, n.deck, sorted(n.tags), n.call.slot, n.note.form] for n in build_notes(found.items, 2, 0)]
+    assert [n for n in before if n not in now] == []
+    assert {n[3] for n in now if n not in before} == {
+        "from-code/tests/fromcode_cases/all_forms.py/not_literal/einops.unpack/b *"}
 
 
 def test_a_from_code_card_id_is_checked_from_the_command_line_and_stale_code_is_said(tmp_path, monkeypatch):
@@ -149,3 +152,24 @@ def test_a_from_code_card_id_is_checked_from_the_command_line_and_stale_code_is_
     src.write_text(src.read_text().replace("bqd,bkd->bqk", "bqd,bkd->bkq"))
     gone = runner.invoke(cli, ["check", card, "--form", "shape", "--seed", str(ex["seed"]), ex["answer_text"]])
     assert gone.exit_code == 2 and "no longer in pkg/attn.py" in gone.output
+
+
+def test_unpack_calls_become_exercises_answered_by_einops():
+    import einops
+    import torch
+
+    found = collect([CASES / "unpack_calls.py"])
+    assert not found.skipped
+    assert [c.pieces for c, _ in found.items] == [("cls_tokens", "patches"), ("out",), (None, "c")]
+    for call, st in found.items:
+        for seed in range(6):
+            shape, write, read = (make_variant(call, form, seed, st) for form in ("shape", "write", "read"))
+            ps = [tuple(s) for s in read.params["packed_shapes"]]
+            packed = tuple(read.params["operands"][0]["shape"])
+            pieces = einops.unpack(torch.zeros(packed), ps, call.pattern)  # independent run
+            assert read.check(str([tuple(p.shape) for p in pieces])).correct
+            assert not read.check(str([tuple(p.shape) for p in pieces][::-1])).correct or len(pieces) == 1 \
+                or len({tuple(p.shape) for p in pieces}) == 1
+            assert write.check(call.pattern).correct and not write.check("* b d").correct
+            assert shape.check(shape.answer_text).correct
+            assert all(not shape.check(x).correct for x in shape.distractors)

@@ -144,6 +144,8 @@ def _call_expr(call: Call, d: Draw, pattern_text: str) -> str:
         return f"einops.einsum({', '.join(names)}, {pattern_text})"
     if call.op == "pack":
         return f"einops.pack([{', '.join(names)}], {pattern_text})"
+    if call.op == "unpack":
+        return f"einops.unpack({names[0]}, ps, {pattern_text})"
     if call.layer:
         return f"{_layer_class(call)}({pattern_text}{red}{kw})"
     return f"einops.{call.op}({names[0]}, {pattern_text}{red}{kw})"
@@ -160,7 +162,14 @@ def _call_lines(call: Call, d: Draw, pattern_text: str) -> list[str]:
         return [f"{d.layer_name} = {expr}", f"{d.result} = {d.layer_name}({d.names[0]})"]
     if call.op == "pack":
         return [f"{d.result}, ps = {expr}"]
+    if call.op == "unpack":
+        targets = ", ".join(d.pieces) + ("," if len(d.pieces) == 1 else "")
+        return [f"ps = {_shape_list(d.stars)}", f"{targets} = {expr}"]
     return [f"{d.result} = {expr}"]
+
+
+def _shape_list(shapes) -> str:
+    return "[" + ", ".join(shape_text(s) for s in shapes) + "]"
 
 
 def _snippet(call: Call, d: Draw) -> str:
@@ -203,6 +212,9 @@ def _rule(call: Call, st: Structure) -> str:
     if call.op == "pack":
         return ("`pack` keeps the named axes as they are and flattens each input's axes at `*` into one axis, "
                 "then concatenates the inputs along it.")
+    if call.op == "unpack":
+        return ("`unpack` splits the axis at `*` into one piece per shape in `ps`, and gives each piece "
+                "those axes in place of `*`; the named axes stay as they are.")
     base = ("The result has the axes on the right of `->`, in that order; a parenthesised group is one axis "
             "whose size is the product of its members.")
     if call.op == "reduce":
@@ -237,6 +249,7 @@ def _params(call: Call, st: Structure, d: Draw, **extra: Any) -> dict[str, Any]:
         "same_as": list(d.same_as),
         "sizes": dict(d.sizes), "ellipsis": list(d.ell), "lengths": dict(d.lengths),
         "reduction": d.reduction, "result": d.result, "out_shape": list(d.out_shape),
+        **({"packed_shapes": [list(x) for x in d.stars], "pieces": list(d.pieces)} if call.op == "unpack" else {}),
         **extra,
     }
 
@@ -252,6 +265,8 @@ def _axis_names(st: Structure, d: Draw) -> tuple[tuple[int, str], ...]:
 
 
 def _shape(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) -> Variant:
+    if call.op == "unpack":
+        return _shape_unpack(call, st, d, seed)
     shape = d.out_shape
     cands: list[tuple[int, ...]] = [shape[::-1], d.shapes[0], shape[:-1], shape + (1,)]
     if call.op == "einsum" and st.output is not None:  # the summed axes kept by mistake
@@ -287,6 +302,27 @@ def _shape(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) ->
     )
 
 
+def _shape_unpack(call: Call, st: Structure, d: Draw, seed: int) -> Variant:
+    i = seed % len(d.pieces)
+    shape = d.piece_shapes[i]
+    star = next(j for j, it in enumerate(st.inputs[0]) if it.members == ("*",))
+    cands = [d.shapes[0], shape[::-1], tuple(d.stars[i]), d.piece_shapes[i - 1]]
+    cands.append(shape[:star] + (math.prod(d.stars[i]),) + shape[star + len(d.stars[i]):])
+    return Variant(
+        family=family_id(call), form="shape", seed=seed,
+        params=_params(call, st, d, piece=i),
+        prompt=f"{context(call)}. After running this code, what is `{d.pieces[i]}.shape`?",
+        code=_snippet(call, d),
+        answer=list(shape), answer_text=shape_text(shape), checker=ShapeCheck(tuple(shape)),
+        explanation=(f"`{d.pieces[i]}` is piece {i} of `{d.names[0]}`: the named axes of `{call.pattern}` stay, and "
+                     f"`*` becomes its shape in `ps`, {shape_text(d.stars[i])}, so `{d.pieces[i]}.shape` = "
+                     f"{shape_text(shape)}."),
+        hints=(_rule(call, st), f"`ps[{i}]` is {shape_text(d.stars[i])}."),
+        distractors=tuple(dict.fromkeys(shape_text(c) for c in cands if tuple(c) != shape)),
+        alternatives=("x".join(map(str, shape)),) if shape else ("torch.Size([])",),
+    )
+
+
 # ----------------------------------------------------------------------------- write
 
 
@@ -298,6 +334,7 @@ def _write(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) ->
         check = EinopsCheck(
             op=call.op, reference=call.pattern, shapes=tuple(d.shapes), seed=rng.getrandbits(31),
             reduction=d.reduction, axes_lengths=tuple(d.lengths.items()), axis_names=_axis_names(st, d),
+            packed_shapes=tuple(d.stars) if call.op == "unpack" else (),
         )
     code = "\n".join(_call_lines(call, d, BLANK))
     what, hints = _write_text(call, st, d)
@@ -332,6 +369,14 @@ def _write(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) ->
 def _write_text(call: Call, st: Structure, d: Draw) -> tuple[str, tuple[str, ...]]:
     """The operation in words and shapes, and the hints of the write form."""
     out = d.out_shape
+    if call.op == "unpack":
+        pieces = and_list([f"`{p}` of shape {shape_text(s)}" for p, s in zip(d.pieces, d.piece_shapes)])
+        what = (f"`{d.names[0]}` has shape {shape_text(d.shapes[0])} and `ps` = {_shape_list(d.stars)}. Split it "
+                f"into {pieces}.")
+        hints = ("An unpack pattern has no `->`: it names the axes every piece keeps and puts `*` where the "
+                 "split axis is.",
+                 "Find the axis of the input whose size is the total of the pieces' entries.")
+        return what, hints
     if call.op == "pack":
         side = st.inputs[0]
         star = [i for i, it in enumerate(side) if it.members == ("*",)][0]
@@ -386,6 +431,9 @@ def _write_text(call: Call, st: Structure, d: Draw) -> tuple[str, tuple[str, ...
 
 
 def _write_explanation(call: Call, st: Structure, d: Draw) -> str:
+    if call.op == "unpack":
+        return (f"`{call.pattern}` names the axes every piece keeps and puts `*` at the axis that is split by "
+                f"`ps`; this is the pattern in `{call.where}`.")
     if call.op == "pack":
         return (f"`{call.pattern}` keeps the named axes and gathers each input's other axes at `*`; "
                 f"this is the pattern in `{call.where}`.")
@@ -406,7 +454,7 @@ def _write_mistakes(call: Call, st: Structure, d: Draw) -> list[str]:
     """Plausible wrong patterns: result axes reversed or shuffled, a group's members swapped,
     a summed axis kept, another reduction."""
     out: list[str] = []
-    if call.op == "pack":
+    if call.op in ("pack", "unpack"):
         side = list(st.inputs[0])
         texts = [it.text() for it in side]
         out.append(" ".join(texts[::-1]))
@@ -577,6 +625,8 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
 def _read(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) -> Variant:
     if call.op == "pack":
         return _read_pack(call, st, d, seed)
+    if call.op == "unpack":
+        return _read_unpack(call, st, d, seed)
     qs = read_questions(call, st)
     q = qs[seed % len(qs)]
     known = tuple(st.names) + ((ELL,) if st.has_ellipsis else ()) + tuple(
@@ -656,3 +706,23 @@ def variants_for(call: Call, structure: Structure, seeds_by_form: dict[str, list
             vs.append(v)
         out[form] = vs
     return out
+
+
+def _read_unpack(call: Call, st: Structure, d: Draw, seed: int) -> Variant:
+    check = ShapeListCheck(tuple(d.piece_shapes))
+    cands = [str([tuple(s) for s in d.stars]), str([tuple(s) for s in d.piece_shapes[::-1]]),
+             str([d.shapes[0]] * len(d.pieces))]
+    names = ", ".join(f"`{p}`" for p in d.pieces)
+    return Variant(
+        family=family_id(call), form="read", seed=seed,
+        params=_params(call, st, d, question="pieces", expected=[list(s) for s in d.piece_shapes], ordered=True),
+        prompt=f"{context(call)}: after running this code, what are the shapes of {names}, in that order? "
+               f"Type a list of shapes.",
+        code=_snippet(call, d),
+        answer=[list(s) for s in d.piece_shapes], answer_text=check.expected_text, checker=check,
+        explanation=f"Each piece keeps the named axes of `{call.pattern}` and gets its `ps` entry at `*`: "
+                    f"{check.expected_text}.",
+        hints=(_rule(call, st), "`ps` gives, per piece, the axes that replace `*`."),
+        distractors=_rejected(check.check, cands, check.expected_text),
+        alternatives=(str([list(s) for s in d.piece_shapes]),),
+    )

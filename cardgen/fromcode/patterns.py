@@ -64,6 +64,8 @@ class Draw:
     stars: list[tuple[int, ...]] = field(default_factory=list)  # pack: what `*` covers per input
     out_shape: tuple[int, ...] = ()
     layer_name: str = "layer"  # an einops layer's variable (Rearrange/Reduce)
+    pieces: list[str] = field(default_factory=list)  # unpack: the pieces' variable names
+    piece_shapes: list[tuple[int, ...]] = field(default_factory=list)  # unpack: from the run
 
     @property
     def same_as(self) -> tuple[int, ...]:
@@ -71,7 +73,7 @@ class Draw:
         return tuple(self.names.index(n) for n in self.names)
 
 
-_RESERVED = {"torch", "np", "numpy", "einops", "pack", "rearrange", "reduce", "repeat", "einsum", "ps"}
+_RESERVED = {"torch", "np", "numpy", "einops", "pack", "unpack", "rearrange", "reduce", "repeat", "einsum", "ps"}
 
 
 def _operand_names(call: Call, n: int) -> list[str]:
@@ -179,7 +181,12 @@ def draw(call: Call, st: Structure, rng: random.Random) -> Draw:
             break
 
     stars: list[tuple[int, ...]] = []
-    if call.op == "pack":
+    pieces: list[str] = []
+    if call.op == "unpack":  # one packed tensor; each piece's `*` axes drawn
+        pieces = _piece_names(call, names)
+        stars = [tuple(_distinct(rng, rng.choice((0, 1, 2)), set(sizes.values()))) for _ in pieces]
+        shapes = [_packed_shape(st.inputs[0], sizes, ell, _joined(stars))]
+    elif call.op == "pack":
         by_name: dict[str, tuple[int, ...]] = {}
         for name in names:
             if name not in by_name:
@@ -210,8 +217,19 @@ def draw(call: Call, st: Structure, rng: random.Random) -> Draw:
         result = next(r for r in ("out", "y", "result") if r not in names + [layer_name])
     else:
         layer_name, result = "layer", _result_name(call, names)
-    d = Draw(st, sizes, ell, shapes, names, result, lengths, reduction, stars, layer_name=layer_name)
-    d.out_shape = tuple(run(call, d).shape)
+    if pieces:
+        result = pieces[0]
+    d = Draw(st, sizes, ell, shapes, names, result, lengths, reduction, stars, layer_name=layer_name,
+             pieces=pieces)
+    out = run(call, d)
+    if call.op == "unpack":
+        d.piece_shapes = [tuple(p.shape) for p in out]
+        want = [_packed_shape(st.inputs[0], sizes, ell, [s]) for s in stars]
+        if d.piece_shapes != want:
+            raise PatternError(f"running it gave pieces of shapes {d.piece_shapes}, but its pattern reads as {want}")
+        d.out_shape = d.piece_shapes[0]
+        return d
+    d.out_shape = tuple(out.shape)
     expected = predicted_shape(st, d)
     if d.out_shape != expected:
         raise PatternError(
@@ -220,16 +238,39 @@ def draw(call: Call, st: Structure, rng: random.Random) -> Draw:
     return d
 
 
+def _packed_shape(side: Side, sizes: dict[str, int], ell: tuple[int, ...],
+                  stars: list[tuple[int, ...]]) -> tuple[int, ...]:
+    """The shape a pack pattern describes: its named axes, with ``stars[0]`` at ``*`` (pass
+    :func:`_joined` for the packed tensor, one piece's axes for that piece)."""
+    out: list[int] = []
+    for it in side:
+        if it.members == ("*",):
+            out += list(stars[0])
+        else:
+            out += item_dims(it, sizes, ell)
+    return tuple(out)
+
+
+def _joined(stars: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """The ``*`` part of a packed tensor: one axis holding every piece's entries."""
+    return [(sum(math.prod(s) for s in stars),)]
+
+
+def _piece_names(call: Call, taken: list[str]) -> list[str]:
+    """unpack's pieces: the code's own variable names, generic ones for `_` (or when unknown)."""
+    given = list(call.pieces) or [None, None]
+    spare = [n for n in ("p0", "p1", "p2", "p3", "p4", "p5") if n not in given and n not in taken]
+    out = []
+    for name in given:
+        if name is None or name in taken or name in out or name in _RESERVED:
+            name = spare.pop(0) if spare else f"piece{len(out)}"
+        out.append(name)
+    return out
+
+
 def predicted_shape(st: Structure, d: Draw) -> tuple[int, ...]:
     if st.output is None:  # pack
-        side = st.inputs[0]
-        out = []
-        for it in side:
-            if it.members == ("*",):
-                out.append(sum(math.prod(s) for s in d.stars))
-            else:
-                out += item_dims(it, d.sizes, d.ell)
-        return tuple(out)
+        return _packed_shape(st.inputs[0], d.sizes, d.ell, _joined(d.stars))
     return shape_of(st.output, d.sizes, d.ell)
 
 
@@ -248,7 +289,7 @@ def run(call: Call, d: Draw, pattern: str | None = None) -> Any:
         ops = [torch.zeros(s, dtype=torch.float32) for s in _operands(d)]
     try:
         return run_pattern(call.op, call.pattern if pattern is None else pattern, ops, library=call.library,
-                           reduction=d.reduction, lengths=d.lengths)
+                           reduction=d.reduction, lengths=d.lengths, packed_shapes=d.stars)
     except PatternError:
         raise
     except Exception as e:  # the library's own error, e.g. an invalid pattern

@@ -39,13 +39,12 @@ SUPPORTED: dict[str, tuple[str, str]] = {
     "einops.reduce": ("einops", "reduce"),
     "einops.repeat": ("einops", "repeat"),
     "einops.pack": ("einops", "pack"),
+    "einops.unpack": ("einops", "unpack"),
 }
 #: The einops layers take the pattern in their constructor: ``Rearrange("b c -> c b")``.
 LAYERS = {"Rearrange": "rearrange", "Reduce": "reduce"}
 #: Calls that are recognised but cannot become exercises (listed as skipped).
-UNSUPPORTED: dict[str, str] = {
-    "einops.unpack": "einops.unpack is not supported (its shapes argument is only known at run time)",
-}
+UNSUPPORTED: dict[str, str] = {}
 _EINOPS_NAMES = ("einsum", "rearrange", "reduce", "repeat", "pack", "unpack")
 
 
@@ -68,6 +67,7 @@ class Call:
     reduction_literal: bool = True
     reduction_source: str | None = None  # the expression passed when it is not a literal
     result: str | None = None  # the variable the result is assigned to
+    pieces: tuple[str | None, ...] = ()  # unpack: the variables the pieces go to (None: `_` or an expression)
     layer: bool = False  # an einops layer (Rearrange/Reduce) rather than a function
     cell: int | None = None  # notebook cell, 1-based
     also: list[str] = field(default_factory=list)  # where identical calls in the same function are
@@ -438,7 +438,26 @@ def resolve(func: ast.expr, scopes: list[dict[str, str]]) -> tuple[str, str, boo
     head, _, last = name.rpartition(".")
     if last in LAYERS and head.startswith("einops.layers"):
         return "einops", LAYERS[last], True
+    if head and head.split(".")[0] not in _NOT_EINOPS:
+        # a project module re-exporting einops (`from .utils import rearrange, Rearrange`)
+        if last in _REEXPORTED:
+            return resolve_name(f"einops.{last}")
+        if last in LAYERS:
+            return "einops", LAYERS[last], True
     return None
+
+
+def resolve_name(name: str) -> tuple[str, str, bool] | str:
+    lib, op = SUPPORTED.get(name, (None, None))
+    return (lib, op, False) if lib else UNSUPPORTED[name]
+
+
+#: Top-level modules whose functions of these names are not einops' (functools.reduce, ...).
+_NOT_EINOPS = frozenset({"torch", "numpy", "np", "functools", "itertools", "operator", "jax", "tensorflow",
+                         "tf", "math", "builtins", "pandas", "scipy", "mlx", "paddle", "oneflow", "cupy"})
+#: einops functions a project may re-export under their own names (einsum is left out: its
+#: semantics — torch's letters or einops' names — cannot be told from the import).
+_REEXPORTED = ("rearrange", "reduce", "repeat", "pack", "unpack")
 
 
 # ----------------------------------------------------------------------------- calls
@@ -514,6 +533,14 @@ def _short_depth(path: list[str]) -> int:
     return keep
 
 
+def _looks_like_layer(node: ast.Call) -> bool:
+    """An einops layer reached through an expression (``backend.layers().Rearrange``): the
+    class name, and a literal pattern with ``->`` as its first argument."""
+    first = node.args[0] if node.args else None
+    return (isinstance(node.func, ast.Attribute) and node.func.attr in LAYERS
+            and isinstance(first, ast.Constant) and isinstance(first.value, str) and "->" in first.value)
+
+
 def _int_literal(node: ast.expr) -> int | None:
     if isinstance(node, ast.Constant) and type(node.value) is int:
         return node.value
@@ -532,6 +559,7 @@ class _Finder(ast.NodeVisitor):
         self.names: list[str] = []
         self.scopes: list[dict[str, str]] = []
         self.results: dict[int, str] = {}  # id(call node) -> assigned name
+        self.targets: dict[int, tuple[str | None, ...]] = {}  # id(call node) -> names of a tuple target
 
     def scan(self, tree: ast.Module, aliases: dict[str, str]) -> None:
         self.scopes = [aliases]
@@ -573,6 +601,9 @@ class _Finder(ast.NodeVisitor):
 
     def _target(self, target: ast.expr, call: ast.Call) -> None:
         if isinstance(target, (ast.Tuple, ast.List)) and target.elts:
+            if not any(isinstance(e, ast.Starred) for e in target.elts):
+                self.targets[id(call)] = tuple(
+                    None if not isinstance(e, ast.Name) or e.id == "_" else e.id for e in target.elts)
             target = target.elts[0]  # packed, ps = pack(...)
         name = _operand_name(target)
         if name:
@@ -582,6 +613,8 @@ class _Finder(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self.generic_visit(node)
         what = resolve(node.func, self.scopes)
+        if what is None and _looks_like_layer(node):
+            what = ("einops", LAYERS[node.func.attr], True)  # backend.layers().Reduce("...->", ...)
         if what is None:
             return
         if isinstance(what, str):
@@ -633,6 +666,11 @@ class _Finder(ast.NodeVisitor):
         elif op == "einsum":  # einops.einsum(*tensors, pattern)
             pat_node = args[-1] if args else kw.get("pattern")
             operands = list(args[:-1])
+        elif op == "unpack":  # unpack(tensor, packed_shapes, pattern)
+            pat_node = args[2] if len(args) > 2 else kw.get("pattern")
+            first = args[0] if args else kw.get("tensor")
+            operands = [first] if first is not None else []
+            skip_kw |= {"packed_shapes"}
         elif op == "pack":
             pat_node = args[1] if len(args) > 1 else kw.get("pattern")
             first = args[0] if args else kw.get("tensors")
@@ -685,6 +723,7 @@ class _Finder(ast.NodeVisitor):
             reduction_literal=red_literal,
             reduction_source=red_source,
             result=self.results.get(id(node)),
+            pieces=self.targets.get(id(node), ()) if op == "unpack" else (),
             layer=layer,
             cell=self.cell,
         )

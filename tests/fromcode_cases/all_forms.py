@@ -61,7 +61,7 @@ def not_literal(x, pattern, n):
     a = einops.rearrange(x, pattern)  # skip: a variable
     b = torch.einsum(f"i{'j' * n}->i", x)  # skip: an f-string
     c = E.rearrange(x, "b ((h) d) -> b h d")  # skip: nested parentheses
-    d = einops.unpack(x, [[2], [3]], "b *")  # skip: unpack is not supported
+    d = einops.unpack(x, [[2], [3]], "b *")  # expect: einops.unpack | b *
     e = torch.einsum("ij,jk->ik", x)  # skip: passes 1 tensor
     return a, b, c, d, e
 
