@@ -2,22 +2,198 @@
 
 An einsum string or einops pattern is right when it computes the same tensor as the
 reference on random inputs whose axes all have distinct sizes (so a transposed answer is
-caught); a wrong one gets a specific reason. Numbers are compared with a stated tolerance,
-and shapes accept the common spellings: ``(3, 4)``, ``3x4``, ``[3,4]``, ``torch.Size([3, 4])``.
-Responses are parsed with :mod:`ast` literals only, never evaluated.
+caught); a wrong one gets a specific reason and a :attr:`Verdict.diagnosis` key. Numbers are
+judged by the :class:`Precision` the card asks for (one rule everywhere: within half a unit of
+the last asked place), and arithmetic such as ``0.9^5`` or ``sqrt(2)/2`` is read by
+:func:`safe_eval`, a whitelisted :mod:`ast` walk that never calls Python's ``eval``. A
+response that cannot be read as the kind asked gets ``Verdict(unreadable=True)``: not wrong,
+just not an answer yet (the drill asks again).
 """
 from __future__ import annotations
 
 import ast
 import math
+import operator
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from exercises.base import Verdict
 
 Shape = tuple[int, ...]
+
+
+# --------------------------------------------------------------------------- precision
+
+
+@dataclass(frozen=True)
+class Precision:
+    """The precision a value card asks for; the tolerance follows from it, the same in every family.
+
+    A response is right when it lies within half a unit of the last asked place of the exact
+    value (plus a tiny epsilon for float noise): every correctly rounded response does, and so
+    does a more precise one; a response rounded the wrong way does not.
+    """
+
+    kind: str  # "decimals" | "sig" | "exact"
+    n: int = 0
+
+    @classmethod
+    def decimals(cls, n: int) -> "Precision":
+        if n < 0:
+            raise ValueError("decimal places must be >= 0")
+        return cls("decimals", n)
+
+    @classmethod
+    def sig(cls, n: int) -> "Precision":
+        if n < 1:
+            raise ValueError("significant figures must be >= 1")
+        return cls("sig", n)
+
+    @classmethod
+    def exact(cls) -> "Precision":
+        return cls("exact", 0)
+
+    @property
+    def text(self) -> str:
+        """How a prompt states it: ``to 2 decimal places``, ``to 3 significant figures``, ``exactly (...)``."""
+        if self.kind == "decimals":
+            return f"to {_count(self.n, 'decimal place')}"
+        if self.kind == "sig":
+            return f"to {_count(self.n, 'significant figure')}"
+        return "exactly (a fraction such as p/q is fine)"
+
+    def unit(self, expected: float) -> float:
+        """One unit in the last asked place of ``expected`` (0 for exact)."""
+        if self.kind == "decimals":
+            return 10.0 ** -self.n
+        if self.kind == "sig":
+            if expected == 0 or not math.isfinite(expected):
+                return 0.0
+            return 10.0 ** (math.floor(math.log10(abs(expected))) - self.n + 1)
+        return 0.0
+
+    def tolerance(self, expected: float) -> float:
+        """Half a unit in the last asked place, plus a tiny epsilon (so a rounded tie is accepted)."""
+        eps = 1e-9 * max(1.0, abs(expected))
+        return self.unit(expected) / 2 + eps
+
+    def format(self, x: float) -> str:
+        """``x`` written at this precision: ``0.59``, ``0.590``, ``3/8``."""
+        x = float(x)
+        if not math.isfinite(x):
+            return str(x)
+        if self.kind == "decimals":
+            s = f"{x:.{self.n}f}"
+            return s[1:] if re.fullmatch(r"-0\.?0*", s) else s
+        if self.kind == "sig":
+            if x == 0:
+                return "0"
+            if not 1e-4 <= abs(x) < 1e6:
+                return f"{x:.{self.n - 1}e}"
+            places = self.n - 1 - math.floor(math.log10(abs(x)))
+            r = round(x, places)
+            if r != 0 and math.floor(math.log10(abs(r))) != math.floor(math.log10(abs(x))):
+                places -= 1  # 0.0996 -> 0.100 has one figure too many after rounding up
+                r = round(x, places)
+            return f"{r:.{max(places, 0)}f}"
+        return exact_text(x)
+
+
+def exact_text(x: float) -> str:
+    """An exact value as typed: ``3``, ``-3/8``, or the float itself when it is no small fraction."""
+    if float(x).is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    f = Fraction(x).limit_denominator(10_000)
+    if abs(float(f) - x) <= 1e-12 * max(1.0, abs(x)):
+        return f"{f.numerator}/{f.denominator}"
+    return repr(float(x))
+
+
+# --------------------------------------------------------------------------- safe arithmetic
+
+MAX_EXPR_LEN = 200
+MAX_EXPONENT = 1000.0
+
+_BINOPS: dict[type, Callable[[float, float], float]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.Pow: math.pow,
+}
+_FUNCS: dict[str, Callable[[float], float]] = {
+    "sqrt": math.sqrt, "exp": math.exp, "log": math.log, "cos": math.cos, "sin": math.sin,
+}
+_CONSTS = {"pi": math.pi, "e": math.e}
+
+
+def _arith_source(text: str) -> str:
+    """Typographic operators as Python: ``×``/``·`` multiply, ``^`` is a power, ``−`` a minus, ``π`` pi."""
+    s = text.strip()
+    for a, b in (("−", "-"), ("–", "-"), ("×", "*"), ("·", "*"), ("^", "**"), ("π", "pi")):
+        s = s.replace(a, b)
+    return s
+
+
+def _eval(node: ast.AST) -> float:
+    """The float value of a whitelisted node; ValueError for anything else."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            return float(node.value)
+        raise ValueError("only numbers are allowed")
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        v = _eval(node.operand)
+        return -v if isinstance(node.op, ast.USub) else v
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        left, right = _eval(node.left), _eval(node.right)
+        if isinstance(node.op, ast.Pow) and abs(right) > MAX_EXPONENT:
+            raise ValueError(f"an exponent above {MAX_EXPONENT:g} is refused")
+        if isinstance(node.op, ast.Pow) and left == 0 and right < 0:
+            raise ValueError("division by zero")
+        if isinstance(node.op, ast.Div) and right == 0:
+            raise ValueError("division by zero")
+        return _BINOPS[type(node.op)](left, right)
+    if isinstance(node, ast.Name) and node.id in _CONSTS:
+        return _CONSTS[node.id]
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCS
+            and len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred)):
+        return _FUNCS[node.func.id](_eval(node.args[0]))
+    if isinstance(node, ast.Name):
+        raise ValueError(f"unknown name {node.id!r}")
+    raise ValueError("only numbers, + - * / ^, sqrt, exp, log, cos, sin, pi and e are allowed")
+
+
+def _finite(f: Callable[[], float]) -> float:
+    """Run an evaluation, turning math errors and non-finite results into ValueError."""
+    try:
+        v = f()
+    except (OverflowError, ZeroDivisionError, RecursionError, MemoryError):
+        raise ValueError("the value is too large or undefined") from None
+    except ValueError as e:
+        if str(e) == "math domain error":
+            raise ValueError("the value is undefined (math domain error)") from None
+        raise
+    if not math.isfinite(v):
+        raise ValueError("the value is not finite")
+    return v
+
+
+def safe_eval(text: str) -> float:
+    """The value of an arithmetic expression such as ``0.9^5``, ``sqrt(2)/2`` or ``cos(pi/4)``.
+
+    Only numbers, ``+ - * / ^ **`` (``×`` and ``·`` multiply), unary minus, parentheses,
+    ``sqrt exp log cos sin pi e`` are read; anything else (names, attributes, other calls,
+    exponents above 1000, input over 200 characters) raises ValueError. Floats only.
+    """
+    s = _arith_source(text)
+    if not s:
+        raise ValueError("empty expression")
+    if len(s) > MAX_EXPR_LEN:
+        raise ValueError(f"the expression is longer than {MAX_EXPR_LEN} characters")
+    try:
+        tree = ast.parse(s, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise ValueError(f"cannot read {text.strip()!r} as arithmetic") from None
+    return _finite(lambda: _eval(tree.body))
 
 
 # --------------------------------------------------------------------------- parsing
@@ -56,23 +232,58 @@ def _unwrap(text: str) -> str:
 
 
 def parse_number(text: str) -> float:
-    """Parse a number: ``0.25``, ``-1e-3``, ``1/4``, ``25%``, ``tensor(-7.)``; ValueError otherwise."""
-    s = _unwrap(text).strip().replace(" ", "").replace("−", "-").rstrip(".")
+    """A number or arithmetic: ``0.25``, ``-1e-3``, ``1/4``, ``25%``, ``0.9^5``, ``sqrt(2)/2``,
+    ``tensor(-7.)``; ValueError otherwise."""
+    s = _unwrap(text).strip().rstrip(".")
     if not s:
         raise ValueError("empty answer; type a number")
     try:
         if s.endswith("%"):
-            return float(s[:-1]) / 100
-        if "/" in s:
-            return float(Fraction(s))
-        return float(s)
-    except (ValueError, ZeroDivisionError):
-        raise ValueError(f"cannot read {text.strip()!r} as a number") from None
+            return safe_eval(s[:-1]) / 100
+        return safe_eval(s)
+    except ValueError as e:
+        raise ValueError(f"cannot read {text.strip()!r} as a number: {e}") from None
+
+
+def _numpy_commas(s: str) -> str:
+    """numpy prints lists without commas (``[4 -8  0]``); insert them when the text has none."""
+    if "," in s:
+        return s
+    return re.sub(r"(?<=[\d.\])])\s+(?=[-+]?[\d.\[(]|[a-z])", ", ", s.strip())
+
+
+def _tree(node: ast.AST) -> Any:
+    """Nested lists/tuples of whitelisted arithmetic, as nested lists of floats."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_tree(e) for e in node.elts]
+    return _eval(node)
+
+
+def parse_array(text: str) -> Any:
+    """A nested list of numbers, each entry read by :func:`safe_eval` (``[0.9^5, 1/2]``), also as
+    torch and numpy print it; ValueError otherwise."""
+    s = _numpy_commas(_arith_source(_unwrap(text)))
+    if not s:
+        raise ValueError("empty answer; type a list such as [1, 2]")
+    if len(s) > 20 * MAX_EXPR_LEN:
+        raise ValueError("the answer is too long")
+    try:
+        tree = ast.parse(s, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise ValueError(f"cannot read {text.strip()!r} as a list") from None
+    return _finite_tree(tree.body)
+
+
+def _finite_tree(node: ast.AST) -> Any:
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_finite_tree(e) for e in node.elts]
+    return _finite(lambda: _eval(node))
 
 
 def parse_literal(text: str) -> Any:
     """A Python literal (numbers, lists, tuples, sets), also as torch or numpy print it
-    (``tensor([4, -8])``, ``[4 -8 0]``); ValueError otherwise."""
+    (``tensor([4, -8])``, ``[4 -8 0]``); ValueError otherwise. Arithmetic is not read here:
+    use :func:`parse_array` for answers."""
     s = _unwrap(text).strip().replace("−", "-")
     s = re.sub(r"(?<=[\d.\]])\s+(?=[-+\d.\[])", ", ", s)  # numpy prints lists without commas
     try:
@@ -81,17 +292,77 @@ def parse_literal(text: str) -> Any:
         raise ValueError(f"cannot read {text.strip()!r}; write a list such as [1, 2, 3]") from None
 
 
+_NONE_WORDS = {"none", "no", "nothing", "{}", "[]", "()", "set()", "-", "empty"}
+
+
 def parse_int_set(text: str) -> frozenset[int]:
-    """A set of integers: ``0, 1``, ``[0, 1]``, ``{1, 0}``, ``0 and 1``, ``none``."""
+    """A set of integers: ``0, 1``, ``[0, 1]``, ``{1, 0}``, ``0 and 1``, ``none``; ValueError for
+    anything else, a repeated index included (``0, 1, 1`` is not a set)."""
     s = text.strip().lower()
-    if s in {"none", "{}", "[]", "()", "set()", "nothing", "-"}:
+    if s in _NONE_WORDS:
         return frozenset()
-    s = s.replace(" and ", ",").strip("{}[]() ")
-    parts = [p for p in re.split(r"[,\s]+", s) if p]
+    s = re.sub(r"\band\b", ",", s).strip()
+    if re.fullmatch(r"[\[{(]?[^\[\]{}()]*[\]})]?", s) is None:
+        raise ValueError("nested brackets")
+    parts = [p for p in re.split(r"[,;\s]+", s.strip("{}[]() ")) if p]
+    if not parts:
+        raise ValueError("no index given")
     try:
-        return frozenset(int(p) for p in parts)
+        ints = [int(p) for p in parts]
     except ValueError:
-        raise ValueError(f"cannot read {text.strip()!r} as a list of indices such as 0, 2") from None
+        raise ValueError("only whole indices") from None
+    if any(i < 0 for i in ints):
+        raise ValueError("indices are never negative")
+    dup = sorted({i for i in ints if ints.count(i) > 1})
+    if dup:
+        raise ValueError(f"{', '.join(map(str, dup))} {'is' if len(dup) == 1 else 'are'} listed twice")
+    return frozenset(ints)
+
+
+Pair = tuple[int, int]
+_PAIR = re.compile(r"[(\[{]\s*(\d+)\s*[,;\s]\s*(\d+)\s*[)\]}]|(\d+)\s*(?:-|–|—|&|/|<->|↔)\s*(\d+)")
+
+
+def _norm_pairs(pairs) -> frozenset[Pair]:
+    return frozenset(tuple(sorted((int(a), int(b)))) for a, b in pairs)
+
+
+def format_pairs(pairs) -> str:
+    """``(0, 3), (1, 2)`` or ``none``."""
+    return ", ".join(f"({a}, {b})" for a, b in sorted(_norm_pairs(pairs))) or "none"
+
+
+def parse_pairs(text: str, disjoint: bool = True) -> frozenset[Pair]:
+    """Unordered pairs written as groups: ``(0, 3), (1, 2)``, ``[[0, 3], [1, 2]]``, ``0-3, 1-2``,
+    ``0&3 1&2``, one bare pair ``0, 3``, or ``none``. ValueError when the structure is not pairs
+    (``0, 3, 1, 2`` could be grouped either way), a pair repeats, or (``disjoint``) an index is
+    in two pairs."""
+    s = text.strip().lower()
+    if s in _NONE_WORDS | {"no pairs", "0 pairs", "zero"}:
+        return frozenset()
+    found = [(m.group(1) or m.group(3), m.group(2) or m.group(4)) for m in _PAIR.finditer(s)]
+    leftover = _PAIR.sub(" ", s)
+    leftover = re.sub(r"\band\b|[\s,;()\[\]{}]", "", leftover)
+    if not found:
+        bare = re.findall(r"\d+", s)
+        if len(bare) == 2 and not re.sub(r"\d+|[\s,;()\[\]{}]", "", s):
+            found, leftover = [(bare[0], bare[1])], ""
+        elif bare and not re.sub(r"\d+|\band\b|[\s,;()\[\]{}]", "", s):
+            raise ValueError("bare indices do not say which go together")
+    if leftover or not found:
+        raise ValueError("not a list of pairs")
+    pairs = [(int(a), int(b)) for a, b in found]
+    if any(a == b for a, b in pairs):
+        raise ValueError("a pair needs two different indices")
+    norm = [tuple(sorted(p)) for p in pairs]
+    if len(set(norm)) != len(norm):
+        raise ValueError("a pair is listed twice")
+    if disjoint:
+        flat = [i for p in norm for i in p]
+        dup = sorted({i for i in flat if flat.count(i) > 1})
+        if dup:
+            raise ValueError(f"{', '.join(map(str, dup))} {'is' if len(dup) == 1 else 'are'} in two pairs")
+    return frozenset(norm)
 
 
 @dataclass(frozen=True)
@@ -113,7 +384,7 @@ def parse_call(text: str) -> CallForm:
     if "(" in s and s.endswith(")") and not s.startswith(("'", '"')):
         try:
             node = ast.parse(s, mode="eval").body
-        except SyntaxError:
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             node = None
         if isinstance(node, ast.Call):
             strings = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
@@ -138,7 +409,14 @@ def parse_call(text: str) -> CallForm:
 
 
 class Check:
-    """Judges a response. Subclasses are small dataclasses holding only data."""
+    """Judges a response. Subclasses are small dataclasses holding only data.
+
+    ``check`` returns a :class:`Verdict`: right, wrong (with a ``diagnosis`` key when the mistake
+    is recognised), or ``unreadable`` when the response is not of the kind asked.
+    """
+
+    #: what the response should be, for "Couldn't read that as a <kind>"
+    kind = "answer"
 
     def check(self, response: str) -> Verdict:  # pragma: no cover - interface
         raise NotImplementedError
@@ -146,6 +424,30 @@ class Check:
     @property
     def expected_text(self) -> str:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def examples(self) -> Sequence[str]:
+        """Well-formed sample responses; the unreadable message shows one that is not the answer."""
+        return ()
+
+    def unreadable(self, detail: str = "") -> Verdict:
+        """``Couldn't read that as a <kind>, e.g. <example>`` — never an example that is right here."""
+        example = next((e for e in self.examples() if not self._accepts(e)), "")
+        reason = f"Couldn't read that as {self.kind}" + (f", e.g. {example}" if example else "")
+        if detail:
+            reason += f" ({detail})"
+        return Verdict(False, reason, self.expected_text, unreadable=True)
+
+    def _accepts(self, example: str) -> bool:
+        try:
+            return self.check(example).correct
+        except Exception:  # an example that cannot even be judged is not shown
+            return True
+
+    def wrong(self, reason: str, diagnosis: str = "") -> Verdict:
+        return Verdict(False, reason, self.expected_text, diagnosis=diagnosis)
+
+    def right(self, reason: str) -> Verdict:
+        return Verdict(True, reason, self.expected_text)
 
 
 def format_shape(shape: Sequence[int]) -> str:
@@ -156,61 +458,108 @@ def format_shape(shape: Sequence[int]) -> str:
 @dataclass(frozen=True)
 class ShapeCheck(Check):
     expected: Shape
+    kind = "a shape"
 
     @property
     def expected_text(self) -> str:
         return format_shape(self.expected)
 
+    def examples(self) -> Sequence[str]:
+        return ("(2, 3)", "(4,)", "(5, 6, 7)")
+
     def check(self, response: str) -> Verdict:
         try:
             got = parse_shape(response)
         except ValueError as e:
-            return Verdict(False, str(e), self.expected_text)
+            return self.unreadable(str(e).split(";")[0] if "negative" in str(e) else "")
         exp = tuple(self.expected)
         if got == exp:
-            return Verdict(True, "right shape", self.expected_text)
+            return self.right("right shape")
         if len(got) != len(exp):
-            why = f"{_count(len(got), 'dimension')}, but the result has {len(exp)}"
+            why, key = f"{_count(len(got), 'dimension')}, but the result has {len(exp)}", "rank"
         elif sorted(got) == sorted(exp):
-            why = "the right sizes in the wrong order"
+            why, key = "the right sizes in the wrong order", "axis_order"
         else:
-            wrong = [i for i, (a, b) in enumerate(zip(got, exp)) if a != b]
-            why = f"dimension {wrong[0]} is {got[wrong[0]]}, but it is {exp[wrong[0]]}"
-        return Verdict(False, f"{format_shape(got)} has {why}", self.expected_text)
+            bad = [i for i, (a, b) in enumerate(zip(got, exp)) if a != b]
+            why, key = f"dimension {bad[0]} is {got[bad[0]]}, but it is {exp[bad[0]]}", "wrong_size"
+        return self.wrong(f"{format_shape(got)} has {why}", key)
+
+
+_LEGACY_NUMBER = (1e-3, 1e-2)  # the old default atol, rtol: used only while no precision is given
+
+
+def _deprecated(what: str) -> None:
+    import warnings
+
+    warnings.warn(f"{what} is deprecated: pass precision=Precision....", DeprecationWarning, stacklevel=4)
 
 
 @dataclass(frozen=True)
 class NumberCheck(Check):
-    """A number within ``atol + rtol*|expected|`` (the tolerance is stated in the reason)."""
+    """A number judged at the card's :class:`Precision`; arithmetic (``0.9^5``) is read as its value.
+
+    Without ``precision`` an integer expected value is exact. ``atol``/``rtol``/``digits`` are the
+    deprecated tolerance of old cards (``atol + rtol*|expected|``), kept while families move over.
+    """
 
     expected: float
-    atol: float = 1e-3
-    rtol: float = 1e-2
-    digits: int = 4
+    precision: Precision | None = None
+    atol: float | None = None  # deprecated
+    rtol: float | None = None  # deprecated
+    digits: int | None = None  # deprecated
+    kind = "a number"
+
+    def __post_init__(self) -> None:
+        if self.atol is not None or self.rtol is not None or self.digits is not None:
+            _deprecated("NumberCheck(atol=, rtol=, digits=)")
+
+    @property
+    def _precision(self) -> Precision | None:
+        if self.precision is not None:
+            return self.precision
+        if self.atol is None and self.rtol is None and float(self.expected).is_integer():
+            return Precision.exact()
+        return None
+
+    @property
+    def tolerance(self) -> float:
+        p = self._precision
+        if p is not None:
+            return p.tolerance(self.expected)
+        atol = _LEGACY_NUMBER[0] if self.atol is None else self.atol
+        rtol = _LEGACY_NUMBER[1] if self.rtol is None else self.rtol
+        return atol + rtol * abs(self.expected)
 
     @property
     def expected_text(self) -> str:
-        return format_number(self.expected, self.digits)
+        p = self._precision
+        return p.format(self.expected) if p is not None else format_number(self.expected, self.digits or 4)
+
+    def examples(self) -> Sequence[str]:
+        return ("1.25", "-0.5", "3/8", "2.75")
 
     def check(self, response: str) -> Verdict:
         try:
             got = parse_number(response)
         except ValueError as e:
-            return Verdict(False, str(e), self.expected_text)
-        tol = self.atol + self.rtol * abs(self.expected)
-        if math.isfinite(got) and abs(got - self.expected) <= tol:
-            return Verdict(True, f"within ±{format_number(tol, 2)}", self.expected_text)
-        hint = ""
-        if self.expected != 0 and got != 0 and abs(got + self.expected) <= tol:
-            hint = " (the sign is wrong)"
-        elif self.expected != 0 and abs(got / self.expected - 1) < 0.5:
-            hint = " (close, but outside the tolerance)"
-        return Verdict(
-            False,
-            f"{format_number(got, self.digits)} is off by {format_number(abs(got - self.expected), 3)}; "
-            f"tolerance ±{format_number(tol, 2)}{hint}",
-            self.expected_text,
-        )
+            detail = str(e).split(": ", 1)[1] if ": " in str(e) else ""
+            return self.unreadable(detail if detail.startswith(("unknown name", "an exponent", "the value")) else "")
+        exp, tol, p = float(self.expected), self.tolerance, self._precision
+        if abs(got - exp) <= tol:
+            return self.right(f"right {p.text}" if p is not None and p.kind != "exact" else
+                              "right" if p is not None else f"within ±{format_number(tol, 2)}")
+        shown, off = format_number(got, 6), format_number(abs(got - exp), 3)
+        if exp != 0 and abs(got + exp) <= tol:
+            return self.wrong(f"{shown}: the sign is wrong", "sign")
+        if p is not None and p.kind != "exact":
+            limit = f"{p.text} an answer may be off by at most {format_number(p.unit(exp) / 2, 3)}"
+            if abs(got - exp) <= p.unit(exp) + 1e-9 * max(1.0, abs(exp)):
+                return self.wrong(f"{shown} is off by {off}; {limit} (rounded the wrong way?)", "rounding")
+            return self.wrong(f"{shown} is off by {off}; {limit}")
+        if p is not None:  # exact
+            return self.wrong(f"{shown} is off by {off}; the answer is exact")
+        hint = " (close, but outside the tolerance)" if exp != 0 and abs(got / exp - 1) < 0.5 else ""
+        return self.wrong(f"{shown} is off by {off}; tolerance ±{format_number(tol, 2)}{hint}")
 
 
 def _count(n: int, noun: str, plural: str | None = None) -> str:
@@ -229,80 +578,161 @@ def format_number(x: float, digits: int = 4) -> str:
 
 @dataclass(frozen=True)
 class ArrayCheck(Check):
-    """A small tensor typed as a nested list, compared element-wise with ``atol``."""
+    """A small tensor typed as a nested list, every entry judged at ``precision``
+    (None: integer entries, compared exactly); entries may be arithmetic (``[0.9^2, 1/2]``).
+    ``atol`` is the deprecated absolute tolerance of old cards."""
 
     expected: Any  # nested list
-    atol: float = 1e-6
+    precision: Precision | None = None
+    atol: float | None = None  # deprecated
+    kind = "a list of numbers"
+
+    def __post_init__(self) -> None:
+        if self.atol is not None:
+            _deprecated("ArrayCheck(atol=)")
 
     @property
     def expected_text(self) -> str:
-        return format_array(self.expected)
+        return format_array(self.expected, self.precision)
+
+    def examples(self) -> Sequence[str]:
+        import numpy as np
+
+        if np.ndim(self.expected) >= 2:
+            return ("[[1, 2], [3, 4]]", "[[5, 6, 7], [8, 9, 10]]")
+        return ("[1, 2, 3]", "[4, 5]")
+
+    def _tolerance(self, exp):
+        import numpy as np
+
+        if self.precision is not None:
+            return np.vectorize(self.precision.tolerance, otypes=[float])(exp) if exp.size else exp
+        if self.atol is not None:
+            return np.full_like(exp, self.atol)
+        return 1e-9 * np.maximum(1.0, np.abs(exp))
 
     def check(self, response: str) -> Verdict:
         import numpy as np
 
         try:
-            got = np.asarray(parse_literal(response), dtype=float)
+            got = np.asarray(parse_array(response), dtype=float)
         except ValueError as e:
-            return Verdict(False, str(e), self.expected_text)
+            detail = str(e) if str(e).startswith(("unknown name", "an exponent", "the value")) else ""
+            return self.unreadable(detail)
         exp = np.asarray(self.expected, dtype=float)
+        tol = self._tolerance(exp)
         if got.shape != exp.shape:
-            return Verdict(
-                False,
+            if exp.ndim == 2 and got.shape == exp.shape[::-1] and np.all(np.abs(got - exp.T) <= tol.T):
+                return self.wrong("the entries are transposed", "transposed")
+            return self.wrong(
                 f"your answer has shape {format_shape(got.shape)}, the result has shape {format_shape(exp.shape)}",
-                self.expected_text,
+                "wrong_shape",
             )
         diff = np.abs(got - exp)
-        if np.all(diff <= self.atol):
-            return Verdict(True, "every entry matches", self.expected_text)
-        if exp.ndim == 2 and exp.shape[0] == exp.shape[1] and np.allclose(got, exp.T, atol=self.atol):
-            return Verdict(False, "the entries are transposed", self.expected_text)
-        idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
-        n_bad = int((diff > self.atol).sum())
-        return Verdict(
-            False,
-            f"{_count(n_bad, 'entry', 'entries')} {'differs' if n_bad == 1 else 'differ'}; at index {list(idx)} you have "
-            f"{format_number(float(got[idx]))}, the result is {format_number(float(exp[idx]))}",
-            self.expected_text,
+        if np.all(diff <= tol):
+            return self.right("every entry matches")
+        if exp.ndim == 2 and exp.shape[0] == exp.shape[1] and np.all(np.abs(got - exp.T) <= tol):
+            return self.wrong("the entries are transposed", "transposed")
+        if np.any(exp != 0) and np.all(np.abs(got + exp) <= tol):
+            return self.wrong("every entry has the wrong sign", "sign")
+        bad = diff > tol
+        idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.where(bad, diff, -1))), diff.shape))
+        n_bad = int(bad.sum())
+        show = (lambda v: format_number(v)) if self.precision is None else self.precision.format
+        return self.wrong(
+            f"{_count(n_bad, 'entry', 'entries')} {'differs' if n_bad == 1 else 'differ'}; at index {list(idx)} you "
+            f"have {format_number(float(got[idx]), 6)}, the result is {show(float(exp[idx]))}",
+            "wrong_values",
         )
 
 
-def format_array(a: Any) -> str:
+def format_array(a: Any, precision: Precision | None = None) -> str:
+    """A nested list as typed, entries short (or at ``precision``)."""
     import numpy as np
 
     arr = np.asarray(a)
+    show = format_number if precision is None else precision.format
     if arr.ndim == 0:
-        return format_number(float(arr))
+        return show(float(arr))
     if arr.ndim == 1:
-        return "[" + ", ".join(format_number(float(x)) for x in arr) + "]"
-    return "[" + ", ".join(format_array(x) for x in arr) + "]"
+        return "[" + ", ".join(show(float(x)) for x in arr) + "]"
+    return "[" + ", ".join(format_array(x, precision) for x in arr) + "]"
 
 
 @dataclass(frozen=True)
 class SetCheck(Check):
-    """A set of indices in any order, e.g. which features are represented."""
+    """A set of indices in any order, e.g. which features are represented; a repeated index or
+    a nested list is unreadable, not wrong."""
 
     expected: frozenset[int]
     noun: str = "feature"
 
     @property
+    def kind(self) -> str:  # type: ignore[override]
+        return f"a set of {self.noun}s"
+
+    @property
     def expected_text(self) -> str:
         return ", ".join(str(i) for i in sorted(self.expected)) or "none"
+
+    def examples(self) -> Sequence[str]:
+        return ("0, 2", "1, 3, 4", "5", "none")
 
     def check(self, response: str) -> Verdict:
         try:
             got = parse_int_set(response)
         except ValueError as e:
-            return Verdict(False, str(e), self.expected_text)
+            return self.unreadable(str(e))
         if got == self.expected:
-            return Verdict(True, f"right {self.noun}s", self.expected_text)
+            return self.right(f"right {self.noun}s" if self.expected else f"right: no {self.noun}")
         missing, extra = sorted(self.expected - got), sorted(got - self.expected)
         parts = []
         if missing:
             parts.append(f"missing {self.noun} {', '.join(map(str, missing))}")
         if extra:
             parts.append(f"{self.noun} {', '.join(map(str, extra))} should not be there")
-        return Verdict(False, "; ".join(parts), self.expected_text)
+        return self.wrong("; ".join(parts), "missing" if not extra else "extra" if not missing else "missing_and_extra")
+
+
+@dataclass(frozen=True)
+class PairsCheck(Check):
+    """A set of unordered index pairs (e.g. antipodal pairs): ``(0, 3), (1, 2)`` or ``none``.
+    Ungrouped indices, a repeated pair or (``disjoint``) an index in two pairs is unreadable."""
+
+    expected: frozenset[Pair]
+    noun: str = "pair"
+    disjoint: bool = True
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return f"{self.noun}s"
+
+    @property
+    def expected_text(self) -> str:
+        return format_pairs(self.expected)
+
+    def examples(self) -> Sequence[str]:
+        return ("(0, 5), (2, 4)", "(1, 4)", "(2, 3), (0, 1)", "none")
+
+    def check(self, response: str) -> Verdict:
+        try:
+            got = parse_pairs(response, self.disjoint)
+        except ValueError as e:
+            return self.unreadable(str(e))
+        exp = _norm_pairs(self.expected)
+        if got == exp:
+            return self.right(f"right {self.noun}s" if exp else "right: there is none")
+        if not exp:
+            return self.wrong(f"there is no such {self.noun}", "extra")
+        if not got:
+            return self.wrong(f"there {'is' if len(exp) == 1 else 'are'} {len(exp)}", "missing")
+        missing, extra = sorted(exp - got), sorted(got - exp)
+        parts = []
+        if missing:
+            parts.append(f"missing {format_pairs(missing)}")
+        if extra:
+            parts.append(f"{format_pairs(extra)} {'is' if len(extra) == 1 else 'are'} not")
+        return self.wrong("; ".join(parts), "missing" if not extra else "extra" if not missing else "missing_and_extra")
 
 
 @dataclass(frozen=True)
@@ -311,6 +741,7 @@ class ChoiceCheck(Check):
 
     options: tuple[str, ...]
     answer: int
+    kind = "one of the options"
 
     @property
     def expected_text(self) -> str:
@@ -324,11 +755,12 @@ class ChoiceCheck(Check):
         else:
             matches = [i for i, o in enumerate(self.options) if o.strip().lower() == s]
             if not matches:
-                return Verdict(False, f"answer with one of {', '.join(l.upper() for l in labels)}", self.expected_text)
+                return Verdict(False, f"Couldn't read that as one of {', '.join(l.upper() for l in labels)}",
+                               self.expected_text, unreadable=True)
             got = matches[0]
         if got == self.answer:
-            return Verdict(True, "right choice", self.expected_text)
-        return Verdict(False, f"{labels[got].upper()} is not it", self.expected_text)
+            return self.right("right choice")
+        return self.wrong(f"{labels[got].upper()} is not it")
 
 
 # ----------------------------------------------------------- equivalence by execution
@@ -347,12 +779,12 @@ def _first_line(e: BaseException) -> str:
     return (msg[:240] + "…") if len(msg) > 240 else (msg or type(e).__name__)
 
 
-def _compare(got, expected, axis_by_size: dict[int, str]) -> str | None:
-    """None when equal; otherwise why they differ, naming axes by their (distinct) sizes."""
+def _compare(got, expected, axis_by_size: dict[int, str]) -> tuple[str, str] | None:
+    """None when equal; otherwise (why they differ, naming axes by their distinct sizes; diagnosis key)."""
     import torch
 
     if not isinstance(got, torch.Tensor):
-        return f"the result is a {type(got).__name__}, not a tensor"
+        return f"the result is a {type(got).__name__}, not a tensor", "wrong_shape"
     gshape, eshape = tuple(got.shape), tuple(expected.shape)
     if gshape != eshape:
         def names(shape: Shape) -> str:
@@ -360,7 +792,7 @@ def _compare(got, expected, axis_by_size: dict[int, str]) -> str | None:
 
         why = f"wrong output shape: yours gives {format_shape(gshape)}, expected {format_shape(eshape)}"
         if sorted(gshape) == sorted(eshape):
-            return why + " — the right axes in the wrong order"
+            return why + " — the right axes in the wrong order", "axis_order"
         if axis_by_size and all(d in axis_by_size for d in gshape + eshape):
             kept, want = set(gshape), set(eshape)
             summed = [axis_by_size[d] for d in sorted(want - kept)]
@@ -371,15 +803,25 @@ def _compare(got, expected, axis_by_size: dict[int, str]) -> str | None:
             if extra:
                 bits.append(f"it keeps {', '.join(extra)}, which should be summed")
             if bits:
-                return f"{why} ({names(gshape)} instead of {names(eshape)}): " + "; ".join(bits)
-        return why
+                key = "summed_wrong_axis" if summed and extra else "sums_kept_axis" if summed else "keeps_summed_axis"
+                return f"{why} ({names(gshape)} instead of {names(eshape)}): " + "; ".join(bits), key
+        return why, "wrong_shape"
     if torch.allclose(got.to(expected.dtype), expected, rtol=1e-6, atol=1e-8):
         return None
     if got.ndim >= 2 and got.shape[-1] == got.shape[-2] and torch.allclose(
         got.to(expected.dtype).transpose(-1, -2), expected, rtol=1e-6, atol=1e-8
     ):
-        return "right shape, but the last two axes are swapped (transposed result)"
-    return "right shape, wrong values: an index pairs the wrong axes or sums the wrong one"
+        return "right shape, but the last two axes are swapped (transposed result)", "transposed"
+    if got.numel() == expected.numel() and torch.allclose(
+        torch.sort(got.to(expected.dtype).reshape(-1)).values, torch.sort(expected.reshape(-1)).values,
+        rtol=1e-6, atol=1e-8,
+    ):
+        return "right shape and the right numbers, but in the wrong places: an axis is grouped or ordered wrongly", \
+            "misplaced_elements"
+    return "right shape, wrong values: an index pairs the wrong axes or sums the wrong one", "wrong_values"
+
+
+_EINSUM_CHARS = re.compile(r"^[A-Za-z.,\s]*(?:->[A-Za-z.\s]*)?$")
 
 
 @dataclass(frozen=True)
@@ -396,10 +838,14 @@ class EinsumCheck(Check):
     # the operands' names, in the reference's order: a whole call typed with the operands in
     # another order is run in that order, and one passing other tensors is wrong
     operands: tuple[str, ...] = ()
+    kind = "an einsum string"
 
     @property
     def expected_text(self) -> str:
         return self.reference
+
+    def examples(self) -> Sequence[str]:
+        return ("ij,jk->ik", "bij,bjk->bik", "ij->ji", "i,i->")
 
     def _order(self, names: tuple[str, ...]) -> list[int] | str:
         """Indices of the reference's operands in the order a call passes them, or why not."""
@@ -419,14 +865,13 @@ class EinsumCheck(Check):
 
         call = parse_call(response)
         expr = call.pattern.replace(" ", "")
-        if not expr:
-            return Verdict(False, "empty answer; type an einsum string such as ij,jk->ik", self.reference)
+        if not expr or not _EINSUM_CHARS.match(expr) or not re.search(r"[A-Za-z]", expr):
+            return self.unreadable("" if expr else "empty answer")
         n_in = len(expr.split("->")[0].split(","))
         if n_in != len(self.shapes):
-            return Verdict(
-                False,
+            return self.wrong(
                 f"invalid expression: it names {n_in} operand(s), the operation takes {len(self.shapes)}",
-                self.reference,
+                "operand_count",
             )
         ops = _random_inputs(self.shapes, self.seed)
         if self.same_as:
@@ -434,15 +879,18 @@ class EinsumCheck(Check):
         expected = torch.einsum(self.reference, *ops)
         order = self._order(call.args) if call.args and self.operands else list(range(len(ops)))
         if isinstance(order, str):
-            return Verdict(False, order, self.reference)
+            return self.wrong(order, "wrong_operands")
         try:
             got = torch.einsum(expr, *[ops[j] for j in order])
         except Exception as e:  # torch raises RuntimeError/ValueError for bad subscripts
-            return Verdict(False, f"invalid expression: {_first_line(e)}", self.reference)
-        why = _compare(got, expected, dict(self.axis_names))
-        if why is None:
-            return Verdict(True, "computes the same tensor", self.reference)
-        return Verdict(False, why, self.reference)
+            return self.wrong(f"invalid expression: {_first_line(e)}", "invalid")
+        diff = _compare(got, expected, dict(self.axis_names))
+        if diff is None:
+            return self.right("computes the same tensor")
+        return self.wrong(*diff)
+
+
+_EINOPS_CHARS = re.compile(r"^[\w\s().…*,-]*(?:->[\w\s().…*,]*)?$")
 
 
 @dataclass(frozen=True)
@@ -462,63 +910,67 @@ class EinopsCheck(Check):
     axes_lengths: tuple[tuple[str, int], ...] = ()
     packed_shapes: tuple[Shape, ...] = ()
     axis_names: tuple[tuple[int, str], ...] = ()
+    weight_shape: str | None = None  # einmix (the EinMix layer)
+    bias_shape: str | None = None
+    kind = "an einops pattern"
 
     @property
     def expected_text(self) -> str:
         return self.reference
 
-    def run(self, pattern: str, reduction: str | None = None, axes_lengths: dict | None = None):
-        import einops
-
-        inputs = _random_inputs(self.shapes, self.seed)
-        lengths = dict(self.axes_lengths) if axes_lengths is None else axes_lengths
-        if self.op == "rearrange":
-            return einops.rearrange(inputs[0], pattern, **lengths)
-        if self.op == "reduce":
-            return einops.reduce(inputs[0], pattern, reduction or self.reduction, **lengths)
-        if self.op == "repeat":
-            return einops.repeat(inputs[0], pattern, **lengths)
+    def examples(self) -> Sequence[str]:
+        if self.op in ("pack", "unpack"):
+            return ("b * d", "* n")
         if self.op == "einsum":
-            return einops.einsum(*inputs, pattern)
-        if self.op == "pack":
-            return einops.pack(inputs, pattern)[0]
-        if self.op == "unpack":
-            return list(einops.unpack(inputs[0], [tuple(s) for s in self.packed_shapes], pattern))
-        raise ValueError(f"unknown einops op {self.op!r}")
+            return ("i j, j k -> i k", "b i j, b j k -> b i k")
+        return ("b c h w -> b h w c", "a b -> b a", "(u v) w -> u v w")
+
+    def run(self, pattern: str, reduction: str | None = None, axes_lengths: dict | None = None):
+        from exercises.patterns import run
+
+        lengths = dict(self.axes_lengths) if axes_lengths is None else axes_lengths
+        return run(self.op, pattern, _random_inputs(self.shapes, self.seed), reduction=reduction or self.reduction,
+                   lengths=lengths, packed_shapes=self.packed_shapes, weight_shape=self.weight_shape,
+                   bias_shape=self.bias_shape, seed=self.seed)
+
+    def _readable(self, pattern: str) -> bool:
+        p = pattern.strip()
+        if not p or not _EINOPS_CHARS.match(p) or not re.search(r"[A-Za-z_*]", p):
+            return False
+        return ("->" in p) == (self.op not in ("pack", "unpack"))
 
     def check(self, response: str) -> Verdict:
         call = parse_call(response)
-        if not call.pattern.strip():
-            return Verdict(False, "empty answer; type an einops pattern such as 'b c -> c b'", self.reference)
+        if not self._readable(call.pattern):
+            return self.unreadable("" if call.pattern.strip() else "empty answer")
         # The reference's axis lengths apply only to axes the response names: a whole call
         # with renamed axes (``..., r=4``) must not also get ``h=4`` ("Axis h is not used").
         named = set(re.findall(r"[A-Za-z_]\w*", call.pattern))
         lengths = {**{k: v for k, v in self.axes_lengths if k in named}, **call.axes_lengths}
         if call.reduction and self.op == "reduce" and call.reduction != self.reduction:
-            return Verdict(
-                False, f"wrong reduction: {call.reduction!r}, the operation uses {self.reduction!r}", self.reference
+            return self.wrong(
+                f"wrong reduction: {call.reduction!r}, the operation uses {self.reduction!r}", "wrong_reduction"
             )
         expected = self.run(self.reference)
         try:
             got = self.run(call.pattern, call.reduction, lengths)
         except Exception as e:  # einops raises EinopsError with the pattern quoted
-            return Verdict(False, f"invalid pattern: {_first_line(e)}", self.reference)
+            return self.wrong(f"invalid pattern: {_first_line(e)}", "invalid")
         if isinstance(expected, list):  # unpack: compare the pieces, then their values
             import torch
 
             gs, es = [tuple(p.shape) for p in got], [tuple(p.shape) for p in expected]
             if gs != es:
-                return Verdict(
-                    False,
+                return self.wrong(
                     f"wrong output shapes: yours splits into {', '.join(map(format_shape, gs))}, "
                     f"expected {', '.join(map(format_shape, es))}",
-                    self.reference,
+                    "wrong_shape",
                 )
             got, expected = torch.cat([p.reshape(-1) for p in got]), torch.cat([p.reshape(-1) for p in expected])
-        why = _compare(got, expected, dict(self.axis_names))
-        if why is None:
-            return Verdict(True, "computes the same tensor", self.reference)
-        return Verdict(False, why, self.reference)
+        diff = _compare(got, expected, dict(self.axis_names))
+        if diff is None:
+            return self.right("computes the same tensor")
+        return self.wrong(*diff)
 
 
 def distinct_sizes(rng, n: int, low: int = 2, high: int = 9) -> list[int]:

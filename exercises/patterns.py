@@ -9,7 +9,7 @@ result's; the answers themselves always come from :func:`run`, i.e. from torch, 
 - einsum strings (torch / numpy): letters, ``...``, commas, an optional ``->`` (implicit mode:
   ``...`` then the letters used once, sorted — numpy's and torch's rule);
 - einops patterns for rearrange, reduce, repeat, einsum (space-separated names), pack and
-  unpack (one ``*``, no ``->``).
+  unpack (one ``*``, no ``->``), and the EinMix layer (``weight_shape``, ``bias_shape``).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from typing import Any, Sequence
 ELL = "..."
 STAR = "*"
 #: The ops :func:`run` dispatches, and which library's semantics each ``library`` value means.
-OPS = ("einsum", "rearrange", "reduce", "repeat", "pack", "unpack")
+OPS = ("einsum", "rearrange", "reduce", "repeat", "pack", "unpack", "einmix")
 LIBRARIES = ("torch", "numpy", "einops")
 
 _TOKEN = re.compile(r"\.\.\.|\(|\)|\*|[A-Za-z_]\w*|\d+|\S")
@@ -277,11 +277,16 @@ def and_list(items: Sequence[str]) -> str:
 
 def run(op: str, text: str, operands: Sequence[Any], *, library: str = "einops",
         reduction: Any = None, lengths: dict[str, int] | None = None,
-        packed_shapes: Sequence[Sequence[int]] = ()) -> Any:
+        packed_shapes: Sequence[Sequence[int]] = (), weight_shape: str | None = None,
+        bias_shape: str | None = None, seed: int = 0) -> Any:
     """Run ``text`` as ``library`` runs ``op`` on ``operands`` (torch tensors, or numpy arrays
     for numpy): the one dispatch behind every answer. ``pack`` returns the packed tensor,
-    ``unpack`` the list of pieces. The library's own exception propagates."""
+    ``unpack`` the list of pieces; ``einmix`` builds the layer with weights drawn from ``seed``
+    (so two patterns are compared with the same weights). The library's own exception
+    propagates."""
     lengths = lengths or {}
+    if op == "einmix":
+        return _einmix(text, operands[0], weight_shape, bias_shape, lengths, seed)
     if op == "einsum" and library == "numpy":
         import numpy as np
 
@@ -305,6 +310,21 @@ def run(op: str, text: str, operands: Sequence[Any], *, library: str = "einops",
     if op == "unpack":
         return list(einops.unpack(operands[0], [tuple(s) for s in packed_shapes], text))
     raise PatternError(f"unknown op {op!r}; the ops are {', '.join(OPS)}")
+
+
+def _einmix(text: str, x: Any, weight_shape: str | None, bias_shape: str | None,
+            lengths: dict[str, int], seed: int) -> Any:
+    import torch
+    from einops.layers.torch import EinMix
+
+    if not weight_shape:
+        raise PatternError("EinMix needs a weight_shape")
+    layer = EinMix(text, weight_shape=weight_shape, bias_shape=bias_shape, **lengths).to(dtype=x.dtype)
+    g = torch.Generator().manual_seed(seed & 0x7FFF_FFFF_FFFF_FFFF)
+    with torch.no_grad():
+        for _, p in sorted(layer.named_parameters()):
+            p.copy_(torch.randn(p.shape, generator=g, dtype=p.dtype))
+    return layer(x)
 
 
 def error_text(e: BaseException) -> str:

@@ -173,3 +173,24 @@ def test_unpack_calls_become_exercises_answered_by_einops():
             assert write.check(call.pattern).correct and not write.check("* b d").correct
             assert shape.check(shape.answer_text).correct
             assert all(not shape.check(x).correct for x in shape.distractors)
+
+
+def test_einmix_layers_become_exercises_answered_by_running_the_layer():
+    import torch
+    from einops.layers.torch import EinMix
+
+    found = collect([CASES / "einmix_layers.py"])
+    assert not found.skipped and len(found.items) == 3
+    for call, st in found.items:
+        assert call.api == "einops.layers.EinMix" and call.weight_shape
+        for seed in range(4):
+            shape, write, read = (make_variant(call, form, seed, st) for form in ("shape", "write", "read"))
+            p = shape.params
+            layer = EinMix(call.pattern, weight_shape=call.weight_shape, bias_shape=call.bias_shape, **p["lengths"])
+            out = layer(torch.zeros(p["operands"][0]["shape"]))  # independent run of the real layer
+            assert shape.check(str(tuple(out.shape))).correct
+            assert write.check(call.pattern).correct
+            assert all(not write.check(x).correct for x in write.distractors)
+            assert read.check(read.answer_text).correct
+    mixed = make_variant(found.items[0][0], "read", 0, found.items[0][1])
+    assert mixed.answer_text in ("c", "c_out")

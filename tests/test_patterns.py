@@ -80,3 +80,15 @@ def test_the_library_error_propagates_from_run():
 def test_and_list():
     assert [and_list([]), and_list(["a"]), and_list(["a", "b"]), and_list(["a", "b", "c"])] == [
         "", "a", "a and b", "a, b and c"]
+
+
+def test_einmix_runs_with_weights_drawn_from_the_seed():
+    x = torch.randn(2, 3, 4)
+    a = run("einmix", "b t c -> b t d", [x], weight_shape="c d", bias_shape="d", lengths={"c": 4, "d": 5}, seed=3)
+    b = run("einmix", "b t c -> b t d", [x], weight_shape="c d", bias_shape="d", lengths={"c": 4, "d": 5}, seed=3)
+    assert tuple(a.shape) == (2, 3, 5) and torch.equal(a, b)
+    w = run("einmix", "b t c -> b t d", [torch.eye(4).expand(1, 4, 4)], weight_shape="c d",
+            lengths={"c": 4, "d": 5}, seed=3)[0]
+    c = run("einmix", "t b c -> t b d", [x.transpose(0, 1)], weight_shape="c d", lengths={"c": 4, "d": 5}, seed=3)
+    assert torch.allclose(c.transpose(0, 1), x @ w, atol=1e-5)  # the same weights, whatever the pattern
+    assert parse("einmix", "b (h c) -> b h d").input_names() == ["b", "h", "c"]

@@ -37,7 +37,7 @@ from cardgen.fromcode.patterns import (
     structure_of,
 )
 from cardgen.fromcode.ids import card_id
-from cardgen.fromcode.scan import Call, Skip, scan_paths
+from cardgen.fromcode.scan import LAYER_CLASS, Call, Skip, scan_paths
 from exercises.patterns import ELL, and_list
 
 FORMS = ("shape", "write", "read")
@@ -146,13 +146,16 @@ def _call_expr(call: Call, d: Draw, pattern_text: str) -> str:
         return f"einops.pack([{', '.join(names)}], {pattern_text})"
     if call.op == "unpack":
         return f"einops.unpack({names[0]}, ps, {pattern_text})"
+    if call.op == "einmix":
+        bias = f", bias_shape={call.bias_shape!r}" if call.bias_shape else ""
+        return f"EinMix({pattern_text}, weight_shape={call.weight_shape!r}{bias}{kw})"
     if call.layer:
         return f"{_layer_class(call)}({pattern_text}{red}{kw})"
     return f"einops.{call.op}({names[0]}, {pattern_text}{red}{kw})"
 
 
 def _layer_class(call: Call) -> str:
-    return "Rearrange" if call.op == "rearrange" else "Reduce"
+    return LAYER_CLASS[call.op]
 
 
 def _call_lines(call: Call, d: Draw, pattern_text: str) -> list[str]:
@@ -335,6 +338,7 @@ def _write(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) ->
             op=call.op, reference=call.pattern, shapes=tuple(d.shapes), seed=rng.getrandbits(31),
             reduction=d.reduction, axes_lengths=tuple(d.lengths.items()), axis_names=_axis_names(st, d),
             packed_shapes=tuple(d.stars) if call.op == "unpack" else (),
+            weight_shape=call.weight_shape, bias_shape=call.bias_shape,
         )
     code = "\n".join(_call_lines(call, d, BLANK))
     what, hints = _write_text(call, st, d)
@@ -417,6 +421,9 @@ def _write_text(call: Call, st: Structure, d: Draw) -> tuple[str, tuple[str, ...
     grouped = [n for it in st.inputs[0] if it.grouped for n in it.names]
     with_sizes = f" where {', '.join(f'{n}={d.sizes[n]}' for n in grouped)}" if grouped else ""
     what = f"{_operands_text(st, d)}{with_sizes}{_ell_text(st, d)}. Rearrange it so that {result_text}"
+    if call.op == "einmix":
+        what = (f"{_operands_text(st, d)}{with_sizes}{_ell_text(st, d)}. Mix it with the layer's weight "
+                f"(`{call.weight_shape}`) so that {result_text}")
     if call.op == "reduce":
         gone = [n for n in st.input_names() if n not in st.output_names()]
         what = (f"{_operands_text(st, d)}{with_sizes}{_ell_text(st, d)}. Reduce it with `{_reduction_text(call, d)}` so that "
@@ -563,6 +570,33 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
                 "Implicit mode: letters that appear once are kept (sorted alphabetically), repeated ones are summed.",
             ))
         return qs
+
+    if call.op == "einmix":
+        weight = call.weight_shape.split() if call.weight_shape else []
+        mixed = [n for n in ins if n not in outs]
+        new = [n for n in outs if n not in ins]
+        if mixed:
+            qs.append(_Question(
+                f"which axes of the input does this layer mix away (contract with its weight)? Type their names, "
+                f"e.g. {example}, or `none`.",
+                tuple(mixed), False,
+                f"{and_list(_codes(mixed))} {'is' if len(mixed) == 1 else 'are'} in the input and the weight "
+                f"(`{call.weight_shape}`) but not in the output, so the layer sums over "
+                f"{'it' if len(mixed) == 1 else 'them'} against the weight.",
+                "EinMix is an einsum of the input with its weight: an axis of the input missing on the right is "
+                "contracted with the weight.",
+            ))
+        if new:
+            qs.append(_Question(
+                f"which axes of the output come from the weight, not the input? Type their names, e.g. {example}, "
+                f"or `none`.",
+                tuple(new), False,
+                f"{and_list(_codes(new))} {'is' if len(new) == 1 else 'are'} on the right and in the weight "
+                f"(`{call.weight_shape}`) but not in the input.",
+                "An axis on the right that the input does not have comes from the weight.",
+            ))
+        if qs and all(n in weight for n in mixed + new):
+            return qs
 
     red = ""
     if call.op == "reduce":

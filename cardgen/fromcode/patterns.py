@@ -202,12 +202,18 @@ def draw(call: Call, st: Structure, rng: random.Random) -> Draw:
         raise PatternError("too many axes to draw small example tensors")
 
     lengths: dict[str, int] = {}
-    if call.op in ("rearrange", "reduce", "repeat"):
+    if call.op in ("rearrange", "reduce", "repeat", "einmix"):
         lengths = {k: sizes[k] for k, _ in call.lengths if k in sizes}
         unknown_code = [k for k, _ in call.lengths if k not in sizes]
         if unknown_code:
             raise PatternError(f"the call passes a length for {unknown_code[0]!r}, which the pattern does not name")
         lengths.update({k: sizes[k] for k in st.needed_lengths(lengths) if k not in lengths})
+        if call.op == "einmix":  # EinMix needs the length of every weight axis
+            weight = [n for it in parse("rearrange", f"{call.weight_shape} -> ").inputs[0] for n in it.names]
+            missing = [n for n in weight if n not in sizes]
+            if missing:
+                raise PatternError(f"weight_shape names {missing[0]!r}, which the pattern does not name")
+            lengths.update({n: sizes[n] for n in weight if n not in lengths})
     reduction = None
     if call.op == "reduce":
         reduction = call.reduction if call.reduction_literal and call.reduction else "sum"
@@ -289,7 +295,8 @@ def run(call: Call, d: Draw, pattern: str | None = None) -> Any:
         ops = [torch.zeros(s, dtype=torch.float32) for s in _operands(d)]
     try:
         return run_pattern(call.op, call.pattern if pattern is None else pattern, ops, library=call.library,
-                           reduction=d.reduction, lengths=d.lengths, packed_shapes=d.stars)
+                           reduction=d.reduction, lengths=d.lengths, packed_shapes=d.stars,
+                           weight_shape=call.weight_shape, bias_shape=call.bias_shape)
     except PatternError:
         raise
     except Exception as e:  # the library's own error, e.g. an invalid pattern

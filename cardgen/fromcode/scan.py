@@ -42,7 +42,8 @@ SUPPORTED: dict[str, tuple[str, str]] = {
     "einops.unpack": ("einops", "unpack"),
 }
 #: The einops layers take the pattern in their constructor: ``Rearrange("b c -> c b")``.
-LAYERS = {"Rearrange": "rearrange", "Reduce": "reduce"}
+LAYERS = {"Rearrange": "rearrange", "Reduce": "reduce", "EinMix": "einmix"}
+LAYER_CLASS = {op: cls for cls, op in LAYERS.items()}
 #: Calls that are recognised but cannot become exercises (listed as skipped).
 UNSUPPORTED: dict[str, str] = {}
 _EINOPS_NAMES = ("einsum", "rearrange", "reduce", "repeat", "pack", "unpack")
@@ -67,6 +68,8 @@ class Call:
     reduction_literal: bool = True
     reduction_source: str | None = None  # the expression passed when it is not a literal
     result: str | None = None  # the variable the result is assigned to
+    weight_shape: str | None = None  # EinMix
+    bias_shape: str | None = None  # EinMix
     pieces: tuple[str | None, ...] = ()  # unpack: the variables the pieces go to (None: `_` or an expression)
     layer: bool = False  # an einops layer (Rearrange/Reduce) rather than a function
     cell: int | None = None  # notebook cell, 1-based
@@ -75,7 +78,7 @@ class Call:
     @property
     def api(self) -> str:
         if self.layer:
-            return f"einops.layers.{'Rearrange' if self.op == 'rearrange' else 'Reduce'}"
+            return f"einops.layers.{LAYER_CLASS[self.op]}"
         return f"{self.library}.{self.op}"
 
     @property
@@ -533,6 +536,15 @@ def _short_depth(path: list[str]) -> int:
     return keep
 
 
+def _literal_shape(node: ast.expr | None, what: str) -> str:
+    """EinMix's ``weight_shape`` / ``bias_shape``: a string literal, or ValueError saying why not."""
+    if node is None:
+        raise ValueError(f"no {what} argument")
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    raise ValueError(f"its {what} is {_describe(node)}, not a string literal")
+
+
 def _looks_like_layer(node: ast.Call) -> bool:
     """An einops layer reached through an expression (``backend.layers().Rearrange``): the
     class name, and a literal pattern with ``->`` as its first argument."""
@@ -644,8 +656,15 @@ class _Finder(ast.NodeVisitor):
         known = True
         reduction_node = None
         skip_kw = {"pattern", "tensor", "reduction", "equation"}
+        weight_shape = bias_shape = None
         if layer:
             pat_node = args[0] if args else kw.get("pattern")
+            if op == "einmix":
+                weight_shape = _literal_shape(args[1] if len(args) > 1 else kw.get("weight_shape"), "weight_shape")
+                bias_node = args[2] if len(args) > 2 else kw.get("bias_shape")
+                if bias_node is not None and not (isinstance(bias_node, ast.Constant) and bias_node.value is None):
+                    bias_shape = _literal_shape(bias_node, "bias_shape")
+                skip_kw |= {"weight_shape", "bias_shape"}
             sizes = kw.pop("sizes", None)  # flax's layers take the lengths as one mapping
             if isinstance(sizes, ast.Dict) and all(
                     isinstance(k, ast.Constant) and isinstance(k.value, str) for k in sizes.keys):
@@ -724,6 +743,8 @@ class _Finder(ast.NodeVisitor):
             reduction_source=red_source,
             result=self.results.get(id(node)),
             pieces=self.targets.get(id(node), ()) if op == "unpack" else (),
+            weight_shape=weight_shape,
+            bias_shape=bias_shape,
             layer=layer,
             cell=self.cell,
         )
