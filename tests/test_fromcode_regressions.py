@@ -194,3 +194,29 @@ def test_einmix_layers_become_exercises_answered_by_running_the_layer():
             assert read.check(read.answer_text).correct
     mixed = make_variant(found.items[0][0], "read", 0, found.items[0][1])
     assert mixed.answer_text in ("c", "c_out")
+
+
+def test_write_prompts_show_an_example_instead_of_the_result_axes():
+    import torch
+
+    from exercises.patterns import axes_text
+
+    found = collect([CASES / "write_prompts.py"])
+    assert len(found.items) == 5
+    for call, st in found.items:
+        for seed in range(5):
+            v = make_variant(call, "write", seed, st)
+            assert axes_text(st.output) not in v.prompt, v.prompt  # the layout is not printed
+            assert "torch.arange(" in v.prompt and "comes out as in this example" in v.prompt
+            # lazy: copy the axis names printed, in order, as the result
+            names = [n for side in st.inputs for it in side for n in it.names]
+            lazy = ", ".join(st.side_text(s) for s in st.inputs) + " -> " + " ".join(dict.fromkeys(names))
+            if st.output_names() == list(dict.fromkeys(names)):
+                continue  # the code's own result keeps the names in order: nothing a card can hide
+            assert not v.check(lazy.replace(", ", ",").replace(" -> ", "->") if st.letters else lazy).correct
+            # the example in the prompt is what the answer computes on those inputs
+            assert v.check(call.pattern).correct
+    (attn, st), = [(c, s) for c, s in found.items if c.pattern == "bqd,bkd->bqk"]
+    q = torch.arange(8.).reshape(2, 2, 2)
+    expected = torch.einsum("bqd,bkd->bqk", q, q).int().tolist()
+    assert str(expected).replace(" ", "") in make_variant(attn, "write", 0, st).prompt.replace(" ", "")

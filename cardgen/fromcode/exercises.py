@@ -38,7 +38,7 @@ from cardgen.fromcode.patterns import (
 )
 from cardgen.fromcode.ids import card_id
 from cardgen.fromcode.scan import LAYER_CLASS, Call, Skip, scan_paths
-from exercises.patterns import ELL, and_list
+from exercises.patterns import ELL, and_list, shape_of
 
 FORMS = ("shape", "write", "read")
 BLANK = "____"
@@ -398,8 +398,12 @@ def _write_text(call: Call, st: Structure, d: Draw) -> tuple[str, tuple[str, ...
                  "each input's remaining axes go.",
                  f"The named axes, in order: {and_list(_codes(before + ['*'] + after))}.")
         return what, hints
-    result_text = (f"`{d.result}` has axes {axes_text(st.output)}, shape {shape_text(out)}" if st.output
-                   else f"`{d.result}` is a scalar")
+    example = _example(call, st, d)
+    if example is not None:  # the layout is shown by values, not printed as an axis list
+        result_text = f"`{d.result}` comes out as in this example: {example}"
+    else:
+        result_text = (f"`{d.result}` has axes {axes_text(st.output)}, shape {shape_text(out)}" if st.output
+                       else f"`{d.result}` is a scalar")
     if call.op == "einsum":
         gone = [n for n in st.input_names() if n not in st.output_names()]
         repeated = [it.members[0] for side in st.inputs for i, it in enumerate(side)
@@ -412,7 +416,9 @@ def _write_text(call: Call, st: Structure, d: Draw) -> tuple[str, tuple[str, ...
         order = f" The operands are passed as `{', '.join(d.names)}`." if len(d.names) > 1 else ""
         combine = ("Multiply them along their shared axes so that" if len(st.inputs) > 1
                    else "Compute from it a tensor so that")
-        what = f"{_operands_text(st, d)}{_ell_text(st, d)}. {combine} {result_text}, {how}.{order}"
+        if example is not None:
+            combine = f"Compute `{d.result}` from {'them' if len(st.inputs) > 1 else 'it'}:"
+        what = f"{_operands_text(st, d)}{_ell_text(st, d)}. {combine} {result_text}{', ' + how if how else ''}.{order}"
         lhs = ",".join(side_text(s, st.letters) for s in st.inputs) if st.letters \
             else ", ".join(side_text(s, False) for s in st.inputs)
         hints = ("An axis named in two operands is paired up; an axis left out of the result is summed over.",
@@ -431,10 +437,64 @@ def _write_text(call: Call, st: Structure, d: Draw) -> tuple[str, tuple[str, ...
     elif call.op == "repeat":
         new = [n for n in st.output_names() if n not in st.input_names()]
         what = (f"{_operands_text(st, d)}{with_sizes}{_ell_text(st, d)}. Repeat it so that {result_text}"
-                + (f" ({and_list([f'`{n}`={d.sizes[n]}' for n in new])} new)" if new else ""))
+                + (f" ({and_list([f'`{n}`={d.sizes[n]}' for n in new])} new)" if new and example is None else ""))
+    if example is not None and call.op == "reduce":
+        what = (f"{_operands_text(st, d)}{with_sizes}{_ell_text(st, d)}. Reduce it with "
+                f"`{_reduction_text(call, d)}` so that {result_text}")
     lhs = side_text(st.inputs[0], False)
     hints = (_rule(call, st), f"The left side is `{lhs}`; now write the right side.")
     return what + ".", hints
+
+
+#: An example is shown only while it stays tiny (entries per tensor).
+EXAMPLE_MAX = 16
+
+
+def _example(call: Call, st: Structure, d: Draw) -> str | None:
+    """A tiny worked run of the call — inputs from ``arange`` with every axis of size 2, and
+    the result's values — so the write form shows the result's layout by example instead of
+    listing its axes (equal sizes: matching sizes cannot stand in for reading the values).
+    None where the code does not allow it (lengths the code fixes above 3, a layer with random
+    weights, a reduction passed as a variable, or tensors too big to read)."""
+    import torch
+
+    from exercises.patterns import run as run_pattern
+
+    if call.op not in ("einsum", "rearrange", "reduce", "repeat") or not st.output:
+        return None
+    if call.op == "reduce" and not call.reduction_literal:
+        return None
+    fixed = {k: v for k, v in call.lengths if v is not None}
+    if any(v > 3 for v in fixed.values()):
+        return None
+    sizes = {n: fixed.get(n, 2) for n in st.names}
+    ell = (2,) if st.has_ellipsis else ()
+    shapes = [shape_of(side, sizes, ell) for side in st.inputs]
+    if any(math.prod(s) > EXAMPLE_MAX for s in shapes):
+        return None
+    tensors: dict[str, Any] = {}
+    for name, shape in zip(d.names, shapes):
+        tensors.setdefault(name, torch.arange(float(math.prod(shape))).reshape(shape))
+    lengths = {k: sizes[k] for k in d.lengths}
+    try:
+        out = run_pattern(call.op, call.pattern, [tensors[n] for n in d.names], library="torch",
+                          reduction=d.reduction, lengths=lengths)
+    except Exception:  # noqa: BLE001 - no example is better than a wrong one
+        return None
+    if out.numel() > EXAMPLE_MAX or out.ndim == 0:
+        return None
+    ins = and_list([f"`{n} = torch.arange({math.prod(t.shape)}.).reshape{shape_text(tuple(t.shape))}`"
+                    for n, t in tensors.items()])
+    kw = "".join(f", {k}={v}" for k, v in lengths.items())
+    with_kw = f" (with{kw[1:]})" if kw else ""
+    return f"with {ins}{with_kw}, `{d.result}` = `{_values(out.tolist())}`"
+
+
+def _values(x) -> str:
+    """Nested lists of numbers, integers without a point."""
+    if isinstance(x, list):
+        return "[" + ", ".join(_values(v) for v in x) + "]"
+    return str(int(x)) if float(x).is_integer() else f"{x:.4g}"
 
 
 def _write_explanation(call: Call, st: Structure, d: Draw) -> str:
