@@ -220,3 +220,31 @@ def test_write_prompts_show_an_example_instead_of_the_result_axes():
     q = torch.arange(8.).reshape(2, 2, 2)
     expected = torch.einsum("bqd,bkd->bqk", q, q).int().tolist()
     assert str(expected).replace(" ", "") in make_variant(attn, "write", 0, st).prompt.replace(" ", "")
+
+
+def test_idioms_that_name_no_axis_get_shape_and_write_cards():
+    import einops
+    import torch
+
+    from cardgen.fromcode.exercises import forms_for
+
+    found = collect([CASES / "no_named_axes.py"])
+    assert not found.skipped and len(found.items) == 3
+    for call, st in found.items:
+        assert forms_for(call, st) == ("shape", "write")
+        for seed in range(4):
+            v = make_variant(call, "shape", seed, st)
+            shapes = [tuple(o["shape"]) for o in v.params["operands"]]
+            xs = [torch.zeros(s) for s in shapes]
+            out = einops.pack(xs, "*")[0] if call.op == "pack" else einops.rearrange(xs[0], call.pattern)
+            assert v.check(str(tuple(out.shape))).correct
+            assert make_variant(call, "write", seed, st).check(call.pattern).correct
+
+
+def test_the_reduce_read_card_counts_unnamed_reduced_axes():
+    found = collect([CASES / "unnamed_reduced.py"])
+    (call, st), = found.items
+    v = make_variant(call, "read", 0, st)
+    assert "reduce" in v.prompt and "by its length" in v.prompt
+    assert set(v.answer) == {"c", "4", "3"}
+    assert v.check("c, 4, 3").correct and not v.check("c").correct

@@ -99,15 +99,15 @@ def _build(items, variants: int, seed: int):
 def _listing(found, variants: int, seed: int, notes, write_to: Path | None) -> dict:
     """Everything found, with the exercises as data (all variants of each form)."""
     from cardgen.fromcode.deck import deck_name, note_guid, seeds_for
-    from cardgen.fromcode.exercises import FORMS, variants_for
+    from cardgen.fromcode.exercises import forms_for, variants_for
 
     calls = []
     for call, st in found.items:
-        by_form = variants_for(call, st, {f: seeds_for(seed, call, f, variants) for f in FORMS})
+        by_form = variants_for(call, st, {f: seeds_for(seed, call, f, variants) for f in forms_for(call, st)})
         calls.append({
             **call.to_dict(),
             "deck": deck_name(call.path),
-            "guids": {f: note_guid(call, f) for f in FORMS},
+            "guids": {f: note_guid(call, f) for f in forms_for(call, st)},
             "exercises": {f: [v.to_dict() for v in vs] for f, vs in by_form.items()},
         })
     return {
@@ -120,7 +120,7 @@ def _listing(found, variants: int, seed: int, notes, write_to: Path | None) -> d
 
 
 def _show(found, seed: int) -> None:
-    from cardgen.fromcode.exercises import FORMS, make_variant
+    from cardgen.fromcode.exercises import forms_for, make_variant
 
     current = None
     for call, st in found.items:
@@ -131,7 +131,7 @@ def _show(found, seed: int) -> None:
         also = f"  [dim](also {escape_text(', '.join(call.also))})[/]" if call.also else ""
         console.print(f"[bold]{escape_text(call.where)}[/]  {escape_text(fn)}  [cyan]{escape_text(call.api)}[/]  "
                       f"[green]{escape_text(repr(call.pattern))}[/]{also}")
-        for form in FORMS:
+        for form in forms_for(call, st):
             print_variant(make_variant(call, form, seed, st), show_answer=True)
     if found.skipped:
         console.rule("[bold]skipped[/]", align="left")

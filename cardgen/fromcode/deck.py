@@ -88,12 +88,12 @@ def build_notes(items: Iterable[tuple["Call", "Structure"]], variants: int, seed
     from cardgen import __version__
     from cardgen.deck.build import Note
     from cardgen.deck.render import render_variant
-    from cardgen.fromcode.exercises import FORMS, title, variants_for
+    from cardgen.fromcode.exercises import forms_for, title, variants_for
 
     notes: list[FromCodeNote] = []
     for call, st in items:
-        by_form = variants_for(call, st, {f: seeds_for(seed, call, f, variants) for f in FORMS})
-        for form in FORMS:
+        by_form = variants_for(call, st, {f: seeds_for(seed, call, f, variants) for f in forms_for(call, st)})
+        for form in forms_for(call, st):
             entries = []
             for k, v in enumerate(by_form[form]):
                 entry, _ = render_variant(v, _Titled(title(call)), k, reproduce=_source_html(call, form, v.seed))

@@ -53,10 +53,17 @@ def title(call: Call) -> str:
     return f"From your code · {call.api}"
 
 
+def forms_for(call: Call, st: Structure) -> tuple[str, ...]:
+    """The forms a call supports: all three, or — for a pattern that names no axis, like
+    ``'... -> ... 1'`` or pack's ``'*'`` — the shape and write forms only (no axis to read)."""
+    return FORMS if st.names else ("shape", "write")
+
+
 def prepare(call: Call) -> Structure:
     """The call's parsed pattern, after one trial draw and run; PatternError says why not."""
     st = structure_of(call)
-    if not st.names:
+    if not st.names and not st.has_ellipsis and not any(
+            it.members == ("*",) or any(m.isdigit() for m in it.members) for side in st.sides for it in side):
         raise PatternError("the pattern names no axes, so there is nothing to ask about")
     if call.op == "einsum" and call.operands_known and len(call.operands) != len(st.inputs):
         n, m = len(call.operands), len(st.inputs)
@@ -96,9 +103,9 @@ def collect(paths) -> Found:
 
 def make_variant(call: Call, form: str, seed: int, structure: Structure | None = None) -> Variant:
     """The variant of ``call`` for ``form`` and ``seed`` (deterministic)."""
-    if form not in FORMS:
-        raise ValueError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
     st = structure or structure_of(call)
+    if form not in forms_for(call, st):
+        raise ValueError(f"form must be one of {', '.join(forms_for(call, st))}, got {form!r}")
     rng = random.Random(f"fromcode/{call.slot}/{form}/{seed}")
     d = draw(call, st, rng)
     return {"shape": _shape, "write": _write, "read": _read}[form](call, st, d, rng, seed)
@@ -663,13 +670,15 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
         gone = [n for n in ins if n not in outs]
         reduction = call.reduction if call.reduction_literal and call.reduction else None
         red = f" with `{reduction!r}`" if reduction else ""
-        if gone:
+        unnamed = _unnamed_removed(st)
+        if gone or unnamed:
+            by_length = " (an unnamed axis by its length)" if unnamed else ""
             qs.append(_Question(
-                f"which axes does this call reduce{red}? Type their names, e.g. {example}, or `none`.",
-                tuple(gone), False,
-                f"{and_list(_codes(gone))} {'is' if len(gone) == 1 else 'are'} on the left of `->` but not on the right, "
-                f"so {'it is' if len(gone) == 1 else 'they are'} reduced away.",
-                "An axis named on the left but missing on the right is reduced.",
+                f"which axes does this call reduce{red}? Type their names{by_length}, e.g. {example}, or `none`.",
+                tuple(gone + unnamed), False,
+                f"{and_list(_codes(gone + unnamed))} {'is' if len(gone + unnamed) == 1 else 'are'} on the left of "
+                f"`->` but not on the right, so {'it is' if len(gone + unnamed) == 1 else 'they are'} reduced away.",
+                "An axis on the left but missing on the right is reduced, named or not.",
             ))
     if call.op == "repeat":
         new = [n for n in outs if n not in ins]
@@ -714,6 +723,16 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
             "The result has exactly the axes on the right of `->`, in that order.",
         ))
     return qs
+
+
+def _unnamed_removed(st: Structure) -> list[str]:
+    """Literal (unnamed) axes of the input that the result does not have: ``(h 4)`` on the left
+    and only ``h`` on the right reduces an axis of length 4."""
+    left = [m for side in st.inputs for it in side for m in it.members if m.isdigit() and m != "1"]
+    for m in (m for it in (st.output or ()) for m in it.members if m.isdigit()):
+        if m in left:
+            left.remove(m)
+    return list(dict.fromkeys(left))
 
 
 def _read(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) -> Variant:
@@ -772,7 +791,7 @@ def _read_pack(call: Call, st: Structure, d: Draw, seed: int) -> Variant:
     return Variant(
         family=family_id(call), form="read", seed=seed,
         params=_params(call, st, d, question="ps", expected=[list(s) for s in ps], ordered=True),
-        prompt=f"{context(call)}: after running this code, what is `ps`? Type a list of shapes such as `[(5,), (2, 6)]`.",
+        prompt=f"{context(call)}: after running this code, what is `ps`? Type a list of shapes, one per input.",
         code=_snippet(call, d),
         answer=[list(s) for s in ps], answer_text=check.expected_text, checker=check,
         explanation=expl,

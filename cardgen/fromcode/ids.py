@@ -68,10 +68,11 @@ def find(card: str, root: Path | None = None) -> tuple[Call, object]:
 
 def variant(card: str, form: str | None, seed: int, root: Path | None = None):
     """The exercise variant a from-code card showed."""
-    from cardgen.fromcode.exercises import FORMS, make_variant
+    from cardgen.fromcode.exercises import forms_for, make_variant
 
-    form = form or FORMS[0]
-    if form not in FORMS:
-        raise CardIdError(f"from-code cards have the forms {', '.join(FORMS)}, not {form!r}")
     call, st = find(card, root)
+    forms = forms_for(call, st)
+    form = form or forms[0]
+    if form not in forms:
+        raise CardIdError(f"this from-code card has the forms {', '.join(forms)}, not {form!r}")
     return make_variant(call, form, seed, st)
