@@ -64,6 +64,11 @@ class Precision:
             return f"to {_count(self.n, 'significant figure')}"
         return "exactly (a fraction such as p/q is fine)"
 
+    @property
+    def instruction(self) -> str:
+        """The sentence a value prompt ends with: ``Give it to 2 decimal places.``"""
+        return f"Give it {self.text}."
+
     def unit(self, expected: float) -> float:
         """One unit in the last asked place of ``expected`` (0 for exact)."""
         if self.kind == "decimals":
@@ -536,7 +541,12 @@ class NumberCheck(Check):
         return p.format(self.expected) if p is not None else format_number(self.expected, self.digits or 4)
 
     def examples(self) -> Sequence[str]:
-        return ("1.25", "-0.5", "3/8", "2.75")
+        p = self._precision
+        if p is None:
+            return ("1.25", "-0.5", "2.75")
+        if p.kind == "exact":
+            return ("3/8", "-5/4", "7")
+        return tuple(p.format(x) for x in (1.2345, -0.4321, 2.7182))
 
     def check(self, response: str) -> Verdict:
         try:
@@ -935,7 +945,7 @@ class EinopsCheck(Check):
 
     def _readable(self, pattern: str) -> bool:
         p = pattern.strip()
-        if not p or not _EINOPS_CHARS.match(p) or not re.search(r"[A-Za-z_*]", p):
+        if not p or not _EINOPS_CHARS.match(p) or not re.search(r"[A-Za-z_*0-9]|\.\.\.", p):
             return False
         return ("->" in p) == (self.op not in ("pack", "unpack"))
 
@@ -970,7 +980,45 @@ class EinopsCheck(Check):
         diff = _compare(got, expected, dict(self.axis_names))
         if diff is None:
             return self.right("computes the same tensor")
+        if diff[1] in ("misplaced_elements", "wrong_values"):
+            diff = self._misplaced(got) or diff
         return self.wrong(*diff)
+
+    def _misplaced(self, got) -> tuple[str, str] | None:
+        """Name the classic layout mistakes by running them: a plain reshape (no axes moved), a
+        group whose axes are listed in the other order, and so tile versus repeat-interleave."""
+        import torch
+
+        def same(pattern: str) -> bool:
+            try:
+                other = self.run(pattern)
+            except Exception:  # a swap einops refuses is not the learner's result
+                return False
+            return tuple(other.shape) == tuple(got.shape) and torch.allclose(other.to(got.dtype), got)
+
+        x = _random_inputs(self.shapes, self.seed)[0]
+        if self.op == "rearrange" and x.numel() == got.numel() and torch.equal(x.reshape(got.shape), got):
+            return ("the elements are still in memory order: a reshape without moving (permuting) the axes first",
+                    "reshape_without_permute")
+        lhs, _, rhs = self.reference.partition("->")
+        for side, text in (("rhs", rhs), ("lhs", lhs)):
+            for m in re.finditer(r"\(([^()]*)\)", text):
+                names = m.group(1).split()
+                if len(names) < 2:
+                    continue
+                swapped = text[: m.start()] + "(" + " ".join(names[::-1]) + ")" + text[m.end():]
+                if not same(f"{swapped}->{rhs}" if side == "lhs" else f"{lhs}->{swapped}"):
+                    continue
+                new = [n for n in names if n not in re.findall(r"\w+", lhs)]
+                if self.op == "repeat" and side == "rhs" and new:
+                    if names[0] in new:  # (r a): the whole block repeats, like torch.tile
+                        return ("each element is repeated in place (repeat_interleave); the operation repeats "
+                                "the whole block (tile)", "interleave_for_tile")
+                    return ("the whole block is repeated (tile); the operation repeats each element in place "
+                            "(repeat_interleave)", "tile_for_interleave")
+                return (f"the group ({' '.join(names[::-1])}) lists its axes in the wrong order: the first "
+                        "one in a group varies slowest", "group_order")
+        return None
 
 
 def distinct_sizes(rng, n: int, low: int = 2, high: int = 9) -> list[int]:
