@@ -15,6 +15,7 @@ import ast
 import math
 import operator
 import re
+import threading
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable, Sequence
@@ -413,6 +414,9 @@ def parse_call(text: str) -> CallForm:
 # --------------------------------------------------------------------------- checks
 
 
+_EXAMPLES = threading.local()  # set while the examples of an unreadable message are judged
+
+
 class Check:
     """Judges a response. Subclasses are small dataclasses holding only data.
 
@@ -436,17 +440,25 @@ class Check:
 
     def unreadable(self, detail: str = "") -> Verdict:
         """``Couldn't read that as a <kind>, e.g. <example>`` — never an example that is right here."""
-        example = next((e for e in self.examples() if not self._accepts(e)), "")
+        if getattr(_EXAMPLES, "busy", False):  # judging an example that is itself unreadable
+            return Verdict(False, f"Couldn't read that as {self.kind}", self.expected_text, unreadable=True)
+        _EXAMPLES.busy = True
+        try:
+            example = next((e for e in self.examples() if not self._accepts(e)), "")
+        finally:
+            _EXAMPLES.busy = False
         reason = f"Couldn't read that as {self.kind}" + (f", e.g. {example}" if example else "")
         if detail:
             reason += f" ({detail})"
         return Verdict(False, reason, self.expected_text, unreadable=True)
 
     def _accepts(self, example: str) -> bool:
+        """Whether ``example`` cannot be shown: it is right here, unreadable, or cannot be judged."""
         try:
-            return self.check(example).correct
-        except Exception:  # an example that cannot even be judged is not shown
+            v = self.check(example)
+        except Exception:
             return True
+        return v.correct or v.unreadable
 
     def wrong(self, reason: str, diagnosis: str = "") -> Verdict:
         return Verdict(False, reason, self.expected_text, diagnosis=diagnosis)
@@ -496,7 +508,8 @@ _LEGACY_NUMBER = (1e-3, 1e-2)  # the old default atol, rtol: used only while no 
 def _deprecated(what: str) -> None:
     import warnings
 
-    warnings.warn(f"{what} is deprecated: pass precision=Precision....", DeprecationWarning, stacklevel=4)
+    warnings.warn(f"{what} is deprecated: pass precision=Precision.decimals(n) / .sig(n) / .exact()",
+                  DeprecationWarning, stacklevel=4)
 
 
 @dataclass(frozen=True)
@@ -517,6 +530,8 @@ class NumberCheck(Check):
     def __post_init__(self) -> None:
         if self.atol is not None or self.rtol is not None or self.digits is not None:
             _deprecated("NumberCheck(atol=, rtol=, digits=)")
+        elif self.precision is None and not float(self.expected).is_integer():
+            _deprecated("NumberCheck of a non-integer without a precision")
 
     @property
     def _precision(self) -> Precision | None:
@@ -598,8 +613,12 @@ class ArrayCheck(Check):
     kind = "a list of numbers"
 
     def __post_init__(self) -> None:
+        import numpy as np
+
         if self.atol is not None:
             _deprecated("ArrayCheck(atol=)")
+        elif self.precision is None and not np.all(np.mod(np.asarray(self.expected, dtype=float), 1) == 0):
+            _deprecated("ArrayCheck of non-integer entries without a precision")
 
     @property
     def expected_text(self) -> str:
@@ -989,12 +1008,15 @@ class EinopsCheck(Check):
         group whose axes are listed in the other order, and so tile versus repeat-interleave."""
         import torch
 
+        if self.op not in ("rearrange", "repeat", "reduce"):
+            return None
+
         def same(pattern: str) -> bool:
             try:
                 other = self.run(pattern)
+                return tuple(other.shape) == tuple(got.shape) and torch.allclose(other.to(got.dtype), got)
             except Exception:  # a swap einops refuses is not the learner's result
                 return False
-            return tuple(other.shape) == tuple(got.shape) and torch.allclose(other.to(got.dtype), got)
 
         x = _random_inputs(self.shapes, self.seed)[0]
         if self.op == "rearrange" and x.numel() == got.numel() and torch.equal(x.reshape(got.shape), got):

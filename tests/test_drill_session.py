@@ -31,22 +31,29 @@ def check_reviews_regenerate(db):
         assert v.check(r["response"]).correct == bool(r["correct"]), dict(r)
 
 
+#: einsum strings that name more operands than any family takes: readable, and wrong whichever family comes
+WRONG = ["zzzz,zzzz,zzzz,zzzz,zzzz->z", "yy,yy,yy,yy,yy->", "xxx,xxx,xxx,xxx,xxx->x"]
+
+
 def test_piped_session_records_every_review_and_ends_at_eof(tmp_path):
     db = tmp_path / "drill.sqlite3"
-    # wrong, a hint then wrong, a skip, an empty line (ignored) then wrong; then EOF after 3 reviews
-    # ("!" is in no einsum alphabet, so these are wrong whichever families come first)
-    r = run(["drill", *WRITE, "--db", str(db), "--limit", "6", "--new", "6"],
-            input="zzz!\n?\nab,bc->ac!\ns\n\nno idea!\n", now=T0)
+    # unreadable then wrong; a hint then wrong; a skip; an empty line (ignored), unreadable, then wrong;
+    # then EOF after 3 reviews ("!" is in no einsum alphabet: never readable as an einsum string)
+    lines = ["zzz!", WRONG[0], "?", WRONG[1], "s", "", "no idea!", WRONG[2]]
+    r = run(["drill", *WRITE, "--db", str(db), "--limit", "6", "--new", "6"], input="\n".join(lines) + "\n", now=T0)
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert out.count("✗ wrong") == 3 and "hint 1/" in out and "skipped — the answer was:" in out
+    assert out.count("Couldn't read that as an einsum string, e.g. ") == 2
+    assert out.count("try again (nothing recorded)") == 2
+    assert out.count("answer: ") == 3  # an unreadable response never shows the answer
     assert "end of input" in out and "Session: reviewed 3 · correct 0 (0%) · skipped 1" in out
     assert "ratings: Again 3 · Hard 0 · Good 0 · Easy 0" in out
     assert "next due:" in out and "Traceback" not in r.stderr
     revs = reviews(db)
     assert len(revs) == 3
     assert [x["hints_used"] for x in revs] == [0, 1, 0]
-    assert [x["response"] for x in revs] == ["zzz!", "ab,bc->ac!", "no idea!"]
+    assert [x["response"] for x in revs] == WRONG
     assert len({x["session"] for x in revs}) == 1
     for x in revs:
         assert (x["correct"], x["suggested_rating"], x["rating"]) == (0, 1, 1)
@@ -134,7 +141,9 @@ def test_terminal_session_hints_override_and_ctrl_c(tmp_path):
         d.expect(re.escape(RATING_PROMPT))
         d.send("")
 
-        fam, form, seed = d.next_exercise()  # 3: wrong; "e" overrides Again (say, a typo)
+        fam, form, seed = d.next_exercise()  # 3: unreadable (asked again), then wrong; "e" overrides Again
+        d.send("no idea!")
+        d.expect("Couldn't read that as an einsum string, e.g. .*try again \\(nothing recorded\\)")
         d.send(wrong_for(fam, form, seed))
         d.expect("rated Again")
         d.expect(re.escape(RATING_PROMPT))
@@ -158,6 +167,49 @@ def test_terminal_session_hints_override_and_ctrl_c(tmp_path):
     assert revs[0]["duration_ms"] < 15_000
     assert_matches_fsrs(db)  # the card state follows the overridden rating
     assert integrity_ok(db)
+
+
+def test_after_a_wrong_answer_the_question_aims_at_the_diagnosed_mistake(tmp_path):
+    """The right axes in the wrong order get a question about where an operand's axis goes, not
+    the family's first hint; an unreadable number is asked again, then arithmetic is read."""
+    db = tmp_path / "drill.sqlite3"
+    fam = "einsum.batched_matmul"
+    d = spawn_pipe(["drill", "--family", fam, "--form", "write", "--db", str(db), "--limit", "1"], now=T0)
+    try:
+        _, form, seed = d.next_exercise()
+        v = get_family(fam).variant(seed=seed, form=form)
+        ins, out = v.answer.split("->")
+        d.send(f"{ins}->{out[0]}{out[2]}{out[1]}")  # the right axes, the last two swapped
+        m = d.expect(r"think: (.*)")
+        assert d.wait() == 0
+    finally:
+        d.close()
+    asked = m.group(1)
+    assert "which axis of the result comes from" in asked and "position" in asked, asked
+    assert asked != get_family(fam).variant(seed=seed, form=form).hints[0]
+    assert v.answer not in asked
+    assert [r["correct"] for r in reviews(db)] == [0]
+
+
+def test_a_number_card_asks_again_until_it_can_read_the_number_then_reads_arithmetic(tmp_path):
+    db = tmp_path / "drill.sqlite3"
+    fam = "superposition.dims_per_feature"
+    d = spawn_pipe(["drill", "--family", fam, "--db", str(db), "--limit", "1"], now=T0)
+    try:
+        _, form, seed = d.next_exercise()
+        v = get_family(fam).variant(seed=seed, form=form)
+        d.send("about a third")
+        d.expect(r"Couldn't read that as a number, e\.g\. \S+ .*try again \(nothing recorded\)")
+        d.send("9**9**9")
+        d.expect(r"Couldn't read that as a number.*exponent.*try again")
+        typed = f"2*({v.answer_text})/2"
+        d.send(typed)
+        d.expect("✓ correct")
+        assert d.wait() == 0
+    finally:
+        d.close()
+    assert d.text.count("answer: ") == 1
+    assert [(r["response"], r["correct"]) for r in reviews(db)] == [(typed, 1)]
 
 
 def test_kill_9_while_waiting_keeps_every_finished_review(tmp_path):

@@ -96,7 +96,7 @@ def _drill(tmp_path, env_extra=None, *extra):
 
     db = tmp_path / "drill.sqlite3"
     return run(["drill", "--family", "einsum.matmul", "--form", "write", "--db", str(db), "--limit", "1",
-                "--new", "1", *extra], input="zzz!\n", **(env_extra or {}))
+                "--new", "1", *extra], input="zzzz,zzzz,zzzz,zzzz,zzzz->z\n", **(env_extra or {}))  # readable, wrong
 
 
 def test_drill_wrong_answer_gets_the_llm_socratic_question_before_the_answer(llm_env, tmp_path):

@@ -6,8 +6,11 @@ from pathlib import Path
 
 import click
 
-TOPIC_CHOICES = ["einsum", "einops", "superposition"]
-FORM_CHOICES = ["write", "shape", "value", "read"]
+from exercises.base import FORMS
+from exercises.registry import TOPICS
+
+TOPIC_CHOICES = list(TOPICS)  # one place for each list: the registry and the base types
+FORM_CHOICES = list(FORMS)
 
 DB_OPTION = click.option(
     "--db",
@@ -52,7 +55,8 @@ def _open_store(db: Path | None, must_exist: bool = False):
 @click.option("--no-override", is_flag=True, help="Never ask whether to change the suggested rating.")
 @click.option("--llm/--no-llm", default=None,
               help="After a wrong answer, ask the configured LLM for a Socratic hint (default: on when "
-                   "one is configured); offline, the family's own hint is asked as a question.")
+                   "one is configured); offline, a question aimed at the mistake the checker "
+                   "recognised, else the family's own hint as a question.")
 def drill(limit: int, new: int, topic: str | None, families: tuple[str, ...], forms: tuple[str, ...],
           db: Path | None, no_override: bool, llm: bool | None) -> None:
     """Practise the exercises that are due today, one at a time, scheduled by FSRS.
@@ -60,8 +64,11 @@ def drill(limit: int, new: int, topic: str | None, families: tuple[str, ...], fo
     A drill card is one exercise family asked in one form (write, shape, value,
     read); every review shows a NEW variant of it (a fresh random seed, stored with
     the review). Answers are checked by running them: any einsum string or einops
-    pattern that computes the same tensor is right, numbers within a tolerance,
-    shapes as (3, 4), 3x4 or [3, 4].
+    pattern that computes the same tensor is right; numbers at the precision the
+    card asks for, arithmetic included (0.9^5, sqrt(2)/2); shapes as (3, 4), 3x4
+    or [3, 4]. An answer that cannot be read as the kind asked is asked again,
+    with an example, and not rated. After a wrong answer, a question aims at the
+    mistake the checker recognised.
 
     \b
     At the answer> prompt:

@@ -7,7 +7,9 @@ learning step). Each exercise is a new variant drawn with a random seed that is 
 the review, so the exact variant can be regenerated.
 
 At the ``answer>`` prompt: ``?`` shows the next hint (vague first), ``s`` skips the exercise
-(nothing is recorded; the card stays due), ``q`` ends the session; an empty line is ignored.
+(nothing is recorded; the card stays due), ``q`` ends the session; an empty line is ignored,
+and a response that cannot be read as the kind asked (``Couldn't read that as a number, e.g.
+…``) is asked again without a rating.
 Ctrl-C, Ctrl-D or the end of piped input also end the session: every answered exercise is
 already saved, and the summary is printed.
 
@@ -344,16 +346,18 @@ class Session:
                 return
             if line.lower() in QUIT_WORDS:
                 raise _Quit
+            try:
+                verdict = variant.check(line)
+            except Exception as e:  # a checker bug: say so, record nothing
+                self.exclude.add(slot.key)
+                self.summary.skipped += 1
+                out.print(f"[yellow]could not check the answer ({escape_text(str(e))}); not recorded[/]")
+                return
+            if verdict.unreadable:  # not an answer yet: no rating, ask again
+                out.print(f"[yellow]{escape_text(verdict.reason)}[/] — try again (nothing recorded)", soft_wrap=True)
+                continue
             break
         seconds = time.monotonic() - t0
-
-        try:
-            verdict = variant.check(line)
-        except Exception as e:  # a checker bug: say so, record nothing
-            self.exclude.add(slot.key)
-            self.summary.skipped += 1
-            out.print(f"[yellow]could not check the answer ({escape_text(str(e))}); not recorded[/]")
-            return
         suggested = suggest_rating(verdict.correct, seconds, slot.difficulty, slot.form, hints)
         if verdict.correct:
             out.print(f"[bold green]✓ correct[/] — {escape_text(verdict.reason)} [dim]({seconds:.1f} s)[/]")
@@ -391,16 +395,20 @@ class Session:
                           f"{describe_due(new.due, self.clock.now())}")
 
     def _socratic(self, variant, response: str, verdict, hints_used: int) -> str:
-        """A guiding question after a wrong answer: the LLM's when configured, else the
+        """A guiding question after a wrong answer: the LLM's when configured; offline, the
+        question aimed at the checker's diagnosis (:mod:`cardgen.drill.feedback`), else the
         family's next hint tier phrased as a question. It never states the answer."""
-        level = min(hints_used, max(len(variant.hints) - 1, 0))
-        if self.assistant is None:
-            from cardgen.llm import offline_hint
+        from cardgen.drill.feedback import question
+        from cardgen.llm import offline_hint
 
-            return offline_hint(variant, level)
-        question = self.assistant.hint(variant, response, verdict, level)
+        level = min(hints_used, max(len(variant.hints) - 1, 0))
+        family_hint = offline_hint(variant, level)
+        aimed = question(variant, response, verdict)
+        if self.assistant is None or not getattr(self.assistant, "available", True):
+            return aimed or family_hint
+        asked = self.assistant.hint(variant, response, verdict, level)
         self.assistant.report_warnings(self.out)
-        return question
+        return aimed if asked == family_hint and aimed else asked  # the LLM failed: aim offline
 
     def _save_image(self, variant) -> None:
         path = self.image_dir / variant.image.name
