@@ -248,3 +248,12 @@ def test_the_reduce_read_card_counts_unnamed_reduced_axes():
     assert "reduce" in v.prompt and "by its length" in v.prompt
     assert set(v.answer) == {"c", "4", "3"}
     assert v.check("c, 4, 3").correct and not v.check("c").correct
+
+
+def test_from_code_answers_that_cannot_be_read_are_unreadable_not_wrong():
+    found = collect([CASES / "unpack_calls.py", CASES / "literal_axes.py"])
+    for call, st in found.items:
+        v = make_variant(call, "read", 0, st)
+        verdict = v.check("@@ what")
+        assert verdict.unreadable and not verdict.correct and "Couldn't read that" in verdict.reason
+        assert v.answer_text not in verdict.reason.split("e.g.", 1)[-1]

@@ -52,6 +52,10 @@ class AxesCheck(Check):
     expected: tuple[str, ...]
     known: tuple[str, ...]
     ordered: bool = False
+    kind = "axis names"
+
+    def examples(self):
+        return ("none", " ".join(self.known[:2]), self.known[-1] if self.known else "none")
 
     @property
     def expected_text(self) -> str:
@@ -63,12 +67,12 @@ class AxesCheck(Check):
         try:
             got = parse_axes(response, self.known)
         except ValueError as e:
-            return Verdict(False, str(e), self.expected_text)
+            return self.unreadable(str(e))
         if self.ordered:
             if tuple(got) == self.expected:
                 return Verdict(True, "right axes in the right order", self.expected_text)
             if sorted(got) == sorted(self.expected):
-                return Verdict(False, "the right axes in the wrong order", self.expected_text)
+                return self.wrong("the right axes in the wrong order", "axis_order")
         elif set(got) == set(self.expected):
             return Verdict(True, "right axes", self.expected_text)
         missing = [a for a in self.expected if a not in got]
@@ -116,6 +120,10 @@ class ShapeListCheck(Check):
     """A list of shapes, in order (``ps`` from ``einops.pack``)."""
 
     expected: tuple[tuple[int, ...], ...]
+    kind = "a list of shapes"
+
+    def examples(self):
+        return ("[(2,), (3, 4)]", "[(5, 6), (7,)]")
 
     @property
     def expected_text(self) -> str:
@@ -125,14 +133,14 @@ class ShapeListCheck(Check):
         try:
             got = parse_shape_list(response)
         except ValueError as e:
-            return Verdict(False, str(e), self.expected_text)
+            return self.unreadable(str(e))
         exp = [tuple(s) for s in self.expected]
         if got == exp:
             return Verdict(True, "right shapes", self.expected_text)
         if len(got) != len(exp):
             return Verdict(False, f"{len(got)} shapes, but {len(exp)} tensors were packed", self.expected_text)
         if sorted(got) == sorted(exp):
-            return Verdict(False, "the right shapes in the wrong order", self.expected_text)
+            return self.wrong("the right shapes in the wrong order", "axis_order")
         i = next(i for i, (a, b) in enumerate(zip(got, exp)) if a != b)
         return Verdict(False, f"shape {i} is {_shape_list_text([got[i]])[1:-1]}, but it is "
                               f"{_shape_list_text([exp[i]])[1:-1]}", self.expected_text)
