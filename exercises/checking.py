@@ -21,6 +21,8 @@ from fractions import Fraction
 from typing import Any, Callable, Sequence
 
 from exercises.base import Verdict
+from exercises.patterns import error_text
+from exercises.patterns import run as run_pattern
 
 Shape = tuple[int, ...]
 
@@ -802,12 +804,6 @@ def _random_inputs(shapes: Sequence[Shape], seed: int) -> list:
     return [torch.randn(tuple(s), generator=g, dtype=torch.float64) for s in shapes]
 
 
-def _first_line(e: BaseException) -> str:
-    """The error's message on one line (einops puts the specifics on its second line)."""
-    msg = " ".join(line.strip() for line in str(e).strip().splitlines() if line.strip())
-    return (msg[:240] + "…") if len(msg) > 240 else (msg or type(e).__name__)
-
-
 def _compare(got, expected, axis_by_size: dict[int, str]) -> tuple[str, str] | None:
     """None when equal; otherwise (why they differ, naming axes by their distinct sizes; diagnosis key)."""
     import torch
@@ -905,14 +901,14 @@ class EinsumCheck(Check):
         ops = _random_inputs(self.shapes, self.seed)
         if self.same_as:
             ops = [ops[j] for j in self.same_as]
-        expected = torch.einsum(self.reference, *ops)
+        expected = run_pattern("einsum", self.reference, ops, library="torch")
         order = self._order(call.args) if call.args and self.operands else list(range(len(ops)))
         if isinstance(order, str):
             return self.wrong(order, "wrong_operands")
         try:
-            got = torch.einsum(expr, *[ops[j] for j in order])
+            got = run_pattern("einsum", expr, [ops[j] for j in order], library="torch")
         except Exception as e:  # torch raises RuntimeError/ValueError for bad subscripts
-            return self.wrong(f"invalid expression: {_first_line(e)}", "invalid")
+            return self.wrong(f"invalid expression: {error_text(e)}", "invalid")
         diff = _compare(got, expected, dict(self.axis_names))
         if diff is None:
             return self.right("computes the same tensor")
@@ -984,7 +980,7 @@ class EinopsCheck(Check):
         try:
             got = self.run(call.pattern, call.reduction, lengths)
         except Exception as e:  # einops raises EinopsError with the pattern quoted
-            return self.wrong(f"invalid pattern: {_first_line(e)}", "invalid")
+            return self.wrong(f"invalid pattern: {error_text(e)}", "invalid")
         if isinstance(expected, list):  # unpack: compare the pieces, then their values
             import torch
 
