@@ -12,6 +12,8 @@ from pathlib import Path
 import click
 
 from cardgen.console import console, escape_text, fail, print_variant
+from exercises.base import FORMS
+from exercises.registry import TOPICS
 
 SEED = click.IntRange(0, 2**63 - 1)
 
@@ -49,24 +51,27 @@ def make_variant(family_id: str, form: str | None, seed: int):
     return fam.variant(seed=seed, form=form)
 
 
-@click.command("list")
-@click.option("--topic", type=click.Choice(["einsum", "einops", "superposition"]), help="Only this topic.")
+_FORMS_HELP = "\n".join(f"  {name:6s} {what}" for name, what in FORMS.items())
+
+
+@click.command("list", help=f"""List the exercise families by topic: title, what each drills, question forms.
+
+\b
+Forms:
+{_FORMS_HELP}
+
+A star marks families that `cardgen exercise new` can turn into code to grade.
+""")
+@click.option("--topic", type=click.Choice(TOPICS), help="Only this topic.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def list_families(topic: str | None, as_json: bool) -> None:
-    """List the exercise families by topic, with their question forms.
-
-    \b
-    Forms: write (write the expression), shape (predict the output shape),
-    value (compute by hand on tiny tensors), read (read a plot or a trained model).
-    A star marks families that `cardgen exercise new` can turn into code to grade.
-    """
-    from exercises import TOPICS, all_families
+    from exercises import all_families
 
     fams = all_families(topic)
     if as_json:
         click.echo(json.dumps([
-            {"family": f.id, "topic": f.topic, "title": f.title, "forms": list(f.forms),
-             "difficulty": f.difficulty, "code": f.code_spec is not None}
+            {"family": f.id, "topic": f.topic, "title": f.title, "summary": f.summary,
+             "forms": list(f.forms), "difficulty": f.difficulty, "code": f.code_spec is not None}
             for f in fams
         ], indent=2))
         return
@@ -78,12 +83,13 @@ def list_families(topic: str | None, as_json: bool) -> None:
             continue
         table = Table(title=f"{t} ({len(group)} families)", title_justify="left", show_lines=False)
         table.add_column("family")
-        table.add_column("title")
+        table.add_column("what it drills")
         table.add_column("forms")
         table.add_column("level", justify="center")
         for f in group:
             star = " *" if f.code_spec is not None else ""
-            table.add_row(f.id + star, f.title, ", ".join(f.forms), "●" * f.difficulty)
+            about = escape_text(f.title) + (f"\n[dim]{escape_text(f.summary)}[/]" if f.summary else "")
+            table.add_row(f.id + star, about, ", ".join(f.forms), "●" * f.difficulty)
         console.print(table)
     console.print("[dim]* also a code exercise: cardgen exercise new FAMILY[/]")
 

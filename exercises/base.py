@@ -8,7 +8,7 @@ CLI) can judge a typed response without knowing the family.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -136,6 +136,8 @@ class CodeSpec:
     atol: float = 1e-5
     rtol: float = 1e-4
     statistical: bool = False  # graded with a fixed seed and a stated tolerance
+    # Hints about the failing case: called with that case's inputs (torch objects, by name).
+    hints: Callable[[dict[str, Any]], list[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,9 @@ class Family:
     """A family of exercises, drawn endlessly and reproducibly from ``(seed, form)``.
 
     ``make(rng, form, seed)`` draws parameters from ``rng`` and returns the Variant, its
-    answer computed by running code. ``difficulty`` is 1 (easy) to 3 (hard).
+    answer computed by running code. ``difficulty`` is 1 (easy) to 3 (hard); ``summary`` is
+    the one line `cardgen list` shows: what the family drills. Each family module declares
+    exactly one, as ``FAMILY = Family(...)`` (see :mod:`exercises.registry`).
     """
 
     id: str
@@ -153,7 +157,6 @@ class Family:
     difficulty: int = 1
     summary: str = ""
     code_spec: CodeSpec | None = None
-    tags: tuple[str, ...] = field(default=())
 
     @property
     def topic(self) -> str:

@@ -886,8 +886,6 @@ class EinsumCheck(Check):
         return f"your call passes {', '.join(names)}; the operands are {', '.join(self.operands)}"
 
     def check(self, response: str) -> Verdict:
-        import torch
-
         call = parse_call(response)
         expr = call.pattern.replace(" ", "")
         if not expr or not _EINSUM_CHARS.match(expr) or not re.search(r"[A-Za-z]", expr):

@@ -22,6 +22,10 @@ __all__ = [
     "instance_summary",
     "REPRESENTED_THRESHOLD",
     "ANTIPODAL_COSINE",
+    "NEURON_THRESHOLD",
+    "features_per_neuron",
+    "neuron_features",
+    "neuron_kinds",
 ]
 
 REPRESENTED_THRESHOLD = 0.5
@@ -32,6 +36,12 @@ ANTIPODAL_COSINE = -0.9
 """Two represented features form an antipodal pair when their cosine is below -0.9.
 Trained pairs sit at about -1; a regular pentagon's non-neighbours sit at
 cos(144 deg) = -0.81, so -0.9 tells "pair" from "pentagon" with margin."""
+
+
+NEURON_THRESHOLD = 0.5
+"""In the hidden-ReLU model a feature drives neuron ``k`` when ``W[i, k] > 0.5``: only a
+positive weight can make a ReLU neuron fire (a negative one just inhibits it), and
+trained driving weights sit near 1 while stray ones stay near 0."""
 
 
 def _W(W) -> tuple[torch.Tensor, bool]:
@@ -144,3 +154,29 @@ def instance_summary(W_instance, threshold: float = REPRESENTED_THRESHOLD) -> di
         "dimensions_per_feature": float(dimensions_per_feature(W)),
         "antipodal_pairs": antipodal_pairs(W, norm_threshold=threshold),
     }
+
+
+# -- neurons (the hidden-ReLU model of "Superposition in a Privileged Basis") ------------------
+def features_per_neuron(W, threshold: float = NEURON_THRESHOLD) -> torch.Tensor:
+    """Number of features driving each neuron, ``#{i : W[i, k] > threshold}`` ``[I, H]``:
+    1 = monosemantic, more = polysemantic, 0 = dead. Meaningful only for a model
+    with a ReLU on the hidden layer (elsewhere the hidden basis is arbitrary)."""
+    W, single = _W(W)
+    return _out((W > threshold).sum(-2), single)
+
+
+def neuron_features(W_instance, threshold: float = NEURON_THRESHOLD) -> list[list[int]]:
+    """For one instance ``[F, H]``: per neuron ``k``, the features ``i`` with
+    ``W[i, k] > threshold`` (see :data:`NEURON_THRESHOLD`), in index order."""
+    W, single = _W(W_instance)
+    if not single:
+        raise ValueError("neuron_features takes one instance, W of shape [features, hidden]")
+    drives = (W[0] > threshold).T.tolist()  # [H][F]
+    return [[i for i, d in enumerate(row) if d] for row in drives]
+
+
+def neuron_kinds(W_instance, threshold: float = NEURON_THRESHOLD) -> list[str]:
+    """Per neuron of one instance: ``"monosemantic"`` (one feature drives it),
+    ``"polysemantic"`` (several) or ``"dead"`` (none)."""
+    names = {0: "dead", 1: "monosemantic"}
+    return [names.get(len(f), "polysemantic") for f in neuron_features(W_instance, threshold)]

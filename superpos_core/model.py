@@ -4,6 +4,13 @@ Semantics follow the paper's notebook: ``n_instances`` independent models are
 trained side by side, each maps ``n_features`` sparse inputs through
 ``n_hidden`` dimensions and back with the tied weights ``W`` (``x -> W^T W x``
 in the paper's notation, here ``x @ W @ W^T`` per instance), a bias and a ReLU.
+
+The paper's other models differ from this one only in where a ReLU sits, so they
+are subclasses that flip the class flags :attr:`Model.relu_output` and
+:attr:`Model.relu_hidden` (see :mod:`superpos_core.variants`); the forward pass
+and the hand-written training step read the flags. ``correlation=`` switches the
+batches to the paper's correlated or anticorrelated feature groups (see
+:mod:`superpos_core.correlated`).
 """
 
 from __future__ import annotations
@@ -59,7 +66,17 @@ class Model(nn.Module):
     default source of randomness for :meth:`generate_batch` and
     :func:`superpos_core.optimize`, so ``Model(cfg, seed=s)`` trains the same way
     every time. With neither, torch's global RNG is used, as in the notebook.
+
+    ``correlation`` (``None``, ``"correlated"`` or ``"anticorrelated"``) groups
+    consecutive features ``group_size`` at a time, as in the paper's section on
+    correlated features: a group's features are all present or all absent, or
+    never more than one of them is present (see :mod:`superpos_core.correlated`).
     """
+
+    relu_output: bool = True
+    """ReLU on the output (the paper's main model); ``False`` in :class:`~superpos_core.variants.LinearModel`."""
+    relu_hidden: bool = False
+    """ReLU on the hidden layer; ``True`` in :class:`~superpos_core.variants.HiddenReLUModel`."""
 
     def __init__(
         self,
@@ -69,6 +86,9 @@ class Model(nn.Module):
         device=None,
         seed: int | None = None,
         generator: torch.Generator | None = None,
+        *,
+        correlation: str | None = None,
+        group_size: int = 2,
     ):
         super().__init__()
         if device is None:
@@ -97,6 +117,11 @@ class Model(nn.Module):
             importance = torch.ones(())
         self.importance = _as_float_tensor(importance, device)
         _check_broadcast("importance", self.importance, shape)
+        self.correlation = None
+        if correlation is not None:
+            from .correlated import FeatureGroups
+
+            self.correlation = FeatureGroups.for_model(self, correlation, group_size)
 
     # -- helpers shared with train.py -------------------------------------------------
     def _per_instance_feature(self, t: torch.Tensor) -> torch.Tensor:
@@ -108,9 +133,11 @@ class Model(nn.Module):
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         # features: [..., instance, n_features]; W: [instance, n_features, n_hidden]
         hidden = torch.einsum("...if,ifh->...ih", features, self.W)
+        if self.relu_hidden:
+            hidden = F.relu(hidden)
         out = torch.einsum("...ih,ifh->...if", hidden, self.W)
         out = out + self.b_final
-        return F.relu(out)
+        return F.relu(out) if self.relu_output else out
 
     @torch.no_grad()
     def generate_batch(self, n_batch: int, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -121,10 +148,14 @@ class Model(nn.Module):
         the feature is present iff ``u < p``, and given that, ``u / p`` is again
         uniform on [0, 1) -- the same distribution at half the random numbers.
         (IEEE division is correctly rounded, so ``u < p`` implies ``u / p < 1``.)
+        With ``correlation`` set, the groups decide presence instead
+        (:meth:`superpos_core.correlated.FeatureGroups.generate_batch`).
         """
         if generator is None:
             generator = self.generator
         c = self.config
+        if self.correlation is not None:
+            return self.correlation.generate_batch(n_batch, generator)
         u = torch.rand(
             (n_batch, c.n_instances, c.n_features),
             generator=generator,

@@ -12,7 +12,13 @@ import io
 
 import torch
 
-__all__ = ["gram_heatmap_png", "feature_geometry_png"]
+__all__ = [
+    "gram_heatmap_png",
+    "feature_geometry_png",
+    "neuron_weights_png",
+    "sweep_heatmap_png",
+    "phase_diagram_png",
+]
 
 _SIZE_IN = 3.0
 _DPI = 90
@@ -98,5 +104,125 @@ def feature_geometry_png(W_instance, title: str | None = None) -> bytes:
     ax.set_aspect("equal")
     ax.tick_params(labelsize=7)
     ax.set_title(title if title is not None else "feature directions", fontsize=9)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def neuron_weights_png(W_instance, title: str | None = None) -> bytes:
+    """The hidden-ReLU model's weights of one instance as neurons x features
+    (``W^T``, diverging colours centred at 0), each neuron labelled with its kind
+    from :func:`superpos_core.analysis.neuron_kinds` ("mono", "poly", "dead")."""
+    from .analysis import neuron_kinds
+
+    W = _instance(W_instance)
+    M = W.T.numpy()  # [H, F]
+    H, F = M.shape
+    vmax = float(abs(M).max()) or 1.0
+    short = {"monosemantic": "mono", "polysemantic": "poly", "dead": "dead"}
+    fig = _figure()
+    ax = fig.add_subplot()
+    im = ax.imshow(M, cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest", aspect="auto")
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    if F <= 20:
+        ax.set_xticks(range(F))
+    if H <= 20:
+        ax.set_yticks(range(H), [f"{k} {short[kind]}" for k, kind in enumerate(neuron_kinds(W))])
+    ax.tick_params(labelsize=7)
+    ax.set_xlabel("feature", fontsize=8)
+    ax.set_ylabel("neuron", fontsize=8)
+    ax.set_title(title if title is not None else "neuron input weights", fontsize=9)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def _log_extent(values):
+    """imshow extent along one axis for log-spaced cell centres (edges half a step out)."""
+    import math
+
+    logs = [math.log10(v) for v in values]
+    step = (logs[-1] - logs[0]) / (len(logs) - 1) if len(logs) > 1 else 1.0
+    return logs[0] - step / 2, logs[-1] + step / 2
+
+
+def _sweep_axes(ax, sweep) -> None:
+    import math
+
+    for axis, values, name in ((ax.xaxis, sweep.col_values, sweep.col_name), (ax.yaxis, sweep.row_values, sweep.row_name)):
+        lo, hi = sorted(_log_extent(values))
+        ticks = [k for k in range(math.floor(lo), math.ceil(hi) + 1) if lo <= k <= hi]
+        axis.set_ticks(ticks, [f"{10.0**k:g}" for k in ticks])
+        axis.set_label_text(f"{name} (log scale)", fontsize=8)
+    ax.tick_params(labelsize=7)
+
+
+def _grid_image(ax, sweep, image, **kw):
+    """Cell ``[r][c]`` of ``image`` drawn at (log col value, log row value)."""
+    import math
+
+    x0, x1 = _log_extent(sweep.col_values)
+    y0, y1 = _log_extent(sweep.row_values)
+    logs = [math.log10(v) for v in sweep.row_values]
+    # imshow's first row goes at the top with origin="upper"; put small row values at the bottom
+    origin = "upper" if len(logs) > 1 and logs[0] > logs[-1] else "lower"
+    extent = (x0, x1, min(y0, y1), max(y0, y1))
+    return ax.imshow(image, origin=origin, extent=extent, interpolation="nearest", aspect="auto", **kw)
+
+
+def sweep_heatmap_png(sweep, values, title: str = "", label: str = "") -> bytes:
+    """Any per-cell number of a log-spaced :class:`~superpos_core.sweep.Sweep`
+    (``values[r][c]``, e.g. a mean number of represented features) as a heatmap
+    over the sweep's two axes."""
+    import numpy as np
+
+    V = np.asarray(values, dtype=float)
+    if V.shape != (len(sweep.row_values), len(sweep.col_values)):
+        raise ValueError(f"values of shape {V.shape} do not match the sweep's grid")
+    fig = _figure()
+    ax = fig.add_subplot()
+    im = _grid_image(ax, sweep, V, cmap="viridis")
+    cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    cb.set_label(label, fontsize=8)
+    cb.ax.tick_params(labelsize=7)
+    _sweep_axes(ax, sweep)
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return _png(fig)
+
+
+PHASE_COLORS = {"ignored": "#e8e8e8", "dedicated": "#4a7fc1", "superposed": "#d0503c", "other": "#404040"}
+"""Colours of :func:`phase_diagram_png`, close to the paper's figure (white / blue / red)."""
+
+
+def phase_diagram_png(sweep, title: str | None = None) -> bytes:
+    """The phase diagram of a :func:`superpos_core.sweep.phase_diagram` sweep: each
+    cell coloured by the phase of its best seed (:func:`~superpos_core.sweep.phase_grid`
+    ``"best"``), a dot where the seeds disagree, and a legend."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+    import math
+
+    from .sweep import PHASES, phase_grid
+
+    names = list(PHASES) + ["other"]
+    best = phase_grid(sweep, "best")
+    agreed = phase_grid(sweep, "all")
+    image = [[names.index(p) for p in row] for row in best]
+    fig = _figure()
+    ax = fig.add_subplot()
+    _grid_image(ax, sweep, image, cmap=ListedColormap([PHASE_COLORS[n] for n in names]), vmin=-0.5, vmax=len(names) - 0.5)
+    xs, ys = [], []
+    for r, row in enumerate(agreed):
+        for c, p in enumerate(row):
+            if p is None:
+                xs.append(math.log10(sweep.col_values[c]))
+                ys.append(math.log10(sweep.row_values[r]))
+    if xs:
+        ax.plot(xs, ys, linestyle="none", marker=".", markersize=2.5, color="black")
+    _sweep_axes(ax, sweep)
+    ax.set_xlabel("relative importance of feature 1", fontsize=8)
+    ax.set_ylabel("feature probability p = 1 - S", fontsize=8)
+    handles = [Patch(facecolor=PHASE_COLORS[n], edgecolor="0.5", label=n) for n in names if any(n in row for row in best)]
+    ax.legend(handles=handles, fontsize=6, loc="upper left", framealpha=0.9)
+    ax.set_title(title if title is not None else "2 features in 1 dimension", fontsize=9)
     fig.tight_layout()
     return _png(fig)

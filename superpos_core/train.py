@@ -28,6 +28,11 @@ loss, and changes how a step is computed:
 Internally the batch is kept negated (``xn = -x``): sampling is then a division
 plus one ``threshold`` pass over the random numbers, in place, and the sign folds
 into constants for free.
+
+The paper's variants (:mod:`superpos_core.variants`) train through the same step:
+the model's ``relu_output``/``relu_hidden`` flags drop or add one masking op each,
+and correlated batches (:mod:`superpos_core.correlated`) are built from the same
+fast uniforms; with the default flags the step is exactly the one above.
 """
 
 from __future__ import annotations
@@ -244,6 +249,10 @@ class _Trainer:
         dL/db = c imp * sum_b m
         dL/dW = c imp[:, None] * (m^T h)  +  x^T (m (c imp W))
 
+    Without the output ReLU (``model.relu_output`` false) ``m = pre - |x|``; with
+    a hidden ReLU (``model.relu_hidden``) ``h = relu(x W)`` and the second term is
+    ``x^T ((m (c imp W)) * [x W > 0])``.
+
     Layout (chosen by measurement on a 2-core CPU): batches are stored
     feature-major, ``[instance, feature, batch]``. Every matmul then produces a
     wide ``[small, batch]`` or a small ``[feature, hidden]`` block (MKL is ~3x faster
@@ -261,6 +270,11 @@ class _Trainer:
         I, F, H = W.shape
         dev, dt = W.device, W.dtype
         self.shape = (I, F, n_batch)
+        self.relu_output = bool(getattr(model, "relu_output", True))
+        self.relu_hidden = bool(getattr(model, "relu_hidden", False))
+        self.groups = getattr(model, "correlation", None)
+        if self.groups is not None:
+            self.shape = (I, self.groups.n_uniforms, n_batch)  # the uniforms drawn per step
         self.n_batch = n_batch
         self.p_neg = (-model._per_instance_feature(model.feature_probability))[:, :, None].contiguous()
         self.imp = model._per_instance_feature(model.importance)  # [I, F]
@@ -300,6 +314,9 @@ class _Trainer:
                 self.shape, self.pre.device, self.pre.dtype, self.generator, prefetch=self.prefetch
             )
         u = self.source.fill()
+        if self.groups is not None:
+            self.xn = self.groups.from_uniform(u).neg_()
+            return self.xn
         # -u/p is in (-1, 0] exactly when the feature is present (u < p; IEEE division
         # is correctly rounded); threshold keeps values > -1 and zeroes the rest, also
         # the NaN/-inf of p == 0.
@@ -323,13 +340,18 @@ class _Trainer:
         b = self.model.b_final.detach()
         m = self.m
         torch.bmm(W.transpose(1, 2), xn, out=self.hn)  # -h^T
+        if self.relu_hidden:
+            self.hn.clamp_max_(0.0)  # -relu(x W)^T
         torch.baddbmm(b[:, :, None], W, self.hn, alpha=-1.0, out=self.pre)  # (h W^T + b)^T
         torch.add(self.pre, tn, out=m)  # pre - |x|
-        torch.ops.aten.threshold_backward.grad_input(m, self.pre, 0, grad_input=m)  # * [pre > 0]
+        if self.relu_output:
+            torch.ops.aten.threshold_backward.grad_input(m, self.pre, 0, grad_input=m)  # * [pre > 0]
         torch.sum(m, dim=2, out=self.gb)
         self.gb.mul_(self.cimp)  # c imp sum_b m
         torch.mul(W, self.neg_cimp3, out=self.Wc)  # -c imp W
         torch.bmm(self.Wc_t, m, out=self.gh)  # -(m (c imp W))^T
+        if self.relu_hidden:
+            self.gh.mul_(self.hn < 0)  # * [x W > 0]
         torch.bmm(m, self.hn_t, out=self.gW)  # -(m^T h)
         self.gW.mul_(self.neg_cimp3)  # c imp (m^T h)
         self.gW.baddbmm_(xn, self.gh_t)  # + x^T m (c imp W)
@@ -339,7 +361,8 @@ class _Trainer:
         """``importance * (|x| - relu(pre))^2`` of the last :meth:`grads` call, ``[I, F, B]``."""
         if tn is None:
             tn = self.xn
-        d = torch.clamp_min(self.pre, 0.0).add_(tn)
+        d = torch.clamp_min(self.pre, 0.0) if self.relu_output else self.pre.clone()
+        d.add_(tn)
         return d.square_().mul_(self.imp3)
 
     def losses_from_error(self, err: torch.Tensor) -> torch.Tensor:

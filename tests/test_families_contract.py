@@ -1,5 +1,11 @@
-"""What every registered family promises, whatever its topic: checked over many seeds."""
+"""What every registered family promises, whatever its topic: checked over many seeds.
+
+The card traps of issue 11 (lazy solvers, listed mistakes, precision, near-constant answers,
+trained questions) are checked for every family in ``test_card_traps.py``.
+"""
+import ast
 import json
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +24,7 @@ def test_enough_families_per_topic():
 @pytest.mark.parametrize("fam", FAMILIES, ids=lambda f: f.id)
 def test_family_contract(fam):
     assert fam.title and 1 <= fam.difficulty <= 3
+    assert fam.summary.strip(), f"{fam.id} has no summary (shown by `cardgen list`)"
     assert fam.forms and set(fam.forms) <= set(FORMS)
     prompts = set()
     for form in fam.forms:
@@ -56,3 +63,37 @@ def test_bad_form_and_seed_are_refused():
     for seed in (-1, 2**63, 1.5, True):
         with pytest.raises(ValueError, match="seed"):
             fam.variant(seed=seed)
+
+
+EXERCISES = Path(__file__).resolve().parent.parent / "exercises"
+
+
+@pytest.mark.parametrize("fam", FAMILIES, ids=lambda f: f.id)
+def test_one_dialect_family_module_ends_with_a_family_literal(fam):
+    """One way to write a family: the module's FAMILY is a ``Family(...)`` literal naming its id,
+    its code spec (if any) is ``CODE``, and nothing registers itself as a side effect."""
+    topic, name = fam.id.split(".", 1)
+    tree = ast.parse((EXERCISES / topic / f"{name}.py").read_text())
+    decls = [n for n in tree.body if isinstance(n, ast.Assign) and any(
+        isinstance(t, ast.Name) and t.id == "FAMILY" for t in n.targets)]
+    assert len(decls) == 1, f"{fam.id}: declare FAMILY exactly once"
+    call = decls[0].value
+    assert isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "Family", (
+        f"{fam.id}: FAMILY must be a Family(...) literal, not {ast.unparse(call)[:40]}"
+    )
+    kw = {k.arg: k.value for k in call.keywords}
+    assert {"id", "title", "forms", "make", "summary"} <= set(kw), f"{fam.id}: Family(...) lacks {set(kw)}"
+    if "code_spec" in kw:
+        assert ast.unparse(kw["code_spec"]) == "CODE", f"{fam.id}: name the code spec CODE"
+    calls = {ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    assert not calls & {"register", "registry.register"}, f"{fam.id}: no register() in a family module"
+
+
+def test_list_shows_each_family_summary():
+    from click.testing import CliRunner
+
+    from cardgen.cli import cli
+
+    r = CliRunner().invoke(cli, ["list", "--json"], catch_exceptions=False)
+    rows = {row["family"]: row for row in json.loads(r.output)}
+    assert all(rows[f.id]["summary"] == f.summary for f in FAMILIES)

@@ -224,8 +224,16 @@ def _check_write(v, rs):
     got = recompute(p, arrays, v.answer)
     if p["out_shape"] is not None:
         assert list(got.shape) == p["out_shape"]
+        # the result's shape is never printed (unless it happens to equal an input's shape)
         shape = tuple(p["out_shape"])
-        assert "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")" in v.prompt
+        if list(shape) not in p["shapes"]:
+            assert _shape_text(shape) not in v.prompt + v.code, (v.key, v.prompt)
+    # nor the result's layout: the right side's axes are not listed in order anywhere on the card
+    if "->" in v.answer:
+        rhs = _side(v.answer.split("->")[1])
+        if len(rhs) > 1 and rhs != _side(v.answer.split("->")[0].split(",")[0]):
+            listed = ", ".join("·".join(g) for g in rhs)
+            assert f"({listed})" not in v.prompt and f"[{listed}]" not in v.prompt, (v.key, v.prompt)
     # the code shown, with the answer in the blank, runs and matches the interpreter
     scope = _run_code(v.code.replace("____", repr(v.answer)),
                       {n: torch.tensor(a) for n, a in zip(p["operands"], arrays)})
@@ -245,6 +253,10 @@ def _check_write(v, rs):
     bare = _IDENT.sub(lambda m: m.group(0) if m.group(0) in p["lengths"] else everything[m.group(0)], v.answer)
     assert v.check(bare).correct, (v.key, bare, v.check(bare).reason)
     assert v.check("   " + v.answer.replace(" ", "  ") + " ").correct
+
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _check_shape(v):
@@ -296,7 +308,7 @@ def test_family_form_over_seeds(fid, form):
             assert not any(v.answer_text in h for h in v.hints), (v.key, v.hints)
         json.dumps(v.to_dict())
         assert v.distractors and v.alternatives
-        seen.add(v.prompt)
+        seen.add((v.prompt, v.code))  # the card is its prompt and its code
 
         for right in (v.answer_text, *v.alternatives):
             verdict = v.check(right)
@@ -307,7 +319,7 @@ def test_family_form_over_seeds(fid, form):
             assert wrong not in (v.answer_text, *v.alternatives)
 
         {"write": lambda: _check_write(v, rs), "shape": lambda: _check_shape(v), "value": lambda: _check_value(v)}[form]()
-    assert len(seen) >= 0.8 * len(SEEDS), f"only {len(seen)} distinct prompts over {len(SEEDS)} seeds"
+    assert len(seen) >= 0.8 * len(SEEDS), f"only {len(seen)} distinct cards over {len(SEEDS)} seeds"
 
 
 def test_write_form_reasons_are_specific():
@@ -418,22 +430,39 @@ def _depth_to_space(x, k):
     return y
 
 
-def _semantics(fid: str, p: dict, x: np.ndarray) -> np.ndarray:
+def _semantics(fid: str, v, x: np.ndarray) -> np.ndarray:
+    """What the prompt asks for, defined directly in numpy from the words of the prompt."""
+    p = v.params
     out = tuple(p["out_shape"])
     if fid == "einops.flatten":
-        return x.reshape(out)  # flattening is a plain row-major reshape
+        if "pixel tokens" in v.prompt and "channels-last" in v.prompt:
+            return x.reshape(out)  # stored (b, h, w, c): tokens are already contiguous
+        if "pixel tokens" in v.prompt:
+            b, c, h, w = x.shape
+            return x.transpose(0, 2, 3, 1).reshape(b, h * w, c)
+        if "channel values kept together" in v.prompt:
+            return x.transpose(0, 2, 3, 1).reshape(out)
+        return x.reshape(out)  # every other flatten is a plain row-major reshape
     if fid == "einops.tile":
-        return np.tile(x, [o // i for o, i in zip(out, x.shape)])
+        reps = [o // i for o, i in zip(out, x.shape)]
+        if "torch.tile" in v.prompt:
+            return np.tile(x, reps)
+        axis = next(i for i, r in enumerate(reps) if r > 1)
+        return np.repeat(x, reps[axis], axis=axis)
     if fid == "einops.upsample":
         y = x
-        for axis in (2, 3):
+        for axis in range(x.ndim):
             y = np.repeat(y, out[axis] // x.shape[axis], axis=axis)
         return y
     if fid == "einops.pool":
-        b, c, h, w = out
-        k = x.shape[2] // h
-        blocks = x.reshape(b, c, h, k, w, k)
-        return {"max": np.max, "mean": np.mean}[p["reduction"]](blocks, axis=(3, 5))
+        shape, axes = [], []
+        for i, (o, n) in enumerate(zip(out, x.shape)):
+            if o == n:
+                shape.append(n)
+            else:
+                shape += [o, n // o]
+                axes.append(len(shape) - 1)
+        return {"max": np.max, "mean": np.mean}[p["reduction"]](x.reshape(shape), axis=tuple(axes))
     if fid == "einops.space_to_depth":
         k = next(iter(p["lengths"].values()))
         return _space_to_depth(x, k) if out[1] > x.shape[1] else _depth_to_space(x, k)
@@ -447,7 +476,7 @@ def test_write_answer_matches_a_direct_numpy_definition(fid):
     for seed in SEEDS:
         v = get_family(fid).variant(seed, "write")
         x = rs.standard_normal(v.params["shapes"][0])
-        assert np.allclose(recompute(v.params, [x], v.answer), _semantics(fid, v.params, x)), v.key
+        assert np.allclose(recompute(v.params, [x], v.answer), _semantics(fid, v, x)), v.key
 
 
 # --------------------------------------------------------------- wording regressions
@@ -484,7 +513,7 @@ def test_rounded_value_answers_are_shown_to_the_two_decimals_the_prompt_asks_for
     checked = 0
     for fid in ("einops.global_pool", "einops.reduce_axes", "einops.pool"):
         for v in _variants(fid, "value"):
-            if "round to 2 decimals" not in v.prompt:
+            if "to 2 decimal places" not in v.prompt:
                 continue
             checked += 1
             for num in re.findall(r"-?\d+\.\d+", v.answer_text):
@@ -506,3 +535,109 @@ def test_pack_and_unpack_prompts_have_no_doubled_parentheses():
     for fid in ("einops.pack", "einops.unpack"):
         for v in _variants(fid, "write", range(30)):
             assert ") (" not in v.prompt, (v.key, v.prompt)
+
+
+# --------------------------------------------------------------- cards that demand the skill (issue 11)
+
+VALUE_SEEDS = range(50)
+
+
+@pytest.mark.parametrize("fid", [f.id for f in FAMILIES])
+def test_every_classic_mistake_is_rejected_on_value_cards(fid):
+    """Each family's classic mistakes, run on the variant, give answers the checker rejects."""
+    listed = 0
+    for seed in VALUE_SEEDS:
+        v = get_family(fid).variant(seed, "value")
+        listed += bool(v.mistakes)
+        for what, response in v.mistakes:
+            assert not v.check(response).correct, (v.key, what, response)
+        if v.params["index"] is not None:
+            assert any(v.params["index"]), (v.key, "asks [0, …, 0], where memory-order slips agree")
+        for form in ("shape", "write"):
+            w = get_family(fid).variant(seed, form)
+            for what, response in w.mistakes:
+                assert not w.check(response).correct, (w.key, what, response)
+    assert listed >= 0.8 * len(VALUE_SEEDS), f"{fid}: value cards list no classic mistakes"
+
+
+def test_a_slip_that_scored_before_is_now_rejected():
+    """Reshape-without-permute used to score on merge_heads; now it is listed and rejected."""
+    seen = 0
+    for seed in VALUE_SEEDS:
+        v = get_family("einops.merge_heads").variant(seed, "value")
+        for what, response in v.mistakes:
+            if "plain reshape" in what:
+                seen += 1
+                assert not v.check(response).correct
+    assert seen >= 10
+
+
+def _canon(text: str) -> str:
+    names: dict[str, str] = {}
+    return _IDENT.sub(lambda m: names.setdefault(m.group(0), "abcdefghijklmnopqrstuvwxyz"[len(names)]), text)
+
+
+@pytest.mark.parametrize("fid,form", CASES)
+def test_no_near_constant_answers(fid, form):
+    """After renaming axes in order of appearance, no answer fills more than a quarter of 100 seeds."""
+    from collections import Counter
+
+    counts = Counter(_canon(" ".join(get_family(fid).variant(s, form).answer_text.split())) for s in range(100))
+    top = counts.most_common(1)[0][1] / 100
+    limit = 0.25 if len(counts) >= 4 else 1.5 / len(counts)
+    assert top <= limit, (fid, form, counts.most_common(3))
+
+
+def _lazy_responses(v) -> list[str]:
+    """Three lazy solvers: copy printed name lists, match sizes to printed tuples, names in order of appearance."""
+    text = v.prompt + "\n" + (v.code or "")
+    universe = set(_IDENT.findall(v.answer)) | set(re.findall(r"\b([A-Za-z_]\w*)=\d+", v.code or ""))
+    lists = []
+    for m in re.finditer(r"\(([^()]*)\)|\[([^\[\]]*)\]", text):
+        items = [i.strip() for i in (m.group(1) if m.group(1) is not None else m.group(2)).split(",") if i.strip()]
+        toks = [re.split(r"\s*·\s*", i) for i in items]
+        if toks and all(all(t in universe or t.isdigit() for t in g) for g in toks) and any(
+                t in universe for g in toks for t in g):
+            lists.append(" ".join(g[0] if len(g) == 1 else f"({' '.join(g)})" for g in toks))
+    order = list(dict.fromkeys(t for t in _IDENT.findall(text) if t in universe))
+    ranks = [len(s) for s in v.params["shapes"]]
+    per_op = [[L for L in lists if len(_side(L)) == r][:3] for r in ranks]
+    if "->" not in v.answer or not all(per_op):
+        return lists
+    sizes = v.params["sizes"]
+    out = []
+    import itertools
+
+    for ops in itertools.product(*per_op):
+        lhs = ", ".join(ops)
+        rights = list(lists) + [" ".join(order)]
+        for tup in re.findall(r"\((\d+(?:, \d+)*),?\)", text):
+            shape = [int(t) for t in tup.split(",")]
+            if shape not in v.params["shapes"]:
+                rights.append(" ".join(next((n for n in order if sizes.get(n) == d), str(d)) for d in shape))
+        names = [o.split() for o in ops]
+        count = {n: sum(n in o for o in names) for o in names for n in o}
+        rights.append(" ".join(n for n in dict.fromkeys(_IDENT.findall(lhs)) if count.get(n) == 1 or len(ops) == 1)
+                      + "".join(f" {n}" for n in order if n not in lhs))
+        out += [f"{lhs} -> {r}" for r in rights]
+    return out
+
+
+def test_lazy_solvers_do_not_solve_write_cards():
+    solved, total, worst = 0, 0, {}
+    for fam in FAMILIES:
+        hits = 0
+        for seed in range(20):
+            v = fam.variant(seed, "write")
+            hits += any(_lazy_ok(v, r) for r in _lazy_responses(v))
+        worst[fam.id] = hits / 20
+        solved, total = solved + hits, total + 20
+    assert solved <= 0.10 * total, (solved, total, worst)
+    assert max(worst.values()) <= 0.30, worst
+
+
+def _lazy_ok(v, response: str) -> bool:
+    try:
+        return v.check(response).correct
+    except Exception:
+        return False

@@ -1,9 +1,11 @@
 """The einsum families: every form over many seeds, checked against numpy written independently.
 
 Each variant's answer is recomputed two ways that share no code with the families:
-``np.einsum`` on the expression and operands kept in ``params``, and a plain numpy
-implementation of what the family means (``a @ b``, ``np.trace``...). The checker must take
-the answer, its alternatives and any renaming of the letters, and refuse the distractors.
+``np.einsum`` on the expression and operands kept in ``params``, and the operation the card
+states, written in plain numpy (``t0 @ t1.T``, ``np.diagonal(t0, axis1=0, axis2=2)``...). The
+checker must take the answer, its alternatives and any renaming of the letters, and refuse the
+distractors and every listed mistake. The card-trap tests at the end run lazy solvers on the
+write forms and check that no answer dominates.
 """
 import json
 import pickle
@@ -25,38 +27,12 @@ SEEDS = range(25)
 
 
 def _semantic(family_id, params, ops):
-    """What the family computes, in numpy without einsum (operands in canonical axis order)."""
-    name = family_id.split(".", 1)[1]
+    """What the variant computes, in numpy without einsum: the case's stated operation
+    (``t0 @ t1.T``, ``np.diagonal(t0, axis1=0, axis2=2)``...) on the operands by role."""
     case = params["case"]
-    if name in ("matmul", "matvec", "batched_matmul"):
-        return ops[0] @ ops[1]
-    if name == "transpose":
-        return np.transpose(ops[0], case["perm"])
-    if name == "trace":
-        return np.trace(ops[0], axis1=-2, axis2=-1)
-    if name == "diagonal":
-        return np.diagonal(ops[0], axis1=-2, axis2=-1)
-    if name == "outer":
-        return np.multiply.outer(ops[0], ops[1])
-    if name == "dot":
-        return (ops[0] * ops[1]).sum(-1)
-    if name == "bilinear":
-        x, A, y = ops
-        return ((x @ A) * y).sum(-1)
-    if name == "sum_axes":
-        return ops[0].sum(axis=tuple(a for a in range(3) if a not in case["keep"]))
-    if name == "attention_scores":
-        return ops[0] @ np.swapaxes(ops[1], -1, -2)
-    if name == "tms_hidden":
-        x, W = ops  # x [..., i, f], W [i, f, h]
-        return (x[..., :, :, None] * W).sum(-2)
-    if name == "tms_back":
-        h, W = ops  # h [..., i, h], W [i, f, h]
-        return (h[..., :, None, :] * W).sum(-1)
-    if name == "gram":
-        W = ops[0]
-        return W @ W.transpose(0, 2, 1)
-    raise AssertionError(f"no independent numpy meaning written for {family_id}")
+    assert case["numpy"] and "einsum" not in case["numpy"], family_id
+    env = {f"t{r}": ops[pos] for r, pos in enumerate(case["roles"])}
+    return eval(case["numpy"], {"np": np}, env)  # noqa: S307 - the family's own constant text
 
 
 def _random_ops(params, seed):
@@ -139,8 +115,8 @@ def test_every_form_over_many_seeds(fam):
                 assert renamed != v.answer and v.check(renamed).correct, (v.key, renamed)
                 call = f"torch.einsum('{renamed}', *operands)"
                 assert v.check(call).correct, (v.key, call)
-                if len(set(p["out_shape"])) >= 2:
-                    rev = _reverse_output(v.answer)
+                rev = _reverse_output(v.answer)
+                if len(set(p["out_shape"])) >= 2 and rev != v.answer:  # `...->...` reverses to itself
                     verdict = v.check(rev)
                     assert not verdict.correct and verdict.reason, (v.key, rev)
 
@@ -151,16 +127,16 @@ def test_every_form_over_many_seeds(fam):
 
 
 def test_write_form_names_a_transposed_answer():
-    v = next(
-        fam.variant(seed=s, form="write")
-        for fam in FAMILIES if fam.id == "einsum.batched_matmul" for s in SEEDS
-    )
-    lhs, rhs = v.answer.split("->")
-    transposed = f"{lhs}->{rhs[0]}{rhs[2]}{rhs[1]}"
-    verdict = v.check(transposed)
-    assert not verdict.correct and "wrong order" in verdict.reason
-    summed = v.check(f"{lhs}->{rhs[1:]}")
-    assert not summed.correct and "batch" in summed.reason  # names the axis it summed
+    fam = next(f for f in FAMILIES if f.id == "einsum.batched_matmul")
+    for seed in range(5):
+        v = fam.variant(seed=seed, form="write")
+        lhs, rhs = v.answer.split("->")
+        transposed = f"{lhs}->{rhs[0]}{rhs[2]}{rhs[1]}"
+        verdict = v.check(transposed)
+        assert not verdict.correct and "wrong order" in verdict.reason
+        summed = v.check(f"{lhs}->{rhs[1:]}")
+        batch = v.params["axes"][rhs[0]]["name"]
+        assert not summed.correct and batch in summed.reason  # names the axis it summed
 
 
 CODE_EXPR = {
@@ -222,12 +198,125 @@ def test_family_modules_do_not_import_torch():
 
 
 def test_gram_accepts_answers_that_use_w_twice_either_way():
-    """W is passed twice, so swapping the two roles (or the output pair) is still W W^T."""
+    """W is passed twice, so swapping the two roles (or the two feature axes) is still the Gram
+    matrix; the Gram matrix over the other axis is not."""
     fam = next(f for f in FAMILIES if f.id == "einsum.gram")
-    for seed in range(5):
+    for seed in range(6):
         v = fam.variant(seed=seed, form="write")
         (a, b), out = v.answer.split("->")[0].split(","), v.answer.split("->")[1]
         assert v.check(f"{b},{a}->{out}").correct
-        assert v.check(f"{a},{b}->{out[0]}{out[2]}{out[1]}").correct
-        hidden_gram = f"{a},{a[:2]}{b[1]}->{a[0]}{a[2]}{b[1]}"  # W^T W: hidden x hidden
-        assert not v.check(hidden_gram).correct
+        f, g = out[-2:]
+        assert v.check(f"{a},{b}->{out[:-2]}{g}{f}").correct
+        hidden = [e for what, e in v.mistakes if "hidden x hidden" in what]
+        assert hidden and not v.check(hidden[0]).correct, (v.key, v.mistakes)
+
+
+# ----------------------------------------------------------------------------- card traps
+# (CARDS.md: the answer must not be readable off the card; classic mistakes must not score;
+# no answer may dominate.)
+
+NAME = r"[A-Za-z_][A-Za-z_0-9]*"
+
+
+def _card_shapes(v):
+    """Each operand's (name, size) axes as printed on the card, in the call's order."""
+    text = v.prompt + "\n" + (v.code or "")
+    out = []
+    for op in v.params["operands"]:
+        m = re.search(rf"`{re.escape(op['name'])}` has shape \(([^)]*)\)", text)
+        assert m, (v.key, op["name"])
+        out.append([(n, int(k)) for n, k in re.findall(rf"({NAME})=(\d+)", m.group(1))])
+    return text, m.end(), out
+
+
+def _lazy_answers(v):
+    """What three lazy solvers type: the printed axis names copied in order (every name, or the
+    names printed after the operands), letters matched by size (sizes printed after the
+    operands), and the unshared axes in order of first appearance (in one operand / once)."""
+    text, end, shapes = _card_shapes(v)
+    letter = {}
+    for axes in shapes:
+        for n, _ in axes:
+            letter.setdefault(n, string.ascii_lowercase[len(letter)])
+    by_size = {k: letter[n] for axes in shapes for n, k in axes}
+    terms = [[letter[n] for n, _ in axes] for axes in shapes]
+    lhs = ",".join("".join(t) for t in terms)
+    order = list(dict.fromkeys(c for t in terms for c in t))
+    tail = text[end:]
+    after = list(dict.fromkeys(letter[w] for w in re.findall(NAME, tail) if w in letter))
+    sizes = list(dict.fromkeys(by_size[int(k)] for k in re.findall(r"(?<![\w.])(\d+)(?![\w.])", tail)
+                               if int(k) in by_size))
+    flat = [c for t in terms for c in t]
+    return {
+        "copy all names": order,
+        "copy names after the operands": after,
+        "match sizes": sizes,
+        "unshared, in one operand": [c for c in order if sum(c in t for t in terms) == 1],
+        "unshared, written once": [c for c in order if flat.count(c) == 1],
+    }, lhs
+
+
+def test_lazy_solvers_do_not_answer_write_forms():
+    solved, total = {}, 0
+    for fam in FAMILIES:
+        hits = 0
+        for seed in range(20):
+            v = fam.variant(seed=seed, form="write")
+            guesses, lhs = _lazy_answers(v)
+            hits += any(v.check(f"{lhs}->{''.join(out)}").correct for out in guesses.values())
+            # the result's shape is never printed: no run of sizes after the operands spells it
+            assert "of shape" not in v.prompt, v.key
+        solved[fam.id] = hits / 20
+        total += hits
+    assert total / (20 * len(FAMILIES)) <= 0.10, solved
+    assert max(solved.values()) <= 0.30, solved
+
+
+@pytest.mark.parametrize("fam", FAMILIES, ids=lambda f: f.id)
+def test_every_classic_mistake_is_rejected(fam):
+    for form in ("shape", "value"):
+        for seed in range(50):
+            v = fam.variant(seed=seed, form=form)
+            assert v.mistakes, f"{v.key} lists no mistakes"
+            for what, response in v.mistakes:
+                assert not v.check(response).correct, (v.key, what, response)
+    for seed in range(10):
+        v = fam.variant(seed=seed, form="write")
+        for what, response in v.mistakes:
+            assert not v.check(response).correct, (v.key, what, response)
+
+
+def test_value_mistakes_are_run_on_the_variant():
+    """A transposed-output mistake is listed with the number the transposed result has there."""
+    fam = next(f for f in FAMILIES if f.id == "einsum.batched_matmul")
+    for seed in range(10):
+        v = fam.variant(seed=seed, form="value")
+        p = v.params
+        ops = [np.asarray(x) for x in p["values"]]
+        lhs, rhs = p["expr"].split("->")
+        swapped = np.einsum(f"{lhs}->{rhs[0]}{rhs[2]}{rhs[1]}", *ops)
+        listed = dict(v.mistakes)
+        what = next((w for w in listed if w.startswith("transposed output")), None)
+        assert p["mode"] == "entry", v.key
+        ix = tuple(p["index"])
+        if all(i < n for i, n in zip(ix, swapped.shape)):
+            assert what and int(listed[what]) == int(swapped[ix]) != v.answer, (v.key, v.mistakes)
+        else:  # the transposed result has no such entry: that mistake cannot answer this card
+            assert what is None, v.key
+
+
+def _canonical(text):
+    mapping = {}
+    return "".join(mapping.setdefault(c, string.ascii_lowercase[len(mapping)]) if c.isalpha() else c
+                   for c in text)
+
+
+@pytest.mark.parametrize("fam", FAMILIES, ids=lambda f: f.id)
+def test_no_answer_dominates(fam):
+    for form in fam.forms:
+        answers = [fam.variant(seed=seed, form=form).answer_text for seed in range(100)]
+        if form == "write":
+            answers = [_canonical(a) for a in answers]
+        counts = sorted(((answers.count(a), a) for a in set(answers)), reverse=True)
+        limit = 0.25 if len(counts) >= 4 else 1.5 / len(counts)
+        assert counts[0][0] / 100 <= limit, (fam.id, form, counts[:3])

@@ -7,6 +7,7 @@ CARDGEN_CACHE (tests/conftest.py), or in this module's own temporary cache when 
 from __future__ import annotations
 
 import ast
+import collections
 import itertools
 import math
 import os
@@ -317,8 +318,8 @@ def test_all_zero_prob_tolerance_is_relative_for_tiny_probabilities():
 
 
 def test_count_explanation_does_not_invent_collapsed_arrows():
-    v = draw("superposition.geometry_image", 17)  # a count question where every arrow is long
-    assert v.params["kind"] == "count" and v.answer == len(v.params["W"])
+    v = draw("superposition.geometry_image", 9)  # a count question where every arrow is long
+    assert v.params["kind"] == "count" and v.answer == len(v.params["W"]) == 5
     assert "the others" not in v.explanation and "none is (nearly) zero" in v.explanation
 
 
@@ -421,6 +422,110 @@ def test_cosine_code_spec_matches_math_and_catches_mistakes():
         assert len(differs) >= 2, m.name
 
 
+# ------------------------------------------------------------------ mistakes, precision, spread
+
+VALUE = (
+    "superposition.expected_present", "superposition.all_zero_prob", "superposition.forward",
+    "superposition.loss", "superposition.cosine_decay_lr", "superposition.linear_lr",
+    "superposition.interference", "superposition.dimensionality", "superposition.dims_per_feature",
+    "superposition.shapes",
+)
+MISTAKE_SEEDS = range(50)
+SPREAD_SEEDS = range(100)
+
+
+@pytest.mark.parametrize("fid", VALUE)
+def test_every_classic_mistake_is_listed_and_rejected(fid):
+    """Item 2: each value family runs its classic mistakes on the variant; the check rejects
+    every one (the family redraws until it does)."""
+    for seed in MISTAKE_SEEDS:
+        v = draw(fid, seed)
+        assert len(v.mistakes) >= 2, f"{v.key}: too few mistakes listed"
+        for what, response in v.mistakes:
+            verdict = v.check(response)
+            assert not verdict.correct, f"{v.key}: mistake {what!r} ({response}) accepted"
+            assert not verdict.unreadable, f"{v.key}: mistake {what!r} ({response}) unreadable"
+
+
+def test_forward_mistakes_are_the_classic_slips_run_on_the_variant():
+    import torch
+
+    from exercises.superposition import forward as fw
+
+    for seed in MISTAKE_SEEDS:
+        v = draw("superposition.forward", seed)
+        p = v.params
+        W, b, x = (np.asarray(p[k], dtype=float) for k in ("W", "b_final", "x"))
+        listed = dict(v.mistakes)
+        gram_x = np.einsum("...ih,ifh->...if", np.einsum("...if,ifh->...ih", x, W), W)
+        expected = {
+            "forgot the ReLU": gram_x + b,
+            "forgot b_final": relu(gram_x),
+            "added b_final after the ReLU": relu(gram_x) + b,
+            "kept only each feature's own term (no interference)": relu((W**2).sum(-1) * x + b),
+            "skipped W: ReLU(x + b_final)": relu(x + b),
+            "ignored the input: ReLU(b_final)": relu(np.broadcast_to(b, x.shape)),
+        }
+        square = W.shape[1] == W.shape[2]
+        if square:  # W^T W instead of W W^T (in the model's [features, hidden] layout)
+            Wt = W.transpose(0, 2, 1)
+            expected["used W W^T the wrong way round (W not transposed)"] = relu(
+                np.einsum("...ih,ifh->...if", np.einsum("...if,ifh->...ih", x, Wt), Wt) + b)
+        assert set(listed) == set(expected), v.key
+        for what, out in expected.items():
+            assert np.allclose(ast.literal_eval(listed[what]), out[0, 0], atol=1e-9), (v.key, what)
+        hidden = np.einsum("...if,ifh->...ih", x, W)
+        assert np.abs(hidden).sum() > 0, f"{v.key}: the hidden vector is zero"
+        out = np_forward(W, b, x)[0, 0]
+        assert (out > 0).any() and ((gram_x + b)[0, 0] < 0).any(), f"{v.key}: the ReLU must clip an entry"
+    shapes = {tuple(np.asarray(draw("superposition.forward", s).params["W"]).shape[1:]) for s in MISTAKE_SEEDS}
+    assert (2, 2) in shapes and len(shapes) >= 3
+    assert torch.is_tensor(fw.no_interference(torch.ones(1, 2, 1), torch.zeros(1, 2), torch.ones(1, 1, 2)))
+
+
+@pytest.mark.parametrize("fid", VALUE)
+def test_value_cards_state_the_precision_they_judge_by(fid):
+    for seed in range(20):
+        v = draw(fid, seed)
+        p = getattr(v.checker, "precision", None)
+        if fid == "superposition.shapes":
+            continue
+        assert p is not None, f"{v.key}: no precision"
+        assert p.text in v.prompt, f"{v.key}: the prompt does not say {p.text!r}"
+        assert v.check(v.answer_text).correct
+
+
+def _canonical(v) -> str:
+    p = getattr(v.checker, "precision", None)
+    if p is not None and isinstance(v.answer, (int, float)):
+        return p.format(v.answer)
+    return v.answer_text
+
+
+def _assert_spread(fid: str, answers: list[str]) -> None:
+    counts = collections.Counter(answers)
+    top, n = counts.most_common(1)[0]
+    limit = 0.25 if len(counts) >= 4 else 1.5 / len(counts)
+    assert n <= limit * len(answers), f"{fid}: {top!r} is the answer in {n} of {len(answers)} seeds"
+
+
+@pytest.mark.parametrize("fid", VALUE)
+def test_no_near_constant_value_answers(fid):
+    _assert_spread(fid, [_canonical(draw(fid, s)) for s in SPREAD_SEEDS])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fid", IMAGES)
+def test_no_near_constant_image_answers(fid):
+    _assert_spread(fid, [_canonical(draw(fid, s)) for s in SPREAD_SEEDS])
+
+
+def test_forward_answer_needs_w_and_is_rarely_zero():
+    answers = [draw("superposition.forward", s) for s in SPREAD_SEEDS]
+    assert sum(all(x == 0 for x in v.answer) for v in answers) == 0
+    assert all(v.params["target"] == "all" for v in answers)
+
+
 # ------------------------------------------------------------------ the trained run
 
 
@@ -440,6 +545,16 @@ def _np_pairs(W):
     return [(a, b) for a, b in itertools.combinations(rep, 2) if cos[a, b] < -0.9]
 
 
+def _np_answer(fid, quantity, W):
+    norms = np.linalg.norm(np.asarray(W, dtype=float), axis=1)
+    rep = [i for i in range(len(norms)) if norms[i] > 0.5]
+    if fid == "superposition.trained_count":
+        return len(rep) if quantity == "represented" else len(norms) - len(rep)
+    if fid == "superposition.trained_which":
+        return rep if quantity == "represented" else [i for i in range(len(norms)) if i not in rep]
+    return [list(p) for p in _np_pairs(W)]
+
+
 @pytest.mark.slow
 def test_trained_variants_come_from_one_cached_run(trained, cache):
     T, run, first = trained
@@ -448,18 +563,15 @@ def test_trained_variants_come_from_one_cached_run(trained, cache):
         for seed in TRAINED_SEEDS:
             v = draw(fid, seed)
             _judge(v)
-            k = v.params["instance"]
+            k, s = v.params["instance"], v.params["setting"]
             instances.add(k)
+            assert k in T.instances_of(s)
             assert v.params["training"] == T.run_key()
             W = np.asarray(run["W"][k], dtype=float)
             norms = np.linalg.norm(W, axis=1)
-            assert all(abs(x - 0.5) >= T.NORM_MARGIN for x in norms), "knife-edge instance asked about"
-            if fid == "superposition.trained_count":
-                assert v.answer == int((norms > 0.5).sum())
-            elif fid == "superposition.trained_which":
-                assert v.answer == [i for i in range(len(norms)) if norms[i] > 0.5]
-            else:
-                assert v.answer == [list(p) for p in _np_pairs(W)]
+            assert all(abs(x - 0.5) >= T.NORM_MARGIN for x in norms), "knife-edge run asked about"
+            assert v.answer == _np_answer(fid, v.params["quantity"], W)
+            if fid == "superposition.trained_antipodal":
                 cos, _ = cosines(W)
                 rep = [i for i in range(len(norms)) if norms[i] > 0.5]
                 assert all(not (-0.985 <= cos[a, b] <= -0.85) for a, b in itertools.combinations(rep, 2))
@@ -467,37 +579,101 @@ def test_trained_variants_come_from_one_cached_run(trained, cache):
             if seed in TWICE:
                 again = get_family(fid).variant(seed=seed)
                 assert again.to_dict() == v.to_dict() and again.image == v.image
-    assert len(instances) >= 6, "variants should spread over the grid"
+    assert len(instances) >= 12, "variants should spread over the grid"
     entries = list((cache / T.NAMESPACE).glob("*.json"))
     assert [e.stem for e in entries] == [T.run_key()], f"expected one cached run, found {entries}"
+
+
+def _module(fid):
+    import importlib
+
+    return importlib.import_module("exercises." + fid)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fid", TRAINED)
+def test_trained_cards_ask_what_all_runs_agree_on_or_about_the_run_shown(trained, fid):
+    """Item 3: a question about the setting is one every run answers alike (recomputed here
+    with numpy on every run's W); one where the runs disagree is asked about the run shown."""
+    T, run, first = trained
+    mod = _module(fid)
+    qs = T.questions(mod.QUANTITIES, antipodal=fid.endswith("antipodal"))
+    picked = [T.pick(qs, seed, fid) for seed in SPREAD_SEEDS]
+    assert len({(q.setting, q.quantity) for q in picked}) >= 30, "too few distinct questions"
+    _assert_spread(fid, [repr(q.answer) for q in picked])
+    for q in set(picked):
+        answers = [_np_answer(fid, q.quantity, run["W"][k]) for k in T.instances_of(q.setting)]
+        if q.scope == "all":
+            assert len({repr(a) for a in answers}) == 1, f"{fid}: runs of setting {q.setting} disagree"
+        else:
+            assert q.runs[0] in T.instances_of(q.setting) and len(q.runs) == 1
+    # the variants of one note (seeds 0..7) all differ
+    seen = [(v.prompt, v.image.name, v.answer_text) for v in (draw(fid, s) for s in TRAINED_SEEDS)]
+    assert len(set(seen)) == len(seen), f"{fid}: two variants of the note are alike"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fid", TRAINED)
+def test_trained_explanations_agree_with_the_answer(trained, fid):
+    T, run, first = trained
+    for seed in TRAINED_SEEDS:
+        v = draw(fid, seed)
+        if v.params["scope"] == "all":
+            assert "All 3 runs" in v.explanation and "At this setting" in v.prompt, v.key
+        else:
+            assert "In this run" in v.prompt, v.key
+        if fid == "superposition.trained_which" and "importance decides" in v.explanation.lower():
+            kept = v.answer if v.params["quantity"] == "represented" else [
+                i for i in range(T.N_FEATURES) if i not in v.answer]
+            assert kept == list(range(len(kept))), f"{v.key}: explanation credits importance wrongly"
+    if fid == "superposition.trained_count":  # every feature kept: no invented collapsed arrows
+        mod = _module(fid)
+        qs = T.questions(mod.QUANTITIES)
+        def all_kept(seed):
+            q = T.pick(qs, seed, fid)
+            return q.quantity == "represented" and q.answer == 5
+
+        seed = next(s for s in range(200) if all_kept(s))
+        v = get_family(fid).variant(seed=seed)
+        assert v.answer == 5 and "the rest" not in v.explanation and "none collapsed" in v.explanation, v.explanation
+
+
+@pytest.mark.slow
+def test_antipodal_format_hint_is_no_answer(trained):
+    import re
+
+    for seed in TRAINED_SEEDS:
+        v = draw("superposition.trained_antipodal", seed)
+        assert "(a, b)" in v.prompt and not re.search(r"\(\d+, \d+\)", v.prompt), v.key
+    T, run, first = trained
+    mod = _module("superposition.trained_antipodal")
+    qs = T.questions(mod.QUANTITIES, antipodal=True)
+    nones = sum(not T.pick(qs, s, "superposition.trained_antipodal").answer for s in SPREAD_SEEDS)
+    assert nones <= 25, f"none is the answer in {nones} of 100 seeds"
 
 
 @pytest.mark.slow
 def test_trained_run_shows_the_papers_picture(trained):
     T, run, first = trained
     grid = T.grid()
-    assert len(run["W"]) == len(grid) and np.asarray(run["W"]).shape == (len(grid), T.N_FEATURES, T.N_HIDDEN)
+    n = len(grid) * T.REPLICATES
+    assert len(run["W"]) == n and np.asarray(run["W"]).shape == (n, T.N_FEATURES, T.N_HIDDEN)
     assert all(np.isfinite(run["losses"]))
-    by_setting = {(s["feature_probability"], s["importance_decay"]): np.asarray(run["W"][k]) for k, s in enumerate(grid)}
+
+    def runs(p, d):
+        s = grid.index({"feature_probability": p, "importance_decay": d})
+        return [np.linalg.norm(np.asarray(run["W"][k]), axis=1) for k in T.instances_of(s)]
+
     for d in T.DECAYS:
-        dense = np.linalg.norm(by_setting[(1.0, d)], axis=1)
-        assert [i for i in range(T.N_FEATURES) if dense[i] > 0.5] == [0, 1], "dense: only the top 2 features"
-        sparse = np.linalg.norm(by_setting[(min(T.PROBABILITIES), d)], axis=1)
-        assert (sparse > 0.5).sum() >= 4, "sparse: more features than dimensions"
-    assert sum(bool(_np_pairs(W)) for W in by_setting.values()) >= 4, "antipodal pairs in the middle of the grid"
-    pentagon = by_setting[(min(T.PROBABILITIES), max(T.DECAYS))]
-    assert (np.linalg.norm(pentagon, axis=1) > 0.5).all() and not _np_pairs(pentagon)
-
-
-@pytest.mark.slow
-def test_trained_count_explanation_when_every_feature_is_represented(trained):
-    seen = False
-    for seed in TRAINED_SEEDS:
-        v = draw("superposition.trained_count", seed)
-        if v.answer == 5:
-            seen = True
-            assert "the rest" not in v.explanation and "none collapsed" in v.explanation, v.explanation
-    assert seen, "expected a trained_count variant with all 5 features represented"
+        for dense in runs(1.0, d):
+            assert [i for i in range(T.N_FEATURES) if dense[i] > 0.5] == [0, 1], "dense: only the top 2 features"
+        sparse = runs(min(T.PROBABILITIES), d)
+        assert sum((x > 0.5).sum() >= 4 for x in sparse) >= 2, "sparse: more features than dimensions"
+    assert sum(bool(_np_pairs(W)) for W in run["W"]) >= 12, "antipodal pairs in the middle of the grid"
+    s = grid.index({"feature_probability": min(T.PROBABILITIES), "importance_decay": max(T.DECAYS)})
+    for k in T.instances_of(s):  # a pentagon in every run
+        W = np.asarray(run["W"][k])
+        assert (np.linalg.norm(W, axis=1) > 0.5).all() and not _np_pairs(W)
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ import pytest
 
 from cardgen.grade.report import compare, preview
 from cardgen.grade.rules import RULES, check_rules
-from cardgen.grade.sandbox import Returned
+from cardgen.grade.wire import Returned
 
 
 def _tensor(a) -> Returned:
@@ -35,7 +35,7 @@ def test_no_loops_names_the_line_and_follows_helpers():
     )
     v = _rules(src, ("no_loops",))
     assert [(x.line, x.rule) for x in v] == [(2, "no_loops"), (6, "no_loops")]
-    assert "line 2: a list comprehension (in `helper`, which `f` calls)" in v[0].message
+    assert "line 2: a list comprehension (in `helper`, which `f` uses)" in v[0].message
     assert "line 6: a while loop" in v[1].message
     assert _rules("def f(x):\n    return x.sum(0)\n", ("no_loops",)) == []
 
@@ -120,3 +120,50 @@ def test_preview_slices_around_the_difference():
     assert label == "[1, 2:5, 3:6]"
     assert body.splitlines()[0].strip().startswith("[[45")
     assert preview(np.arange(3), None)[0] == "[0:3]"
+
+
+def test_no_loops_sees_lambdas_methods_and_comprehensions():
+    src = (
+        "import torch\n"
+        "rows = lambda x: torch.stack([r for r in x])\n"
+        "class Helper:\n"
+        "    def go(self, x):\n"
+        "        for r in x:\n"
+        "            pass\n"
+        "        return x\n"
+        "def f(x):\n"
+        "    g = lambda y: {k: k for k in y}\n"
+        "    return Helper().go(rows(x))\n"
+    )
+    v = _rules(src, ("no_loops",))
+    assert [x.line for x in v] == [2, 5, 9]
+    assert "line 2: a list comprehension (in `rows`, which `f` uses)" in v[0].message
+    assert "line 5: a for loop (in `Helper`, which `f` uses)" in v[1].message
+    assert "line 9: a dict comprehension;" in v[2].message
+    # a module-level loop that f never refers to is not f's business
+    assert _rules("TABLE = [i for i in range(3)]\ndef f(x):\n    return x\n", ("no_loops",)) == []
+
+
+def test_zero_dim_values_survive_the_wire_and_count_as_numbers():
+    import torch
+
+    from cardgen.grade.wire import codec, decode
+
+    for value in (np.asarray(0.5), torch.tensor(0.5), np.float32(0.5)):
+        r = decode(codec().encode(value))
+        assert r.array.shape == () and float(r.array) == 0.5
+        assert compare(Returned("number", np.asarray(0.5)), r, 1e-6, 1e-6).ok
+    summed = decode(codec().encode(torch.ones(3, 4).sum()))
+    assert summed.array.shape == ()  # not (1,): a "you summed everything" mistake can match
+    back = codec().to_python(codec().encode(torch.ones(2, dtype=torch.bfloat16)))
+    assert back.dtype == torch.bfloat16
+
+
+def test_learner_text_is_shown_with_control_characters_escaped():
+    from cardgen.grade.report import FunctionResult, Report, escape_controls
+
+    assert escape_controls("a\x1b[2Jb\rc\u202ed\n\te") == "a\\x1b[2Jb\\rc\\u202ed\n\te"
+    rep = Report("x.py", [FunctionResult("f.f", "f", 0, "pass", output="\x1b[32mPASS\x1b[0m", passed=1, total=1)],
+                 module_output="\x07bell")
+    text = rep.text(color=False)
+    assert "\x1b" not in text and "\x07" not in text and "\\x1b[32mPASS" in text

@@ -145,6 +145,7 @@ def test_exercise_new_stub_then_solution(tmp_path):
     assert [f.name for f in fn] == ["batched_matmul"]
     doc = ast.get_docstring(fn[0])
     assert "[batch, i, k]" in doc and "Example" in doc and "->" in doc
+    assert "batched_matmul(a=<[" in doc and "float32>" in doc  # the example call shows shapes and dtypes
     assert "raise NotImplementedError" in text
 
     again = cardgen("exercise", "new", "einsum.outer", "-o", str(sol), cwd=tmp_path)
@@ -220,6 +221,17 @@ def test_watch_regrades_on_save_and_stops_cleanly(tmp_path):
         sol.write_text("# cardgen: einsum.batched_matmul seed=0\n\n\n\n\n\ndef batched_matmul(a, b):\n    return (a\n")
         second = wait_for("score:")
         assert "line 8: '(' was never closed" in second
+        # real gradings, forked from the template once it has imported torch (or started afresh before)
+        for k in range(3):
+            time.sleep(0.3 if k else 3.0)
+            body = (CASES / "three_ok.py").read_text() if k != 1 else (CASES / "mixed_wrong.py").read_text()
+            sol.write_text(body + f"\n# save {k}\n")
+            verdict = wait_for("score:")
+            if k == 1:
+                assert "Did you forget the ReLU?" in verdict and "score: 0/4 functions pass" in verdict
+            else:
+                assert "score: 3/3 functions pass (72/72 cases)" in verdict, verdict
+        time.sleep(1.0)  # past the verdict's own bookkeeping: Ctrl-C while waiting for a save
     finally:
         p.send_signal(signal.SIGINT)
         try:
@@ -230,7 +242,25 @@ def test_watch_regrades_on_save_and_stops_cleanly(tmp_path):
     err = p.stderr.read()
     assert "Traceback" not in err, err
     assert "stopped watching" in err
-    assert rc == 1
+    assert rc == 0  # the last verdict: all pass
+    time.sleep(0.5)
+    assert not [pid for pid in _grader_processes() if pid != p.pid], "the fork server outlived --watch"
+
+
+def _grader_processes() -> list[int]:
+    """Processes running cardgen's sandbox child (the --watch template among them)."""
+    import os
+
+    found = []
+    for pid in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read()
+        except OSError:
+            continue
+        if b"grade/child.py" in cmdline and b'"template": true' in cmdline:
+            found.append(int(pid))
+    return found
 
 
 def test_json_of_the_stub_is_valid(tmp_path):

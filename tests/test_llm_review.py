@@ -240,3 +240,95 @@ def test_llm_judgement_with_a_broken_schema_is_dropped(llm_env):
     (r,) = review_cards([card()], a)
     assert all(res.llm is None for res in r.results.values()) and r.meets_all
     assert len(a.warnings) == 1
+
+
+# ----------------------------------------------------------------------------- the card traps
+
+TRAP_ID = "einsum.zz_review_trap"
+
+
+@pytest.fixture
+def trap_family():
+    """A registered family with every trap: a write card printing the result's axes, a value
+    card whose listed mistake scores, whose precision is unsaid, whose format example is the
+    answer and whose answer never changes."""
+    from exercises import Family, Variant, registry
+    from exercises.checking import EinsumCheck, NumberCheck, Precision
+
+    def make(rng, form, seed):
+        n = rng.randint(3, 9)
+        if form == "write":
+            return Variant(
+                family=TRAP_ID, form=form, seed=seed, params={"n": n},
+                prompt=f"`x` has shape (batch=2, i={n}, k=4) and `y` has shape (batch=2, k=4, j=5). Write the "
+                       f"einsum string for `x[b] @ y[b]`, of shape (batch=2, i={n}, j=5).",
+                answer="bik,bkj->bij", answer_text="bik,bkj->bij",
+                checker=EinsumCheck("bik,bkj->bij", ((2, n, 4), (2, 4, 5))),
+            )
+        return Variant(
+            family=TRAP_ID, form=form, seed=seed, params={"n": n},
+            prompt=f"A fair coin is tossed {n} times. What is the chance that the first two are heads? "
+                   "Write it like 0.25.",
+            answer=0.25, answer_text="0.25", checker=NumberCheck(0.25, precision=Precision.decimals(2)),
+            mistakes=(("multiplied instead of squaring", "0.25"),),
+        )
+
+    fam = Family(id=TRAP_ID, title="Trap", make=make, forms=("write", "value"), summary="every trap")
+    registry.register(fam)
+    try:
+        yield fam
+    finally:
+        registry._FAMILIES.pop(TRAP_ID, None)
+
+
+def _build(tmp_path, families, variants=2):
+    from cardgen.deck.build import build
+
+    out = tmp_path / "deck.apkg"
+    build(out, variants=variants, seed=0, families=families)
+    return out
+
+
+def test_a_built_deck_is_reviewed_for_the_card_traps(tmp_path, trap_family, monkeypatch):
+    """The traps are judged from the deck's stored text with the checker re-derived from the
+    family, form and seed stored in each note."""
+    from cardgen.llm import review
+
+    monkeypatch.setattr(review, "SHARE_SEEDS", 20)
+    deck = _build(tmp_path, [TRAP_ID])
+    reviews = {(r.card.form, r.card.seed): r for r in review_cards(cards_from_apkg(deck))}
+    assert len(reviews) == 4
+    for (form, _), r in reviews.items():
+        res = r.results
+        assert all(res[p].checkable for p in review.TRAP_PRINCIPLES), {p: res[p].why for p in res}
+        if form == "write":
+            assert not res["not_transcribable"].meets
+            assert "copy names gives" in res["not_transcribable"].why
+        else:
+            assert "multiplied instead of squaring" in res["no_mistake_scores"].why
+            assert "to 2 decimal places" in res["states_precision"].why
+            assert "'0.25' is a right answer" in res["no_answer_example"].why
+        assert not res["varied_answer"].meets and "100% of 20 seeds" in res["varied_answer"].why
+    summary = review.summarize(reviews.values())
+    assert summary["not_transcribable"]["breaks"] == 2 and summary["no_mistake_scores"]["breaks"] == 2
+
+
+def test_traps_are_not_checkable_without_the_family(tmp_path, trap_family):
+    from cardgen.llm import review
+    from exercises import registry
+
+    deck = _build(tmp_path, [TRAP_ID], variants=1)
+    registry._FAMILIES.pop(TRAP_ID)  # a deck from another cardgen: the family is unknown here
+    (r, *_) = review_cards(cards_from_apkg(deck))
+    for p in review.TRAP_PRINCIPLES:
+        assert r.results[p].meets and not r.results[p].checkable
+        assert "not an exercise family" in r.results[p].why
+        assert r.to_dict()["results"][p]["checkable"] is False
+    assert summary_counts(r)["not_checkable"] == len(review.TRAP_PRINCIPLES)
+
+
+def summary_counts(r):
+    from cardgen.llm.review import summarize
+
+    s = summarize([r])
+    return {k: sum(v[k] for v in s.values()) for k in ("meets", "breaks", "not_checkable")}

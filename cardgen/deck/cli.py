@@ -10,12 +10,12 @@ from pathlib import Path
 import click
 
 from cardgen.console import console, fail
+from exercises.base import FORMS
+from exercises.registry import TOPICS
 
 
 def _parse_topics(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
     """``einsum,einops`` -> ("einsum", "einops"); unknown names are a usage error."""
-    from exercises.registry import TOPICS
-
     if value is None or value.strip().lower() in {"", "all"}:
         return tuple(TOPICS)
     names = [t.strip().lower() for t in value.split(",") if t.strip()]
@@ -29,11 +29,30 @@ def _parse_topics(ctx: click.Context, param: click.Parameter, value: str | None)
     return tuple(t for t in TOPICS if t in names)  # registry order, no duplicates
 
 
-@click.command("build-deck")
+_HELP = f"""Build an Anki deck whose cards show a fresh variant at every review.
+
+Each card is one question form of one exercise family ({' / '.join(FORMS)})
+and carries K variants, all computed now by running code; the card's script picks one
+at random when it is shown, and the answer side shows that same variant.
+
+\b
+Examples:
+  cardgen build-deck                              all topics, 8 variants per card
+  cardgen build-deck --topics einsum,einops -k 4 -o tensors.apkg
+  cardgen build-deck --seed 1                     a different set of variants
+
+\b
+Import: in Anki, File > Import and choose the .apkg (or open it on AnkiDroid /
+AnkiMobile). Rebuilding and importing again updates the same cards and keeps their
+review history. The first build trains the superposition models (cached afterwards).
+"""
+
+
+@click.command("build-deck", help=_HELP)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("cardgen.apkg"),
               show_default=True, help="Where to write the Anki package.")
 @click.option("--topics", callback=_parse_topics, metavar="LIST", default=None,
-              help="Comma-separated topics to include: einsum, einops, superposition (default: all).")
+              help=f"Comma-separated topics to include: {', '.join(TOPICS)} (default: all).")
 @click.option("-k", "--variants", type=click.IntRange(1, 100), default=8, show_default=True,
               help="Variants stored per card; one of them is shown at each review.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
@@ -42,23 +61,7 @@ def _parse_topics(ctx: click.Context, param: click.Parameter, value: str | None)
               help="Reword each variant's prompt with the configured LLM (default: on when one is "
                    "configured; see `cardgen llm check`). Answers never come from the LLM.")
 def build_deck(output: Path, topics: tuple[str, ...], variants: int, seed: int, llm: bool | None) -> None:
-    """Build an Anki deck whose cards show a fresh variant at every review.
-
-    Each card is one question form of one exercise family (write / shape / value / read)
-    and carries K variants, all computed now by running code; the card's script picks one
-    at random when it is shown, and the answer side shows that same variant.
-
-    \b
-    Examples:
-      cardgen build-deck                              all topics, 8 variants per card
-      cardgen build-deck --topics einsum,einops -k 4 -o tensors.apkg
-      cardgen build-deck --seed 1                     a different set of variants
-
-    \b
-    Import: in Anki, File > Import and choose the .apkg (or open it on AnkiDroid /
-    AnkiMobile). Rebuilding and importing again updates the same cards and keeps their
-    review history. The first build trains the superposition models (cached afterwards).
-    """
+    """The click face of :func:`cardgen.deck.build.build`; its help text is ``_HELP``."""
     from cardgen.console import progress
     from cardgen.deck.build import DeckError, build
     from cardgen.llm import get_assistant

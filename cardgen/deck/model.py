@@ -23,6 +23,8 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+from exercises.registry import TOPICS
+
 #: Bumped only together with MODEL_ID, when the field list or template count changes.
 MODEL_VERSION = 1
 MODEL_NAME = "cardgen variant (v1)"
@@ -54,7 +56,7 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("Answer", "variant 0's answer as HTML: shown when JavaScript is off"),
     ("Variants", "JSON list of all variants: {k, key, seed, q, a, answer_text, image}"),
     ("Media", "<img> references to every image the variants use, so Anki imports and keeps them"),
-    ("Topic", "einsum, einops or superposition"),
+    ("Topic", "the family's topic: " + " or ".join(TOPICS)),
     ("Source", "how the note was generated: cardgen version, deck seed, family, form, variant seeds"),
 )
 FIELD_NAMES: tuple[str, ...] = tuple(name for name, _ in FIELDS)

@@ -1,25 +1,38 @@
 """The test cases of one exercise: inputs, per-call seeds, expected outputs, known mistakes.
 
 Everything is computed by running ``spec.make_inputs``, ``spec.reference`` and each
-``Mistake.fn`` in the grader's own process, then stored in the on-disk cache in the same
-wire format the child uses (raw bytes + shape + dtype). The key covers the source of the
-``exercises`` and ``superpos_core`` packages and the torch/numpy versions, so an edited
-exercise is a new entry. With a warm cache the grader needs no torch of its own, which
-leaves the CPU to the child's ``import torch``.
+``Mistake.fn`` in the grader's own process, and stored in the on-disk cache in the wire
+format (``cardgen.grade.wire``). The key covers the source of the ``exercises`` and
+``superpos_core`` packages and the torch/numpy versions, so an edited exercise is a new
+entry. With a warm cache the grader needs no torch of its own, which leaves the CPU to the
+child's ``import torch``.
+
+The cache holds the answers, so it is guarded twice: the strong sandbox cannot read it (it
+is outside the child's allow-list), and every entry carries an HMAC under a key that lives
+beside the cache, never in any environment or message: an entry changed by anything but the
+grader (a solution graded at the basic level, say) fails the check and is computed afresh.
+The basic level, which cannot hide the cache, neither reads nor writes it.
 """
 from __future__ import annotations
 
-import base64
+import hashlib
+import hmac
+import json
+import os
 import random
+import secrets
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from cardgen.grade.sandbox import Returned, decode_result, encode_input
 from cardgen.grade.stub import Exercise
+from cardgen.grade.wire import Returned, codec, decode
 
-WIRE_VERSION = 1  # bump when the stored format changes
+WIRE_VERSION = 2  # bump when the stored format changes
 MIN_CASES = 20  # every function is graded on at least this many cases, whatever spec.n_cases says
+NAMESPACE = "grade-cases"
 
 
 def n_cases(ex: Exercise) -> int:
@@ -31,78 +44,40 @@ class Plan:
     """One exercise's cases as the grader uses them (decoded, no torch needed)."""
 
     exercise: Exercise
-    inputs: list[dict[str, Any]] = field(default_factory=list)  # wire format, sent to the child
+    inputs: list[dict[str, Any]] = field(default_factory=list)  # name -> wire value, sent to the child
     seeds: list[int] = field(default_factory=list)
     expected: list[Returned] = field(default_factory=list)
     mistakes: dict[str, list[Returned | None]] = field(default_factory=dict)
     spec_error: str | None = None
+    note: str | None = None  # e.g. a tampered cache entry that was recomputed
 
 
-def encode_output(value: Any, depth: int = 0) -> dict[str, Any]:
-    """A reference (or mistake) output in the child's result format, so one decoder serves both."""
-    import numpy as np
-    import torch
-
-    if isinstance(value, torch.Tensor):
-        t = value.detach().cpu()
-        name = str(t.dtype).replace("torch.", "")
-        if t.is_complex() or t.dtype not in (torch.float64, torch.float32, torch.float16, torch.int64, torch.int32,
-                                              torch.int16, torch.int8, torch.uint8, torch.bool):
-            t = t.to(torch.float64)
-        arr = np.ascontiguousarray(t.numpy())
-        le = arr.dtype.newbyteorder("<")
-        return {"t": "array", "kind": "tensor", "np": le.str, "dtype": name, "shape": list(arr.shape),
-                "data": base64.b64encode(arr.astype(le, copy=False).tobytes()).decode()}
-    if isinstance(value, (bool, np.bool_)):
-        return {"t": "num", "v": bool(value)}
-    if isinstance(value, (int, np.integer)):
-        return {"t": "num", "v": int(value)}
-    if isinstance(value, (float, np.floating)):
-        return {"t": "num", "v": float(value)}
-    if isinstance(value, (tuple, list)) and depth < 4:
-        return {"t": "tuple" if isinstance(value, tuple) else "list",
-                "items": [encode_output(v, depth + 1) for v in value]}
-    if value is None:
-        return {"t": "none"}
-    raise TypeError(f"the reference returned a {type(value).__name__}, which the grader cannot compare")
+def positional(ex: Exercise, inputs: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    """The names of the inputs passed positionally, in the signature's order (learners call
+    their parameters what they like), and the rest, passed by keyword."""
+    names = parameter_names(ex.spec.signature)
+    if not names or not all(n in inputs for n in names):
+        return [], dict(inputs)
+    return names, {k: v for k, v in inputs.items() if k not in names}
 
 
-def decode_input(v: dict[str, Any]):
-    """A wire-format input back to torch (for describing it or rerunning a mistake)."""
-    import numpy as np
-    import torch
+@lru_cache(maxsize=None)
+def parameter_names(signature: str) -> list[str]:
+    import ast
 
-    t = v["t"]
-    if t == "tensor":
-        arr = np.frombuffer(base64.b64decode(v["data"]), dtype=v["np"]).reshape(v["shape"]).copy()
-        out = torch.from_numpy(arr)
-        return out.to(torch.bfloat16) if v.get("torch") == "bfloat16" else out
-    if t in ("tuple", "list"):
-        items = [decode_input(x) for x in v["items"]]
-        return tuple(items) if t == "tuple" else items
-    if t == "none":
-        return None
-    return v["v"]
+    try:
+        fn = ast.parse(signature.strip() + "\n    pass\n").body[0]
+    except (SyntaxError, IndexError):
+        return []
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return []
+    return [a.arg for a in fn.args.posonlyargs + fn.args.args]
 
 
-def describe_input(name: str, v: dict[str, Any]) -> str:
-    """``a: tensor of shape (2, 3) (float32)``, with the values of tiny tensors; ``n = 3``."""
-    import numpy as np
-
-    t = v["t"]
-    if t == "tensor":
-        s = f"{name}: tensor of shape {tuple(v['shape'])} ({v.get('torch', v['np'])})"
-        n = int(np.prod(v["shape"])) if v["shape"] else 1
-        if n <= 6:
-            arr = np.frombuffer(base64.b64decode(v["data"]), dtype=v["np"]).astype(np.float64)
-            s += f" = {[round(float(x), 4) for x in arr]}"
-        return s
-    if t in ("tuple", "list"):
-        return f"{name}: {t} of {len(v['items'])}: " + "; ".join(
-            describe_input(f"{name}[{i}]", x) for i, x in enumerate(v["items"]))
-    if t == "none":
-        return f"{name} = None"
-    return f"{name} = {v['v']!r}"
+def rebuild(inputs: dict[str, Any]) -> dict[str, Any]:
+    """Wire inputs back to torch objects (for a hint, or rerunning a mistake)."""
+    c = codec()
+    return {k: c.to_python(v) for k, v in inputs.items()}
 
 
 def _seeded_call(fn, inputs: dict[str, Any], seed: int):
@@ -114,33 +89,37 @@ def _seeded_call(fn, inputs: dict[str, Any], seed: int):
     random.seed(seed)
     np.random.seed(seed % 2**32)
     with torch.no_grad():
-        return fn(**{k: decode_input(v) for k, v in inputs.items()})
+        return fn(**rebuild(inputs))
 
 
 def _compute(ex: Exercise) -> dict[str, Any]:
     """Inputs, seeds, references and mistakes' outputs, by running the exercise's code."""
     spec = ex.spec
+    c = codec()
     rng = random.Random(f"cardgen-grade/{ex.family}/{ex.seed}")
     inputs, seeds = [], []
     try:
         for i in range(n_cases(ex)):
             kwargs = spec.make_inputs(rng, i)
-            inputs.append({k: encode_input(v) for k, v in kwargs.items()})
+            inputs.append({k: c.encode(v) for k, v in kwargs.items()})
             seeds.append(rng.getrandbits(31))
     except Exception as e:  # noqa: BLE001 - a bug in the exercise, reported as such
         raise SpecError(f"the grader could not make test cases (a bug in cardgen, not in your code): "
                         f"{type(e).__name__}: {e}") from None
     try:
-        expected = [encode_output(_seeded_call(spec.reference, inp, s)) for inp, s in zip(inputs, seeds)]
+        expected = [c.encode(_seeded_call(spec.reference, inp, s)) for inp, s in zip(inputs, seeds)]
     except Exception as e:  # noqa: BLE001
         raise SpecError(f"the grader could not compute the expected results (a bug in cardgen, not in your "
                         f"code): {type(e).__name__}: {e}") from None
+    for e in expected:
+        if e["t"] == "other":
+            raise SpecError(f"the reference returned a {e['type']}, which the grader cannot compare")
     mistakes: dict[str, list] = {}
     for m in spec.mistakes:
         outs = []
         for inp, s in zip(inputs, seeds):
             try:
-                outs.append(encode_output(_seeded_call(m.fn, inp, s)))
+                outs.append(c.encode(_seeded_call(m.fn, inp, s)))
             except Exception:  # noqa: BLE001 - a mistake that cannot happen on this case
                 outs.append(None)
         mistakes[m.name] = outs
@@ -159,19 +138,101 @@ def source_digest() -> str:
     return f"wire={WIRE_VERSION};" + code_digest(("exercises", "superpos_core"), ("torch", "numpy", "einops"))
 
 
+# ---------------------------------------------------------------------- the authenticated cache
+
+
+def cases_dir() -> Path:
+    from exercises.cache import cache_dir
+
+    return cache_dir() / NAMESPACE
+
+
+def _key() -> bytes | None:
+    """The cache's HMAC key (made on first use, owner-only); None when it cannot be kept."""
+    path = cases_dir() / ".hmac-key"
+    try:
+        data = path.read_bytes()
+        if len(data) == 64:
+            return data
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-key-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(64))
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+        data = path.read_bytes()
+        return data if len(data) == 64 else None
+    except OSError:
+        return None
+
+
+def _mac(key: bytes, name: str, body: bytes) -> str:
+    return hmac.new(key, name.encode() + b"\0" + body, hashlib.sha256).hexdigest()
+
+
+def read_entry(name: str) -> tuple[dict | None, bool]:
+    """``(data, tampered)``: the entry when present and authentic."""
+    key = _key()
+    if key is None:
+        return None, False
+    try:
+        raw = (cases_dir() / f"{name}.json").read_bytes()
+    except OSError:
+        return None, False
+    mac, _, body = raw.partition(b"\n")
+    if not hmac.compare_digest(mac.decode("ascii", "replace"), _mac(key, name, body)):
+        return None, True
+    try:
+        return json.loads(body), False
+    except ValueError:
+        return None, True
+
+
+def write_entry(name: str, data: dict) -> None:
+    key = _key()
+    if key is None:
+        return
+    body = json.dumps(data, separators=(",", ":")).encode()
+    path = cases_dir() / f"{name}.json"
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(_mac(key, name, body).encode() + b"\n" + body)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass  # an unwritable cache only costs the caching
+
+
 def make_plan(ex: Exercise, use_cache: bool = True) -> Plan:
     """The exercise's cases, from the cache when this exact code has computed them before."""
-    from exercises.cache import cached_json
+    from exercises.cache import cache_key
 
     plan = Plan(ex)
-    payload = {"family": ex.family, "seed": ex.seed, "n_cases": n_cases(ex), "source": source_digest()}
+    data = None
+    if use_cache:
+        name = cache_key(NAMESPACE, {"family": ex.family, "seed": ex.seed, "n_cases": n_cases(ex),
+                                     "source": source_digest()})
+        data, tampered = read_entry(name)
+        if tampered:
+            plan.note = (f"the cached cases of {ex.family} had been changed by something other than the "
+                         "grader; they were computed afresh")
     try:
-        data = cached_json("grade-cases", payload, lambda: _compute(ex)) if use_cache else _compute(ex)
+        if data is None:
+            data = _compute(ex)
+            if use_cache:
+                write_entry(name, data)
     except SpecError as e:
         plan.spec_error = str(e)
         return plan
     plan.inputs, plan.seeds = data["inputs"], data["seeds"]
-    plan.expected = [decode_result(v) for v in data["expected"]]
-    plan.mistakes = {name: [None if v is None else decode_result(v) for v in outs]
+    plan.expected = [decode(v) for v in data["expected"]]
+    plan.mistakes = {name: [None if v is None else decode(v) for v in outs]
                      for name, outs in data["mistakes"].items()}
     return plan

@@ -1,17 +1,28 @@
 """The code that runs inside the sandboxed child process (standalone: stdlib, numpy, torch).
 
-The grader starts this file as ``python -I child.py CONFIG_JSON`` in a temp directory with a
-scrubbed environment. It first locks itself down (resource limits, then on Linux: no new
-privileges, all capabilities dropped, a Landlock ruleset that denies every file write and TCP
-connection, and a seccomp filter that forbids new processes and signals to other processes),
-then imports torch *before* the learner's code arrives, so the import overlaps with the
-parent's own. The parent then sends one JSON line on ``in_fd`` (the learner's source and the
-test inputs) and keeps that pipe open as a lifeline: when it closes, the child exits.
+The grader starts this file as ``python -I child.py CONFIG_JSON`` in a private temp
+directory (its cwd, HOME and TMPDIR) with a scrubbed environment. In order:
 
-The child only *runs* the learner's functions. It reports each result on ``out_fd`` as JSON
-lines (raw little-endian bytes in base64 with shape and dtype, never pickle); the parent
-validates every line and computes references and verdicts itself, so nothing the learner does
-in here (monkeypatching torch, numpy or the grader's modules) can turn a wrong answer into a pass.
+1. It loads the wire format (``wire.py``, by path) and sets resource limits.
+2. At the strong level on Linux, while still single-threaded: new mount and IPC namespaces
+   (a user namespace too when not root), every mount made read-only except the temp dir, so
+   no chmod, chown, utime or xattr change can reach a file outside it.
+3. It imports numpy and torch (what the learner's code needs), *then* seals itself: no new
+   privileges, every capability dropped, Landlock (read only the allow-listed library dirs,
+   write only the temp dir, no execve, no TCP, signals and abstract sockets scoped) and
+   seccomp (no new processes, no sockets of any family, no SysV IPC or message queues, no
+   signals to other processes, no ptrace; and no metadata changes at all where the
+   read-only mounts were not available).
+4. It reads one job (the learner's source, handed over by the grader so that ``linecache``
+   and ``torch.jit.script`` need no access to the learner's path, and the test inputs) and
+   runs each function on each case, reporting on ``out_fd`` as JSON lines.
+
+``--watch`` uses the same code from a template process (``template`` in the config): it has
+imported torch and forks one child per grading, which then does steps 2-4. It never sees a
+job: the cases go straight to the forked child over its own pipe.
+
+The child only *runs* the learner's functions; the parent validates every record and makes
+every verdict itself, so nothing the learner does in here can turn a wrong answer into a pass.
 """
 from __future__ import annotations
 
@@ -25,7 +36,16 @@ _dumps = json.dumps
 _exit = os._exit
 
 OUTPUT_CAP = 2000  # characters of printed output kept per function (the parent shows 500)
-MAX_SEND = 1 << 22  # elements of a returned array sent back in full
+
+
+def _load_wire(path: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_cardgen_grade_wire", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
 
 
 # ----------------------------------------------------------------------------- lock-down
@@ -73,12 +93,53 @@ PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
 PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
-PR_SET_SECCOMP = 22
-SECCOMP_MODE_FILTER = 2
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x00020000, 0x08000000, 0x10000000
+MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 1 << 18
+AT_FDCWD, AT_RECURSIVE, MOUNT_ATTR_RDONLY = -100, 0x8000, 1
+SYS_MOUNT_SETATTR = 442  # the same number on x86_64 and aarch64
+
+
+def _namespaces(ctypes, libc, workdir: str) -> dict:
+    """New mount and IPC namespaces; every mount read-only but the temp dir.
+
+    Landlock cannot stop chmod/chown/utime/setxattr and seccomp cannot see paths, so a
+    read-only view of the file system is what keeps metadata changes inside the temp dir.
+    Must run while the process has a single thread. Returns what worked.
+    """
+    uid, gid = os.getuid(), os.getgid()
+    flags = CLONE_NEWNS | CLONE_NEWIPC | (CLONE_NEWUSER if os.geteuid() != 0 else 0)
+    if libc.unshare(flags) != 0:
+        return {}
+    state = {"namespaces": "mount+ipc" + ("+user" if flags & CLONE_NEWUSER else "")}
+    if flags & CLONE_NEWUSER:  # keep our own ids inside (the new namespace gives us its capabilities)
+        try:
+            for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+                with open(f"/proc/self/{name}", "w") as f:
+                    f.write(text)
+        except OSError:
+            return state
+    if libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0:  # nothing propagates back out
+        return state
+    wd = workdir.encode()
+    if libc.mount(wd, wd, None, MS_BIND, None) != 0:
+        return state
+
+    class MountAttr(ctypes.Structure):
+        _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64),
+                    ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]
+
+    ro, rw = MountAttr(MOUNT_ATTR_RDONLY, 0, 0, 0), MountAttr(0, MOUNT_ATTR_RDONLY, 0, 0)
+    if libc.syscall(SYS_MOUNT_SETATTR, AT_FDCWD, b"/", AT_RECURSIVE, ctypes.byref(ro), ctypes.sizeof(ro)) != 0:
+        return state
+    if libc.syscall(SYS_MOUNT_SETATTR, AT_FDCWD, wd, 0, ctypes.byref(rw), ctypes.sizeof(rw)) != 0:
+        return state
+    state["read_only_mounts"] = True
+    os.chdir(workdir)  # the cwd still pointed into the read-only mount below the new one
+    return state
 
 
 def _drop_capabilities(ctypes, libc) -> bool:
-    """Root keeps its uid but loses every capability (no mount, reboot, module load...)."""
+    """Root (or the owner of a new user namespace) loses every capability."""
     try:
         last = int(open("/proc/sys/kernel/cap_last_cap").read())
     except OSError:
@@ -102,24 +163,21 @@ def _drop_capabilities(ctypes, libc) -> bool:
     return libc.syscall(nr, ctypes.byref(hdr), data) == 0
 
 
-# Landlock (Linux >= 5.13): an unprivileged filesystem sandbox that root cannot escape either.
-LL_FS_EXECUTE, LL_FS_WRITE_FILE = 1 << 0, 1 << 1
-LL_FS_WRITES_V1 = sum(1 << b for b in (1, 4, 5, 6, 7, 8, 9, 10, 11, 12))  # write, remove, make_*
-LL_FS_REFER, LL_FS_TRUNCATE = 1 << 13, 1 << 14
+# Landlock (Linux >= 5.13): an unprivileged file-system sandbox that root cannot escape either.
+LL_EXECUTE, LL_WRITE_FILE, LL_READ_FILE, LL_READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+LL_DIR_CHANGES = sum(1 << b for b in range(4, 13))  # remove_*, make_*
+LL_REFER, LL_TRUNCATE, LL_IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
 LL_NET_ALL = (1 << 0) | (1 << 1)  # bind and connect TCP
 LL_SCOPE_ALL = (1 << 0) | (1 << 1)  # abstract unix sockets, signals
 
 
-def _landlock(ctypes, libc) -> str:
-    """Deny every file write, execve and TCP connection; returns what was enabled ("" if none)."""
+def _landlock(ctypes, libc, cfg: dict) -> str:
+    """Read only the allow-list, write only the temp dir, no execve, no TCP; "" if unavailable."""
     abi = libc.syscall(444, None, 0, 1)  # landlock_create_ruleset(NULL, 0, VERSION)
     if abi < 1:
         return ""
-    fs = LL_FS_EXECUTE | LL_FS_WRITES_V1
-    if abi >= 2:
-        fs |= LL_FS_REFER
-    if abi >= 3:
-        fs |= LL_FS_TRUNCATE
+    extra = (LL_REFER if abi >= 2 else 0) | (LL_TRUNCATE if abi >= 3 else 0) | (LL_IOCTL_DEV if abi >= 5 else 0)
+    fs = LL_EXECUTE | LL_WRITE_FILE | LL_READ_FILE | LL_READ_DIR | LL_DIR_CHANGES | extra
     fields = [("fs", ctypes.c_uint64)]
     if abi >= 4:
         fields.append(("net", ctypes.c_uint64))
@@ -143,13 +201,30 @@ def _landlock(ctypes, libc) -> str:
         _pack_ = 1
         _fields_ = [("allowed", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
-    try:  # /dev/null stays writable: harmless, and some code prints to it
-        null = os.open("/dev/null", os.O_PATH)
-        rule = PathBeneath(LL_FS_WRITE_FILE | (LL_FS_TRUNCATE if abi >= 3 else 0), null)
-        libc.syscall(445, fd, 1, ctypes.byref(rule), 0)
-        os.close(null)
-    except OSError:
-        pass
+    file_rights = LL_EXECUTE | LL_WRITE_FILE | LL_READ_FILE | (LL_TRUNCATE if abi >= 3 else 0) | (
+        LL_IOCTL_DEV if abi >= 5 else 0)
+
+    def allow(path: str, rights: int) -> None:
+        try:
+            pfd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        except OSError:
+            return
+        try:
+            if not os.path.isdir(path):
+                rights &= file_rights
+            rule = PathBeneath(rights & fs, pfd)
+            libc.syscall(445, fd, 1, ctypes.byref(rule), 0)  # LANDLOCK_RULE_PATH_BENEATH
+        finally:
+            os.close(pfd)
+
+    for path in cfg.get("read_dirs", ()):
+        allow(path, LL_READ_FILE | LL_READ_DIR)
+    for path in cfg.get("list_dirs", ()):
+        allow(path, LL_READ_DIR)
+    for path in cfg.get("read_files", ()):
+        allow(path, LL_READ_FILE)
+    allow("/dev/null", LL_READ_FILE | LL_WRITE_FILE | (LL_TRUNCATE if abi >= 3 else 0))
+    allow(cfg["workdir"], fs & ~LL_EXECUTE & ~LL_IOCTL_DEV)
     ok = libc.syscall(446, fd, 0) == 0  # landlock_restrict_self
     os.close(fd)
     return f"landlock-v{abi}" if ok else ""
@@ -157,16 +232,27 @@ def _landlock(ctypes, libc) -> str:
 
 # seccomp: syscall numbers per architecture.
 _SYSCALLS = {
-    "x86_64": dict(arch=0xC000003E, clone=56, clone3=435, kill=62, tkill=200, tgkill=234,
-                   deny=(57, 58, 101, 311, 424, 434, 272, 308)),
-    # fork, vfork, ptrace, process_vm_writev, pidfd_send_signal, pidfd_open, unshare, setns
-    "aarch64": dict(arch=0xC00000B7, clone=220, clone3=435, kill=129, tkill=130, tgkill=131,
-                    deny=(117, 271, 424, 434, 97, 268)),
+    "x86_64": dict(
+        arch=0xC000003E, clone=56, clone3=435, kill=62, tkill=200, tgkill=234, seccomp=317,
+        # fork, vfork, ptrace, process_vm_readv/writev, pidfd_send_signal, pidfd_open, unshare, setns
+        deny=(57, 58, 101, 310, 311, 424, 434, 272, 308,
+              41, 53,  # socket, socketpair
+              29, 30, 31, 64, 65, 66, 67, 68, 69, 70, 71, 220, 240),  # SysV shm/sem/msg, mq_open
+        # chmod, fchmod, chown, fchown, lchown, utime, utimes, futimesat, utimensat, fchownat, fchmodat,
+        # fchmodat2, (l,f)setxattr, (l,f)removexattr, setxattrat, removexattrat
+        metadata=(90, 91, 92, 93, 94, 132, 235, 261, 280, 260, 268, 452, 188, 189, 190, 197, 198, 199, 463, 466)),
+    "aarch64": dict(
+        arch=0xC00000B7, clone=220, clone3=435, kill=129, tkill=130, tgkill=131, seccomp=277,
+        deny=(117, 270, 271, 424, 434, 97, 268,
+              198, 199,
+              186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 180),
+        metadata=(52, 53, 54, 55, 88, 452, 5, 6, 7, 14, 15, 16, 463, 466)),
 }
 
 
-def _seccomp(ctypes, libc) -> bool:
-    """No new processes (threads are fine) and no signals to any process but this one."""
+def _seccomp(ctypes, libc, metadata: bool) -> bool:
+    """No new processes (threads are fine), no sockets, no SysV IPC, no signals to others;
+    ``metadata``: no chmod/chown/utime/xattr at all (when read-only mounts were unavailable)."""
     sc = _SYSCALLS.get(os.uname().machine)
     if sc is None:
         return False
@@ -176,11 +262,8 @@ def _seccomp(ctypes, libc) -> bool:
     ALLOW, ERRNO = 0x7FFF0000, 0x00050000
     EPERM, ENOSYS = 1, 38
     me = os.getpid()
-    deny = list(sc["deny"]) + [sc["tkill"]]
-    prog: list[tuple[int, int, int, int]] = []
-
-    # Written with labels, converted to BPF's relative jumps below.
-    code: list[tuple] = []  # (opcode, k, label_true, label_false) with labels or None
+    deny = list(sc["deny"]) + [sc["tkill"]] + (list(sc["metadata"]) if metadata else [])
+    code: list[tuple] = []  # (opcode, k, label_true, label_false), converted to relative jumps below
 
     def emit(opcode, k=0, t=None, f=None):
         code.append((opcode, k, t, f))
@@ -211,6 +294,7 @@ def _seccomp(ctypes, libc) -> bool:
     labels["enosys"] = len(code)
     emit(RET, ERRNO | ENOSYS)
 
+    prog = []
     for i, (opcode, k, t, f) in enumerate(code):
         jt = labels[t] - i - 1 if t else 0
         jf = labels[f] - i - 1 if f else 0
@@ -223,26 +307,40 @@ def _seccomp(ctypes, libc) -> bool:
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
     fprog = Fprog(len(prog), ctypes.cast(buf, ctypes.c_void_p))
-    return libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) == 0
+    # SECCOMP_SET_MODE_FILTER with TSYNC: every thread (torch's too) gets the filter.
+    return libc.syscall(sc["seccomp"], 1, 1, ctypes.byref(fprog)) == 0
 
 
-def lock_down(cfg: dict) -> dict:
-    """Apply every limit this platform allows; returns what is in force (the parent reports gaps)."""
+def prepare(cfg: dict) -> dict:
+    """What must happen before torch is imported (limits; namespaces need a single thread)."""
     import signal
 
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails instead of killing us
     state: dict = {"rlimits": _rlimits(cfg)}
-    if not sys.platform.startswith("linux") or cfg.get("level") == "basic":
+    if not sys.platform.startswith("linux"):
         return state
     ctypes, libc = _libc()
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != cfg["parent"]:  # the parent died before the line above
         _exit(70)
+    if cfg.get("level") == "strong":
+        state.update(_namespaces(ctypes, libc, cfg["workdir"]))
+    return state
+
+
+def seal(cfg: dict, state: dict) -> dict:
+    """After the imports: no privileges, Landlock, seccomp (Linux, strong level)."""
+    if not sys.platform.startswith("linux") or cfg.get("level") != "strong":
+        return state
+    ctypes, libc = _libc()
     state["no_new_privs"] = libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
-    if os.geteuid() == 0:
+    if os.geteuid() == 0 or "user" in state.get("namespaces", ""):
         state["capabilities_dropped"] = _drop_capabilities(ctypes, libc)
-    state["landlock"] = _landlock(ctypes, libc)
-    state["seccomp"] = _seccomp(ctypes, libc)
+    state["landlock"] = _landlock(ctypes, libc, cfg)
+    state["seccomp"] = _seccomp(ctypes, libc, metadata=not state.get("read_only_mounts"))
+    if state["seccomp"]:
+        state["no_sockets"] = state["no_sysv_ipc"] = True
+        state["no_metadata_changes"] = True  # by the read-only mounts, or by seccomp
     return state
 
 
@@ -301,20 +399,40 @@ class Capture:
 
 def main() -> None:
     cfg = json.loads(sys.argv[1])
+    wire = _load_wire(cfg["wire"])
+    if cfg.get("template"):
+        template(cfg, wire)
+    else:
+        run(cfg, wire, imported=None)
+
+
+def run(cfg: dict, wire, imported) -> None:
+    """One grading: lock down, report ready, read the job, run it, exit."""
     chan = Channel(cfg["out_fd"])
     try:
-        state = lock_down(cfg)
+        state = prepare(cfg)
     except Exception as e:  # the parent treats this as "the grader could not start"
         chan.send(ev="setup_error", message=f"sandbox set-up failed: {type(e).__name__}: {e}")
         _exit(71)
     try:
-        import numpy as np
-        import torch
+        if imported is not None:
+            state["forked"] = True  # from the --watch template
+        else:
+            import numpy as np
+            import torch
 
-        torch.set_num_threads(1)
+            torch.set_num_threads(1)
+            imported = np, torch
+        np, torch = imported
+        codec = wire.Codec(np, torch)
     except BaseException as e:  # noqa: BLE001 - report anything, the parent decides
         chan.send(ev="setup_error", message=f"cannot import torch in the sandbox: {type(e).__name__}: {e}")
         _exit(72)
+    try:
+        state = seal(cfg, state)
+    except Exception as e:  # noqa: BLE001
+        chan.send(ev="setup_error", message=f"sandbox set-up failed: {type(e).__name__}: {e}")
+        _exit(71)
     chan.send(ev="ready", sandbox=state)
 
     infile = os.fdopen(cfg["in_fd"], "rb", buffering=0)
@@ -322,10 +440,63 @@ def main() -> None:
     if not line:
         _exit(0)  # the parent changed its mind (a usage error): nothing to do
     job = json.loads(line)
-    chan.token = job["token"]
+    chan.token = job.pop("token")
     _start_lifeline(cfg["in_fd"])
-    Runner(np, torch, chan, job).run()
+    Runner(np, torch, codec, chan, job).run()
     _exit(0)
+
+
+def template(cfg: dict, wire) -> None:
+    """``--watch``: import torch once, then fork one child per request on the control socket.
+
+    A request is a JSON config with three file descriptors (job in, records out, raw
+    output); the reply is the child's pid, then its wait status. The template holds no case
+    and no answer, and it dies with the grader (parent-death signal, or the socket closing).
+    """
+    import signal
+    import socket
+
+    ctypes, libc = _libc()
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != cfg["parent"]:
+        _exit(70)
+    import numpy as np
+    import torch
+
+    torch.set_num_threads(1)
+    sock = socket.socket(fileno=cfg["control_fd"])
+    _write(sock.fileno(), b'{"ready": true}\n')
+    while True:
+        try:
+            msg, fds, _, _ = socket.recv_fds(sock, 1 << 16, 3)
+        except OSError:
+            _exit(0)
+        if not msg or len(fds) != 3:
+            _exit(0)
+        req = json.loads(msg)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                sock.close()
+                os.setsid()
+                os.dup2(fds[2], 1)
+                os.dup2(fds[2], 2)
+                os.close(fds[2])
+                os.chdir(req["workdir"])
+                os.environ.clear()
+                os.environ.update(req["env"])
+                import tempfile
+
+                tempfile.tempdir = None
+                req.update(in_fd=fds[0], out_fd=fds[1], parent=os.getppid())
+                run(req, wire, (np, torch))
+            finally:
+                _exit(73)
+        for fd in fds:
+            os.close(fd)
+        sock.sendall(_dumps({"pid": pid}).encode() + b"\n")
+        _, status = os.waitpid(pid, 0)
+        sock.sendall(_dumps({"status": status}).encode() + b"\n")
 
 
 def _readline(f) -> bytes:
@@ -355,105 +526,17 @@ def _start_lifeline(fd: int) -> None:
     threading.Thread(target=watch, daemon=True, name="cardgen-lifeline").start()
 
 
-# ----------------------------------------------------------------------------- values
-
-
 class Runner:
     """Loads the learner's module and calls each function on each case."""
 
-    def __init__(self, np, torch, chan: Channel, job: dict):
-        self.np, self.torch, self.chan, self.job = np, torch, chan, job
+    def __init__(self, np, torch, codec, chan: Channel, job: dict):
+        self.np, self.torch, self.codec, self.chan, self.job = np, torch, codec, chan, job
         self.filename = job["filename"]
-        TB = getattr(torch._C, "TensorBase", None) or torch._C._TensorBase
-        # C-level methods and types: the learner cannot replace these from Python.
-        self.TB = TB
-        self.Tensor = torch.Tensor
-        self.ndarray = np.ndarray
-        self.np_generic = np.generic
-        self.no_torch_function = torch._C.DisableTorchFunction
-        self.from_numpy = torch.from_numpy
-        self.frombuffer = np.frombuffer
-        self.dtypes = {
-            "float64": torch.float64, "float32": torch.float32, "float16": torch.float16,
-            "int64": torch.int64, "int32": torch.int32, "int16": torch.int16, "int8": torch.int8,
-            "uint8": torch.uint8, "bool": torch.bool,
-        }
-        self.b64decode = __import__("base64").b64decode
-        self.b64encode = __import__("base64").b64encode
         self.manual_seed = torch.manual_seed
         self.py_random_seed = __import__("random").seed
         self.np_seed = np.random.seed
         self.format_tb = __import__("traceback").extract_tb
         self.capture = Capture()
-
-    # -- inputs (parent -> child): trusted, but still decoded without pickle
-    def decode(self, v):
-        t = v["t"]
-        if t == "tensor":
-            arr = self.frombuffer(self.b64decode(v["data"]), dtype=v["np"]).reshape(v["shape"]).copy()
-            out = self.from_numpy(arr)
-            if v.get("torch") == "bfloat16":
-                out = out.to(self.torch.bfloat16)
-            if v.get("requires_grad"):
-                out.requires_grad_(True)
-            return out
-        if t == "num":
-            return v["v"]
-        if t == "none":
-            return None
-        if t == "str":
-            return v["v"]
-        if t in ("tuple", "list"):
-            items = [self.decode(x) for x in v["items"]]
-            return tuple(items) if t == "tuple" else items
-        raise ValueError(f"unknown input kind {t!r}")
-
-    # -- results (child -> parent): extracted with C-level calls, so a subclass cannot lie
-    def encode(self, obj, depth: int = 0):
-        tp = type(obj)  # type() cannot be faked, unlike isinstance() via __class__
-        if obj is None:
-            return {"t": "none"}
-        if tp is bool:
-            return {"t": "num", "v": bool(obj), "kind": "bool"}
-        if issubclass(tp, int) and not issubclass(tp, bool):
-            v = int.__index__(obj)
-            if abs(v) < 2**63:
-                return {"t": "num", "v": v, "kind": "int", "type": tp.__name__}
-            return {"t": "num", "v": float(v), "kind": "float", "type": tp.__name__}
-        if issubclass(tp, float):
-            return {"t": "num", "v": float.__float__(obj), "kind": "float", "type": tp.__name__}
-        if issubclass(tp, self.Tensor) or issubclass(tp, self.TB):
-            return self.encode_tensor(obj, "tensor")
-        if issubclass(tp, self.ndarray) or issubclass(tp, self.np_generic):
-            arr = self.np.asarray(obj)
-            return self.encode_array(arr, "ndarray" if issubclass(tp, self.ndarray) else "npscalar",
-                                     arr.dtype.name)
-        if tp in (tuple, list) and depth < 3 and len(obj) <= 64:
-            return {"t": tp.__name__, "items": [self.encode(x, depth + 1) for x in obj]}
-        return {"t": "other", "type": f"{tp.__module__}.{tp.__qualname__}"}
-
-    def encode_tensor(self, obj, kind: str):
-        TB, torch = self.TB, self.torch
-        with self.no_torch_function():
-            t = TB.detach(obj)
-            if t.is_complex():
-                raise TypeError("returned a complex tensor; the exercise expects real numbers")
-            name = str(t.dtype).replace("torch.", "")
-            if t.dtype not in (torch.float64, torch.float32, torch.float16, torch.int64, torch.int32,
-                               torch.int16, torch.int8, torch.uint8, torch.bool):
-                t = TB.to(t, torch.float64)
-            arr = TB.numpy(t, force=True)
-        return self.encode_array(arr, kind, name)
-
-    def encode_array(self, arr, kind: str, dtype_name: str):
-        nd = self.ndarray
-        if arr.dtype.kind not in "fiub":
-            return {"t": "other", "type": f"{kind} of {arr.dtype}"}
-        if arr.size > MAX_SEND:  # the references are small: its shape alone will tell
-            return {"t": "big", "kind": kind, "dtype": dtype_name, "shape": list(arr.shape)}
-        data = nd.tobytes(arr.astype(arr.dtype.newbyteorder("<"), copy=False), order="C")
-        return {"t": "array", "kind": kind, "dtype": dtype_name, "np": arr.dtype.newbyteorder("<").str,
-                "shape": list(arr.shape), "data": self.b64encode(data).decode()}
 
     # -- errors
     def describe(self, e: BaseException) -> dict:
@@ -465,31 +548,48 @@ class Runner:
         try:
             for fr in self.format_tb(e.__traceback__):
                 if fr.filename == self.filename:
-                    frames.append([fr.lineno, fr.name])
+                    frames.append([fr.lineno, str(fr.name)])
         except BaseException:  # noqa: BLE001
             pass
         return {"type": type(e).__name__, "message": msg[:2000], "frames": frames[-20:]}
 
-    def call_with_capture(self, fn, kwargs):
+    def call_with_capture(self, fn, args=(), kwargs=None):
         old = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = self.capture
         try:
-            return fn(**kwargs)
+            return fn(*args, **(kwargs or {}))
         finally:
             sys.stdout, sys.stderr = old
 
+    def mutated(self, sent: list[tuple[str, dict, object]]) -> list[str]:
+        """The inputs whose contents the call changed (compared with the bytes that were sent)."""
+        out = []
+        for name, wire, obj in sent:
+            try:
+                now = self.codec.encode(obj)
+            except BaseException:  # noqa: BLE001 - e.g. resized to something unreadable
+                out.append(name)
+                continue
+            if now.get("shape") != wire.get("shape") or now.get("data") != wire.get("data"):
+                out.append(name)
+        return out
+
     def run(self) -> None:
         job, chan = self.job, self.chan
-        chan.send(ev="started")
-        module_name = job["module"]
+        import linecache
         import types
 
+        source = job["source"]
+        # The learner's file, from memory: tracebacks, inspect and torch.jit.script read it here.
+        linecache.cache[self.filename] = (len(source), None, source.splitlines(True), self.filename)
+        chan.send(ev="started")
+        module_name = job["module"]
         mod = types.ModuleType(module_name)
         mod.__file__ = self.filename
         sys.modules[module_name] = mod
         try:
-            code = compile(job["source"], self.filename, "exec", dont_inherit=True)
-            self.call_with_capture(lambda: exec(code, mod.__dict__), {})
+            code = compile(source, self.filename, "exec", dont_inherit=True)
+            self.call_with_capture(lambda: exec(code, mod.__dict__))
         except BaseException as e:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
             chan.send(ev="load_error", error=self.describe(e), output=self.capture.take())
             return
@@ -505,13 +605,18 @@ class Runner:
                                      and getattr(v, "__module__", None) == module_name)
                 except BaseException:  # noqa: BLE001 - a learner object with a hostile __getattr__
                     defined = []
-                chan.send(ev="missing", fn=i, defined=defined[:30],
+                chan.send(ev="missing", fn=i, defined=[str(d) for d in defined[:30]],
                           found=type(fn).__name__ if name in ns else None)
                 continue
+            positional = spec.get("positional") or []
             for j, case in enumerate(spec["cases"]):
                 chan.send(ev="call", fn=i, case=j)
                 try:
-                    kwargs = {k: self.decode(v) for k, v in case["kwargs"].items()}
+                    inputs = case["inputs"]
+                    values = {k: self.codec.to_python(v) for k, v in inputs.items()}
+                    args = [values[k] for k in positional]
+                    kwargs = {k: v for k, v in values.items() if k not in positional}
+                    sent = [(k, inputs[k], values[k]) for k in inputs if inputs[k]["t"] == "array"]
                     seed = case["seed"]
                     self.manual_seed(seed)
                     self.py_random_seed(seed)
@@ -520,17 +625,19 @@ class Runner:
                     chan.send(ev="setup_error", message=f"cannot decode the inputs: {e}")
                     return
                 try:
-                    value = self.call_with_capture(fn, kwargs)
+                    value = self.call_with_capture(fn, args, kwargs)
                 except BaseException as e:  # noqa: BLE001
-                    chan.send(ev="raised", fn=i, case=j, error=self.describe(e), output=self.capture.take())
+                    chan.send(ev="raised", fn=i, case=j, error=self.describe(e), output=self.capture.take(),
+                              mutated=self.mutated(sent))
                     continue
                 try:
-                    enc = self.encode(value)
+                    enc = self.codec.encode(value)
                 except BaseException as e:  # noqa: BLE001
-                    chan.send(ev="raised", fn=i, case=j, output=self.capture.take(),
+                    chan.send(ev="raised", fn=i, case=j, output=self.capture.take(), mutated=[],
                               error={**self.describe(e), "when": "converting the returned value"})
                     continue
-                chan.send(ev="result", fn=i, case=j, value=enc, output=self.capture.take())
+                chan.send(ev="result", fn=i, case=j, value=enc, output=self.capture.take(),
+                          mutated=self.mutated(sent))
         chan.send(ev="done")
 
 

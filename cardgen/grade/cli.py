@@ -105,7 +105,27 @@ def daily(count: int, seed: int | None, output: Path, force: bool) -> None:
     click.echo(f"wrote {output}: {names}. Then run:  cardgen grade {output}")
 
 
-def _show_hints(path: Path, tier: int, err: bool) -> None:
+def _hints_for(fr, ex) -> tuple[list[str], str]:
+    """The exercise's hints about the failing case when it has them, else the card's hints."""
+    spec = ex.spec
+    if fr is not None and fr.failing_inputs and getattr(spec, "hints", None) is not None:
+        from cardgen.grade.cases import rebuild
+
+        try:
+            hints = [str(h) for h in spec.hints(rebuild(fr.failing_inputs))]
+            if hints:
+                return hints, f" (about case {fr.counterexample.case})" if fr.counterexample else ""
+        except Exception:  # noqa: BLE001 - a hint that cannot be built is no reason to fail the grade
+            pass
+    from exercises import get_family
+
+    fam = get_family(ex.family)
+    form = "write" if "write" in fam.forms else fam.forms[0]
+    return list(fam.variant(seed=ex.seed, form=form).hints), ""
+
+
+def _show_hints(path: Path, tier: int, err: bool, report=None) -> None:
+    """Hint number ``tier`` for each function that does not pass yet."""
     from cardgen.grade.grader import read_source
     from cardgen.grade.stub import ExerciseError, find_exercises
 
@@ -120,18 +140,20 @@ def _show_hints(path: Path, tier: int, err: bool) -> None:
         exercises = find_exercises(text, tree)
     except ExerciseError as e:
         raise UsageProblem(str(e)) from None
-    from exercises import get_family
-
+    results = {(f.family, f.function): f for f in (report.functions if report else [])}
     for ex in exercises:
-        fam = get_family(ex.family)
-        form = "write" if "write" in fam.forms else fam.forms[0]
-        hints = fam.variant(seed=ex.seed, form=form).hints
+        fr = results.get((ex.family, ex.function))
+        if fr is not None and fr.status == "pass":
+            click.echo(f"{ex.function}: passes, no hint needed", err=err)
+            continue
+        hints, about = _hints_for(fr, ex)
         if not hints:
             click.echo(f"{ex.function}: this exercise has no hints", err=err)
             continue
         k = min(tier, len(hints))
         more = f"  (more: --hint {k + 1})" if k < len(hints) else "  (that was the last hint)"
-        click.echo(click.style(f"hint {k}/{len(hints)} for {ex.function}: ", fg="cyan") + hints[k - 1] + more, err=err)
+        click.echo(click.style(f"hint {k}/{len(hints)} for {ex.function}{about}: ", fg="cyan") + hints[k - 1] + more,
+                   err=err)
 
 
 def _explain(report, assistant) -> None:
@@ -145,12 +167,13 @@ def _explain(report, assistant) -> None:
     assistant.report_warnings()
 
 
-def _grade_once(path: Path, as_json: bool, timeout: float, assistant=None) -> int:
+def _grade_once(path: Path, as_json: bool, timeout: float, assistant=None, hint: int | None = None,
+                template=None) -> int:
     from cardgen.grade.grader import grade_file
     from cardgen.grade.stub import ExerciseError
 
     try:
-        report = grade_file(path, timeout=timeout)
+        report = grade_file(path, timeout=timeout, template=template)
         if assistant is not None:
             _explain(report, assistant)
     except ExerciseError as e:
@@ -159,6 +182,8 @@ def _grade_once(path: Path, as_json: bool, timeout: float, assistant=None) -> in
         raise UsageProblem(f"{path} does not exist") from None
     except (OSError, ValueError) as e:  # unreadable file, a broken cache entry...
         raise click.ClickException(f"could not grade {path}: {e}") from None
+    if hint is not None:
+        _show_hints(path, hint, err=as_json, report=report)
     if as_json:
         click.echo(report.json_text())
     else:
@@ -166,11 +191,24 @@ def _grade_once(path: Path, as_json: bool, timeout: float, assistant=None) -> in
     return report.exit_code
 
 
+def _start_template():
+    """The fork server for --watch (strong level only: at the basic level every grading
+    starts a fresh interpreter)."""
+    from cardgen.grade.sandbox import Template, sandbox_level
+
+    if sandbox_level() != "strong":
+        return None
+    try:
+        return Template()
+    except OSError:
+        return None
+
+
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Results as exercism's results.json (version 2).")
 @click.option("--timeout", type=click.FloatRange(0.5, 600), default=10.0, show_default=True,
-              help="Seconds your code may run in all (Python and torch start-up not counted).")
+              help="Seconds each function may run on all its cases (Python and torch start-up not counted).")
 @click.option("--hint", "hint", type=click.IntRange(1, 9), is_flag=False, flag_value=1, default=None,
               help="Show a hint first: --hint for the first, --hint 2 for the second...")
 @click.option("--watch", is_flag=True, help="Grade again every time the file is saved (Ctrl-C stops).")
@@ -203,12 +241,11 @@ def grade(file: Path, as_json: bool, timeout: float, hint: int | None, watch: bo
             click.echo("(--explain: no LLM is configured, so only the built-in diagnosis is shown; "
                        "see `cardgen llm check`)", err=True)
             assistant = None
-    if hint is not None:
-        _show_hints(file, hint, err=as_json)
     if not watch:
-        sys.exit(_grade_once(file, as_json, timeout, assistant))
+        sys.exit(_grade_once(file, as_json, timeout, assistant, hint))
     code = 0
     last = None
+    template = _start_template()
     try:
         while True:
             try:
@@ -219,12 +256,15 @@ def grade(file: Path, as_json: bool, timeout: float, hint: int | None, watch: bo
                 last = stamp
                 click.echo(click.style(f"── {time.strftime('%H:%M:%S')} grading {file} ──", dim=True), err=as_json)
                 try:
-                    code = _grade_once(file, as_json, timeout, assistant)
+                    code = _grade_once(file, as_json, timeout, assistant, hint, template)
                 except UsageProblem as e:  # e.g. the header is half-typed: keep watching
                     click.echo(f"Error: {e.message}", err=True)
                     code = 2
                 click.echo(click.style("(watching for changes; Ctrl-C stops)", dim=True), err=as_json)
-            time.sleep(0.3)
+            time.sleep(0.05)
     except KeyboardInterrupt:
         click.echo("\nstopped watching", err=True)
+    finally:
+        if template is not None:
+            template.close()
     sys.exit(code)

@@ -7,18 +7,29 @@ solution that patches this module in *its* process changes nothing.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import click
 
-from cardgen.grade.sandbox import Returned
+from cardgen.grade.wire import Returned
 
 OUTPUT_SHOWN = 500  # characters of a function's printed output shown to the learner
+# C0/C1 controls but newline and tab, DEL, and the bidirectional overrides that reorder text.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def escape_controls(s: str) -> str:
+    """Learner-made text made inert for a terminal: an ANSI sequence or a carriage return in
+    a solution's output cannot recolour, overwrite or fake the grader's own lines."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], s)
 
 
 @dataclass
-class Check:
+class Comparison:
+    """The verdict on one returned value against the reference."""
+
     ok: bool
     reason: str = ""
     where: tuple[int, ...] | None = None  # first index where values differ
@@ -33,52 +44,52 @@ def _no_return_hint(got: Returned) -> str:
     return "returned None: did you print the result, or forget `return`?"
 
 
-def compare(expected: Returned, got: Returned, atol: float, rtol: float) -> Check:
+def compare(expected: Returned, got: Returned, atol: float, rtol: float) -> Comparison:
     """Type first, then shape, then values: broadcasting can never hide a wrong shape."""
     import numpy as np
 
     if expected.kind in ("tuple", "list"):
         if got.kind not in ("tuple", "list") or len(got.items) != len(expected.items):
             if got.kind == "none":
-                return Check(False, _no_return_hint(got))
-            return Check(False, f"expected a tuple of {len(expected.items)} values, got {got.describe()}")
+                return Comparison(False, _no_return_hint(got))
+            return Comparison(False, f"expected a tuple of {len(expected.items)} values, got {got.describe()}")
         for k, (e, g) in enumerate(zip(expected.items, got.items)):
             c = compare(e, g, atol, rtol)
             if not c.ok:
-                return Check(False, f"item {k}: {c.reason}", c.where, c.max_diff)
-        return Check(True)
+                return Comparison(False, f"item {k}: {c.reason}", c.where, c.max_diff)
+        return Comparison(True)
     scalar = expected.kind in ("number", "npscalar")
     if got.kind == "none":
-        return Check(False, _no_return_hint(got))
+        return Comparison(False, _no_return_hint(got))
     if scalar:
         if got.kind in ("number", "npscalar"):
             pass
-        elif got.kind == "tensor" and _shape(got) == ():
-            pass  # a 0-d tensor is a number
+        elif got.kind in ("tensor", "ndarray") and _shape(got) == ():
+            pass  # a 0-d tensor or array is a number
         elif got.kind == "tensor":
-            return Check(False, f"expected a single number, got a tensor of shape {_shape(got)}")
+            return Comparison(False, f"expected a single number, got a tensor of shape {_shape(got)}")
         else:
-            return Check(False, f"expected a number, got {got.describe()}")
+            return Comparison(False, f"expected a number, got {got.describe()}")
     else:
         want = _shape(expected)
         if got.kind == "ndarray":
-            return Check(False, f"returned a numpy array; return a torch.Tensor of shape {want}")
+            return Comparison(False, f"returned a numpy array; return a torch.Tensor of shape {want}")
         if got.kind == "big":
-            return Check(False, f"returned {got.describe()}; expected a torch.Tensor of shape {want}")
+            return Comparison(False, f"returned {got.describe()}; expected a torch.Tensor of shape {want}")
         if got.kind in ("number", "npscalar") and want != ():
-            return Check(False, f"returned a number; expected a torch.Tensor of shape {want}")
+            return Comparison(False, f"returned a number; expected a torch.Tensor of shape {want}")
         if got.kind not in ("tensor", "number", "npscalar"):
-            return Check(False, f"returned {got.describe()}; expected a torch.Tensor of shape {want}")
+            return Comparison(False, f"returned {got.describe()}; expected a torch.Tensor of shape {want}")
         if _shape(got) != want:
-            return Check(False, f"wrong shape: expected {want}, got {_shape(got)}")
+            return Comparison(False, f"wrong shape: expected {want}, got {_shape(got)}")
     e = np.asarray(expected.array, dtype=np.float64)
     g = np.asarray(got.array, dtype=np.float64)
     if e.shape != g.shape:  # scalars: () vs () by now; kept as a guard
-        return Check(False, f"wrong shape: expected {e.shape}, got {g.shape}")
+        return Comparison(False, f"wrong shape: expected {e.shape}, got {g.shape}")
     with np.errstate(invalid="ignore", over="ignore"):
         close = np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
     if bool(np.all(close)):
-        return Check(True)
+        return Comparison(True)
     with np.errstate(invalid="ignore", over="ignore"):
         diff = np.abs(g - e)
     diff = np.where(np.isnan(diff), np.inf, diff)
@@ -88,8 +99,8 @@ def compare(expected: Returned, got: Returned, atol: float, rtol: float) -> Chec
     n_bad = int(np.size(close) - np.count_nonzero(close))
     md = float(diff.max())
     if scalar:
-        return Check(False, f"expected {_num(e.item())}, got {_num(g.item())}", where, md)
-    return Check(False, f"wrong values in {n_bad} of {e.size} entries (max abs difference {_num(md)} "
+        return Comparison(False, f"expected {_num(e.item())}, got {_num(g.item())}", where, md)
+    return Comparison(False, f"wrong values in {n_bad} of {e.size} entries (max abs difference {_num(md)} "
                         f"at index {list(where)})", where, md)
 
 
@@ -129,7 +140,7 @@ class Counterexample:
     inputs: list[str]
     expected: str
     got: str
-    check: Check | None = None
+    check: Comparison | None = None
     expected_slice: tuple[str, str] | None = None
     got_slice: tuple[str, str] | None = None
     error: str | None = None  # the learner's exception and traceback
@@ -169,6 +180,8 @@ class FunctionResult:
     output: str = ""
     rule_messages: list[str] = field(default_factory=list)
     test_code: str = ""
+    notes: list[str] = field(default_factory=list)  # shown even on a pass (a dtype, a recomputed cache)
+    failing_inputs: dict[str, Any] | None = None  # the counterexample's inputs (wire format), for hints
 
     @property
     def name(self) -> str:
@@ -183,6 +196,7 @@ class Report:
     module_output: str = ""
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    sandbox: dict[str, Any] = field(default_factory=dict)  # the layers in force, as the child reported them
 
     @property
     def status(self) -> str:
@@ -206,6 +220,7 @@ class Report:
                 parts = [f.message] + f.rule_messages
                 if f.counterexample:
                     parts.append(f.counterexample.text())
+                parts += [f"note: {n}" for n in f.notes]
                 msg = "\n".join(p for p in parts if p)
             tests.append({
                 "name": f.name,
@@ -221,28 +236,31 @@ class Report:
 
     def text(self, color: bool = False) -> str:
         st = (lambda s, **k: click.style(s, **k)) if color else (lambda s, **k: s)
+        esc = escape_controls  # everything below but the badges may carry learner-made text
         badge = {"pass": st("PASS", fg="green", bold=True), "fail": st("FAIL", fg="red", bold=True),
                  "error": st("ERROR", fg="yellow", bold=True)}
         out: list[str] = []
         if self.message:
-            out.append(st("error: ", fg="yellow", bold=True) + self.message)
+            out.append(st("error: ", fg="yellow", bold=True) + esc(self.message))
         if self.module_output:
             out.append("your file printed while loading:")
-            out += ["  | " + ln for ln in _cut(self.module_output).splitlines()]
+            out += ["  | " + ln for ln in esc(_cut(self.module_output)).splitlines()]
         for f in self.functions:
             counts = f"{f.passed}/{f.total} cases" if f.total else ""
-            out.append(f"{badge[f.status]}  {f.function}  ({f.family}, seed {f.seed})  {counts}".rstrip())
+            out.append(f"{badge[f.status]}  {esc(f.function)}  ({f.family}, seed {f.seed})  {counts}".rstrip())
             if f.status != "pass":
                 for m in [f.message] + f.rule_messages:
                     if m:
-                        out += ["  " + ln for ln in m.splitlines()]
+                        out += ["  " + ln for ln in esc(m).splitlines()]
                 if f.counterexample:
-                    out += ["  " + ln for ln in f.counterexample.lines()]
+                    out += ["  " + ln for ln in esc(f.counterexample.text()).splitlines()]
+            for n in f.notes:
+                out.append("  " + st("note: ", fg="cyan") + esc(n))
             if f.output:
                 out.append("  it printed:")
-                out += ["    | " + ln for ln in _cut(f.output).splitlines()]
+                out += ["    | " + ln for ln in esc(_cut(f.output)).splitlines()]
         for n in self.notes:
-            out.append(st("note: ", fg="cyan") + n)
+            out.append(st("note: ", fg="cyan") + esc(n))
         n_pass = sum(f.status == "pass" for f in self.functions)
         cases = sum(f.passed for f in self.functions), sum(f.total for f in self.functions)
         score = f"score: {n_pass}/{len(self.functions)} functions pass"

@@ -1,7 +1,8 @@
 """Style rules an exercise may impose, checked on the source's AST (nothing is executed).
 
-A rule covers the function itself and the module-level helper functions it calls by name,
-so moving a loop into a helper does not get around ``no_loops``.
+A rule covers the function itself and every module-level definition it refers to by name,
+transitively: helper functions, lambdas assigned to a name, classes (all their methods), so
+moving a loop into a helper, a lambda or a method does not get around ``no_loops``.
 """
 from __future__ import annotations
 
@@ -40,19 +41,34 @@ def find_function(tree: ast.Module, name: str) -> ast.FunctionDef | ast.AsyncFun
     return found
 
 
-def _reachable(tree: ast.Module, root: ast.AST) -> list[ast.AST]:
-    """``root`` and the module-level functions it calls by name, transitively."""
-    defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+def _definitions(tree: ast.Module) -> dict[str, ast.AST]:
+    """Module-level names bound to code: ``def``, ``class``, and ``name = lambda ...``."""
+    defs: dict[str, ast.AST] = {}
+    for n in tree.body:
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defs[n.name] = n
+        elif isinstance(n, (ast.Assign, ast.AnnAssign)) and isinstance(n.value, ast.Lambda):
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    defs[t.id] = n.value
+    return defs
+
+
+def _reachable(tree: ast.Module, root: ast.AST) -> list[tuple[str, ast.AST]]:
+    """``root`` and the module-level definitions it refers to by name, transitively."""
+    defs = _definitions(tree)
+    names = {id(v): k for k, v in defs.items()}
     out, todo, seen = [], [root], set()
     while todo:
         node = todo.pop()
         if id(node) in seen:
             continue
         seen.add(id(node))
-        out.append(node)
+        out.append((names.get(id(node), getattr(node, "name", "")), node))
         for sub in ast.walk(node):
-            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in defs:
-                todo.append(defs[sub.func.id])
+            if isinstance(sub, ast.Name) and sub.id in defs:
+                todo.append(defs[sub.id])
     return out
 
 
@@ -72,14 +88,15 @@ def check_rules(tree: ast.Module, name: str, rules: tuple[str, ...]) -> list[Vio
     if fn is None:
         return [Violation(r, 0, f"define `{name}` with `def` so that its rule ({RULES[r]}) can be checked")
                 for r in rules]
-    nodes = _reachable(tree, fn)
+    reached = _reachable(tree, fn)
+    nodes = [node for _, node in reached]
     out: list[Violation] = []
     if "no_loops" in rules:
-        for node in nodes:
+        for label, node in reached:
             for sub in ast.walk(node):
                 kind = _LOOPS.get(type(sub))
                 if kind:
-                    where = "" if node is fn else f" (in `{node.name}`, which `{name}` calls)"
+                    where = "" if node is fn else f" (in `{label}`, which `{name}` uses)"
                     out.append(Violation("no_loops", sub.lineno,
                                          f"line {sub.lineno}: {kind}{where}; this exercise allows no loops"))
     if "one_einsum" in rules:

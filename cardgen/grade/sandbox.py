@@ -1,55 +1,56 @@
 """Run untrusted learner code in a locked-down child process and collect what it returned.
 
-Why each layer (tests/test_grade_sandbox.py runs a fork bomb, a memory hog, file writes,
-forged results... against it):
+Why each layer (tests/test_grade_sandbox.py and tests/test_grade_isolation.py attack each):
 
-* A child process in its own session (``start_new_session``), started as ``python -I`` (no user
-  site, no ``PYTHON*`` variables) with a scrubbed environment, a temp working directory that is
-  also its ``HOME`` and ``TMPDIR``, and single-threaded BLAS.
+* A child process in its own session, started as ``python -I`` (no user site, no ``PYTHON*``
+  variables) with a scrubbed environment and a private temp directory that is its cwd,
+  ``HOME`` and ``TMPDIR`` (the one place it may write), and single-threaded BLAS.
 * Wall-clock limits enforced by the parent: a set-up allowance for importing torch, then
-  ``timeout`` seconds for the learner's code; afterwards the whole process group is killed
-  with ``os.killpg`` (repeated until it is empty): the backstop that works everywhere.
-* Resource limits (set by the child before torch is imported, never above the hard limits):
-  CPU time, address space (generous: ``import torch`` needs ~0.65 GB of it), file size, open
-  files, core dumps off, and the number of processes for non-root users.
-* On Linux the child also drops every capability (when root), sets no-new-privileges, applies a
-  Landlock ruleset (no file writes, no execve, no TCP; signals scoped) and a seccomp filter (no
-  fork/vfork/clone of processes, no signals to other processes, no ptrace). Root ignores
-  RLIMIT_NPROC, so seccomp is what makes fork bombs a non-event; without it (``level="basic"``)
-  the group kill still contains them (see tests/test_grade_sandbox.py).
+  ``timeout`` seconds for each function; afterwards the whole process group is killed, and
+  on Linux every process that descends from the child (we are a subreaper, so even a
+  fork + setsid daemon is re-parented to us and found): nothing outlives grading.
+* Resource limits (set by the child, never above the hard limits): CPU time, address space
+  (``import torch`` needs ~0.65 GB of it), file size, open files, core dumps off, and the
+  number of processes for non-root users.
+* At the strong level (Linux) the child (``child.py``) also gets read-only mounts and an IPC
+  namespace, then no capabilities, no new privileges, Landlock with a read allow-list
+  (``allow_list``: the interpreter's library and each installed distribution except this
+  project's own, so neither the reference implementations nor the case cache are readable)
+  and seccomp (no processes, sockets, SysV IPC or signals to others).
 
 The child reports on a pipe the parent opened (JSON lines with a per-run token) and the parent
-validates every record: claimed shapes are checked against the decoded bytes, and nothing the
-child sends is ever unpickled or executed.
+validates every record (``grader._Run``, ``wire.decode``): nothing it sends is ever unpickled
+or executed, and a malformed or forged record is "the grading channel broke", never a crash.
+``Template`` is the ``--watch`` fork server: one process that has imported torch, forking
+a fresh child per grading.
 """
 from __future__ import annotations
 
-import base64
 import json
 import os
 import secrets
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from cardgen.grade.wire import ProtocolError
+
 CHILD = Path(__file__).with_name("child.py")
+WIRE = Path(__file__).with_name("wire.py")
 
 MAX_RECORD = 32 << 20  # bytes in one line from the child
 MAX_TOTAL = 128 << 20  # bytes from the child in all
 RAW_OUTPUT_CAP = 64 << 10  # bytes of the child's stdout/stderr kept
-DTYPES = {  # numpy dtype strings the parent accepts from the child
-    "<f8", "<f4", "<f2", "<i8", "<i4", "<i2", "|i1", "|u1", "|b1",
-}
-MAX_ELEMENTS = 1 << 26
-MAX_NDIM = 16
 
 
 def default_memory() -> int:
@@ -80,16 +81,12 @@ def _user_tasks() -> int:
 
 @dataclass
 class Limits:
-    timeout: float = 10.0  # seconds of wall clock for the learner's code
+    timeout: float = 10.0  # seconds of wall clock for each function of the learner's (all its cases)
     setup_timeout: float = 90.0  # seconds to start Python and import torch in the child
     memory: int = field(default_factory=default_memory)
     fsize: int = 1 << 20
     nofile: int = 256
     extra_processes: int = 64  # over the user's current count, for non-root users
-
-
-class ProtocolError(Exception):
-    """The child sent something the grader cannot trust (malformed, forged or too large)."""
 
 
 @dataclass
@@ -129,20 +126,100 @@ def _peak_memory(pid: int) -> int | None:
     return None
 
 
+_subreaper = False
+
+
 def _become_subreaper() -> None:
-    """Linux: orphans of the child (a fork bomb's) are re-parented to us, so we can reap them."""
-    if not sys.platform.startswith("linux"):
+    """Linux: orphans of the child (a daemon's, a fork bomb's) are re-parented to us, so we
+    can find and kill them; without this, fork + setsid would outlive the grading."""
+    global _subreaper
+    if _subreaper or not sys.platform.startswith("linux"):
         return
     try:
         import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+        _subreaper = ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
     except (OSError, AttributeError):  # pragma: no cover
         pass
 
 
+def _proc_table() -> dict[int, tuple[int, int, bytes]]:
+    """pid -> (parent pid, start time in clock ticks, state), from /proc (Linux)."""
+    table = {}
+    try:
+        pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return table
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                stat = f.read()
+            fields = stat[stat.rindex(b")") + 2:].split()
+            table[pid] = (int(fields[1]), int(fields[19]), fields[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return table
+
+
+def _now_ticks() -> int:
+    """Clock ticks since boot (the unit of a process's start time in /proc/PID/stat)."""
+    try:
+        with open("/proc/uptime") as f:
+            return int(float(f.read().split()[0]) * os.sysconf("SC_CLK_TCK")) - 1
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+_live_children: set[int] = set()  # sandboxes and templates of this process, never killed as strays
+
+
+def kill_descendants(root: int, since: int) -> int:
+    """SIGKILL every process descending from ``root``, and every stray re-parented to us (we
+    are a subreaper) that started after tick ``since``, until none is left; reaps ours.
+    Returns how many were killed."""
+    if not sys.platform.startswith("linux"):
+        return 0
+    me, killed, quiet = os.getpid(), 0, 0
+    for _ in range(300):
+        table = _proc_table()
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, _, _) in table.items():
+            children.setdefault(ppid, []).append(pid)
+        doomed, todo = set(), [root]
+        todo += [p for p in children.get(me, ()) if p not in _live_children and p != root and table[p][1] >= since]
+        while todo:
+            pid = todo.pop()
+            if pid in doomed:
+                continue
+            if pid != root:
+                doomed.add(pid)
+            todo += children.get(pid, [])
+        for pid in [p for p in doomed if table[p][2] == b"Z"]:
+            doomed.discard(pid)
+            if table[pid][0] == me:
+                try:
+                    os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    pass
+        if not doomed:
+            quiet += 1
+            if quiet >= 2:
+                break
+            time.sleep(0.005)
+            continue
+        quiet = 0
+        for pid in doomed:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except OSError:
+                pass
+        time.sleep(0.002)
+    return killed
+
+
 def sandbox_level() -> str:
-    """'strong' on Linux (seccomp/Landlock layers), 'basic' elsewhere or when forced for tests."""
+    """'strong' on Linux (namespaces, seccomp, Landlock), 'basic' elsewhere or when forced."""
     forced = os.environ.get("CARDGEN_GRADE_SANDBOX", "").strip().lower()
     if forced in {"basic", "strong"}:
         return forced
@@ -154,7 +231,10 @@ def child_env(workdir: str) -> dict[str, str]:
         "PATH": "/usr/bin:/bin",
         "HOME": workdir,
         "TMPDIR": workdir,
+        "USER": "learner",  # getpass.getuser() (torch.compile's cache dir) without reading /etc/passwd
+        "LOGNAME": "learner",
         "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
         "OPENBLAS_NUM_THREADS": "1",
@@ -165,23 +245,209 @@ def child_env(workdir: str) -> dict[str, str]:
     return env
 
 
-class Sandbox:
-    """One child process: ``start()``, ``send(job)``, ``wait()``, ``close()`` (or ``with``)."""
+def _project_root() -> Path:
+    return Path(__file__).resolve().parents[2]
 
-    def __init__(self, limits: Limits | None = None, level: str | None = None):
+
+def _own_entries(root: Path) -> set[str]:
+    """Names in site-packages that are this project's: its packages (a regular install), and
+    its distribution's metadata and editable-install hooks (never readable by the child)."""
+    names = {p.name for p in root.iterdir() if (p / "__init__.py").is_file()} | {"cardgen", "exercises", "superpos_core"}
+    return names
+
+
+def _is_own(entry: str, own: set[str]) -> bool:
+    stem = entry.split(".")[0].split("-")[0]
+    return (stem in own or entry.startswith("__editable__")
+            or (entry.startswith("cardgen") and entry.endswith((".dist-info", ".egg-info", ".egg-link", ".pth"))))
+
+
+@lru_cache(maxsize=1)
+def allow_list() -> dict[str, list[str]]:
+    """What the strong child may read: the interpreter's library dirs, the system's shared
+    libraries, and each entry of site-packages except this project's own (entry by entry:
+    Landlock only allows, so a whole site-packages would let the project's files through)."""
+    import site
+    import sysconfig
+
+    root = _project_root()
+    own = _own_entries(root)
+
+    def safe(p: Path) -> bool:  # never the project, nor anything that contains it
+        try:
+            p = p.resolve()
+        except OSError:
+            return False
+        return p.exists() and p != root and p not in root.parents
+
+    read_dirs: list[str] = []
+    list_dirs: list[str] = []
+    read_files: list[str] = []
+    base = Path(sys.base_prefix).resolve()
+    stdlib = {Path(sysconfig.get_paths()["stdlib"])}
+    stdlib |= {Path(p) for p in sys.path if p and Path(p).resolve().is_relative_to(base) and "site-packages" not in p}
+    for d in stdlib:
+        if d.is_dir() and not (d.name == "lib" and d.parent == base):
+            read_dirs.append(str(d))
+    for d in ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/share/zoneinfo", "/sys/devices/system/cpu"):
+        if safe(Path(d)):
+            read_dirs.append(d)
+    sites = [Path(p) for p in site.getsitepackages()]
+    for sp in sites:
+        if not sp.is_dir():
+            continue
+        list_dirs.append(str(sp))  # names only (the import system lists it)
+        for entry in sorted(os.listdir(sp)):
+            if _is_own(entry, own) or entry.endswith(".pth"):
+                continue
+            path = sp / entry
+            if entry == "__pycache__":
+                list_dirs.append(str(path))
+                for pyc in sorted(os.listdir(path)):
+                    if not _is_own(pyc, own):
+                        read_files.append(str(path / pyc))
+                continue
+            if safe(path):
+                (read_dirs if path.is_dir() else read_files).append(str(path))
+    for f in ("/dev/zero", "/dev/urandom", "/dev/random", "/etc/localtime", "/etc/ld.so.cache"):
+        if os.path.exists(f):
+            read_files.append(f)
+    return {"read_dirs": read_dirs, "list_dirs": list_dirs, "read_files": read_files}
+
+
+class _Forked:
+    """A child forked by the template: the small part of ``Popen`` the sandbox uses."""
+
+    def __init__(self, template: "Template", pid: int):
+        self.template, self.pid = template, pid
+        self.returncode: int | None = None
+        self.stdout = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            status = self.template.status(timeout=0)
+            if status is not None:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        if self.returncode is None:
+            status = self.template.status(timeout=30 if timeout is None else timeout)
+            if status is None:
+                raise subprocess.TimeoutExpired("forked child", timeout)
+            self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+
+class Template:
+    """The ``--watch`` fork server: a child that has imported torch and forks one sandboxed
+    child per grading (milliseconds instead of a fresh interpreter and ``import torch``).
+
+    It is started before any case is computed and never receives one: each forked child
+    gets its job over its own pipe. It lives only as long as its grader (``close``, the
+    parent-death signal, or its control socket closing).
+    """
+
+    def __init__(self, setup_timeout: float = 90.0):
+        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.workdir = tempfile.mkdtemp(prefix="cardgen-grade-template-")
+        cfg = {"template": True, "control_fd": theirs.fileno(), "wire": str(WIRE), "parent": os.getpid()}
+        _become_subreaper()
+        try:
+            self.proc = subprocess.Popen([sys.executable, "-I", str(CHILD), json.dumps(cfg)],
+                                         cwd=self.workdir, env=child_env(self.workdir), stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                         pass_fds=(theirs.fileno(),), close_fds=True, start_new_session=True)
+        finally:
+            theirs.close()
+        _live_children.add(self.proc.pid)
+        self._buf = b""
+        self._ready = False
+        self._setup_timeout = setup_timeout
+
+    def ready(self, timeout: float = 0.0) -> bool:
+        """Whether the template has imported torch (waiting up to ``timeout`` seconds); until
+        then gradings start their own child, so the first verdict never waits for it."""
+        if not self._ready and self.alive():
+            msg = self._line(timeout)
+            self._ready = bool(msg and msg.get("ready"))
+        return self._ready and self.alive()
+
+    def _line(self, timeout: float) -> dict | None:
+        end = time.monotonic() + timeout
+        while b"\n" not in self._buf:
+            left = max(end - time.monotonic(), 0.0)
+            if not select.select([self.sock], [], [], left)[0]:
+                return None
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                return None
+            self._buf += chunk
+        line, _, self._buf = self._buf.partition(b"\n")
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            return None
+        return msg if isinstance(msg, dict) else None
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def spawn(self, cfg: dict, fds: tuple[int, int, int]) -> _Forked | None:
+        if not self.ready():
+            return None
+        try:
+            socket.send_fds(self.sock, [json.dumps(cfg).encode()], list(fds))
+        except OSError:
+            return None
+        msg = self._line(10.0)
+        if not msg or type(msg.get("pid")) is not int:
+            return None
+        return _Forked(self, msg["pid"])
+
+    def status(self, timeout: float) -> int | None:
+        msg = self._line(timeout)
+        return msg["status"] if msg and type(msg.get("status")) is int else None
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        self.proc.wait()
+        _live_children.discard(self.proc.pid)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class Sandbox:
+    """One child process: ``start()``, ``send(job)``, ``wait()``, ``close()`` (or ``with``).
+
+    With a ``template`` (``--watch``), the child is forked from it instead of started afresh.
+    """
+
+    def __init__(self, limits: Limits | None = None, level: str | None = None, template: Template | None = None):
         self.limits = limits or Limits()
         self.level = level or sandbox_level()
+        self.template = template if self.level == "strong" else None
         self.token = secrets.token_hex(16)
-        self.proc: subprocess.Popen | None = None
+        self.proc: Any = None
         self.workdir: str | None = None
         self._in_w: int | None = None
         self._out_r: int | None = None
+        self._raw_r: int | None = None
         self._raw = bytearray()
         self._raw_dropped = 0
         self._reader: threading.Thread | None = None
         self._writer: threading.Thread | None = None
         self._spawned = 0.0
+        self._since = 0
         self.peak_memory: int | None = None
+        self.forked = False
+        self._state: dict[str, Any] = {}  # the layers the child reported before any learner code ran
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> "Sandbox":
@@ -195,31 +461,49 @@ class Sandbox:
         lim = self.limits
         self.workdir = tempfile.mkdtemp(prefix="cardgen-grade-")
         os.chmod(self.workdir, 0o700)
+        _become_subreaper()
         in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()
         cfg = {
-            "in_fd": in_r,
             "out_fd": out_w,
+            "in_fd": in_r,
             "parent": os.getpid(),
             "level": self.level,
-            "cpu_s": int(lim.setup_timeout + lim.timeout + 30),
+            "wire": str(WIRE),
+            "workdir": self.workdir,
+            "cpu_s": int(lim.setup_timeout + lim.timeout * 4 + 30),
             "memory": int(lim.memory),
             "fsize": int(lim.fsize),
             "nofile": int(lim.nofile),
             "nproc": (_user_tasks() + lim.extra_processes) if os.geteuid() != 0 else 0,
         }
+        if self.level == "strong" and sys.platform.startswith("linux"):
+            cfg.update(allow_list())
+        self._since = _now_ticks()
         try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", str(CHILD), json.dumps(cfg)],
-                cwd=self.workdir,
-                env=child_env(self.workdir),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                pass_fds=(in_r, out_w),
-                close_fds=True,
-                start_new_session=True,
-            )
+            if self.template is not None:
+                raw_r, raw_w = os.pipe()
+                try:
+                    self.proc = self.template.spawn({**cfg, "env": child_env(self.workdir)}, (in_r, out_w, raw_w))
+                finally:
+                    os.close(raw_w)
+                if self.proc is None:
+                    os.close(raw_r)
+                else:
+                    self._raw_r, self.forked = raw_r, True
+            if self.proc is None:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-I", str(CHILD), json.dumps(cfg)],
+                    cwd=self.workdir,
+                    env=child_env(self.workdir),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    pass_fds=(in_r, out_w),
+                    close_fds=True,
+                    start_new_session=True,
+                )
+                self._raw_r = self.proc.stdout.fileno()
         except BaseException:
             os.close(in_w)
             os.close(out_r)
@@ -228,17 +512,15 @@ class Sandbox:
         finally:
             os.close(in_r)
             os.close(out_w)
+        _live_children.add(self.proc.pid)
         self._spawned = time.monotonic()
         self._in_w, self._out_r = in_w, out_r
-        if self.level == "basic":
-            _become_subreaper()
         self._reader = threading.Thread(target=self._drain_stdout, daemon=True)
         self._reader.start()
 
     def _drain_stdout(self) -> None:
         """Keep the child's raw output (C-level prints, crashes) up to a cap; discard the rest."""
-        assert self.proc and self.proc.stdout
-        fd = self.proc.stdout.fileno()
+        fd = self._raw_r
         while True:
             try:
                 chunk = os.read(fd, 1 << 16)
@@ -267,7 +549,11 @@ class Sandbox:
         self._writer.start()
 
     def wait(self) -> Outcome:
-        """Read the child's records until it is done, dies or runs out of time."""
+        """Read the child's records until it is done, dies or runs out of time.
+
+        Each function gets ``timeout`` seconds: the clock restarts at the first call of the
+        next function (a record can only move it forward, once per function).
+        """
         assert self.proc is not None and self._out_r is not None
         lim = self.limits
         events: list[dict[str, Any]] = []
@@ -275,6 +561,8 @@ class Sandbox:
         total = 0
         sandbox: dict[str, Any] = {}
         started_at: float | None = None
+        run_start: float | None = None
+        current_fn = -1
         timed_out = None
         protocol_error = None
         finished = False
@@ -316,10 +604,16 @@ class Sandbox:
                     protocol_error = str(e)
                     break
                 if ev["ev"] == "ready":
-                    sandbox = ev.get("sandbox") if isinstance(ev.get("sandbox"), dict) else {}
+                    if started_at is not None:  # only the child's set-up says what is in force
+                        protocol_error = "a set-up record arrived while the solution was running"
+                        break
+                    sandbox = self._state = ev.get("sandbox") if isinstance(ev.get("sandbox"), dict) else {}
                     continue
                 if ev["ev"] == "started":
-                    started_at = time.monotonic()
+                    started_at = run_start = time.monotonic()
+                elif ev["ev"] == "call" and type(ev.get("fn")) is int and ev["fn"] > current_fn:
+                    current_fn = ev["fn"]
+                    started_at = time.monotonic()  # a new function: its own timeout
                 events.append(ev)
                 if ev["ev"] in ("done", "setup_error"):
                     finished = True
@@ -340,7 +634,7 @@ class Sandbox:
             output=out,
             sandbox=sandbox,
             protocol_error=protocol_error,
-            run_seconds=(end - started_at) if started_at is not None else 0.0,
+            run_seconds=(end - run_start) if run_start is not None else 0.0,
             total_seconds=end - self._spawned,
             killed_by_grader=killed and not finished,
             peak_memory=self.peak_memory,
@@ -349,7 +643,7 @@ class Sandbox:
     def _parse(self, line: bytes, started: bool) -> dict[str, Any]:
         try:
             ev = json.loads(line)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise ProtocolError("the grading channel carried something that is not a result") from None
         if not isinstance(ev, dict) or not isinstance(ev.get("ev"), str):
             raise ProtocolError("the grading channel carried a malformed record")
@@ -359,7 +653,7 @@ class Sandbox:
         return ev
 
     def _stop(self, grace: float = 0.0) -> bool:
-        """Kill the whole process group until it is empty and reap the child.
+        """Kill the child, its process group and every process descending from it.
 
         Returns whether the child was still running (so its exit status is our SIGKILL).
         """
@@ -378,21 +672,27 @@ class Sandbox:
         while time.monotonic() - t0 < 3.0:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
+            except (ProcessLookupError, PermissionError):
                 break
-            except PermissionError:  # pragma: no cover - a member changed uid (cannot happen here)
-                break
+            if self.forked:
+                break  # the template reaps it; the group is gone with it (no forks at the strong level)
             proc.poll()
-            try:  # our own orphans (when we are a subreaper) in that group
+            try:  # our own orphans (we are a subreaper) in that group
                 while os.waitpid(-proc.pid, os.WNOHANG)[0] > 0:
                     pass
             except ChildProcessError:
                 pass
             time.sleep(0.005)
+        sealed = self.level == "strong" and self._state.get("seccomp") is True  # it could not fork at all
+        if not sealed:
+            kill_descendants(proc.pid, self._since)
         try:
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
             pass
+        if not sealed:
+            kill_descendants(proc.pid, self._since)
+        _live_children.discard(proc.pid)
         # Only now close the input pipe: the writer thread may still be using its fd.
         if self._writer is not None:
             self._writer.join(timeout=2.0)
@@ -416,120 +716,12 @@ class Sandbox:
             self._out_r = None
         if self.proc is not None and self.proc.stdout is not None:
             self.proc.stdout.close()
+        elif self._raw_r is not None:
+            try:
+                os.close(self._raw_r)
+            except OSError:
+                pass
+        self._raw_r = None
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
-
-
-# ---------------------------------------------------------------------- value codec
-
-
-def encode_input(value: Any, depth: int = 0) -> dict[str, Any]:
-    """A test input (tensor, number, string, None, tuple/list of those) as JSON; no pickle."""
-    import numpy as np
-    import torch
-
-    if isinstance(value, torch.Tensor):
-        t = value.detach().cpu()
-        torch_name = str(t.dtype).replace("torch.", "")
-        if t.dtype == torch.bfloat16:
-            t = t.to(torch.float32)
-        arr = np.ascontiguousarray(t.numpy())
-        le = arr.dtype.newbyteorder("<")
-        return {"t": "tensor", "np": le.str, "shape": list(arr.shape), "torch": torch_name,
-                "requires_grad": bool(value.requires_grad),
-                "data": base64.b64encode(arr.astype(le, copy=False).tobytes()).decode()}
-    if isinstance(value, bool) or isinstance(value, (int, float)):
-        return {"t": "num", "v": value}
-    if value is None:
-        return {"t": "none"}
-    if isinstance(value, str):
-        return {"t": "str", "v": value}
-    if isinstance(value, (tuple, list)) and depth < 4:
-        return {"t": type(value).__name__ if type(value) in (tuple, list) else "list",
-                "items": [encode_input(v, depth + 1) for v in value]}
-    raise TypeError(f"the grader cannot send a {type(value).__name__} to the sandbox")
-
-
-@dataclass
-class Returned:
-    """A learner's return value, decoded and validated by the parent."""
-
-    kind: str  # "tensor", "ndarray", "npscalar", "number", "none", "tuple", "list", "other"
-    array: Any = None  # numpy array for tensors/arrays/numbers
-    dtype: str = ""  # the dtype the learner's object had (torch or numpy name)
-    type_name: str = ""  # for "other" and numbers: the Python type
-    items: list["Returned"] = field(default_factory=list)
-    big_shape: tuple[int, ...] | None = None  # a result too large to send back: only its shape
-
-    def describe(self) -> str:
-        if self.kind == "big":
-            return f"a {self.type_name or 'tensor'} of shape {self.big_shape} (too large to compare)"
-        if self.kind == "tensor":
-            return f"a tensor of shape {tuple(self.array.shape)} ({self.dtype})"
-        if self.kind == "ndarray":
-            return f"a numpy array of shape {tuple(self.array.shape)}"
-        if self.kind in ("number", "npscalar"):
-            return f"the number {self.array.item()!r}"
-        if self.kind == "none":
-            return "None"
-        if self.kind in ("tuple", "list"):
-            return f"a {self.kind} of {len(self.items)} item{'s' if len(self.items) != 1 else ''}"
-        return f"an object of type {self.type_name}"
-
-
-def decode_result(v: Any, depth: int = 0) -> Returned:
-    """Validate and decode one value from the child; ProtocolError if anything is off."""
-    import numpy as np
-
-    if not isinstance(v, dict) or not isinstance(v.get("t"), str) or depth > 4:
-        raise ProtocolError("malformed value")
-    t = v["t"]
-    if t == "none":
-        return Returned("none")
-    if t == "num":
-        x = v.get("v")
-        if type(x) not in (int, float, bool):
-            raise ProtocolError("malformed number")
-        if type(x) is int and abs(x) >= 2**63:
-            raise ProtocolError("malformed number")
-        tn = v.get("type") if isinstance(v.get("type"), str) else type(x).__name__
-        return Returned("number", np.asarray(x, dtype=np.float64 if type(x) is float else None),
-                        dtype=type(x).__name__, type_name=tn[:100])
-    if t == "array":
-        kind, np_str, shape, data = v.get("kind"), v.get("np"), v.get("shape"), v.get("data")
-        if kind not in ("tensor", "ndarray", "npscalar") or np_str not in DTYPES:
-            raise ProtocolError("malformed array (kind or dtype)")
-        if (not isinstance(shape, list) or len(shape) > MAX_NDIM
-                or not all(type(d) is int and 0 <= d <= MAX_ELEMENTS for d in shape)):
-            raise ProtocolError("malformed array (shape)")
-        n = 1
-        for d in shape:
-            n *= d
-        if n > MAX_ELEMENTS or not isinstance(data, str):
-            raise ProtocolError("malformed array (size)")
-        try:
-            raw = base64.b64decode(data, validate=True)
-        except ValueError:
-            raise ProtocolError("malformed array (data)") from None
-        dt = np.dtype(np_str)
-        if len(raw) != n * dt.itemsize:  # a lying shape cannot survive this
-            raise ProtocolError(f"the data of a result does not match its claimed shape {tuple(shape)}")
-        arr = np.frombuffer(raw, dtype=dt).reshape(shape)
-        dtype = v.get("dtype") if isinstance(v.get("dtype"), str) else dt.name
-        return Returned(kind, arr, dtype=dtype[:40])
-    if t in ("tuple", "list"):
-        items = v.get("items")
-        if not isinstance(items, list) or len(items) > 64:
-            raise ProtocolError("malformed sequence")
-        return Returned(t, items=[decode_result(x, depth + 1) for x in items])
-    if t == "big":
-        shape = v.get("shape")
-        if not isinstance(shape, list) or len(shape) > MAX_NDIM or not all(type(d) is int and d >= 0 for d in shape):
-            raise ProtocolError("malformed array (shape)")
-        kind = v.get("kind") if v.get("kind") in ("tensor", "ndarray", "npscalar") else "tensor"
-        return Returned("big", type_name="numpy array" if kind == "ndarray" else "tensor", big_shape=tuple(shape))
-    if t == "other":
-        tn = v.get("type")
-        return Returned("other", type_name=tn[:200] if isinstance(tn, str) else "?")
-    raise ProtocolError(f"unknown value kind {t[:20]!r}")

@@ -138,8 +138,8 @@ def _example(fam: "Family", seed: int) -> str:
         raise RuntimeError(plan.spec_error)
 
     def show_in(v: dict) -> str:
-        if v["t"] == "tensor":
-            return f"<{v['shape']} {v.get('torch', v['np'])}>"
+        if v["t"] == "array":  # the wire format (cardgen.grade.wire)
+            return f"<{v['shape']} {v.get('dtype', v['np'])}>"
         if v["t"] in ("tuple", "list"):
             return "(" + ", ".join(show_in(x) for x in v["items"]) + ")"
         if v["t"] == "num" and isinstance(v["v"], float):

@@ -7,6 +7,8 @@ import sys
 import click
 
 from cardgen.llm.principles import PRINCIPLES
+from exercises.base import FORMS
+from exercises.registry import TOPICS
 
 SEED = click.IntRange(0, 2**63 - 1)
 
@@ -120,7 +122,7 @@ _HELP_RULES = _help_rules()
 @click.command("review-cards", help=f"""Check cards against the principles of good prompts and say, per card,
 which principles it meets and which it breaks.
 
-DECK_OR_TOPIC is a topic (einsum, einops, superposition, all), a family-id prefix
+DECK_OR_TOPIC is a topic ({', '.join(TOPICS)}, all), a family-id prefix
 (einsum.mat), or an .apkg built by `cardgen build-deck` (its cards are reviewed as
 stored, rewordings included). With a topic, --variants cards per family and form
 are drawn from --seed on.
@@ -143,7 +145,7 @@ Examples:
 @click.option("--seed", type=SEED, default=0, show_default=True, help="First seed drawn for a topic.")
 @click.option("-k", "--variants", type=click.IntRange(1, 50), default=3, show_default=True,
               help="Cards per family and form for a topic.")
-@click.option("--form", type=click.Choice(["write", "shape", "value", "read"]), help="Only this question form.")
+@click.option("--form", type=click.Choice(list(FORMS)), help="Only this question form.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--llm/--no-llm", "use_llm", default=None,
               help="Add the LLM's judgement (default: when one is configured).")
@@ -200,11 +202,16 @@ def review_cards(deck_or_topic: str, seed: int, variants: int, form: str | None,
         sys.exit(1)
 
 
-_SHORT = {"focused": "focus", "precise": "prec", "consistent": "cons", "tractable": "tract",
-          "effortful": "effort", "one_answer": "one", "no_yes_no": "¬y/n", "no_duplicate": "¬dup"}
+#: Column headers of the table, three characters each so that 13 columns fit 80 characters.
+_SHORT = {"focused": "foc", "precise": "pre", "consistent": "con", "tractable": "tra",
+          "effortful": "eff", "one_answer": "one", "no_yes_no": "¬yn", "no_duplicate": "dup",
+          "not_transcribable": "laz", "no_mistake_scores": "mis", "states_precision": "dig",
+          "varied_answer": "var", "no_answer_example": "exa"}
 
 
-def _mark(ok: bool) -> str:
+def _mark(ok: bool, checkable: bool = True) -> str:
+    if not checkable:
+        return "[dim]?[/]"
     return "[green]✓[/]" if ok else "[red]✗[/]"
 
 
@@ -214,18 +221,21 @@ def _print_table(reviews, source: str, problems_only: bool, show_llm: bool) -> N
 
     from cardgen.console import console, escape_text
 
+    from rich import box
+
     table = Table(title=f"card review: {escape_text(source)}" + (" (rule/LLM)" if show_llm else ""),
-                  title_justify="left", show_lines=False)
+                  title_justify="left", show_lines=False, box=box.SIMPLE_HEAD, padding=(0, 0), collapse_padding=True,
+                  pad_edge=False)
     table.add_column("card", no_wrap=True)
     for p in PRINCIPLES:
-        table.add_column(_SHORT[p], justify="center", no_wrap=True)
+        table.add_column(_SHORT[p], justify="center", no_wrap=True, min_width=3)
     problems: list[str] = []
     for r in reviews:
         if problems_only and not r.broken:
             continue
         cells = []
         for p, res in r.results.items():
-            cell = _mark(res.meets)
+            cell = _mark(res.meets, res.checkable)
             if show_llm:
                 cell += "/" + (_mark(res.llm["meets"]) if res.llm else "[dim]–[/]")
             cells.append(cell)
@@ -236,6 +246,6 @@ def _print_table(reviews, source: str, problems_only: bool, show_llm: bool) -> N
         table.add_row(escape_text(r.card.key), *cells)
     console.print(table)
     legend = ", ".join(f"{short} = {name}" for name, short in _SHORT.items())
-    console.print(f"[dim]{escape_text(legend)}[/]")
+    console.print(f"[dim]{escape_text(legend)}; ? = not checkable (see --json)[/]")
     for line in problems:
         console.print(line)

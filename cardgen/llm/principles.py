@@ -1,7 +1,9 @@
 """The principles a card is reviewed against, each with the concrete rule that decides it.
 
 Kept apart from :mod:`cardgen.llm.review` so the command's ``--help`` can show them without
-loading the review machinery.
+loading the review machinery. The last five are the card traps of ``shared/CARDS.md``: they
+need the card's checker, so they re-derive the variant from the family, form and seed stored
+with the card, and say "not checkable" when that is impossible (a from-code card, a stale deck).
 """
 
 #: principle → the deterministic rule that decides it (shown by ``--help`` and in ``--json``).
@@ -32,4 +34,16 @@ PRINCIPLES: dict[str, str] = {
                     "numbers in the same order and a text (prompt, code, image) at least 97% the same "
                     "(difflib), and no card anywhere has exactly the same text; variants that differ in "
                     "their numbers are not repeats",
+    "not_transcribable": "a write card is not answered from its own text: no lazy solver that copies the "
+                         "axis names printed on the card, assigns letters by matching printed sizes, or "
+                         "writes the unshared axes in order of first appearance is accepted by its checker",
+    "no_mistake_scores": "no classic mistake listed for the card (run on its variant) and no distractor is "
+                         "accepted by its checker; a value card lists at least one mistake",
+    "states_precision": "a card with a non-integer answer says the precision it is judged at "
+                        "(to 2 decimal places, to 3 significant figures, exactly) in its prompt",
+    "varied_answer": "the answer varies: over 100 seeds of its family and form (axis names renamed, numbers "
+                     "at the stated precision) no answer comes up in more than 25% of them (1.5x the "
+                     "uniform share when fewer than 4 answers occur)",
+    "no_answer_example": "no format example on the card or in its checker's message (the text after 'like', "
+                         "'e.g.', 'such as') is a right answer",
 }

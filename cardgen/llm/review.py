@@ -63,6 +63,8 @@ class Card:
     code: str | None = None
     image: str | None = None
     seed: int | None = None
+    #: the Variant the card was drawn from (None for a card read from a deck: re-derived)
+    variant: Any = field(default=None, repr=False, compare=False)
 
     @property
     def group(self) -> str:
@@ -74,7 +76,7 @@ class Card:
         if v.image is not None:  # the content decides whether two figures are the same
             image = f"{v.image.name}#{hashlib.sha256(v.image.data).hexdigest()[:12]}"
         return cls(key=v.key, family=v.family, form=v.form, prompt=prompt if prompt is not None else v.prompt,
-                   answer_text=v.answer_text, code=v.code, image=image, seed=v.seed)
+                   answer_text=v.answer_text, code=v.code, image=image, seed=v.seed, variant=v)
 
 
 @dataclass
@@ -82,9 +84,13 @@ class Result:
     meets: bool
     why: str
     llm: dict | None = None  # {"meets": bool, "why": str} when an LLM judged the card
+    #: False when the rule could not be applied (``meets`` is then True: nothing was found)
+    checkable: bool = True
 
     def to_dict(self) -> dict:
         d: dict[str, Any] = {"meets": self.meets, "why": self.why}
+        if not self.checkable:
+            d["checkable"] = False
         if self.llm is not None:
             d["llm"] = self.llm
         return d
@@ -362,6 +368,7 @@ def review_cards(cards: list[Card], assistant: Any = None, on_card: Any = None) 
     """Judge every card by the rules (and by ``assistant`` when it is online)."""
     consistency = _consistency(cards)
     duplicates = _duplicates(cards)
+    traps = _Traps()
     reviews = []
     for c in cards:
         r = CardReview(c)
@@ -373,6 +380,7 @@ def review_cards(cards: list[Card], assistant: Any = None, on_card: Any = None) 
         r.results["one_answer"] = _one_answer(c)
         r.results["no_yes_no"] = _no_yes_no(c)
         r.results["no_duplicate"] = duplicates[c.key]
+        r.results.update(traps.judge(c))
         if assistant is not None and getattr(assistant, "available", False):
             judged = llm_judge(assistant, c)
             if judged:
@@ -382,6 +390,118 @@ def review_cards(cards: list[Card], assistant: Any = None, on_card: Any = None) 
         if on_card:
             on_card(r)
     return reviews
+
+
+# ----------------------------------------------------------------------------- the card traps
+
+#: The traps of shared/CARDS.md: judged with the card's own checker, re-derived from the family,
+#: form and seed stored with the card (see :mod:`exercises.traps`, shared with the tests).
+TRAP_PRINCIPLES = ("not_transcribable", "no_mistake_scores", "states_precision", "varied_answer",
+                   "no_answer_example")
+#: Seeds of a family and form over which an answer's share is measured.
+SHARE_SEEDS = 100
+
+
+def _not_checkable(why: str) -> Result:
+    return Result(True, f"not checkable: {why}", checkable=False)
+
+
+class _Traps:
+    """Judges the traps of each card; variants and answer shares are cached for one review."""
+
+    def __init__(self) -> None:
+        self.shares: dict[str, Result] = {}
+
+    def variant(self, c: Card) -> tuple[Any, str]:
+        """The card's variant, with the prompt and code as the card shows them, or (None, why)."""
+        v = c.variant
+        if v is None:
+            if c.seed is None:
+                return None, "the card stores no seed"
+            from exercises import get_family
+
+            try:
+                fam = get_family(c.family)
+            except KeyError:
+                return None, f"{c.family!r} is not an exercise family of this cardgen"
+            if c.form not in fam.forms:
+                return None, f"{c.family} has no form {c.form!r} now"
+            try:
+                v = fam.variant(seed=c.seed, form=c.form)
+            except Exception as e:  # noqa: BLE001 - a broken family is reported, not raised
+                return None, f"re-deriving it failed: {type(e).__name__}: {str(e)[:80]}"
+            if " ".join(v.answer_text.split()) != " ".join(c.answer_text.split()):
+                return None, "the family now gives another answer for this seed (rebuild the deck)"
+        import dataclasses
+
+        return dataclasses.replace(v, prompt=c.prompt, code=c.code), ""
+
+    def judge(self, c: Card) -> dict[str, Result]:
+        from exercises import traps
+
+        v, why = self.variant(c)
+        if v is None:
+            return {p: _not_checkable(why) for p in TRAP_PRINCIPLES}
+        out = {
+            "not_transcribable": self._transcribable(v, traps),
+            "no_mistake_scores": self._mistakes(v, traps),
+            "states_precision": self._precision(v, traps),
+            "varied_answer": self._share(c, traps),
+            "no_answer_example": self._examples(v, traps),
+        }
+        return out
+
+    @staticmethod
+    def _transcribable(v: Any, traps: Any) -> Result:
+        if v.form not in traps.WRITE_FORMS:
+            return Result(True, "not a write card")
+        hits = [h for h in traps.lazy_write_solves(v) if h[0] not in ("format example", "type 0")]
+        if hits:
+            name, resp = hits[0]
+            return Result(False, f"answered from the card's own text: {name} gives {resp!r}")
+        return Result(True, "no lazy solver (copy names, match sizes, unshared axes) answers it")
+
+    @staticmethod
+    def _mistakes(v: Any, traps: Any) -> Result:
+        tried = [(f"the mistake '{what}'", r) for what, r in v.mistakes] + [("the distractor", d) for d in v.distractors]
+        hits = traps.solved_by(v, tried)
+        if hits:
+            what, resp = hits[0]
+            return Result(False, f"{what} scores: {resp!r} is accepted")
+        if v.form == "value" and not v.mistakes:
+            return _not_checkable("the family lists no classic mistakes for this card")
+        return Result(True, f"{len(tried)} listed mistake(s) and distractor(s), all rejected")
+
+    @staticmethod
+    def _precision(v: Any, traps: Any) -> Result:
+        if v.form in traps.WRITE_FORMS:
+            return Result(True, "not a value card")
+        why = traps.missing_precision(v)
+        return Result(False, why) if why else Result(True, "whole-number answer or precision stated")
+
+    @staticmethod
+    def _examples(v: Any, traps: Any) -> Result:
+        hits = traps.solved_by(v, [a for a in traps.value_attempts(v) if a[0] == "format example"])
+        if hits:
+            return Result(False, f"the format example {hits[0][1]!r} is a right answer")
+        return Result(True, "no format example is a right answer")
+
+    def _share(self, c: Card, traps: Any) -> Result:
+        if c.group not in self.shares:
+            from exercises import get_family
+
+            fam = get_family(c.family)
+            try:
+                answers = [traps.canonical_answer(fam.variant(seed=s, form=c.form)) for s in range(SHARE_SEEDS)]
+            except Exception as e:  # noqa: BLE001
+                self.shares[c.group] = _not_checkable(f"drawing {SHARE_SEEDS} seeds failed: {type(e).__name__}")
+                return self.shares[c.group]
+            top, share, limit = traps.answer_share(answers)
+            ok = share <= limit
+            self.shares[c.group] = Result(
+                ok, f"the most common answer{'' if ok else f' {top!r}'} (names renamed, numbers at the stated "
+                    f"precision) comes up in {share:.0%} of {SHARE_SEEDS} seeds (limit {limit:.0%})")
+        return self.shares[c.group]
 
 
 # ----------------------------------------------------------------------------- the LLM's judgement
@@ -628,8 +748,10 @@ def load_cards(target: str, seed: int = 0, variants: int = 3, form: str | None =
 
 
 def summarize(reviews: Iterable[CardReview]) -> dict[str, dict[str, int]]:
-    out = {p: {"meets": 0, "breaks": 0} for p in PRINCIPLES}
+    """principle -> counts; ``not_checkable`` cards are also counted in ``meets`` (nothing found)."""
+    out = {p: {"meets": 0, "breaks": 0, "not_checkable": 0} for p in PRINCIPLES}
     for r in reviews:
         for p, res in r.results.items():
             out[p]["meets" if res.meets else "breaks"] += 1
+            out[p]["not_checkable"] += not res.checkable
     return out

@@ -1,13 +1,18 @@
 """The shared builder of the einops families.
 
-A family module only *draws* a :class:`Problem` — one einops call described with named
-axes, its sizes, a sentence saying what it does, hints and plausible wrong patterns — and
-calls :func:`einops_family`. This module turns a Problem into the three forms:
+A family module defines ``problem(rng, form)``, which returns a :class:`Problem` — one einops
+call described with named axes, its sizes, a sentence saying what it computes, hints, plausible
+wrong patterns and the family's classic mistakes as code — and declares
+``FAMILY = Family(..., make=einops_maker(problem))``. This module turns a Problem into the
+three forms:
 
-- ``write``: the operation in words and the call with the pattern left blank; judged by
-  :class:`~exercises.checking.EinopsCheck`, so any equivalent pattern is right;
+- ``write``: what is computed (in words, a convention or a tiny example) and the operands'
+  layouts, with the pattern left blank; the result's layout and shape are never printed, so the
+  learner decides grouping and order. Judged by :class:`~exercises.checking.EinopsCheck`, so any
+  equivalent pattern is right;
 - ``shape``: a concrete call; the learner predicts the result's shape;
-- ``value``: tiny integer tensors; the learner computes the result or one entry of it.
+- ``value``: tiny integer tensors; the learner computes the result or one entry of it, asked
+  where every classic mistake gives an answer the checker rejects.
 
 Every answer comes from running einops on torch tensors. torch and einops are imported
 inside the functions (absolute ``import einops`` is the library, not this package), so
@@ -15,17 +20,19 @@ importing a family module stays cheap.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from exercises.base import CodeSpec, Family, Variant
+from exercises.base import Variant
 from exercises.checking import (
     ArrayCheck,
     EinopsCheck,
     NumberCheck,
+    Precision,
     ShapeCheck,
     format_array,
     format_number,
@@ -65,13 +72,18 @@ _IDENT = re.compile(r"[A-Za-z_]\w*")
 # ------------------------------------------------------------------------- drawing
 
 
-def pick_names(rng: random.Random, *roles: str, style: str | None = None) -> list[str]:
-    """Distinct axis names for ``roles`` in one consistent style ("short" or "long")."""
+def pick_names(rng: random.Random, *roles: str, style: str | None = None, avoid: str = "") -> list[str]:
+    """Distinct axis names for ``roles`` in one consistent style ("short" or "long").
+
+    No name is a word of ``avoid`` (the card's prose): a name the prose happens to use, like "batch"
+    in "batch-first", would print the answer's order for anyone copying names off the card.
+    """
     style = style or rng.choice(["short", "long"])
+    words = set(re.findall(r"[a-z_]+", avoid.lower()))
     out: list[str] = []
     for role in roles:
-        spell = NAMES[role]
-        pool = [spell[0]] if style == "short" else list(spell[1:])
+        spell = [n for n in NAMES[role] if n not in words] or list(NAMES[role])
+        pool = [n for n in spell if n in (NAMES[role][:1] if style == "short" else NAMES[role][1:])]
         pool = [n for n in pool if n not in out] or [n for n in spell if n not in out]
         out.append(rng.choice(pool))
     return out
@@ -140,11 +152,52 @@ class Problem:
     packed_shapes: list[tuple[int, ...]] = field(default_factory=list)  # unpack
     pieces: tuple[str, ...] = ()  # unpack: names of the results
     in_desc: str | None = None  # overrides the generic description of the inputs
-    out_desc: str | None = None  # overrides the generic description of the result
     shape_hints: list[str] | None = None  # overrides the generic shape hints
     value_hint: str | None = None  # overrides the generic last value hint
     value_range: tuple[int, int] = (0, 9)
+    distinct_values: bool = False  # value form: no repeated entries (e.g. so a max is not always 9)
     result: str = "y"
+    mistakes: list["Slip"] = field(default_factory=list)  # the classic mistakes, as code
+
+
+@dataclass(frozen=True)
+class Slip:
+    """A classic mistake as code: ``run(p, tensors, answer)`` returns what the mistaken call gives.
+
+    Value cards are drawn so that every slip's result is rejected; write and shape cards list the
+    slips whose pattern (or shape) differs from the answer.
+    """
+
+    what: str
+    run: Callable[["Problem", Sequence[Any], Any], Any]
+    pattern: str | None = None  # the wrong pattern, when the slip is one
+
+
+def unique_slips(slips: Sequence[Slip]) -> list[Slip]:
+    """The slips with the first description kept where several are the same wrong pattern."""
+    seen: set[str] = set()
+    out = []
+    for slip in slips:
+        if slip.pattern is None or slip.pattern not in seen:
+            out.append(slip)
+            seen.add(slip.pattern or "")
+    return out
+
+
+def wrong_pattern(what: str, pattern: str, reduction: str | None = None) -> Slip:
+    """The problem's call with ``pattern`` (and ``reduction``) in place of the right ones."""
+    # a slip in the reduction is no wrong *pattern*: write cards do not list it
+    return Slip(what, lambda p, xs, out: execute(p, xs, pattern, reduction), None if reduction else pattern)
+
+
+def reshape_slip(what: str = "a plain reshape to the result's shape, without moving any axis") -> Slip:
+    """Reading the input in memory order, as ``x.reshape(result.shape)`` does."""
+    return Slip(what, lambda p, xs, out: xs[0].reshape(out.shape))
+
+
+def same_index_slip(what: str = "reading the input at the same index, as if nothing moved") -> Slip:
+    """The asked entry taken from the input unchanged (only meaningful where the index exists)."""
+    return Slip(what, lambda p, xs, out: xs[0])
 
 
 # ------------------------------------------------------------------------- running
@@ -234,13 +287,6 @@ def _in_desc(p: Problem) -> str:
     return " ".join(bits)
 
 
-def _out_desc(p: Problem, shape: Sequence[int]) -> str:
-    if p.out_desc:
-        return p.out_desc
-    rhs = p.pattern.split("->")[1]
-    return f"`{p.result}` should have shape {shape_text(shape)}, axes {axes_text(rhs)}."
-
-
 def rename_map(p: Problem, keep: Sequence[str] = ()) -> dict[str, str]:
     """Another plausible name for every axis of the pattern (``keep`` keeps its name)."""
     used = set(_IDENT.findall(p.pattern))
@@ -306,7 +352,7 @@ def _index_text(idx: Sequence[int]) -> str:
 # ------------------------------------------------------------------------- the forms
 
 
-def _write(fid: str, form: str, seed: int, rng: random.Random, p: Problem, params: dict) -> Variant:
+def _write(fid: str, form: str, seed: int, rng: random.Random, p: Problem, params: dict) -> Variant | None:
     out_shape = tuple(execute(p, _zeros(p)).shape) if p.op != "unpack" else None
     check = EinopsCheck(
         op=p.op,
@@ -325,22 +371,25 @@ def _write(fid: str, form: str, seed: int, rng: random.Random, p: Problem, param
     if p.op == "reduce":
         other = next(r for r in ("mean", "sum", "max", "min") if r != p.reduction)
         wrong.append(_expr(p, p.pattern).replace(repr(p.reduction), repr(other)))
-    out = " " + p.out_desc if p.out_desc else "" if out_shape is None else " " + _out_desc(p, out_shape)
+    # the slips that are wrong patterns, kept where this variant's checker tells them apart
+    mistakes = tuple((s.what, s.pattern) for s in unique_slips(p.mistakes) if s.pattern and not check.check(s.pattern).correct)
     params.update(out_shape=list(out_shape) if out_shape is not None else None)
+    # The result's layout and shape are never printed: deciding them is the exercise.
     return Variant(
         family=fid,
         form=form,
         seed=seed,
         params=params,
-        prompt=f"{p.what} {_in_desc(p)}{out} Fill in the blank `{BLANK}` with the einops pattern.",
+        prompt=f"{p.what} {_in_desc(p)} Fill in the blank `{BLANK}` with the einops pattern.",
         code=call_code(p, BLANK),
         answer=p.pattern,
         answer_text=p.pattern,
         checker=check,
         explanation=p.explanation,
         hints=(p.idea, *p.write_hints),
-        distractors=tuple(dict.fromkeys(wrong)),
+        distractors=tuple(dict.fromkeys(w for w in wrong if not check.check(w).correct)),
         alternatives=tuple(dict.fromkeys(alts)),
+        mistakes=mistakes,
     )
 
 
@@ -351,15 +400,21 @@ def _target(p: Problem, rng: random.Random) -> tuple[int | None, str]:
     return None, p.result
 
 
-def _shape(fid: str, form: str, seed: int, rng: random.Random, p: Problem, params: dict) -> Variant:
+def _shape(fid: str, form: str, seed: int, rng: random.Random, p: Problem, params: dict) -> Variant | None:
     piece, target = _target(p, rng)
     zeros = _zeros(p)
-    shape = tuple(_pick(execute(p, zeros), piece).shape)
+    full = execute(p, zeros)
+    shape = tuple(_pick(full, piece).shape)
     wrong: list[tuple[int, ...]] = []
     for pat in p.wrong:
         got = _try(lambda: tuple(_pick(execute(p, zeros, pat), piece).shape))
         if got is not None:
             wrong.append(got)
+    mistakes = []
+    for slip in unique_slips(p.mistakes):
+        got = _try(lambda: tuple(_pick(slip.run(p, zeros, _pick(full, piece)), piece).shape))
+        if got is not None and got != shape:
+            mistakes.append((slip.what, shape_text(got)))
     wrong += [tuple(o.shape) for o in p.operands] + [shape[::-1], shape[:-1]]
     wrong = [w for w in dict.fromkeys(wrong) if w != shape and w]
     code = "\n".join(f"{o.name} = torch.randn{shape_text(o.shape) if len(o.shape) != 1 else f'({o.shape[0]})'}"
@@ -381,6 +436,7 @@ def _shape(fid: str, form: str, seed: int, rng: random.Random, p: Problem, param
         hints=(p.idea, *hints),
         distractors=tuple(shape_text(w) for w in wrong[:3]),
         alternatives=("x".join(map(str, shape)), "[" + ", ".join(map(str, shape)) + "]", f"torch.Size({list(shape)})"),
+        mistakes=tuple(dict.fromkeys(mistakes)),
     )
 
 
@@ -420,18 +476,122 @@ def _shape_hints(p: Problem) -> list[str]:
     return [first, second]
 
 
-def _value(fid: str, form: str, seed: int, rng: random.Random, p: Problem, params: dict) -> Variant:
+def precision_of(integral: bool) -> Precision:
+    """The precision a value card asks for: integers exactly, anything else to 2 decimal places."""
+    return Precision.exact() if integral else Precision.decimals(2)
+
+
+def _draw_values(rng: random.Random, p: Problem) -> list:
     import torch
 
     lo, hi = p.value_range
-    values = []
+    total = sum(math.prod(o.shape) for o in p.operands)
+    pool = rng.sample(range(lo, hi + 1), total) if p.distinct_values and hi - lo + 1 >= total else None
+    values, start = [], 0
     for o in p.operands:
         n = math.prod(o.shape)
-        values.append(torch.tensor([rng.randint(lo, hi) for _ in range(n)], dtype=torch.float64).reshape(o.shape))
+        flat = pool[start:start + n] if pool else [rng.randint(lo, hi) for _ in range(n)]
+        start += n
+        values.append(torch.tensor(flat, dtype=torch.float64).reshape(o.shape))
+    return values
+
+
+def _slip_results(p: Problem, values: list, full: Any, piece: int | None) -> list[tuple[str, Any]]:
+    """Each classic mistake run on these values: (what, tensor).
+
+    Slips that do not run are left out, and so are slips that compute the very same function at these
+    sizes (e.g. ``(h 2)`` versus ``(2 h)`` when ``h`` is 1): on this card they are no mistake.
+    """
+    import torch
+
+    probe, start = [], 0
+    for v in values:
+        probe.append(torch.arange(start + 1, start + 1 + v.numel(), dtype=torch.float64).reshape(v.shape))
+        start += v.numel()
+    probe_out = _pick(execute(p, probe), piece)
+    out = []
+    for slip in unique_slips(p.mistakes):
+        same = _try(lambda: _pick(slip.run(p, probe, probe_out), piece))
+        if same is not None and same.shape == probe_out.shape and torch.equal(same, probe_out):
+            continue
+        got = _try(lambda: _pick(slip.run(p, values, _pick(full, piece)), piece))
+        if got is not None:
+            out.append((slip.what, got))
+    return out
+
+
+def reversed_group_slips(pattern: str, what: str = "the axes inside `{group}` in the wrong order") -> list[Slip]:
+    """One slip per parenthesized group of ``pattern``: that group's axes reversed (``(d h)`` for ``(h d)``)."""
+    lhs, rhs = pattern.split("->")
+    slips = []
+    for side in (0, 1):
+        parts = [lhs, rhs]
+        for m in re.finditer(r"\(([^()]*)\)", parts[side]):
+            names = m.group(1).split()
+            if len(names) < 2:
+                continue
+            parts2 = list(parts)
+            parts2[side] = parts[side][:m.start()] + "(" + " ".join(names[::-1]) + ")" + parts[side][m.end():]
+            slips.append(wrong_pattern(what.format(group=m.group(0)), f"{parts2[0].strip()} -> {parts2[1].strip()}"))
+    return slips
+
+
+def swapped_axes_slips(pattern: str) -> list[Slip]:
+    """einsum slips: an operand read with its last two axes swapped, and the result's last two axes swapped."""
+    lhs, rhs = (s.strip() for s in pattern.split("->"))
+    ops = [o.strip().split() for o in lhs.split(",")]
+    slips = []
+    for i, names in enumerate(ops):
+        if len(names) >= 2:
+            new = [list(o) for o in ops]
+            new[i] = names[:-2] + [names[-1], names[-2]]
+            slips.append(wrong_pattern(f"operand {i + 1} read transposed (its last two axes swapped)",
+                                       ", ".join(" ".join(o) for o in new) + f" -> {rhs}"))
+    out = rhs.split()
+    if len(out) >= 2:
+        slips.append(wrong_pattern("the result's last two axes swapped",
+                                   f"{lhs} -> {' '.join(out[:-2] + [out[-1], out[-2]])}"))
+    return slips
+
+
+def _at(t, index: tuple[int, ...]):
+    """``t[index]`` as a float, or None where ``t`` has no such entry."""
+    if t.ndim != len(index) or any(i >= d for i, d in zip(index, t.shape)):
+        return None
+    return float(t[index].item())
+
+
+def _value(fid: str, form: str, seed: int, rng: random.Random, p: Problem, params: dict) -> Variant | None:
+    """The value card, or None when these values leave a classic mistake undetectable (draw again)."""
+    import torch
+
+    values = _draw_values(rng, p)
     piece, target = _target(p, rng)
-    out = _pick(execute(p, values), piece)
+    full = execute(p, values)
+    out = _pick(full, piece)
+    slips = _slip_results(p, values, full, piece)
     whole = out.numel() <= 12 and out.ndim <= 3
-    index = None if whole else tuple(rng.randrange(d) for d in out.shape)
+    integral_all = bool(torch.all(out == out.round()))
+    tol = 1e-6 if integral_all else 0.006  # a slip must miss by more than the precision allows
+    if whole:
+        index = None
+        for _, got in slips:
+            if tuple(got.shape) == tuple(out.shape) and torch.all((got - out).abs() <= tol):
+                return None
+    else:
+        good, telling = [], []  # telling: every slip gives some (wrong) number there
+        for idx in itertools.product(*(range(d) for d in out.shape)):
+            if not any(idx) and len(idx) > 0:
+                continue  # [0, …, 0] is where memory-order slips agree; never ask it
+            a = float(out[idx].item())
+            got_there = [_at(got, idx) for _, got in slips]
+            if all(m is None or abs(m - a) > tol for m in got_there):
+                good.append(idx)
+                if all(m is not None for m in got_there):
+                    telling.append(idx)
+        if not good:
+            return None
+        index = rng.choice(telling or good)
 
     def pick(t) -> Any:
         return _to_py(t.tolist()) if index is None else _to_py(t[index].item())
@@ -439,6 +599,15 @@ def _value(fid: str, form: str, seed: int, rng: random.Random, p: Problem, param
     answer = pick(out)
     asked = out if index is None else out[index]
     integral = bool(torch.all(asked == asked.round()))
+    precision = precision_of(integral)
+    show = (lambda x: x) if integral else _round2  # shown answers match the precision asked for
+
+    def response(t) -> str | None:
+        if index is None:
+            return format_array(show(_to_py(t.tolist())))
+        m = _at(t, index)
+        return None if m is None else format_number(show(_to_py(m)))
+
     wrong: list[Any] = []
     cands = [lambda pat=pat: _pick(execute(p, values, pat), piece) for pat in p.wrong]
     if p.op == "reduce":
@@ -460,19 +629,29 @@ def _value(fid: str, form: str, seed: int, rng: random.Random, p: Problem, param
         head = f"{o.name} = torch.tensor("
         lines.append(head + tensor_literal(_to_py(v.tolist()), len(head)) + f"{float_kw})")
     code = "\n".join(lines) + "\n" + call_code(p, repr(p.pattern))
-    rounding = "" if integral else " (round to 2 decimals)"
-    show = (lambda x: x) if integral else _round2  # shown answers match the rounding asked for
     if index is None:
+        rounding = "" if integral else f", each entry {precision.text}"
         prompt = f"{_given(p, 'value')} After running the code below, what is `{target}`? Write it as a nested list{rounding}."
-        check = ArrayCheck(answer, atol=1e-6 if integral else 0.006)
+        check = ArrayCheck(answer, precision=None if integral else precision)
         shown = show(answer)
         text, wtext = format_array(shown), [format_array(show(w)) for w in wrong]
         alts = tuple(dict.fromkeys((str(answer).replace(" ", ""), format_array(shown).replace(" ", ""))))
     else:
+        rounding = "" if integral else f" {precision.instruction}"
         prompt = f"{_given(p, 'value')} After running the code below, what is `{target}{_index_text(index)}`?{rounding}"
-        check = NumberCheck(float(answer), atol=1e-3 if integral else 0.006, rtol=0.0)
-        text, wtext = format_number(show(answer)), [format_number(show(w)) for w in wrong]
+        check = NumberCheck(float(answer), precision=precision)
+        text = format_number(answer) if integral else precision.format(answer)
+        wtext = [format_number(show(w)) for w in wrong]
         alts = (f"{float(answer):.2f}",)
+    mistakes = []
+    for what, got in slips:
+        r = response(got)
+        if r is not None:
+            if check.check(r).correct:
+                return None  # the rounded slip still scores: draw again
+            mistakes.append((what, r))
+    if p.mistakes and not mistakes:
+        return None  # every classic mistake is invisible on these values: draw again
     example = index or tuple(rng.randrange(d) for d in out.shape)
     params.update(values=[_to_py(v.tolist()) for v in values], piece=piece, index=list(index) if index else None)
     return Variant(
@@ -487,8 +666,9 @@ def _value(fid: str, form: str, seed: int, rng: random.Random, p: Problem, param
         checker=check,
         explanation=p.explanation,
         hints=(p.idea, f"First the shape: `{target}` has shape {shape_text(out.shape)}.", _value_hint(p, piece, target, example)),
-        distractors=tuple(wtext[:3]),
+        distractors=tuple(w for w in wtext[:3] if not check.check(w).correct),
         alternatives=alts,
+        mistakes=tuple(dict.fromkeys(mistakes)),
     )
 
 
@@ -524,38 +704,37 @@ def _value_hint(p: Problem, piece: int | None, target: str, idx: tuple[int, ...]
 
 
 _BUILDERS = {"write": _write, "shape": _shape, "value": _value}
+_ATTEMPTS = 200
 
 
-def einops_family(
-    fid: str,
-    title: str,
-    draw: Callable[[random.Random, str], Problem],
-    *,
-    difficulty: int,
-    summary: str,
-    code_spec: CodeSpec | None = None,
-    tags: tuple[str, ...] = (),
-) -> Family:
-    """Register an einops family whose ``draw(rng, form)`` returns a :class:`Problem`."""
+def einops_maker(problem: Callable[[random.Random, str], Problem]) -> Callable[[random.Random, str, int], Variant]:
+    """The ``make`` of the family whose module defines ``problem(rng, form)``.
+
+    Problems are drawn from ``rng`` until one gives a card on which every classic mistake is
+    rejected (value cards), so the card stays reproducible from the seed. The family id comes
+    from the module, ``exercises.einops.<name>`` → ``einops.<name>``.
+    """
+    fid = problem.__module__.removeprefix("exercises.")
 
     def make(rng: random.Random, form: str, seed: int) -> Variant:
-        p = draw(rng, form)
-        params = {
-            "op": p.op,
-            "pattern": p.pattern,
-            "reduction": p.reduction,
-            "lengths": {n: p.sizes[n] for n in p.lengths},
-            "operands": [o.name for o in p.operands],
-            "shapes": [list(o.shape) for o in p.operands],
-            "packed_shapes": [list(s) for s in p.packed_shapes],
-            "sizes": dict(p.sizes),
-        }
-        return _BUILDERS[form](fid, form, seed, rng, p, params)
+        for _ in range(_ATTEMPTS):
+            p = problem(rng, form)
+            params = {
+                "op": p.op,
+                "pattern": p.pattern,
+                "reduction": p.reduction,
+                "lengths": {n: p.sizes[n] for n in p.lengths},
+                "operands": [o.name for o in p.operands],
+                "shapes": [list(o.shape) for o in p.operands],
+                "packed_shapes": [list(s) for s in p.packed_shapes],
+                "sizes": dict(p.sizes),
+            }
+            v = _BUILDERS[form](fid, form, seed, rng, p, params)
+            if v is not None:
+                return v
+        raise AssertionError(f"{fid}/{form}/{seed}: no draw separates every classic mistake from the answer")
 
-    return (
-        Family(id=fid, title=title, make=make, forms=FORMS, difficulty=difficulty, summary=summary,
-               code_spec=code_spec, tags=("einops", *tags))
-    )
+    return make
 
 
 # ------------------------------------------------------------------------- code specs
@@ -567,3 +746,4 @@ def torch_randn(rng: random.Random, *shape: int):
 
     g = torch.Generator().manual_seed(rng.getrandbits(62))
     return torch.randn(shape, generator=g)
+

@@ -17,10 +17,16 @@ SCENARIOS = [
      ("a start vector, a list of token vectors and a grid of vectors", "into one list of vectors")),
     (("height", "width", "*"), [("rgb", ("channel",)), ("depth", ())],
      ("an RGB image and a depth map", "as channels, channels last")),
+    (("batch", "*", "height", "width"), [("rgb", ("channel",)), ("depth", ())],
+     ("a batch of RGB images and their depth maps", "as channels, channels first")),
+    (("*", "batch", "model"), [("start", ()), ("steps", ("time",))],
+     ("a start state and the states of every time step, time-major", "into one sequence of states")),
+    (("batch", "seq", "*", "head_dim"), [("q", ("heads",)), ("k", ())],
+     ("the query heads and the one shared key head of every position", "along the head axis")),
 ]
 
 
-def draw_scenario(rng, form) -> dict:
+def packing_scenario(rng, form) -> dict:
     """Names and sizes, the pattern, each piece's layout and ``*`` shape, and the packed shape."""
     roles, pieces, words = rng.choice(SCENARIOS)
     outer = [r for r in roles if r != "*"]

@@ -1,21 +1,37 @@
 """Linear maps with einops.einsum and readable axis names: ``batch seq d_model, d_model d_out -> batch seq d_out``."""
 from __future__ import annotations
 
-from exercises.einops._common import Problem, einops_family, operand, pick_names
+from exercises.base import Family
 from exercises.checking import distinct_sizes
+from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, swapped_axes_slips,
+                                      wrong_pattern)
 
-# (input roles, weight roles, output roles, what the weight does)
+# (input roles, weight roles, output roles, weight first in the call?, what is computed, weight). The
+# output's layout follows from the math and the stated convention; the card never lists it. The plain
+# case, where the result's axes are the unshared ones in order, is drawn less often.
 _CASES = [
-    (("batch", "seq", "model"), ("model", "out"), ("batch", "seq", "out"), "project every position"),
-    (("batch", "inp"), ("inp", "out"), ("batch", "out"), "apply a linear layer"),
-    (("batch", "inp"), ("out", "inp"), ("batch", "out"), "apply a linear layer whose weight is stored [out, in] like nn.Linear's"),
-    (("batch", "seq", "model"), ("heads", "model", "head_dim"), ("batch", "heads", "seq", "head_dim"),
-     "project every position into each head's query space"),
+    (("batch", "seq", "model"), ("model", "out"), ("batch", "seq", "out"), False,
+     "Apply the linear map `{w}` to every position of `{x}`: `y = {x} @ {w}` (batch-first, features last).", 0.3),
+    (("batch", "inp"), ("out", "inp"), ("batch", "out"), True,
+     "Apply a linear layer whose weight `{w}` is stored output-features-first, like nn.Linear's: `y = {x} @ {w}.T`, "
+     "one row per example.", 1.0),
+    (("batch", "seq", "model"), ("heads", "model", "head_dim"), ("batch", "heads", "seq", "head_dim"), False,
+     "Project every position of `{x}` into each head's query space with `{w}` (per head, `{x} @ {w}[head]`), "
+     "in the head-major layout attention uses: the head axis right after the batch axis.", 1.0),
+    (("inp", "batch"), ("out", "inp"), ("out", "batch"), False,
+     "`{x}` stores one example per column (features first). Apply `{w}`, stored output-features-first, the column-vector "
+     "way: `y = {w} @ {x}`, again one example per column.", 1.0),
+    (("batch", "seq", "model"), ("model", "out"), ("batch", "seq", "out"), True,
+     "Apply the linear map `{w}` to every position of `{x}`: `y = {x} @ {w}` (batch-first, features last). "
+     "This code base passes the weight first.", 1.0),
+    (("batch", "seq", "model"), ("out", "model"), ("batch", "seq", "out"), True,
+     "Apply `{w}`, stored output-features-first like nn.Linear's weight, to every position of `{x}`: `y = {x} @ {w}.T` "
+     "(batch-first, features last). This code base passes the weight first.", 1.0),
 ]
 
 
-def draw(rng, form):
-    in_roles, w_roles, out_roles, words = rng.choice(_CASES)
+def problem(rng, form):
+    in_roles, w_roles, out_roles, weight_first, words, _ = rng.choices(_CASES, weights=[c[-1] for c in _CASES])[0]
     roles = list(dict.fromkeys(in_roles + w_roles + out_roles))
     names = dict(zip(roles, pick_names(rng, *roles, style="long")))
     if form == "value":
@@ -27,36 +43,43 @@ def draw(rng, form):
     x_l, w_l, o_l = (" ".join(names[r] for r in rs) for rs in (in_roles, w_roles, out_roles))
     x, w = ("x", "W_Q") if "heads" in w_roles else rng.choice([("x", "W"), ("resid", "W_in"), ("h", "W_out")])
     summed = [names[r] for r in in_roles if r not in out_roles]
-    flipped = " ".join(names[r] for r in reversed(w_roles)) if len(w_roles) == 2 else " ".join(
-        names[r] for r in (w_roles[1], w_roles[0], w_roles[2]))
+    w_words = w_roles if len(w_roles) == 2 else (w_roles[1], w_roles[0], w_roles[2])
+    flipped = " ".join(names[r] for r in (reversed(w_roles) if len(w_roles) == 2 else w_words))
     out_swapped = " ".join(reversed(o_l.split()))
-    formula = f"{o_l.replace(' ', ', ')}] = Σ over {', '.join(summed)} of {x}[{x_l.replace(' ', ', ')}] · {w}[{w_l.replace(' ', ', ')}]"
+    ops = [(w, w_l), (x, x_l)] if weight_first else [(x, x_l), (w, w_l)]
+    lhs = ", ".join(layout for _, layout in ops)
+    lhs_flipped = ", ".join(flipped if n == w else layout for n, layout in ops)
     return Problem(
         op="einsum",
-        pattern=f"{x_l}, {w_l} -> {o_l}",
-        operands=[operand(x, x_l, sizes), operand(w, w_l, sizes)],
+        pattern=f"{lhs} -> {o_l}",
+        operands=[operand(n, layout, sizes) for n, layout in ops],
         sizes=sizes,
         roles={n: r for r, n in names.items()},
-        what=f"With `einops.einsum`, {words}: y[{formula}.",
+        what=words.format(x=x, w=w),
         idea="einops.einsum takes the tensors first and the pattern last; axis names may be whole words, "
         "separated by spaces, with a comma between inputs.",
         write_hints=[
-            f"Name each input's axes in its stored order; the axis both share ({', '.join(summed)}) is summed "
-            f"because it is missing after `->`.",
-            f"The first input is `{x_l}` and the second `{w_l}`.",
+            f"Name each input's axes in its stored order, in the order the call passes them; the axis both share "
+            f"({', '.join(summed)}) is summed because it is missing after `->`.",
+            f"The left side is `{lhs}`.",
         ],
         explanation=f"An axis named in both inputs but not in the output ({', '.join(summed)}) is multiplied "
         f"and summed over; words as axis names make the contraction self-documenting.",
-        wrong=[f"{x_l}, {flipped} -> {o_l}", f"{x_l}, {w_l} -> {out_swapped}"],
+        wrong=[f"{lhs_flipped} -> {o_l}", f"{lhs} -> {out_swapped}"],
         value_range=(-2, 3),
+        mistakes=[
+            wrong_pattern("the weight read transposed (input features first for output first, or back)", f"{lhs_flipped} -> {o_l}"),
+            wrong_pattern("the result's axes in reverse order", f"{lhs} -> {out_swapped}"),
+            *swapped_axes_slips(f"{lhs} -> {o_l}"),
+        ],
     )
 
 
-FAMILY = einops_family(
-    "einops.einsum_linear",
-    "Linear maps with einops.einsum",
-    draw,
+FAMILY = Family(
+    id="einops.einsum_linear",
+    title="Linear maps with einops.einsum",
+    forms=FORMS,
     difficulty=2,
     summary="einops.einsum with word axis names: einsum(x, W, 'batch seq d_model, d_model d_out -> batch seq d_out').",
-    tags=("einsum",),
+    make=einops_maker(problem),
 )

@@ -1,13 +1,27 @@
 """Merge attention heads back into the model axis: ``b h s d -> b s (h d)``."""
 from __future__ import annotations
 
-from exercises.base import CodeSpec, Mistake
-from exercises.einops._common import Problem, einops_family, operand, pick_names, torch_randn
+from exercises.base import CodeSpec, Family, Mistake
 from exercises.checking import distinct_sizes
+from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, reshape_slip,
+                                      reversed_group_slips, torch_randn, wrong_pattern)
 
 
-def draw(rng, form):
-    b, h, s, d = pick_names(rng, "batch", "heads", "seq", "head_dim")
+# (input layout, result, what is computed). The card states the convention, never the result's axes.
+_PROSE = "per-head outputs model axis head after head every position example batch-first time-major position first then batch token features feature"
+_INPUTS = ["{b} {h} {s} {d}", "{b} {s} {h} {d}"]
+_OUTPUTS = [
+    ("{b} {s} ({h} {d})", "one feature vector per example and position, batch-first as transformer activations "
+     "are stored"),
+    ("{s} {b} ({h} {d})", "one feature vector per position and example, time-major (position first, then batch) "
+     "as the RNN-style code downstream expects"),
+    ("({b} {s}) ({h} {d})", "a matrix with one row per token (all positions of example 0, then example 1, …) and "
+     "one column per model feature"),
+]
+
+
+def problem(rng, form):
+    b, h, s, d = pick_names(rng, "batch", "heads", "seq", "head_dim", avoid=_PROSE)
     if form == "value":
         sizes = [1] + [rng.choice([2, 3]) for _ in range(3)]
         if sizes[1] * sizes[2] * sizes[3] <= 12:
@@ -15,27 +29,31 @@ def draw(rng, form):
     else:
         sizes = distinct_sizes(rng, 4)
     sizes = dict(zip((b, h, s, d), sizes))
-    seq_first = rng.random() < 0.25  # some code keeps time-major activations
-    lhs = f"{b} {h} {s} {d}"
-    rhs = f"{s} {b} ({h} {d})" if seq_first else f"{b} {s} ({h} {d})"
+    lhs = rng.choice(_INPUTS).format(b=b, h=h, s=s, d=d)
+    rhs_t, words = rng.choice(_OUTPUTS)
+    rhs = rhs_t.format(b=b, h=h, s=s, d=d)
     x = rng.choice(["z", "attn_out", "heads_out", "x"])
-    layout = "(seq, batch, heads·d_head)" if seq_first else "(batch, seq, heads·d_head)"
+    interleaved = f"{lhs} -> {rhs.replace(f'({h} {d})', f'({d} {h})')}"
+    mistakes = [wrong_pattern("the heads interleaved feature by feature: (d h) instead of (h d)", interleaved)]
+    if lhs != f"{b} {s} {h} {d}" or rhs_t.startswith("{s}"):
+        mistakes.append(reshape_slip("a plain reshape without moving the heads next to d_head"))
     return Problem(
         op="rearrange",
         pattern=f"{lhs} -> {rhs}",
         operands=[operand(x, lhs, sizes)],
         sizes=sizes,
         roles={b: "batch", s: "seq", h: "heads", d: "head_dim"},
-        what=f"Concatenate the per-head outputs in `{x}` into one model axis, head-major (head 0's features "
-        f"first), giving the layout {layout}.",
+        what=f"Concatenate the per-head outputs in `{x}` into one model axis, head after head — like "
+        f"`torch.cat([head_0, head_1, …], dim=-1)` for every position — giving {words}.",
         idea="Merge two axes with parentheses on the right; their order inside decides which varies fastest.",
         write_hints=[
-            f"Head-major means `{h}` is the slow axis inside the group, so `({h} {d})`.",
-            f"The left side is `{lhs}`; `{s}` must move before the group.",
+            f"Concatenating heads means head 0's features come first: `{h}` is the slow axis inside the group, so `({h} {d})`.",
+            f"The left side is `{lhs}`; the group `({h} {d})` goes last.",
         ],
         explanation=f"`({h} {d})` lays each head's {d} features out contiguously, head after head — the inverse "
         f"of splitting with `({h} {d})`; `({d} {h})` would interleave the heads.",
-        wrong=[f"{lhs} -> {rhs.replace(f'({h} {d})', f'({d} {h})')}", f"{lhs} -> {b} {h} ({s} {d})"],
+        wrong=[interleaved, f"{lhs} -> {b} {h} ({s} {d})"],
+        mistakes=[*mistakes, *reversed_group_slips(f"{lhs} -> {rhs}")],
     )
 
 
@@ -84,12 +102,12 @@ CODE = CodeSpec(
     rules=("no_loops",),
 )
 
-FAMILY = einops_family(
-    "einops.merge_heads",
-    "Merge attention heads",
-    draw,
+FAMILY = Family(
+    id="einops.merge_heads",
+    title="Merge attention heads",
+    forms=FORMS,
     difficulty=2,
     summary="Move heads after seq and merge them with the head dimension: b h s d -> b s (h d).",
+    make=einops_maker(problem),
     code_spec=CODE,
-    tags=("rearrange", "attention"),
 )

@@ -3,12 +3,19 @@ from __future__ import annotations
 
 import math
 
-from exercises.einops._common import Problem, einops_family, operand, shape_text
-from exercises.einops._packing import draw_scenario, moved_star
+from exercises.base import Family
+from exercises.einops._common import FORMS, Problem, Slip, einops_maker, operand, wrong_pattern
+from exercises.einops._packing import packing_scenario, moved_star
 
 
-def draw(rng, form):
-    sc = draw_scenario(rng, form)
+def _pack(tensors, pattern):
+    import einops
+
+    return einops.pack(tensors, pattern)[0]
+
+
+def problem(rng, form):
+    sc = packing_scenario(rng, form)
     pattern, star, sizes = sc["pattern"], sc["star"], sc["sizes"]
     ops = [operand(name, layout, sizes) for name, layout in sc["layouts"]]
     names = [o.name for o in ops]
@@ -23,7 +30,6 @@ def draw(rng, form):
         roles=sc["roles"],
         what=f"Pack {sc['words'][0]} {sc['words'][1]}: one call to `einops.pack` that concatenates {', '.join(f'`{n}`' for n in names)} "
         f"along the {axis} axis of the result, flattening any extra axes of each piece into it.",
-        out_desc=f"`y` should have shape {shape_text(sc['packed_shape'])}.",
         idea="In a pack pattern, `*` marks the axis the pieces are concatenated along; the named axes must "
         "match in every piece.",
         write_hints=[
@@ -37,14 +43,18 @@ def draw(rng, form):
         explanation="pack flattens, in each piece, the axes that fall on `*` (a missing axis counts as 1) and "
         "concatenates the pieces there; `ps` remembers their shapes so unpack can undo it.",
         wrong=wrong,
+        mistakes=[
+            *(wrong_pattern("the packed axis in the wrong place", w) for w in wrong if w != "*"),
+            Slip("the pieces concatenated in the reverse order", lambda p, xs, out: _pack(list(xs)[::-1], p.pattern)),
+        ],
     )
 
 
-FAMILY = einops_family(
-    "einops.pack",
-    "Pack tensors with einops.pack",
-    draw,
+FAMILY = Family(
+    id="einops.pack",
+    title="Pack tensors with einops.pack",
+    forms=FORMS,
     difficulty=2,
     summary="Concatenate pieces of different ranks along *: pack([cls, patches], 'b * d').",
-    tags=("pack",),
+    make=einops_maker(problem),
 )

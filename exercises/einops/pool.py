@@ -1,49 +1,68 @@
 """k×k pooling with anonymous axes: ``b c (h 2) (w 2) -> b c h w``."""
 from __future__ import annotations
 
-from exercises.base import CodeSpec, Mistake
-from exercises.einops._common import Problem, einops_family, operand, pick_names, shape_text, torch_randn
+from exercises.base import CodeSpec, Family, Mistake
 from exercises.checking import distinct_sizes
+from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, reversed_group_slips,
+                                      shape_text, torch_randn, wrong_pattern)
 
 
-def draw(rng, form):
-    b, c, h, w = pick_names(rng, "batch", "channel", "height", "width")
+# (input roles, the pooled roles, what the input is)
+_LAYOUTS = [
+    (("batch", "channel", "height", "width"), ("height", "width"), "a batch of feature maps, channels first (NCHW)"),
+    (("batch", "height", "width", "channel"), ("height", "width"), "a batch of feature maps, channels last (NHWC)"),
+    (("batch", "channel", "time"), ("time",), "a batch of 1-D signals, channels first"),
+]
+
+
+def problem(rng, form):
+    roles, pooled_roles, words = rng.choice(_LAYOUTS)
+    names = pick_names(rng, *roles, avoid=words + ' pooling stride block of neighbouring pixels samples')
+    role = dict(zip(names, roles))
+    pooled = [n for n in names if role[n] in pooled_roles]
     if form == "value":
         k = 2
-        sizes = [1, rng.choice([1, 2]), *rng.sample([1, 2], 2)]
+        sizes = {n: 1 if role[n] == "batch" else 2 if n in pooled else rng.choice([1, 2]) for n in names}
+        if len(pooled) == 1:
+            sizes[pooled[0]] = 3
     else:
-        k = rng.choice([2, 2, 3])
-        sizes = distinct_sizes(rng, 4)
-    sizes = dict(zip((b, c, h, w), sizes))
+        k = rng.choice([2, 3, 4])
+        sizes = dict(zip(names, distinct_sizes(rng, len(names))))
     red = rng.choice(["max", "max", "mean"])
-    lhs = f"{b} {c} ({h} {k}) ({w} {k})"
-    rhs = f"{b} {c} {h} {w}"
+    lhs = " ".join(f"({n} {k})" if n in pooled else n for n in names)
+    strided = " ".join(f"({k} {n})" if n in pooled else n for n in names)
+    rhs = " ".join(names)
     x = rng.choice(["x", "fmap", "img"])
     kind = "max" if red == "max" else "average"
-    shp = shape_text(operand(x, lhs, sizes).shape)
+    block = f"{k}×{k} block of neighbouring pixels" if len(pooled) == 2 else f"run of {k} neighbouring samples"
+    mistakes = [wrong_pattern(f"strided blocks: ({k} {pooled[0]}) instead of ({pooled[0]} {k}) takes entries far "
+                              f"apart, not neighbours", f"{strided} -> {rhs}")]
+    if len(pooled) == 2:
+        mistakes.append(wrong_pattern("only the rows pooled; the columns are split but kept",
+                                      f"{lhs} -> {rhs.replace(pooled[1], f'({pooled[1]} {k})')}"))
     return Problem(
         op="reduce",
         pattern=f"{lhs} -> {rhs}",
         operands=[operand(x, lhs, sizes)],
         sizes=sizes,
-        roles={b: "batch", c: "channel", h: "height", w: "width"},
+        roles=role,
         reduction=red,
-        what=f"{k}×{k} {kind} pooling with stride {k}: each output pixel of `{x}` is the {red} of one "
-        f"non-overlapping {k}×{k} block of neighbouring pixels.",
-        in_desc=f"`{x}` has shape {shp} = ({b}, {c}, height, width).",
-        out_desc=f"`y` should have shape {shape_text((sizes[b], sizes[c], sizes[h], sizes[w]))}: "
-        f"height and width divided by {k}.",
-        idea="Split each spatial axis into (block index, offset in block) and reduce the offsets.",
+        what=f"`{x}` holds {words}. {k}{'×' + str(k) if len(pooled) == 2 else ''} {kind} pooling with stride {k}: "
+        f"each output entry is the {red} of one non-overlapping {block}.",
+        in_desc=f"`{x}` has shape {shape_text(operand(x, lhs, sizes).shape)}.",
+        idea="Split each pooled axis into (block index, offset in block) and reduce the offsets.",
         write_hints=[
-            f"A number inside a group is an anonymous axis: `({h} {k})` splits height into {h} blocks of {k}.",
-            f"Neighbouring pixels share a block, so the offset is the fast part: `({h} {k})`, not `({k} {h})`; "
-            f"the right side is `{rhs}`.",
+            f"A number inside a group is an anonymous axis: `({pooled[0]} {k})` splits it into blocks of {k}.",
+            f"Neighbours share a block, so the offset is the fast part: `({pooled[0]} {k})`, not `({k} {pooled[0]})`.",
         ],
-        explanation=f"`({h} {k})` reads height as {h} blocks of {k} neighbouring rows; the anonymous {k}s are missing "
-        f"on the right, so '{red}' reduces each {k}×{k} block. `({k} {h})` would pool pixels {h} apart.",
-        wrong=[f"{b} {c} ({k} {h}) ({k} {w}) -> {rhs}", f"{b} {c} {h} {w} -> {b} {c}", f"{b} {c} ({h} {k}) {w} -> {rhs}"],
-        value_hint=f"Each entry is the {red} of one {k}×{k} block: `y[.., i, j]` covers rows {k}i…{k}i+{k - 1} "
-        f"and columns {k}j…{k}j+{k - 1} of `{x}`.",
+        explanation=f"`({pooled[0]} {k})` reads that axis as blocks of {k} neighbouring entries; the anonymous "
+        f"{k}s are missing on the right, so '{red}' reduces each block. `({k} {pooled[0]})` would pool entries far apart.",
+        wrong=[f"{strided} -> {rhs}", f"{lhs} -> {names[0]}"],
+        value_hint=f"Each entry is the {red} of one block of {k}{'×' + str(k) if len(pooled) == 2 else ''} "
+        f"neighbouring entries of `{x}`.",
+        value_range=(-9, 9),
+        distinct_values=True,
+        mistakes=[*mistakes, *reversed_group_slips(f"{lhs} -> {rhs}")],
     )
 
 
@@ -92,12 +111,12 @@ CODE = CodeSpec(
     rules=("no_loops",),
 )
 
-FAMILY = einops_family(
-    "einops.pool",
-    "Pooling with anonymous axes",
-    draw,
+FAMILY = Family(
+    id="einops.pool",
+    title="Pooling with anonymous axes",
+    forms=FORMS,
     difficulty=2,
     summary="k×k pooling in one reduce: reduce(x, 'b c (h 2) (w 2) -> b c h w', 'max').",
+    make=einops_maker(problem),
     code_spec=CODE,
-    tags=("reduce", "vision"),
 )

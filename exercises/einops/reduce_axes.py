@@ -1,23 +1,30 @@
 """Reduce named axes away: ``b s d -> b d`` with 'mean', 'max', 'min' or 'sum'."""
 from __future__ import annotations
 
-from exercises.einops._common import Problem, einops_family, operand, pick_names, small_sizes
+from exercises.base import Family
 from exercises.checking import distinct_sizes
+from exercises.einops._common import FORMS, Problem, einops_maker, operand, pick_names, small_sizes, wrong_pattern
 
+# (roles, tensor names, how each role is said in words: the card names what is reduced by meaning)
 _LAYOUTS = [
     (("batch", "seq", "model"), ("resid", "x", "emb")),
     (("batch", "channel", "height", "width"), ("imgs", "x")),
     (("time", "batch", "feature"), ("series", "x")),
     (("batch", "heads", "q_pos", "k_pos"), ("scores", "attn")),
 ]
+_ROLE_WORDS = {
+    "batch": "the examples of the batch", "seq": "the positions", "model": "the features",
+    "channel": "the channels", "height": "the rows", "width": "the columns", "time": "the time steps",
+    "feature": "the features", "heads": "the heads", "q_pos": "the query positions", "k_pos": "the key positions",
+}
 _WORDS = {"mean": "average", "max": "maximum", "min": "minimum", "sum": "sum"}
 
 
-def draw(rng, form):
+def problem(rng, form):
     roles, tensor_names = rng.choice(_LAYOUTS)
     if form == "value" and len(roles) == 4:
         roles = roles[:1] + roles[2:]  # three axes are plenty by hand
-    names = pick_names(rng, *roles)
+    names = pick_names(rng, *roles, avoid=' '.join(_ROLE_WORDS.values()))
     sizes = small_sizes(rng, len(names)) if form == "value" else distinct_sizes(rng, len(names))
     sizes = dict(zip(names, sizes))
     n_gone = 1 if len(names) == 3 or form == "value" else rng.choice([1, 2])
@@ -26,35 +33,42 @@ def draw(rng, form):
     red = rng.choice(["mean", "max", "min", "sum"])
     lhs, rhs = " ".join(names), " ".join(kept)
     x = rng.choice(tensor_names)
-    other = rng.choice(kept)
-    wrong = [f"{lhs} -> {' '.join(n for n in names if n != other)}"]
+    role = dict(zip(names, roles))
+    over = " and ".join(_ROLE_WORDS[role[g]] for g in gone)
+    wrong, mistakes = [], []
+    for k in kept:  # the classic slip: reducing a neighbouring axis instead
+        wrong_rhs = " ".join(gone[0] if n == k else n for n in kept)
+        wrong.append(f"{lhs} -> {wrong_rhs}")
+        mistakes.append(wrong_pattern(f"reduced over `{k}` instead of `{gone[0]}`", f"{lhs} -> {wrong_rhs}"))
+    if red == "mean":
+        mistakes.append(wrong_pattern("summed without dividing by the count", f"{lhs} -> {rhs}", "sum"))
     if len(kept) > 1:
         wrong.append(f"{lhs} -> {' '.join(kept[::-1])}")
-    over = " and ".join(f"`{g}`" for g in gone)
     return Problem(
         op="reduce",
         pattern=f"{lhs} -> {rhs}",
         operands=[operand(x, lhs, sizes)],
         sizes=sizes,
-        roles=dict(zip(names, roles)),
+        roles=role,
         reduction=red,
-        what=f"Take the {_WORDS[red]} of `{x}` over {over}, keeping the other axes in their order.",
+        what=f"Take the {_WORDS[red]} of `{x}` over {over}, keeping every other axis in its order.",
         idea="In einops.reduce, an axis that is on the left but missing on the right is reduced.",
         write_hints=[
             f"The reduction ('{red}') is already in the call; the pattern only says which axes survive.",
-            f"The left side is `{lhs}`; drop {over} on the right.",
+            f"The left side is `{lhs}`; drop {' and '.join(f'`{g}`' for g in gone)} on the right.",
         ],
         explanation=f"Every axis named on the left but not on the right ({', '.join(gone)}) is reduced with "
         f"'{red}'; the others keep their order.",
         wrong=wrong,
+        mistakes=mistakes,
     )
 
 
-FAMILY = einops_family(
-    "einops.reduce_axes",
-    "Reduce axes with einops.reduce",
-    draw,
+FAMILY = Family(
+    id="einops.reduce_axes",
+    title="Reduce axes with einops.reduce",
+    forms=FORMS,
     difficulty=1,
     summary="Axes missing on the right are reduced: reduce(x, 'b s d -> b d', 'mean').",
-    tags=("reduce",),
+    make=einops_maker(problem),
 )

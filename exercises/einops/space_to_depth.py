@@ -1,11 +1,13 @@
 """Move p×p pixel blocks into channels and back: ``b c (h p1) (w p2) -> b (c p1 p2) h w``."""
 from __future__ import annotations
 
-from exercises.einops._common import Problem, einops_family, operand, pick_names, shape_text
+from exercises.base import Family
 from exercises.checking import distinct_sizes
+from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, reshape_slip,
+                                      reversed_group_slips, shape_text, wrong_pattern)
 
 
-def draw(rng, form):
+def problem(rng, form):
     b, c, h, w, p1, p2 = pick_names(rng, "batch", "channel", "height", "width", "block_h", "block_w")
     if form == "value":
         sizes = [1, rng.choice([1, 2]), *rng.sample([1, 2], 2), 2, 2]
@@ -25,7 +27,6 @@ def draw(rng, form):
                 f"pixels as channels, so channel `{c}` becomes the {k * k} channels `{c}`·{k * k} + {k}·i + j for the "
                 f"pixel at offset (i, j) in its block (blocks are not mixed across channels).")
         in_desc = f"`{x}` has shape {shp} = ({b}, {c}, {h}·{k}, {w}·{k})."
-        out = f"`y` should have shape {shape_text(operand('y', deep, sizes).shape)} = ({b}, {c}·{k}·{k}, {h}, {w})."
         wrong = [f"{b} {c} ({p1} {h}) ({p2} {w}) -> {deep}", f"{wide} -> {b} ({p1} {p2} {c}) {h} {w}"]
     else:
         shp = shape_text(operand(x, deep, sizes).shape)
@@ -33,7 +34,6 @@ def draw(rng, form):
                 f"channel upsampled {k}× in both directions; channel `{c}`·{k * k} + {k}·i + j of a pixel goes to "
                 f"offset (i, j) of its {k}×{k} output block.")
         in_desc = f"`{x}` has shape {shp} = ({b}, {c}·{k}·{k}, {h}, {w})."
-        out = f"`y` should have shape {shape_text(operand('y', wide, sizes).shape)} = ({b}, {c}, {h}·{k}, {w}·{k})."
         wrong = [f"{deep} -> {b} {c} ({p1} {h}) ({p2} {w})", f"{b} ({p1} {p2} {c}) {h} {w} -> {wide}"]
     return Problem(
         op="rearrange",
@@ -44,7 +44,12 @@ def draw(rng, form):
         lengths=(p1, p2),
         what=what,
         in_desc=in_desc,
-        out_desc=out,
+        mistakes=[
+            wrong_pattern("strided blocks: (p h) instead of (h p) groups pixels far apart, not neighbours", wrong[0]),
+            wrong_pattern("channel-minor: the block offsets before the channel in the merged channel axis", wrong[1]),
+            reshape_slip("a plain reshape to the result's shape, without moving the block offsets"),
+            *reversed_group_slips(f"{lhs} -> {rhs}"),
+        ],
         idea="Name the block offsets as their own axes: split the spatial axes, then merge the offsets with channels.",
         write_hints=[
             f"Neighbouring pixels belong to one block, so the offset is the FAST part of a spatial axis: "
@@ -58,11 +63,11 @@ def draw(rng, form):
     )
 
 
-FAMILY = einops_family(
-    "einops.space_to_depth",
-    "Space-to-depth and pixel shuffle",
-    draw,
+FAMILY = Family(
+    id="einops.space_to_depth",
+    title="Space-to-depth and pixel shuffle",
+    forms=FORMS,
     difficulty=3,
     summary="Trade spatial blocks for channels: b c (h p1) (w p2) <-> b (c p1 p2) h w.",
-    tags=("rearrange", "vision"),
+    make=einops_maker(problem),
 )

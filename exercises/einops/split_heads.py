@@ -1,21 +1,27 @@
 """Split the attention heads out of the model axis: ``b s (h d) -> b h s d``."""
 from __future__ import annotations
 
-from exercises.base import CodeSpec, Mistake
-from exercises.einops._common import Problem, einops_family, operand, pick_names, torch_randn
+from exercises.base import CodeSpec, Family, Mistake
 from exercises.checking import distinct_sizes
+from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, reshape_slip,
+                                      reversed_group_slips, shape_text, torch_randn, wrong_pattern)
 
-# right sides the family asks for, with how they are said in words
+# (input layout, how the input is described); (result, what it must hold). The card says what each
+# entry of the result is, never the result's axes.
+_PROSE = "attention heads head side by side last axis features contiguous position example batch folding matrix row column"
+_INPUTS = [("{b} {s} ({h} {d})", "({b}, {s}, {h}·{d})"), ("{s} {b} ({h} {d})", "({s}, {b}, {h}·{d}), time-major")]
 _OUTPUTS = [
-    ("{b} {h} {s} {d}", "(batch, heads, seq, d_head)"),
-    ("{b} {h} {s} {d}", "(batch, heads, seq, d_head)"),
-    ("{b} {s} {h} {d}", "(batch, seq, heads, d_head)"),
-    ("({b} {h}) {s} {d}", "(batch·heads, seq, d_head), batch-major"),
+    ("{b} {h} {s} {d}", "for attention: `y[i, j]` must be head j's matrix (one row per position, one column "
+     "per head feature) for example i"),
+    ("{b} {s} {h} {d}", "without folding anything: `y[i, t]` must be the matrix of example i at position t with "
+     "one row per head and one column per head feature"),
+    ("({b} {h}) {s} {d}", "folding the heads into the batch: `y[k]` must be the matrix (one row per position, one "
+     "column per head feature) of one (example, head) pair, all heads of example 0 first, then example 1's, …"),
 ]
 
 
-def draw(rng, form):
-    b, s, h, d = pick_names(rng, "batch", "seq", "heads", "head_dim")
+def problem(rng, form):
+    b, s, h, d = pick_names(rng, "batch", "seq", "heads", "head_dim", avoid=_PROSE)
     if form == "value":  # tiny, but with at least two heads of at least two features
         sizes = [1] + [rng.choice([2, 3]) for _ in range(3)]
         if sizes[1] * sizes[2] * sizes[3] <= 12:
@@ -23,12 +29,16 @@ def draw(rng, form):
     else:
         sizes = distinct_sizes(rng, 4)
     sizes = dict(zip((b, s, h, d), sizes))
-    rhs_t, words = rng.choice(_OUTPUTS)
-    rhs = rhs_t.format(b=b, s=s, h=h, d=d)
-    lhs = f"{b} {s} ({h} {d})"
+    (lhs_t, in_words), (rhs_t, out_words) = rng.choice(_INPUTS), rng.choice(_OUTPUTS)
+    lhs, rhs = lhs_t.format(b=b, s=s, h=h, d=d), rhs_t.format(b=b, s=s, h=h, d=d)
     x = rng.choice(["x", "q", "k", "v", "qkv_out"])
-    not_moved = f"{b} {s} {h} {d}" if rhs != f"{b} {s} {h} {d}" else f"{b} {h} {s} {d}"
-    wrong = [f"{b} {s} ({d} {h}) -> {rhs}", f"{lhs} -> {not_moved}"]
+    interleaved = f"{lhs.replace(f'({h} {d})', f'({d} {h})')} -> {rhs}"
+    kept_order = lhs.replace(f"({h} {d})", f"{h} {d}")
+    mistakes = [wrong_pattern("the heads read interleaved: (d h) instead of (h d)", interleaved)]
+    if kept_order != rhs:
+        mistakes.append(wrong_pattern("split, but the axes left where they were", f"{lhs} -> {kept_order}"))
+        mistakes.append(reshape_slip("a plain reshape to the result's shape, without moving any axis"))
+    shape = operand(x, lhs, sizes).shape
     return Problem(
         op="rearrange",
         pattern=f"{lhs} -> {rhs}",
@@ -37,18 +47,19 @@ def draw(rng, form):
         roles={b: "batch", s: "seq", h: "heads", d: "head_dim"},
         lengths=(h,),
         what=f"`{x}` holds {sizes[h]} attention heads side by side in its last axis (head-major: each head's "
-        f"{sizes[d]} features are contiguous). Split the heads out into the layout {words}.",
-        in_desc=f"`{x}` has shape ({sizes[b]}, {sizes[s]}, {sizes[h] * sizes[d]}) = ({b}, {s}, {h}·{d}).",
+        f"{sizes[d]} features are contiguous). Split the heads out {out_words}.",
+        in_desc=f"`{x}` has shape {shape_text(shape)}, axes {in_words.format(b=b, s=s, h=h, d=d)}.",
         idea="Split the last axis with a group on the left, then reorder on the right.",
         write_hints=[
             f"Head-major means the head index is the slow one inside the group: `({h} {d})`, not `({d} {h})`.",
             f"The left side is `{lhs}`; `{h}={sizes[h]}` is passed as a keyword.",
         ],
         explanation=f"`({h} {d})` reads the last axis as {h} blocks of {d} contiguous features, one block per head; "
-        + ("the right side then only names the axes in the wanted order." if rhs == f"{b} {s} {h} {d}" else
+        + ("the right side then only names the axes in the wanted order." if rhs == kept_order else
            f"`({b} {h})` on the right folds the heads into the batch axis, batch-major." if rhs.startswith("(") else
-           f"naming `{h}` before `{s}` on the right moves the heads out."),
-        wrong=wrong,
+           "the right side then names the axes in the wanted order."),
+        wrong=[interleaved, f"{lhs} -> {kept_order}" if kept_order != rhs else f"{lhs} -> {b} {h} {s} {d}"],
+        mistakes=[*mistakes, *reversed_group_slips(f"{lhs} -> {rhs}")],
     )
 
 
@@ -97,12 +108,12 @@ CODE = CodeSpec(
     rules=("no_loops",),
 )
 
-FAMILY = einops_family(
-    "einops.split_heads",
-    "Split attention heads",
-    draw,
+FAMILY = Family(
+    id="einops.split_heads",
+    title="Split attention heads",
+    forms=FORMS,
     difficulty=2,
     summary="Split the model axis into heads and move them forward: b s (h d) -> b h s d, h=n_heads.",
+    make=einops_maker(problem),
     code_spec=CODE,
-    tags=("rearrange", "attention"),
 )

@@ -1,8 +1,10 @@
 """Split one axis into two with a given length: ``b (h w) -> b h w`` (rearrange)."""
 from __future__ import annotations
 
-from exercises.einops._common import Problem, einops_family, operand, pick_names, shape_text, small_sizes
+from exercises.base import Family
 from exercises.checking import distinct_sizes
+from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, shape_text, small_sizes,
+                                      wrong_pattern)
 
 # (role of the kept axis, roles of the two axes packed in one, what the packed axis holds, tensor names)
 _LAYOUTS = [
@@ -13,7 +15,7 @@ _LAYOUTS = [
 ]
 
 
-def draw(rng, form):
+def problem(rng, form):
     keep_role, (ra, rb), words, tensor_names = rng.choice(_LAYOUTS)
     k, a, b = pick_names(rng, keep_role, ra, rb)
     sizes = small_sizes(rng, 3) if form == "value" else distinct_sizes(rng, 3)
@@ -33,7 +35,7 @@ def draw(rng, form):
         roles={k: keep_role, a: ra, b: rb},
         lengths=(given,),
         what=f"The {where} axis of `{x}` holds {words.format(a=f'{a}={sizes[a]}', b=f'{b}={sizes[b]}')}; "
-        f"split it into separate `{a}` and `{b}` axes (`{b}` varied fastest).",
+        f"split it into separate `{a}` and `{b}` axes.",
         in_desc=f"`{x}` has shape {shape_text(operand(x, lhs, sizes).shape)}, and `{k}`={sizes[k]}.",
         idea="A parenthesized group on the LEFT splits one input axis; einops needs all but one of its lengths.",
         write_hints=[
@@ -43,14 +45,16 @@ def draw(rng, form):
         explanation=f"`({a} {b})` on the left reads the axis as {a} blocks of {b} consecutive entries, the inverse of "
         f"flattening; one length is enough because einops infers the other from the axis size.",
         wrong=[f"{swapped} -> {rhs}", f"{lhs} -> {rhs.replace(f'{a} {b}', f'{b} {a}')}"],
+        mistakes=[wrong_pattern(f"the packed axis read the wrong way round: ({b} {a}) instead of ({a} {b})",
+                                f"{swapped} -> {rhs}")],
     )
 
 
-FAMILY = einops_family(
-    "einops.unflatten",
-    "Unflatten an axis with rearrange",
-    draw,
+FAMILY = Family(
+    id="einops.unflatten",
+    title="Unflatten an axis with rearrange",
+    forms=FORMS,
     difficulty=2,
     summary="Split an axis into two with a group on the left and one keyword length: b (h w) -> b h w, h=4.",
-    tags=("rearrange",),
+    make=einops_maker(problem),
 )

@@ -1,15 +1,22 @@
 """Split a packed tensor back into pieces with ``einops.unpack(x, ps, 'b * d')``."""
 from __future__ import annotations
 
-from exercises.einops._common import Operand, Problem, einops_family, shape_text
-from exercises.einops._packing import draw_scenario, moved_star
+from exercises.base import Family
+from exercises.einops._common import FORMS, Operand, Problem, Slip, einops_maker, shape_text, wrong_pattern
+from exercises.einops._packing import packing_scenario, moved_star
 
 
-def draw(rng, form):
-    sc = draw_scenario(rng, form)
+def _from_the_end(p, xs, out):
+    """Unpacking as if the pieces were stored last-first: each piece's slice is taken from the other end."""
+    import einops
+
+    return list(einops.unpack(xs[0], [tuple(s) for s in p.packed_shapes][::-1], p.pattern))[::-1]
+
+
+def problem(rng, form):
+    sc = packing_scenario(rng, form)
     pattern, star, sizes = sc["pattern"], sc["star"], sc["sizes"]
     pieces = tuple(name for name, _ in sc["layouts"])
-    full = {name: tuple(sizes[n] for n in layout.split()) for name, layout in sc["layouts"]}
     x = rng.choice(["x", "packed", "h"])
     axis = ["first", "second", "third"][star]
     wrong = moved_star(pattern)
@@ -23,7 +30,6 @@ def draw(rng, form):
         pieces=pieces,
         what=f"`{x}` holds {sc['words'][0]}, packed {sc['words'][1]} (along its {axis} axis). Split it back with `einops.unpack`.",
         in_desc=f"`{x}` has shape {shape_text(sc['packed_shape'])}.",
-        out_desc="Wanted: " + ", ".join(f"`{n}` of shape {shape_text(full[n])}" for n in pieces) + ".",
         idea="unpack is the inverse of pack: the pattern marks the packed axis with `*`, and `ps` gives the "
         "shape each piece had there.",
         write_hints=[
@@ -37,14 +43,18 @@ def draw(rng, form):
         explanation="unpack splits the axis at `*` into consecutive slices sized by `ps` and reshapes each slice "
         "to its entry of `ps` — `()` removes the axis — so pack followed by unpack gives the pieces back.",
         wrong=wrong,
+        mistakes=[
+            *(wrong_pattern("the packed axis in the wrong place", w) for w in wrong if w != "*"),
+            Slip("the slices taken from the wrong end (the last piece read first)", _from_the_end),
+        ],
     )
 
 
-FAMILY = einops_family(
-    "einops.unpack",
-    "Unpack tensors with einops.unpack",
-    draw,
+FAMILY = Family(
+    id="einops.unpack",
+    title="Unpack tensors with einops.unpack",
+    forms=FORMS,
     difficulty=2,
     summary="Undo a pack: unpack(x, ps, 'b * d') splits the * axis back into pieces shaped by ps.",
-    tags=("pack",),
+    make=einops_maker(problem),
 )

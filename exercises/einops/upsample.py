@@ -1,58 +1,76 @@
 """Nearest-neighbour upsampling: ``b c h w -> b c (h 2) (w 2)`` (einops.repeat)."""
 from __future__ import annotations
 
-from exercises.einops._common import Problem, einops_family, operand, pick_names, shape_text
+from exercises.base import Family
 from exercises.checking import distinct_sizes
+from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, reversed_group_slips,
+                                      wrong_pattern)
+
+# (input roles, the upsampled roles, what the input is)
+_LAYOUTS = [
+    (("batch", "channel", "height", "width"), ("height", "width"), "a batch of images, channels first (NCHW)"),
+    (("batch", "height", "width", "channel"), ("height", "width"), "a batch of images, channels last (NHWC)"),
+    (("batch", "channel", "time"), ("time",), "a batch of 1-D signals, channels first"),
+]
 
 
-def _explanation(h: str, kh: int, w: str, kw: int) -> str:
+def _explanation(ax: str, k: int, unit: str) -> str:
     """Why the pattern upsamples, told about an axis that is really repeated (a factor of 1 is no group)."""
-    ax, k, unit = (h, kh, "row") if kh > 1 else (w, kw, "column")
     return (f"In `({ax} {k})` the copy index varies fastest, so each {unit} is repeated {k} times in place "
-            f"(nearest-neighbour); `({k} {ax})` would tile the whole image instead.")
+            f"(nearest-neighbour); `({k} {ax})` would tile the whole {unit}s instead.")
 
 
-def draw(rng, form):
-    b, c, h, w = pick_names(rng, "batch", "channel", "height", "width")
+def problem(rng, form):
+    roles, up_roles, words = rng.choice(_LAYOUTS)
+    names = pick_names(rng, *roles, avoid=words + ' height width time')
+    role = dict(zip(names, roles))
+    up = [n for n in names if role[n] in up_roles]
     if form == "value":
-        kh, kw = rng.choice([(2, 2), (1, 2), (2, 1)])
-        sizes = [1, 1, *rng.sample([2, 3], 2)]
+        factors = dict(zip(up, rng.choice([(2, 2), (1, 2), (2, 1)]) if len(up) == 2 else (rng.choice([2, 3]),)))
+        sizes = [1 if r in ("batch", "channel") else 0 for r in roles]
+        sp = rng.sample([2, 3], 2) if len(up) == 2 else [rng.choice([2, 3])]
+        sizes = dict(zip(names, [s or sp.pop() for s in sizes]))
     else:
-        kh, kw = rng.choice([(2, 2), (2, 2), (3, 3), (2, 3), (3, 2)])
-        sizes = distinct_sizes(rng, 4)
-    sizes = dict(zip((b, c, h, w), sizes))
-    lhs = f"{b} {c} {h} {w}"
-    gh = f"({h} {kh})" if kh > 1 else h
-    gw = f"({w} {kw})" if kw > 1 else w
-    rhs = f"{b} {c} {gh} {gw}"
+        factors = dict(zip(up, rng.choice([(2, 2), (3, 3), (2, 3), (3, 2)]) if len(up) == 2 else (rng.choice([2, 3, 4]),)))
+        sizes = dict(zip(names, distinct_sizes(rng, len(names))))
+    lhs = " ".join(names)
+    rhs = " ".join(f"({n} {factors[n]})" if factors.get(n, 1) > 1 else n for n in names)
+    tiled = " ".join(f"({factors[n]} {n})" if factors.get(n, 1) > 1 else n for n in names)
     x = rng.choice(["x", "img", "fmap"])
-    out_shape = (sizes[b], sizes[c], sizes[h] * kh, sizes[w] * kw)
-    factor = f"{kh}× in height and {kw}× in width" if kh != kw else f"{kh}× in both directions"
-    tiled = rhs.replace(f"({h} {kh})", f"({kh} {h})").replace(f"({w} {kw})", f"({kw} {w})")
+    if len(up) == 2:
+        kh, kw = factors[up[0]], factors[up[1]]
+        factor = f"{kh}× in height and {kw}× in width" if kh != kw else f"{kh}× in both directions"
+        block = f"every pixel becomes a {kh}×{kw} block of copies of itself"
+        ax, unit = (up[0], "row") if kh > 1 else (up[1], "column")
+    else:
+        factor = f"{factors[up[0]]}× in time"
+        block = f"every sample is repeated {factors[up[0]]} times in a row"
+        ax, unit = up[0], "sample"
     return Problem(
         op="repeat",
         pattern=f"{lhs} -> {rhs}",
         operands=[operand(x, lhs, sizes)],
         sizes=sizes,
-        roles={b: "batch", c: "channel", h: "height", w: "width"},
-        what=f"Nearest-neighbour upsampling of `{x}` by {factor}: every pixel becomes a {kh}×{kw} block of copies "
-        f"of itself (use numbers for the factors, no keywords).",
-        out_desc=f"`y` should have shape {shape_text(out_shape)}.",
+        roles=role,
+        what=f"`{x}` holds {words}. Nearest-neighbour upsampling by {factor}: {block} "
+        f"(use numbers for the factors, no keywords).",
         idea="A number inside a group on the right repeats along that axis.",
         write_hints=[
             "Copies of one pixel sit next to each other, so the repeat count is the FAST part of each group.",
-            f"Height becomes `({h} {kh})`" + (f" and width `({w} {kw})`." if kw > 1 else "; width is unchanged."),
+            f"The right side is the left side with each upsampled axis `a` written `(a k)`.",
         ],
-        explanation=_explanation(h, kh, w, kw),
-        wrong=[f"{lhs} -> {tiled}", f"{lhs} -> {b} {c} {h} {w} {kh * kw}" if kh * kw > 1 else f"{lhs} -> {b} {c} {w} {h}"],
+        explanation=_explanation(ax, factors[ax], unit),
+        wrong=[f"{lhs} -> {tiled}", f"{lhs} -> {lhs} {factors[ax]}"],
+        mistakes=[wrong_pattern("tile for upsample: the copy index as the slow part of the group", f"{lhs} -> {tiled}"),
+                  *reversed_group_slips(f"{lhs} -> {rhs}", "tile for upsample along one axis: `{group}` reversed")],
     )
 
 
-FAMILY = einops_family(
-    "einops.upsample",
-    "Nearest-neighbour upsampling with repeat",
-    draw,
+FAMILY = Family(
+    id="einops.upsample",
+    title="Nearest-neighbour upsampling with repeat",
+    forms=FORMS,
     difficulty=2,
     summary="Repeat each pixel into a block: repeat(x, 'b c h w -> b c (h 2) (w 2)').",
-    tags=("repeat", "vision"),
+    make=einops_maker(problem),
 )

@@ -1,11 +1,18 @@
-"""The builder behind every einsum family: a family is data, this module draws variants.
+"""The maker behind every einsum family: a family is data, this module draws its variants.
 
-A family file states its expression in canonical letters, pools of letters and axis names,
-a sentence saying what the expression computes and a few known mistakes; :func:`einsum_family`
-turns that into a registered :class:`~exercises.base.Family` with the forms "write", "shape"
-and "value". Every answer (output shape, values) comes from running ``torch.einsum`` on
-operands of the variant's shapes; the text around it (hints, explanation) is derived from
-the expression. Sizes are distinct per axis so a transposed answer cannot pass.
+A family module lists :class:`Case` s — operations stated the way a learner meets them
+(``A @ B``, ``torch.diagonal(x, dim1=0, dim2=2)``, ``out[n] = a[n] @ b[n].T``) with the einsum
+that computes them in canonical letters — and declares ``FAMILY = Family(..., make=einsum_maker(SPEC))``.
+Every answer (output shape, values) comes from running ``torch.einsum`` on operands of the
+variant's shapes.
+
+Why the write form looks as it does: it states the operation and the operands' shapes, never the
+result's axes or shape, so the learner decides what is summed, what is kept and in which order.
+The cases are chosen so that copying the printed axis names, matching sizes, or writing the
+unshared axes in order of appearance is not the answer; they are drawn in balanced blocks of
+seeds so no answer dominates. The value form lists the classic mistakes of reading an einsum
+(transposed output, wrong summed axis, a forgotten sum, a transposed operand...), runs them on
+the variant and redraws the numbers and the asked entry until the checker rejects every one.
 """
 from __future__ import annotations
 
@@ -14,13 +21,14 @@ import math
 import random
 import string
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
-from exercises.base import CodeSpec, Family, Variant
+from exercises.base import Variant
 from exercises.checking import (
     ArrayCheck,
     EinsumCheck,
     NumberCheck,
+    Precision,
     ShapeCheck,
     distinct_sizes,
     format_array,
@@ -28,67 +36,81 @@ from exercises.checking import (
     format_shape,
 )
 
-FORMS = ("write", "shape", "value")
 ELL = "..."
 VALUES = range(-3, 4)  # entries of the value form's tiny tensors
 FULL_LIMIT = 9  # the value form asks for the whole result up to this many entries (and 2-D)
+WRITE_SIZES = (4, 9)  # write forms: no size below 4, so none can be read off `dim=(-3, -1)`
+REDRAWS = 60  # value form: attempts at numbers on which every mistake is rejected...
+SIZE_REDRAWS = 20  # ...before the sizes are drawn again
+
+
+class _Inseparable(Exception):
+    """No numbers drawn on these sizes make every listed mistake give a wrong answer."""
 
 
 @dataclass(frozen=True)
 class Case:
-    """One operation a family can ask about, in canonical letters.
+    """One operation a family asks about.
 
-    ``task`` says in words what the expression computes; ``{t0}``, ``{t1}``... stand for
-    the operand names and ``{<letter>}`` for an axis name. ``mistakes`` are plausible
-    wrong expressions (transposed output, a wrong summed axis) used as distractors.
-    ``info`` is kept in the variant's params (e.g. the permutation of a transpose).
+    ``expr`` is the einsum in canonical letters, operands in the order the call passes them.
+    ``task`` says what is computed, in the learner's terms; ``{t0}``, ``{t1}``... are the
+    operands' names by *role* (``{t0} @ {t1}``) and ``{<letter>}`` an axis name. ``order`` gives,
+    for each position of the call, the role passed there: ``(1, 0)`` computes ``{t0} @ {t1}``
+    with the call ``torch.einsum(..., t1, t0)``. ``numpy`` is the same operation in numpy
+    (roles as ``t0``...), kept in params so tests can recompute the answer without einsum.
+    ``mistakes`` are (what, wrong expression) pairs besides the generic ones; ``why`` is the
+    layout rule the card relies on (a hint and part of the explanation).
     """
 
     expr: str
     task: str
-    mistakes: tuple[str, ...]
+    numpy: str
+    order: tuple[int, ...] = ()
+    tensors: tuple[str, ...] = ()  # role names to draw from, overriding the family's
+    mistakes: tuple[tuple[str, str], ...] = ()
+    why: str = ""
     info: dict[str, Any] = field(default_factory=dict)
     note: str = ""  # overrides the family's note for this case
 
 
 @dataclass(frozen=True)
 class Spec:
-    """What one einsum family file declares; see :func:`einsum_family`."""
+    """What one einsum family module declares for :func:`einsum_maker`."""
 
     name: str
-    title: str
-    summary: str
-    difficulty: int
-    cases: tuple[Case, ...] | Callable[[random.Random], Case]
+    cases: tuple[Case, ...]
     axes: dict[str, str]  # canonical letter -> "letter:name letter:name ..." to draw from
-    tensors: tuple[str, ...]  # operand names to draw from, space separated: ("A B", "X Y")
+    tensors: tuple[str, ...]  # role names to draw from, space separated: ("A B", "X Y")
     concept: str  # the first hint: the idea, never the answer
     note: str = ""  # an optional sentence for the explanation (same placeholders as a task)
     same_size: dict[str, str] = field(default_factory=dict)  # letter -> letter of equal size
     value_sizes: dict[str, tuple[int, ...]] = field(default_factory=dict)  # default (2, 3)
     batch_names: tuple[str, ...] = ("batch", "sample", "pos")  # names for the axes of "..."
-    code_spec: CodeSpec | None = None
-    tags: tuple[str, ...] = ()
 
 
-def einsum_family(spec: Spec) -> Family:
-    """The family ``einsum.<spec.name>`` built from ``spec`` (the module assigns it to ``FAMILY``)."""
+def einsum_maker(spec: Spec) -> Callable[[random.Random, str, int], Variant]:
+    """The ``make(rng, form, seed)`` of the family ``einsum.<spec.name>``."""
 
     def make(rng: random.Random, form: str, seed: int) -> Variant:
-        return _build(spec, rng, form, seed)
+        case = pick_case(spec, form, seed)
+        for _ in range(SIZE_REDRAWS):
+            d = _draw(spec, case, rng, form)
+            try:
+                return {"write": _write, "shape": _shape, "value": _value}[form](spec, d, rng, seed)
+            except _Inseparable:  # on these sizes some mistake always agrees with the answer
+                continue
+        raise RuntimeError(f"einsum.{spec.name}/{form}/{seed}: no draw separates every mistake from the answer")
 
-    return (
-        Family(
-            id=f"einsum.{spec.name}",
-            title=spec.title,
-            make=make,
-            forms=FORMS,
-            difficulty=spec.difficulty,
-            summary=spec.summary,
-            code_spec=spec.code_spec,
-            tags=("einsum",) + spec.tags,
-        )
-    )
+    return make
+
+
+def pick_case(spec: Spec, form: str, seed: int) -> Case:
+    """The case of ``seed``: each block of ``len(cases)`` consecutive seeds holds every case once
+    (shuffled per block), so over many seeds no case — and no answer — dominates."""
+    n = len(spec.cases)
+    block = list(range(n))
+    random.Random(f"einsum.{spec.name}/{form}/block/{seed // n}").shuffle(block)
+    return spec.cases[block[seed % n]]
 
 
 # ----------------------------------------------------------------------------- expressions
@@ -113,6 +135,10 @@ def split(expr: str) -> tuple[list[list[str]], list[str]]:
     return [tokens(t) for t in lhs.split(",")], tokens(rhs)
 
 
+def join(ins: list[list[str]], out: list[str]) -> str:
+    return ",".join("".join(t) for t in ins) + "->" + "".join(out)
+
+
 def letters_of(expr: str) -> list[str]:
     """Distinct letters in order of first appearance."""
     return list(dict.fromkeys(c for c in expr if c.isalpha()))
@@ -127,12 +153,51 @@ def summed_letters(expr: str) -> list[str]:
     return [c for c in dict.fromkeys(t for term in ins for t in term) if c != ELL and c not in out]
 
 
-def _plural(items: list[str], one: str, many: str) -> str:
-    return one if len(items) == 1 else many
+def explicit(expr: str, ell: str) -> str:
+    """``expr`` with ``...`` spelled as the letters ``ell`` (one per batch axis)."""
+    return expr.replace(ELL, ell)
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+def generic_mistakes(expr: str, name: Callable[[str], str], operands: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """The classic mistakes of reading (or writing) ``expr``, as (what, wrong expression).
+
+    Transposed output, a forgotten sum, an extra sum, the wrong axis summed, an operand read
+    transposed, and all entries read instead of a diagonal. ``name(letter)`` names an axis,
+    ``operands`` the operands in the call's order.
+    """
+    ins, out = split(expr)
+    lhs = expr.split("->")[0]
+    summed = summed_letters(expr)
+    spare = next(c for c in reversed(string.ascii_lowercase) if c not in expr)
+    found: list[tuple[str, str]] = []
+    if len(out) >= 2:
+        found.append(("transposed output: the last two output axes swapped", join(ins, out[:-2] + out[:-3:-1])))
+        if len(out) >= 3:
+            found.append(("the output's axes in reverse order", join(ins, out[::-1])))
+    for s in summed:
+        found.append((f"forgot to sum over {name(s)}", join(ins, out + [s])))
+    for o in out:
+        if o != ELL:
+            found.append((f"summed over {name(o)} too", join(ins, [c for c in out if c != o])))
+            for s in summed:
+                found.append((f"summed over {name(o)} instead of {name(s)}", join(ins, [s if c == o else c for c in out])))
+    for k, term in enumerate(ins):
+        if len(term) >= 2 and term[-1] != term[-2] and ELL not in term[-2:]:
+            swapped = ins[:k] + [term[:-2] + [term[-1], term[-2]]] + ins[k + 1:]
+            who = f"`{operands[k]}`" if k < len(operands) else f"operand {k + 1}"
+            found.append((f"read {who} transposed (its last two axes swapped)", join(swapped, out)))
+        for c in dict.fromkeys(term):
+            if c != ELL and term.count(c) > 1:
+                last = len(term) - 1 - term[::-1].index(c)
+                widened = ins[:k] + [term[:last] + [spare] + term[last + 1:]] + ins[k + 1:]
+                found.append((f"read every entry instead of the diagonal of {name(c)}", join(widened, out)))
+    seen = {expr.replace(" ", "")}
+    unique = []
+    for what, e in found:
+        if e not in seen:
+            seen.add(e)
+            unique.append((what, e))
+    return unique
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -144,18 +209,33 @@ class _Draw:
 
     case: Case
     expr: str  # in the variant's letters
-    mistakes: list[str]
+    mistakes: list[tuple[str, str]]  # the case's own, in the variant's letters
     letter: dict[str, str]  # canonical -> variant letter
     name: dict[str, str]  # variant letter -> axis name
     size: dict[str, int]  # variant letter -> size
     ell_names: list[str]
     ell_sizes: list[int]
-    tensors: list[str]
-    shapes: list[tuple[int, ...]]
+    roles: list[str]  # operand names by role (t0, t1, ...)
+    tensors: list[str]  # operand names in the call's order
+    order: list[int]  # the role at each position of the call
+    shapes: list[tuple[int, ...]]  # in the call's order
+
+    @property
+    def ell(self) -> str:
+        """Spare letters standing for the axes of ``...`` (value and shape mistakes)."""
+        free = [c for c in reversed(string.ascii_lowercase) if c not in self.expr and c not in
+                "".join(e for _, e in self.mistakes)]
+        return "".join(free[1: 1 + len(self.ell_names)])  # free[0] is generic_mistakes' spare
+
+    def axis(self, letter: str) -> str:
+        if letter in self.name:
+            return self.name[letter]
+        if letter in self.ell:
+            return self.ell_names[self.ell.index(letter)]
+        return letter
 
 
-def _draw(spec: Spec, rng: random.Random, form: str) -> _Draw:
-    case = spec.cases(rng) if callable(spec.cases) else rng.choice(spec.cases)
+def _draw(spec: Spec, case: Case, rng: random.Random, form: str) -> _Draw:
     canon = letters_of(case.expr)
     letter: dict[str, str] = {}
     name: dict[str, str] = {}
@@ -172,7 +252,7 @@ def _draw(spec: Spec, rng: random.Random, form: str) -> _Draw:
         letter[c], name_ = rng.choice(free)
         name[letter[c]] = name_
     spare = [l for l in string.ascii_lowercase if l not in letter.values()]
-    for c in letters_of(",".join(case.mistakes)):
+    for c in letters_of(",".join(e for _, e in case.mistakes)):
         if c not in letter:  # a letter only a mistake uses
             options = [o.split(":", 1)[0] for o in spec.axes.get(c, "").split()]
             pick = next((l for l in options if l in spare), spare[0])
@@ -183,10 +263,11 @@ def _draw(spec: Spec, rng: random.Random, form: str) -> _Draw:
     ell_names = rng.sample([n for n in spec.batch_names if n not in name.values()], n_ell)
     independent = [letter[c] for c in canon if c not in spec.same_size]
     if form == "value":
-        size = {l: rng.choice(spec.value_sizes.get(c, (2, 3))) for c, l in letter.items() if c in canon}
+        size = {letter[c]: rng.choice(spec.value_sizes.get(c, (2, 3))) for c in canon}
         ell_sizes = [2] * n_ell
     else:
-        drawn = distinct_sizes(rng, len(independent) + n_ell, 2, 9)
+        low, high = WRITE_SIZES if form == "write" else (2, 9)
+        drawn = distinct_sizes(rng, len(independent) + n_ell, low, high)
         size = dict(zip(independent, drawn))
         ell_sizes = drawn[len(independent):]
     for c, target in spec.same_size.items():
@@ -194,14 +275,17 @@ def _draw(spec: Spec, rng: random.Random, form: str) -> _Draw:
             size[letter[c]] = size[letter[target]]
 
     # a tensor named like an index letter would make `t[b, t, f]` ambiguous in the hints
-    clear = [o for o in spec.tensors if not set(o.split()) & set(letter.values())]
-    tensors = rng.choice(clear or list(spec.tensors)).split()
+    pools = case.tensors or spec.tensors
+    clear = [o for o in pools if not set(o.split()) & set(letter.values())]
+    roles = rng.choice(clear or list(pools)).split()
     expr = rename(case.expr, letter)
     ins, _ = split(expr)
+    order = list(case.order or range(len(ins)))
+    tensors = [roles[r] for r in order]
     shapes = [tuple(d for t in term for d in (ell_sizes if t == ELL else [size[t]])) for term in ins]
     return _Draw(
-        case, expr, [rename(m, letter) for m in case.mistakes], letter, name, size,
-        ell_names, ell_sizes, tensors, shapes,
+        case, expr, [(w, rename(e, letter)) for w, e in case.mistakes], letter, name, size,
+        ell_names, ell_sizes, roles, tensors, order, shapes,
     )
 
 
@@ -217,8 +301,8 @@ def _axes_text(d: _Draw, term: list[str]) -> str:
 
 
 def _fill(template: str, d: _Draw) -> str:
-    """``template`` with ``{t0}``... as the operand names and ``{<letter>}`` as axis names."""
-    names = {f"t{i}": t for i, t in enumerate(d.tensors)}
+    """``template`` with ``{t0}``... as the operands' names and ``{<letter>}`` as axis names."""
+    names = {f"t{i}": t for i, t in enumerate(d.roles)}
     names.update({c: d.name[l] for c, l in d.letter.items() if l in d.name})
     return template.format(**names)
 
@@ -240,19 +324,68 @@ def _out_shape(expr: str, shapes) -> tuple[int, ...]:
     return tuple(_run(expr, _zeros(shapes)).shape)
 
 
+def _meta_shape(expr: str, shapes) -> tuple[int, ...]:
+    """The output shape of a (mistaken) expression from its letters alone, cheap even when the
+    result would be large; ValueError where einsum would refuse it. (Answers are never computed
+    this way: they come from running torch.einsum.)"""
+    ins, out = split(expr)
+    if len(ins) != len(shapes):
+        raise ValueError("wrong number of operands")
+    size: dict[str, int] = {}
+    for term, shape in zip(ins, shapes):
+        n_ell = len(shape) - (len(term) - (ELL in term))
+        if n_ell < 0 or (ELL not in term and n_ell):
+            raise ValueError("rank mismatch")
+        dims = iter(shape)
+        for t in term:
+            for k, n in enumerate([next(dims) for _ in range(n_ell)] if t == ELL else [next(dims)]):
+                key = f"{ELL}{k}" if t == ELL else t
+                if size.setdefault(key, n) != n:
+                    raise ValueError(f"size mismatch for {key}")
+    if len(set(out)) != len(out) or any(t != ELL and t not in size for t in out):
+        raise ValueError("bad output")
+    ell = [size[k] for k in sorted(k for k in size if k.startswith(ELL))]
+    return tuple(d for t in out for d in (ell if t == ELL else [size[t]]))
+
+
+def _write_mistakes(check: EinsumCheck, d: _Draw, right: tuple[int, ...],
+                    candidates: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The wrong expressions that run on the operands and that the checker rejects; one whose
+    output shape differs from ``right`` is rejected on its shape, without being run."""
+    kept: dict[str, str] = {}
+    for what, e in candidates:
+        if e in kept.values():
+            continue
+        try:
+            shape = _meta_shape(e, d.shapes)
+        except Exception:
+            continue
+        if shape != right or not check.check(e).correct:
+            kept[what] = e
+    return tuple(kept.items())
+
+
 def _params(spec: Spec, d: _Draw, **extra: Any) -> dict[str, Any]:
     return {
         "expr": d.expr,
         "operands": [{"name": n, "shape": list(s)} for n, s in zip(d.tensors, d.shapes)],
         "axes": {l: {"name": d.name[l], "size": d.size[l]} for l in letters_of(d.expr)},
         "batch_axes": [{"name": n, "size": s} for n, s in zip(d.ell_names, d.ell_sizes)],
-        "case": dict(d.case.info),
+        "case": {**d.case.info, "numpy": d.case.numpy, "roles": [d.order.index(r) for r in range(len(d.roles))]},
         **extra,
     }
 
 
 def _call(d: _Draw, expr: str) -> str:
     return f'torch.einsum("{expr}", {", ".join(d.tensors)})'
+
+
+def _plural(items: list[str], one: str, many: str) -> str:
+    return one if len(items) == 1 else many
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _explain_expr(d: _Draw) -> str:
@@ -273,12 +406,16 @@ def _explain_expr(d: _Draw) -> str:
     return f"{first}{diag}; {last}."
 
 
+def _rejected(check, candidates: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The (what, response) pairs the checker rejects, each response once."""
+    out: dict[str, str] = {}
+    for what, text in candidates:
+        if text not in out.values() and not check.check(text).correct:
+            out[what] = text
+    return tuple((w, t) for w, t in out.items())
+
+
 # ----------------------------------------------------------------------------- forms
-
-
-def _build(spec: Spec, rng: random.Random, form: str, seed: int) -> Variant:
-    d = _draw(spec, rng, form)
-    return {"write": _write, "shape": _shape, "value": _value}[form](spec, d, rng, seed)
 
 
 def _write(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
@@ -289,13 +426,10 @@ def _write(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
         described.setdefault(t, f"`{t}` has shape {_axes_text(d, term)}")
     ops = list(described.values())
     ops_text = ops[0] if len(ops) == 1 else ", ".join(ops[:-1]) + " and " + ops[-1]
-    result = f"of shape {_axes_text(d, out)}" if out_shape else "a scalar"
-    order = ""
-    if len(d.tensors) > 1:
-        order = f" Pass the operands as `{', '.join(d.tensors)}`."
-    ell = " Use `...` for the leading batch axes (or name them)." if d.ell_names else ""
+    ell = " Use `...` for the leading axes (or name them)." if d.ell_names else ""
     prompt = (
-        f"{ops_text}. Write the einsum string that computes {_fill(d.case.task, d)}, {result}.{order}{ell}"
+        f"{ops_text}. Complete `torch.einsum(\"…\", {', '.join(d.tensors)})` so that it computes "
+        f"{_fill(d.case.task, d)}.{ell}"
     )
     axis_names = tuple(sorted({(d.size[l], d.name[l]) for l in d.name if l in d.size}
                               | set(zip(d.ell_sizes, d.ell_names))))
@@ -312,23 +446,28 @@ def _write(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
         spare = [c for c in string.ascii_lowercase if c not in used][: len(d.ell_names)]
         alternatives.append(d.expr.replace(ELL, "".join(spare)))
 
+    mistakes = _write_mistakes(check, d, out_shape, [*((_fill(w, d), e) for w, e in d.mistakes),
+                                                     *generic_mistakes(d.expr, d.axis, d.tensors)])
     summed = summed_letters(d.expr)
-    kept_names = [n for t in out for n in (d.ell_names if t == ELL else [d.name[t]])]
-    h2 = (
-        f"Summed away: {_and([d.name[c] for c in summed])}. "
-        if summed
-        else "Nothing is summed away. "
-    ) + (f"Kept, in this order: {_and(kept_names)}." if kept_names else "The result is a scalar.")
-    h3 = f"Label the operands `{d.expr.split('->')[0]}`; now write the output letters after `->`."
+    h2 = (f"Summed away: {_and([d.name[c] for c in summed])}; every other axis is kept."
+          if summed else "Nothing is summed away: every axis is kept.")
+    h3 = _fill(d.case.why, d) or "The output's axis order follows from the operation, not from the order of the operands."
+    expl = " ".join(x for x in (_explain_expr(d), _fill(d.case.why, d), _fill(d.case.note or spec.note, d)) if x)
     return Variant(
         family=f"einsum.{spec.name}", form="write", seed=seed,
         params=_params(spec, d, out_shape=list(out_shape)),
         prompt=prompt, answer=d.expr, answer_text=d.expr, checker=check,
-        explanation=(_explain_expr(d) + " " + _fill(d.case.note or spec.note, d)).strip(),
-        hints=(spec.concept, h2, h3),
-        distractors=tuple(dict.fromkeys(m for m in d.mistakes if m != d.expr)),
-        alternatives=tuple(alternatives),
+        explanation=expl, hints=(spec.concept, h2, h3),
+        distractors=tuple(t for _, t in mistakes),
+        alternatives=tuple(alternatives), mistakes=mistakes,
     )
+
+
+def _mistake_exprs(d: _Draw) -> list[tuple[str, str]]:
+    """The case's and the generic mistakes, with ``...`` spelled as letters (so they can run)."""
+    ell = d.ell
+    own = [(_fill(w, d), explicit(e, ell)) for w, e in d.mistakes]
+    return own + generic_mistakes(explicit(d.expr, ell), d.axis, d.tensors)
 
 
 def _shape(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
@@ -339,11 +478,16 @@ def _shape(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
     ]
     code = "\n".join(code_lines + [f"out = {_call(d, d.expr)}"])
     shape = _out_shape(d.expr, d.shapes)
-    wrong: list[tuple[int, ...]] = []
-    for m in d.mistakes:
-        wrong.append(_out_shape(m, d.shapes))
-    wrong += [shape[::-1], d.shapes[0]]
-    distractors = tuple(dict.fromkeys(format_shape(w) for w in wrong if tuple(w) != shape))
+    check = ShapeCheck(shape)
+    candidates = []
+    for what, e in _mistake_exprs(d):
+        try:
+            candidates.append((what, format_shape(_meta_shape(e, d.shapes))))
+        except Exception:  # a mistake that cannot run on these shapes is not one to make here
+            continue
+    mistakes = _rejected(check, candidates)
+    extra = _rejected(check, [("reversed", format_shape(shape[::-1])), ("first operand", format_shape(d.shapes[0]))])
+    distractors = tuple(dict.fromkeys([t for _, t in mistakes] + [t for _, t in extra]))
     if shape:
         alternatives = ("x".join(map(str, shape)), f"torch.Size([{', '.join(map(str, shape))}])")
     else:
@@ -369,10 +513,10 @@ def _shape(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
         family=f"einsum.{spec.name}", form="shape", seed=seed,
         params=_params(spec, d, out_shape=list(shape)),
         prompt="What is `out.shape`?", code=code,
-        answer=list(shape), answer_text=format_shape(shape), checker=ShapeCheck(shape),
+        answer=list(shape), answer_text=format_shape(shape), checker=check,
         explanation=expl,
         hints=(h1, f"Sizes: {sizes}.", out_text),
-        distractors=distractors, alternatives=alternatives,
+        distractors=distractors, alternatives=alternatives, mistakes=mistakes,
     )
 
 
@@ -386,7 +530,7 @@ def _literal(values: Any, indent: int) -> str:
     return "[" + sep.join(_literal(v, indent + 1) for v in values) + "]"
 
 
-def _explicit(d: _Draw) -> tuple[list[list[str]], list[str]]:
+def _explicit_terms(d: _Draw) -> tuple[list[list[str]], list[str]]:
     """The expression's terms with each axis of ``...`` as its own label."""
     ins, out = split(d.expr)
     ell = [f"#{i}" for i in range(len(d.ell_names))]
@@ -416,7 +560,7 @@ def _expansion(d: _Draw, values: list, index: tuple[int, ...]) -> str:
     single term (nothing summed) is shown as the entries it reads, e.g. ``x[1, 0, 2]``."""
     import numpy as np
 
-    ins, out = _explicit(d)
+    ins, out = _explicit_terms(d)
     arrays = [np.asarray(v) for v in values]
     fixed = dict(zip(out, index))
     sizes = {}
@@ -434,70 +578,134 @@ def _expansion(d: _Draw, values: list, index: tuple[int, ...]) -> str:
     return " + ".join(terms)
 
 
+def _read(wrong, m_out: list[str], out: list[str], index: tuple[int, ...]):
+    """The number a mistake gives for ``out[index]``: a result with as many axes as the right
+    one is read at the same position (a transposed result read as if it were right); otherwise
+    each axis the two share takes the asked index and an axis only the mistake has takes 0."""
+    if len(m_out) == len(out):
+        if all(i < n for i, n in zip(index, wrong.shape)):
+            return wrong[index]
+        return None
+    return wrong[tuple(index[out.index(c)] if c in out else 0 for c in m_out)]
+
+
+def _readings(wrong, m_out, out, shape):
+    """``_read`` at every index of a result of ``shape`` (None where unreadable)."""
+    return [_read(wrong, m_out, out, ix) for ix in itertools.product(*(range(n) for n in shape))]
+
+
+def _runnable(d: _Draw, mode: str, shapes) -> list[tuple[str, str]]:
+    """The mistakes that run on these shapes and differ from the answer for some operands
+    (summing over an axis of size 1, say, is no mistake on that variant)."""
+    import torch
+
+    explicit_expr = explicit(d.expr, d.ell)
+    g = torch.Generator().manual_seed(0)
+    by_name = {t: torch.randn(s, generator=g, dtype=torch.float64) for t, s in zip(d.tensors, shapes)}
+    floats = [by_name[t] for t in d.tensors]  # W passed twice is one tensor
+    right = _run(explicit_expr, floats)
+    _, out = split(explicit_expr)
+    kept = []
+    for what, e in _mistake_exprs(d):
+        try:
+            wrong = _run(e, floats)
+        except Exception:
+            continue
+        _, m_out = split(e)
+        if mode == "full":
+            same = tuple(wrong.shape) == tuple(right.shape) and torch.allclose(wrong, right)
+        else:
+            got = _readings(wrong, m_out, out, tuple(right.shape))
+            want = _readings(right, out, out, tuple(right.shape))
+            same = all(x is None or abs(float(x) - float(y)) < 1e-9 for x, y in zip(got, want))
+        if not same:
+            kept.append((what, e))
+    return kept
+
+
 def _value(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
     import torch
 
-    values: dict[str, Any] = {}
-    for t, s in zip(d.tensors, d.shapes):
-        if t not in values:
-            values[t] = torch.tensor([rng.choice(VALUES) for _ in range(math.prod(s))], dtype=torch.long).reshape(s)
-    operands = [values[t] for t in d.tensors]
-    out = _run(d.expr, operands)
-    lines = [f"{t} = torch.tensor({_literal(v.tolist(), len(t) + 16)})" for t, v in values.items()]
-    code = "\n".join(lines + [f"out = {_call(d, d.expr)}"])
-    plain = [v.tolist() for v in operands]
-    mistaken = [_run(m, operands) for m in d.mistakes]
-
-    if out.ndim == 0:
+    explicit_expr = explicit(d.expr, d.ell)
+    _, out_letters = split(explicit_expr)
+    shape = _out_shape(d.expr, d.shapes)
+    if len(shape) == 0:
         mode = "scalar"
-    elif out.ndim <= 2 and out.numel() <= FULL_LIMIT:
+    elif len(shape) <= 2 and math.prod(shape) <= FULL_LIMIT:
         mode = "full"
     else:
         mode = "entry"
+    candidates = _runnable(d, mode, d.shapes)
+    names = list(dict.fromkeys(d.tensors))
+    shape_of = dict(zip(d.tensors, d.shapes))
+    for _ in range(REDRAWS):  # numbers (and an entry) on which every listed mistake is rejected
+        values = {
+            t: torch.tensor([rng.choice(VALUES) for _ in range(math.prod(shape_of[t]))], dtype=torch.long)
+            .reshape(shape_of[t])
+            for t in names
+        }
+        operands = [values[t] for t in d.tensors]
+        out = _run(d.expr, operands)
+        wrongs = [(what, split(e)[1], _run(e, operands)) for what, e in candidates]
+        if mode == "full":
+            if all(tuple(w.shape) != tuple(out.shape) or not torch.equal(w, out) for _, _, w in wrongs):
+                index: tuple[int, ...] = ()
+                break
+            continue
+        good = []
+        for ix in itertools.product(*(range(n) for n in out.shape)):
+            reads = (_read(w, m_out, out_letters, ix) for _, m_out, w in wrongs)
+            if all(r is None or int(r) != int(out[ix]) for r in reads):
+                good.append(ix)
+        if good:
+            index = rng.choice(good)
+            break
+    else:
+        raise _Inseparable()
     if mode == "full":
-        answer = out.tolist()
-        check = ArrayCheck(answer)
+        answer: Any = out.tolist()
+        check: Any = ArrayCheck(answer)
+        listed = [(what, format_array(w.tolist())) for what, _, w in wrongs]
+    else:
+        answer = int(out[index])
+        check = NumberCheck(float(answer), precision=Precision.exact())
+        listed = [(what, str(int(r))) for what, m_out, w in wrongs
+                  if (r := _read(w, m_out, out_letters, index)) is not None]
+    mistakes = tuple(dict.fromkeys(listed))
+
+    lines = [f"{t} = torch.tensor({_literal(v.tolist(), len(t) + 16)})" for t, v in values.items()]
+    code = "\n".join(lines + [f"out = {_call(d, d.expr)}"])
+    plain = [v.tolist() for v in operands]
+    if mode == "full":
         text = format_array(answer)
-        prompt = "What is `out`? Type it as a nested list such as `[[1, 2], [3, 4]]`."
-        if out.ndim == 1:
-            prompt = "What is `out`? Type it as a list such as `[1, 2]`."
-        wrong = [w for w in mistaken if tuple(w.shape) != tuple(out.shape) or not torch.equal(w, out)]
+        example = "`[[a, b], [c, d]]` (one inner list per row)" if out.ndim == 2 else "`[a, b, c]`"
+        prompt = f"What is `out`? Type it as a list like {example}."
+        wrong = [t for _, t in mistakes]
         if out.ndim == 2 and not torch.equal(out.T, out):
-            wrong.append(out.T)
+            wrong.append(format_array(out.T.tolist()))
         bumped = out.reshape(-1).clone()
         bumped[0] += 1  # a slip in one entry
-        wrong.append(bumped.reshape(out.shape))
-        distractors = tuple(dict.fromkeys(format_array(w.tolist()) for w in wrong))
-        first = (0,) * out.ndim
+        wrong.append(format_array(bumped.reshape(out.shape).tolist()))
         alternatives = (str([[float(x) for x in row] for row in answer]) if out.ndim == 2
                         else str([float(x) for x in answer]),)
+        first = (0,) * out.ndim
         h3 = f"For example, `out[{', '.join(map(str, first))}]` = {_expansion(d, plain, first)}."
-        index = None
         expl = f"{_formula(d)}; e.g. `out[{', '.join(map(str, first))}]` = {_expansion(d, plain, first)} = {int(out[first])}."
     else:
-        index = () if mode == "scalar" else tuple(rng.randrange(n) for n in out.shape)
-        answer = int(out[index])
-        check = NumberCheck(float(answer), atol=1e-6, rtol=0.0)
         text = format_number(answer)
         where = "`out`" if mode == "scalar" else f"`out[{', '.join(map(str, index))}]`"
         prompt = f"What is {where}?"
-        wrong_numbers = [
-            int(w[index]) for w in mistaken if tuple(w.shape) == tuple(out.shape)
-        ]
-        swapped = index[::-1]
-        if len(swapped) >= 2 and all(i < n for i, n in zip(swapped, out.shape)):
-            wrong_numbers.append(int(out[swapped]))
-        wrong_numbers += [answer + 1, -answer]
-        distractors = tuple(dict.fromkeys(str(w) for w in wrong_numbers if w != answer))
+        wrong = [t for _, t in mistakes] + [str(answer + 1), str(-answer)]
         alternatives = (f"{answer}.0",)
         terms = _expansion(d, plain, index)
         h3 = f"{where} = {terms}."
         expl = f"{_formula(d)}; here {where} = {terms} = {answer}."
+    distractors = tuple(t for t in dict.fromkeys(wrong) if not check.check(t).correct)
     return Variant(
         family=f"einsum.{spec.name}", form="value", seed=seed,
-        params=_params(spec, d, values=plain, mode=mode, index=list(index) if index is not None else None,
+        params=_params(spec, d, values=plain, mode=mode, index=list(index) if mode == "entry" else None,
                        out_shape=list(out.shape)),
         prompt=prompt, code=code, answer=answer, answer_text=text, checker=check,
         explanation=expl, hints=(spec.concept, _formula(d) + ".", h3),
-        distractors=distractors, alternatives=alternatives,
+        distractors=distractors, alternatives=alternatives, mistakes=mistakes,
     )

@@ -1,7 +1,7 @@
 """einsum.attention_scores: query-key dot products per batch element and head, with a code spec."""
-from exercises.base import CodeSpec, Mistake
+from exercises.base import CodeSpec, Family, Mistake
 from exercises.einsum._code import EinsumFn, EinsumInputs
-from exercises.einsum._common import Case, Spec, einsum_family
+from exercises.einsum._common import Case, Spec, einsum_maker
 
 
 def attention_scores(q, k):
@@ -35,20 +35,40 @@ CODE = CodeSpec(
     ),
 )
 
-FAMILY = einsum_family(Spec(
+_EACH = " for every `n` and `m` (no scaling)"
+_WHY = ("`scores[n, m]` puts the {b} and {h} axes first, in that order; `X @ Y.T` then has one row "
+        "per row of `X` and one column per row of `Y`.")
+
+SPEC = Spec(
     name="attention_scores",
-    title="Attention scores",
-    summary="Q K^T per batch element and head: bhqd,bhkd->bhqk.",
-    difficulty=2,
-    cases=(Case("bhqd,bhkd->bhqk",
-                "the attention scores: for each {b} element and {h}, the dot product of every "
-                "query vector in `{t0}` with every key vector in `{t1}` (no scaling), queries first",
-                mistakes=("bhqd,bhkd->bhkq", "bhqd,bhkd->bqk")),),
+    cases=(
+        Case("bhqd,bhkd->bhqk", "`scores[n, m] = {t0}[n, m] @ {t1}[n, m].T`" + _EACH,
+             "t0 @ np.swapaxes(t1, -1, -2)", why=_WHY),
+        Case("bqhd,bkhd->bhqk", "`scores[n, m] = {t0}[n, :, m] @ {t1}[n, :, m].T`" + _EACH,
+             "np.swapaxes(t0, 1, 2) @ np.transpose(t1, (0, 2, 3, 1))",
+             why=_WHY + " Here the operands store the sequence before the heads."),
+        Case("bhqd,bhkd->bhkq", "`scores[n, m] = {t1}[n, m] @ {t0}[n, m].T` (one row per key)" + _EACH,
+             "t1 @ np.swapaxes(t0, -1, -2)", why=_WHY),
+        Case("bhqd,bhdk->bhqk", "`scores[n, m] = {t0}[n, m] @ {t1}[n, m]` (the keys are stored transposed)" + _EACH,
+             "t0 @ t1", why=_WHY),
+        Case("bhqd,bkhd->bhqk", "`scores[n, m] = {t0}[n, m] @ {t1}[n, :, m].T` (the keys come from a cache "
+             "stored sequence-first)" + _EACH,
+             "t0 @ np.transpose(t1, (0, 2, 3, 1))", why=_WHY),
+    ),
     axes={"b": "b:batch n:batch", "h": "h:head a:head", "q": "q:query i:query",
           "k": "k:key j:key s:key", "d": "d:d_head e:d_head c:d_head"},
     tensors=("Q K", "queries keys", "xq xk"),
     concept="Batch and head axes are kept everywhere; each dot product sums over the d_head axis.",
-    note="It is `{t0} @ {t1}.transpose(-1, -2)` without the 1/sqrt(d_head) scale.",
-    value_sizes={"b": (1,), "h": (1, 2), "d": (2,)},
+    note="These are the raw scores, without the 1/sqrt(d_head) scale.",
+    value_sizes={"b": (1,), "h": (2,), "d": (2,)},
+)
+
+FAMILY = Family(
+    id="einsum.attention_scores",
+    title="Attention scores",
+    forms=("write", "shape", "value"),
+    difficulty=2,
+    summary="Q K^T per batch element and head, whatever the operands' layout.",
+    make=einsum_maker(SPEC),
     code_spec=CODE,
-))
+)

@@ -1,7 +1,7 @@
 """einsum.batched_matmul: a matrix product per batch element (torch.bmm), with a code spec."""
-from exercises.base import CodeSpec, Mistake
+from exercises.base import CodeSpec, Family, Mistake
 from exercises.einsum._code import EinsumFn, EinsumInputs
-from exercises.einsum._common import Case, Spec, einsum_family
+from exercises.einsum._common import Case, Spec, einsum_maker
 
 
 def batched_matmul(a, b):
@@ -28,18 +28,33 @@ CODE = CodeSpec(
     ),
 )
 
-FAMILY = einsum_family(Spec(
+_EACH = " for every `n`"
+_WHY = "`out[n]` puts the {b} axis first; `X @ Y` then has one row per row of `X` and one column per column of `Y`."
+
+SPEC = Spec(
     name="batched_matmul",
-    title="Batched matrix product",
-    summary="torch.bmm as an einsum: the batch axis is kept, the inner axis summed.",
-    difficulty=1,
-    cases=(Case("bik,bkj->bij", "the batched matrix product, `{t0}[n] @ {t1}[n]` for every {b} index `n`",
-                mistakes=("bik,bkj->bji", "bik,bkj->ij", "bik,bkj->bikj")),),
+    cases=(
+        Case("bik,bkj->bij", "`out[n] = {t0}[n] @ {t1}[n]`" + _EACH, "t0 @ t1", why=_WHY),
+        Case("bik,bjk->bij", "`out[n] = {t0}[n] @ {t1}[n].T`" + _EACH, "t0 @ np.swapaxes(t1, -1, -2)", why=_WHY),
+        Case("bki,bkj->bij", "`out[n] = {t0}[n].T @ {t1}[n]`" + _EACH, "np.swapaxes(t0, -1, -2) @ t1", why=_WHY),
+        Case("bik,bkj->bji", "`out[n] = ({t0}[n] @ {t1}[n]).T`" + _EACH, "np.swapaxes(t0 @ t1, -1, -2)",
+             why=_WHY + " `.T` swaps the two axes of each product."),
+        Case("bkj,bik->bij", "`out[n] = {t0}[n] @ {t1}[n]`" + _EACH, "t0 @ t1", order=(1, 0), why=_WHY),
+    ),
     axes={"b": "b:batch n:batch s:sample", "i": "i:i m:m r:row", "k": "k:k c:inner",
           "j": "j:j p:p o:col"},
     tensors=("a b", "x y", "A B", "P Q"),
     concept="A batch axis appears in every operand and in the output; only the shared inner axis is summed.",
-    note="It is the same as `torch.bmm`.",
+    note="With no transposes it is the same as `torch.bmm`.",
     value_sizes={"b": (2,)},
+)
+
+FAMILY = Family(
+    id="einsum.batched_matmul",
+    title="Batched matrix product",
+    forms=("write", "shape", "value"),
+    difficulty=1,
+    summary="torch.bmm as an einsum: the batch axis is kept, the inner axis summed.",
+    make=einsum_maker(SPEC),
     code_spec=CODE,
-))
+)

@@ -1,15 +1,33 @@
 """einsum.bilinear: the bilinear form x^T A y for every row of a batch (three operands)."""
-from exercises.einsum._common import Case, Spec, einsum_family
+from exercises.base import Family
+from exercises.einsum._common import Case, Spec, einsum_maker
 
-FAMILY = einsum_family(Spec(
+_EACH = " for every `n`"
+_WHY = "Each `out[n]` is one number, so only the {b} axis is kept; every other letter is summed, over all three operands at once."
+
+SPEC = Spec(
     name="bilinear",
-    title="Batched bilinear form",
-    summary="x[n] @ A @ y[n] for every n: a three-operand einsum summing two axes.",
-    difficulty=2,
-    cases=(Case("bi,ij,bj->b", "the bilinear form `{t0}[n] @ {t1} @ {t2}[n]` for every {b} index `n`",
-                mistakes=("bi,ij,bj->bij", "bi,ij,bj->", "bi,ij,bj->bi")),),
+    cases=(
+        Case("bi,ij,bj->b", "`out[n] = {t0}[n] @ {t1} @ {t2}[n]`" + _EACH, "np.sum((t0 @ t1) * t2, -1)", why=_WHY),
+        Case("ij,bi,bj->b", "`out[n] = {t0}[n] @ {t1} @ {t2}[n]`" + _EACH, "np.sum((t0 @ t1) * t2, -1)",
+             order=(1, 0, 2), why=_WHY),
+        Case("bi,ji,bj->b", "`out[n] = {t2}[n] @ {t1} @ {t0}[n]`" + _EACH, "np.sum((t2 @ t1) * t0, -1)", why=_WHY),
+        Case("bi,bij,bj->b", "`out[n] = {t0}[n] @ {t1}[n] @ {t2}[n]`" + _EACH,
+             "np.sum(np.sum(t0[:, :, None] * t1, 1) * t2, -1)", why=_WHY),
+        Case("bi,bj,ij->b", "`out[n] = {t0}[n] @ {t1} @ {t2}[n]`" + _EACH, "np.sum((t0 @ t1) * t2, -1)",
+             order=(0, 2, 1), why=_WHY),
+    ),
     axes={"b": "b:batch n:batch", "i": "i:i p:p", "j": "j:j q:q"},
     tensors=("x A y", "u M v", "p W q"),
     concept="einsum takes any number of operands: every letter not in the output is summed over all of them at once.",
     value_sizes={"b": (2, 3), "i": (2,), "j": (2,)},
-))
+)
+
+FAMILY = Family(
+    id="einsum.bilinear",
+    title="Batched bilinear form",
+    forms=("write", "shape", "value"),
+    difficulty=2,
+    summary="x[n] @ A @ y[n] for every n: a three-operand einsum summing two axes.",
+    make=einsum_maker(SPEC),
+)

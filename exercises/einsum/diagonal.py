@@ -1,19 +1,30 @@
-"""einsum.diagonal: read the diagonal of a square matrix (or of each matrix in a batch)."""
-from exercises.einsum._common import Case, Spec, einsum_family
+"""einsum.diagonal: what torch.diagonal returns, written as an einsum (a batch of diagonals)."""
+from exercises.base import Family
+from exercises.einsum._common import Case, Spec, einsum_maker
 
-FAMILY = einsum_family(Spec(
+_WHY = "`torch.diagonal` removes the two axes it reads and appends the diagonal as the last axis."
+
+SPEC = Spec(
     name="diagonal",
-    title="Diagonal",
-    summary="torch.diagonal as an einsum: a repeated letter that is kept in the output.",
-    difficulty=1,
     cases=(
-        Case("ii->i", "the diagonal of `{t0}` (`{t0}[m, m]` for every `m`)",
-             mistakes=("ii->", "ij->i"), info={"batched": False}),
-        Case("bii->bi", "the diagonal of every matrix `{t0}[s]` (`{t0}[s, m, m]`), one per {b} index `s`",
-             mistakes=("bii->b", "bij->bi", "bii->i"), info={"batched": True}),
+        Case("iib->bi", "`torch.diagonal({t0}, dim1=0, dim2=1)`", "np.diagonal(t0, axis1=0, axis2=1)",
+             mistakes=(("the diagonal axis first", "iib->ib"),), why=_WHY),
+        Case("ibi->bi", "`torch.diagonal({t0}, dim1=0, dim2=2)`", "np.diagonal(t0, axis1=0, axis2=2)",
+             mistakes=(("the diagonal axis first", "ibi->ib"),), why=_WHY),
+        Case("bii->ib", "`torch.diagonal({t0}, dim1=1, dim2=2).T`", "np.diagonal(t0, axis1=1, axis2=2).T",
+             mistakes=(("forgot the `.T`", "bii->bi"),), why=_WHY + " `.T` then swaps the two axes left."),
     ),
-    axes={"i": "i:n n:n k:size m:m d:d", "j": "j:n", "b": "b:batch t:batch"},
+    axes={"i": "i:n n:n k:size m:m d:d", "b": "b:batch t:batch"},
     tensors=("x", "A", "M", "S", "P", "mat"),
     concept="A letter repeated in one operand walks the diagonal; whether it is summed depends on the output.",
     value_sizes={"b": (2,)},
-))
+)
+
+FAMILY = Family(
+    id="einsum.diagonal",
+    title="Diagonal",
+    forms=("write", "shape", "value"),
+    difficulty=1,
+    summary="torch.diagonal as an einsum: a repeated letter that is kept in the output.",
+    make=einsum_maker(SPEC),
+)

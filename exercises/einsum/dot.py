@@ -1,18 +1,32 @@
-"""einsum.dot: the dot product of two vectors (or of each pair of rows in a batch)."""
-from exercises.einsum._common import Case, Spec, einsum_family
+"""einsum.dot: dot products of matching rows, columns or fibres of two tensors."""
+from exercises.base import Family
+from exercises.einsum._common import Case, Spec, einsum_maker
 
-FAMILY = einsum_family(Spec(
+_WHY = "Multiplying matching entries and summing drops the axis the dot product runs along; every other axis is kept in place."
+
+SPEC = Spec(
     name="dot",
-    title="Dot product",
-    summary="A shared letter missing from the output is multiplied and summed.",
-    difficulty=1,
     cases=(
-        Case("i,i->", "the dot product of `{t0}` and `{t1}`", mistakes=("i,i->i",),
-             info={"batched": False}),
-        Case("bi,bi->b", "the dot product of `{t0}[n]` and `{t1}[n]` for every {b} index `n`",
-             mistakes=("bi,bi->bi", "bi,bi->", "bi,bi->i"), info={"batched": True}),
+        Case("bi,bi->b", "`out[n] = {t0}[n] @ {t1}[n]` for every `n`", "np.sum(t0 * t1, -1)",
+             why=_WHY),
+        Case("ib,ib->b", "`out[n] = {t0}[:, n] @ {t1}[:, n]` for every `n`",
+             "np.sum(t0 * t1, 0)", why=_WHY),
+        Case("...i,...i->...", "`({t0} * {t1}).sum(-1)`", "np.sum(t0 * t1, -1)", why=_WHY),
+        Case("bit,bit->bt", "`({t0} * {t1}).sum(1)`", "np.sum(t0 * t1, 1)", why=_WHY),
+        Case("bi,ib->b", "`out[n] = {t0}[n] @ {t1}[:, n]` for every `n`",
+             "np.sum(t0 * t1.T, -1)", why=_WHY),
     ),
-    axes={"i": "i:dim d:d k:k e:embed", "b": "b:batch n:batch s:sample"},
+    axes={"i": "i:dim d:d k:k e:embed", "b": "b:batch n:batch s:sample", "t": "t:time p:pos"},
     tensors=("u v", "x y", "a b", "p q", "v w"),
     concept="Multiply matching entries, then sum: the shared axis is dropped from the output.",
-))
+    value_sizes={"t": (2,)},
+)
+
+FAMILY = Family(
+    id="einsum.dot",
+    title="Dot product",
+    forms=("write", "shape", "value"),
+    difficulty=1,
+    summary="A shared letter missing from the output is multiplied and summed.",
+    make=einsum_maker(SPEC),
+)

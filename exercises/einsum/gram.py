@@ -1,7 +1,7 @@
-"""einsum.gram: the Gram matrix W W^T of every instance (feature x feature), with a code spec."""
-from exercises.base import CodeSpec, Mistake
+"""einsum.gram: the Gram matrix W W^T over features (per instance), with a code spec."""
+from exercises.base import CodeSpec, Family, Mistake
 from exercises.einsum._code import EinsumFn, EinsumInputs
-from exercises.einsum._common import Case, Spec, einsum_family
+from exercises.einsum._common import Case, Spec, einsum_maker
 
 
 def gram(W):
@@ -28,20 +28,37 @@ CODE = CodeSpec(
     ),
 )
 
-FAMILY = einsum_family(Spec(
+_EACH = " for every `n`"
+_WHY = ("Pass the same tensor twice and give its {f} axis a different letter in each: the {h} axis is summed, "
+        "both {f} axes are kept.")
+
+SPEC = Spec(
     name="gram",
-    title="Gram matrix per instance",
-    summary="W W^T for every instance: ifh,igh->ifg, the interference matrix of TMS.",
-    difficulty=2,
-    cases=(Case("ifh,igh->ifg",
-                "the Gram matrix of every instance, `{t0}[n] @ {t0}[n].T` for every {i} `n` ({f} by {f})",
-                mistakes=("ifh,ifg->ihg", "ifh,igh->fg", "ifh,ifh->if")),),
+    cases=(
+        Case("ifh,igh->ifg", "the Gram matrix over features, `G[n] = {t0}[n] @ {t0}[n].T`" + _EACH,
+             "t0 @ np.swapaxes(t0, -1, -2)", order=(0, 0), why=_WHY + " `G[n]` puts the {i} axis first.",
+             mistakes=(("W^T W (hidden x hidden) instead", "ifh,ifg->ihg"), ("only the diagonal", "ifh,ifh->if"))),
+        Case("ihf,ihg->ifg", "the Gram matrix over features, `G[n] = {t0}[n].T @ {t0}[n]`" + _EACH,
+             "np.swapaxes(t0, -1, -2) @ t0", order=(0, 0), why=_WHY + " `G[n]` puts the {i} axis first.",
+             mistakes=(("W W^T (hidden x hidden) instead", "ihf,igf->ihg"), ("only the diagonal", "ihf,ihf->if"))),
+        Case("fh,gh->fg", "the Gram matrix over features, `G = {t0} @ {t0}.T`", "t0 @ t0.T", order=(0, 0),
+             why=_WHY, mistakes=(("W^T W (hidden x hidden) instead", "fh,fg->hg"), ("only the diagonal", "fh,fh->f"))),
+    ),
     axes={"i": "i:instance n:instance", "f": "f:feature a:feature j:feature",
           "g": "g:feature b:feature k:feature", "h": "h:hidden d:hidden"},
-    tensors=("W W",),
+    tensors=("W",),
     same_size={"g": "f"},
     concept="The same tensor can be passed twice; give its feature axis a different letter each time.",
     note="Its off-diagonal entries are the interference between features in TMS.",
     value_sizes={"i": (1, 2), "h": (2,)},
+)
+
+FAMILY = Family(
+    id="einsum.gram",
+    title="Gram matrix per instance",
+    forms=("write", "shape", "value"),
+    difficulty=2,
+    summary="W W^T over features (per instance), the interference matrix of TMS, whichever way W is stored.",
+    make=einsum_maker(SPEC),
     code_spec=CODE,
-))
+)

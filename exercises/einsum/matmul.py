@@ -1,15 +1,28 @@
-"""einsum.matmul: the matrix product, the first einsum everyone learns."""
-from exercises.einsum._common import Case, Spec, einsum_family
+"""einsum.matmul: the matrix product, the first einsum everyone learns — and its transposes."""
+from exercises.base import Family
+from exercises.einsum._common import Case, Spec, einsum_maker
 
-FAMILY = einsum_family(Spec(
+_ROWS = "`X @ Y` has one row per row of `X` and one column per column of `Y`; the order of the operands in the call only changes the left side of `->`."
+
+SPEC = Spec(
     name="matmul",
-    title="Matrix product",
-    summary="A @ B as an einsum: the shared axis is summed.",
-    difficulty=1,
-    cases=(Case("ik,kj->ij", "the matrix product `{t0} @ {t1}`",
-                mistakes=("ik,kj->ji", "ik,kj->ikj")),),
+    cases=(
+        Case("ik,kj->ij", "`{t0} @ {t1}`", "t0 @ t1", why=_ROWS),
+        Case("kj,ik->ij", "`{t0} @ {t1}`", "t0 @ t1", order=(1, 0), why=_ROWS),
+        Case("ik,kj->ji", "`({t0} @ {t1}).T`", "(t0 @ t1).T", why=_ROWS + " `.T` swaps the result's two axes."),
+        Case("kj,ki->ij", "`{t0}.T @ {t1}`", "t0.T @ t1", order=(1, 0), why=_ROWS),
+        Case("jk,ik->ij", "`{t0} @ {t1}.T`", "t0 @ t1.T", order=(1, 0), why=_ROWS),
+    ),
     axes={"i": "i:i m:m r:row", "k": "k:k c:inner", "j": "j:j n:n o:col"},
     tensors=("A B", "X Y", "P Q", "M N"),
     concept="A matrix product multiplies along the axis the two operands share and sums it away.",
-    note="It is the same as `{t0} @ {t1}`.",
-))
+)
+
+FAMILY = Family(
+    id="einsum.matmul",
+    title="Matrix product",
+    forms=("write", "shape", "value"),
+    difficulty=1,
+    summary="A @ B (and its transposes) as an einsum: the shared axis is summed.",
+    make=einsum_maker(SPEC),
+)

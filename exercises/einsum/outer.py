@@ -1,7 +1,7 @@
-"""einsum.outer: the outer product of two vectors, with a code spec."""
-from exercises.base import CodeSpec, Mistake
+"""einsum.outer: outer products of vectors (one pair, or one per batch index), with a code spec."""
+from exercises.base import CodeSpec, Family, Mistake
 from exercises.einsum._code import EinsumFn, EinsumInputs
-from exercises.einsum._common import Case, Spec, einsum_family
+from exercises.einsum._common import Case, Spec, einsum_maker
 
 
 def outer(u, v):
@@ -26,16 +26,36 @@ CODE = CodeSpec(
     ),
 )
 
-FAMILY = einsum_family(Spec(
+_EACH = " for every `n`"
+_WHY = "`torch.outer(p, q)` has one row per entry of `p` and one column per entry of `q`; nothing is summed."
+
+SPEC = Spec(
     name="outer",
-    title="Outer product",
-    summary="Every pair of entries multiplied: two letters, both kept, nothing summed.",
-    difficulty=1,
-    cases=(Case("i,j->ij", "the outer product of `{t0}` and `{t1}` (`{t0}[{i}] * {t1}[{j}]` for every pair)",
-                mistakes=("i,j->ji", "i,j->")),),
-    axes={"i": "i:i m:m", "j": "j:j n:n"},
+    cases=(
+        Case("i,j->ji", "`torch.outer({t1}, {t0})`", "np.multiply.outer(t1, t0)", why=_WHY),
+        Case("ib,bj->bij", "`out[n] = torch.outer({t0}[:, n], {t1}[n])`" + _EACH,
+             "t0.T[:, :, None] * t1[:, None, :]", why=_WHY + " `out[n]` puts the {b} axis first."),
+        Case("bj,bi->bij", "`out[n] = torch.outer({t0}[n], {t1}[n])`" + _EACH,
+             "t0[:, :, None] * t1[:, None, :]", order=(1, 0), why=_WHY + " `out[n]` puts the {b} axis first."),
+        Case("ib,jb->bij", "`out[n] = torch.outer({t0}[:, n], {t1}[:, n])`" + _EACH,
+             "t0.T[:, :, None] * t1.T[:, None, :]", why=_WHY + " `out[n]` puts the {b} axis first."),
+        Case("k,j,i->ijk", "`out[p, r, s] = {t0}[p] * {t1}[r] * {t2}[s]` (the outer product of three vectors)",
+             "np.multiply.outer(np.multiply.outer(t0, t1), t2)", order=(2, 1, 0),
+             tensors=("u v w", "x y z", "a b c"),
+             why="Each factor contributes its own axis, in the order its index appears in `out[p, r, s]`."),
+    ),
+    axes={"i": "i:i m:m", "j": "j:j q:q", "k": "k:k o:o", "b": "b:batch s:sample"},
     tensors=("u v", "x y", "a b"),
     concept="When no letter is shared and none is dropped, einsum multiplies every pair of entries.",
-    note="It is the same as `torch.outer`.",
+    value_sizes={"b": (2,), "k": (2,)},
+)
+
+FAMILY = Family(
+    id="einsum.outer",
+    title="Outer product",
+    forms=("write", "shape", "value"),
+    difficulty=1,
+    summary="Every pair of entries multiplied: letters kept, nothing summed, in the order the product asks.",
+    make=einsum_maker(SPEC),
     code_spec=CODE,
-))
+)

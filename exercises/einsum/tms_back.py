@@ -1,18 +1,44 @@
 """einsum.tms_back: the second half of the TMS forward pass, hidden -> features, per instance."""
-from exercises.einsum._common import Case, Spec, einsum_family
+from exercises.base import Family
+from exercises.einsum._common import Case, Spec, einsum_maker
 
-FAMILY = einsum_family(Spec(
+_TASK = "`out[..., n, :] = {t0}[..., n, :] @ {t1}[n]{T}` for every `n`"
+_WHY = ("The same W maps back: the {i} axis is kept like a batch axis, in the place `out[..., n, :]` gives it, "
+        "and now the {h} axis is summed.")
+_A = "np.sum(t0[..., :, None, :] * t1, -1)"  # W [instance, feature, hidden]
+_B = "np.sum(t0[..., :, :, None] * t1, -2)"  # W [instance, hidden, feature]
+
+
+def _cases():
+    out = []
+    for w, T, numpy in (("ifh", ".T", _A), ("ihf", "", _B)):
+        for batch in ("...", "b"):
+            h = f"{batch}ih"
+            for order in ((0, 1), (1, 0)):
+                terms = [h, w] if order == (0, 1) else [w, h]
+                out.append(Case(f"{','.join(terms)}->{batch}if", _TASK.replace("{T}", T), numpy,
+                                order=order, why=_WHY,
+                                mistakes=(("the feature axis before the instance axis", f"{','.join(terms)}->{batch}fi"),
+                                          ("summed over the instances", f"{','.join(terms)}->{batch}f"))))
+    return tuple(out)
+
+
+SPEC = Spec(
     name="tms_back",
-    title="TMS forward: hidden back to features",
-    summary="W h for every instance of a Toy Models of Superposition model: ...ih,ifh->...if.",
-    difficulty=2,
-    cases=(Case("...ih,ifh->...if",
-                "the features read back from the hidden activations, "
-                "`{t0}[..., n, :] @ {t1}[n].T` for every {i} `n`",
-                mistakes=("...ih,ifh->...fi", "...ih,ifh->...f")),),
-    axes={"i": "i:instance n:instance", "f": "f:feature j:feature", "h": "h:hidden d:hidden k:hidden"},
-    tensors=("h W", "hidden W", "z W"),
+    cases=_cases(),
+    axes={"i": "i:instance n:instance", "f": "f:feature j:feature", "h": "h:hidden d:hidden k:hidden",
+          "b": "b:batch s:sample"},
+    tensors=("z W", "acts W", "h W"),
     concept="The same W maps back: now the hidden axis is the one that is summed, per instance.",
     note="This is the second einsum of the TMS model's forward pass, before the bias and ReLU.",
-    value_sizes={"i": (2,), "h": (2,)},
-))
+    value_sizes={"i": (2,), "h": (2,), "b": (2,)},
+)
+
+FAMILY = Family(
+    id="einsum.tms_back",
+    title="TMS forward: hidden back to features",
+    forms=("write", "shape", "value"),
+    difficulty=2,
+    summary="W h for every instance of a Toy Models of Superposition model, whichever way W is stored.",
+    make=einsum_maker(SPEC),
+)

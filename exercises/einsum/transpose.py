@@ -1,31 +1,41 @@
 """einsum.transpose: reorder the axes of a 3-D tensor (a permute, nothing summed)."""
-import itertools
-import random
+from exercises.base import Family
+from exercises.einsum._common import Case, Spec, einsum_maker
 
-from exercises.einsum._common import Case, Spec, einsum_family
+# Each permutation, said two ways PyTorch code says it.
+_SPELLINGS = {
+    (0, 2, 1): ("`{t0}.transpose(1, 2)`", "`{t0}.mT`"),
+    (1, 0, 2): ("`{t0}.transpose(0, 1)`", "`{t0}.permute(1, 0, 2)`"),
+    (2, 1, 0): ("`{t0}.transpose(0, 2)`", "`{t0}.permute(2, 1, 0)`"),
+    (1, 2, 0): ("`{t0}.permute(1, 2, 0)`", "`{t0}.movedim(0, -1)`"),
+    (2, 0, 1): ("`{t0}.permute(2, 0, 1)`", "`{t0}.movedim(-1, 0)`"),
+}
 
-_PERMS = [p for p in itertools.permutations(range(3)) if p != (0, 1, 2)]
 
-
-def _case(rng: random.Random) -> Case:
-    perm = rng.choice(_PERMS)
+def _case(perm: tuple[int, ...], said: str) -> Case:
     inverse = tuple(perm.index(i) for i in range(3))
     out = "".join("ijk"[p] for p in perm)
-    wrong = ["ijk->" + "".join("ijk"[p] for p in inverse), "ijk->ijk", "ijk->kji"]
-    order = ", ".join("{" + "ijk"[p] + "}" for p in perm)
-    return Case(f"ijk->{out}", f"`{{t0}}` with its axes reordered to ({order})",
-                mistakes=tuple(m for m in dict.fromkeys(wrong) if m != f"ijk->{out}"),
-                info={"perm": list(perm)},
-                note=f"It is the same as `{{t0}}.permute({', '.join(map(str, perm))})`.")
+    wrong = [("the inverse permutation", "ijk->" + "".join("ijk"[p] for p in inverse)),
+             ("nothing moved", "ijk->ijk"), ("all axes reversed", "ijk->kji")]
+    return Case(f"ijk->{out}", said, f"np.transpose(t0, {perm})",
+                mistakes=tuple((w, e) for w, e in wrong if e != f"ijk->{out}"),
+                why=f"Output axis `d` is input axis `perm[d]`: this is `{{t0}}.permute{perm}`.",
+                info={"perm": list(perm)})
 
 
-FAMILY = einsum_family(Spec(
+SPEC = Spec(
     name="transpose",
-    title="Permuting axes",
-    summary="x.permute(...) as an einsum: the output lists the same letters in a new order.",
-    difficulty=1,
-    cases=_case,
+    cases=tuple(_case(p, s) for p, spellings in _SPELLINGS.items() for s in spellings),
     axes={"i": "b:batch n:batch", "j": "c:channel t:time s:seq", "k": "w:width d:dim f:feature"},
     tensors=("x", "t", "img", "seq"),
     concept="Nothing is summed in a permute: every input axis appears once in the output.",
-))
+)
+
+FAMILY = Family(
+    id="einsum.transpose",
+    title="Permuting axes",
+    forms=("write", "shape", "value"),
+    difficulty=1,
+    summary="x.permute(...) as an einsum: the output lists the same letters in a new order.",
+    make=einsum_maker(SPEC),
+)

@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
 from exercises.base import Image, Variant
-from exercises.checking import Check, format_number
+from exercises.checking import Check, Precision, format_number
 
 TOPIC = "superposition"
 
@@ -64,6 +64,32 @@ def indent_rows(name: str, rows: Sequence[Sequence[float]], comment: str = "") -
     body = (",\n" + pad).join(literal(list(r)) for r in rows)
     tail = f"  # {comment}" if comment else ""
     return f"{name} = torch.tensor([{body}]){tail}"
+
+
+# ----------------------------------------------------------------------- precision
+
+
+def number_mistakes(
+    check: Check, precision: Precision, mistaken: Iterable[tuple[str, float]]
+) -> list[tuple[str, str]] | None:
+    """``(what, response)`` for each mistaken value, or None when ``check`` accepts one of
+    them (written at the asked precision or more precisely): then the family redraws."""
+    out = []
+    for what, v in mistaken:
+        if any(check.check(r).correct for r in (precision.format(v), spell(v))):
+            return None
+        out.append((what, precision.format(v)))
+    return out
+
+
+def give(precision: Precision) -> str:
+    """The sentence every non-integer value prompt ends with (the check uses the same Precision)."""
+    return f" Give it {precision.text}."
+
+
+def spell(x: float, digits: int = 6) -> str:
+    """How a learner types a computed number: up to ``digits`` significant figures."""
+    return format_number(clean(x), digits)
 
 
 # ----------------------------------------------------------------------- real models
@@ -150,14 +176,20 @@ def variant(
     answer_text: str | None = None,
     code: str | None = None,
     image: Image | None = None,
+    mistakes: Sequence[tuple[str, str]] = (),
 ) -> Variant:
     """Assemble a Variant; ``wrong``/``right`` candidates are filtered through ``check``.
 
     A family offers plausible wrong responses (the answer without the ReLU, the transposed
     shape...); only those the check really rejects become distractors. A variant with no
-    surviving distractor is a bug in the family, so it raises.
+    surviving distractor is a bug in the family, so it raises. ``mistakes`` are the
+    family's classic mistakes run on this variant, (what, response); each must be rejected
+    (the families redraw until they are), so one that is accepted raises too.
     """
     text = answer_text if answer_text is not None else check.expected_text
+    for what, response in mistakes:
+        if check.check(response).correct:
+            raise AssertionError(f"{family}/{form}/{seed}: mistake {what!r} ({response}) is accepted")
     distractors = rejected(check, wrong, text)
     if not distractors:
         raise AssertionError(f"{family}/{form}/{seed}: no distractor survives the check")
@@ -176,4 +208,10 @@ def variant(
         image=image,
         distractors=distractors,
         alternatives=accepted(check, right, text),
+        mistakes=tuple((str(w), str(r)) for w, r in mistakes),
     )
+
+
+def collides(check: Check, responses: Iterable[str]) -> bool:
+    """Whether ``check`` accepts any of the mistaken responses (then the family redraws)."""
+    return any(check.check(r).correct for r in responses)

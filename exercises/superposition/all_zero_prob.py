@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 
 from exercises.base import Family, Variant
-from exercises.checking import NumberCheck
-from exercises.superposition._common import clean, fmt, literal, number_spellings, variant
+from exercises.checking import NumberCheck, Precision
+from exercises.superposition._common import clean, fmt, give, literal, number_mistakes, number_spellings, variant
 
 ID = "superposition.all_zero_prob"
 PROBS = (0.5, 0.25, 0.2, 0.1, 0.05, 0.75, 0.4)
@@ -32,15 +32,33 @@ def all_zero_probability(n_features: int, probs: list[float], instance: int) -> 
         return clean(float(absent.prod()), 9)
 
 
-def make(rng: random.Random, form: str, seed: int) -> Variant:
-    F = rng.randint(2, 5)
-    I = rng.choice([1, 1, 2, 3])
-    probs = [rng.choice(PROBS) for _ in range(I)]
-    i = rng.randrange(I)
-    value = all_zero_probability(F, probs, i)
+def _mistakes(F: int, probs: list[float], i: int, value: float) -> list[tuple[str, float]]:
     p = probs[i]
-    # relative tolerance: 0.25^5 is about 0.00098, so an absolute 1e-3 would accept "0"
-    check = NumberCheck(value, atol=1e-6, rtol=1e-2)
+    out = [
+        ("at least one feature present", 1 - value),
+        ("every feature present", p**F),
+        ("one feature only", 1 - p),
+        ("one feature too few", (1 - p) ** (F - 1)),
+        ("union bound 1 - n·p", 1 - F * p),
+        ("multiplied by n instead of raising to the power", (1 - p) * F),
+    ]
+    out += [(f"used instance {j}'s probability", (1 - q) ** F) for j, q in enumerate(probs) if j != i]
+    return out
+
+
+def make(rng: random.Random, form: str, seed: int) -> Variant:
+    precision = Precision.sig(3)
+    for _ in range(500):
+        F = rng.randint(2, 5)
+        I = rng.choice([1, 1, 2, 3])
+        probs = [rng.choice(PROBS) for _ in range(I)]
+        i = rng.randrange(I)
+        value = all_zero_probability(F, probs, i)
+        check = NumberCheck(value, precision=precision)
+        mistakes = number_mistakes(check, precision, _mistakes(F, probs, i, value))
+        if mistakes is not None:
+            break
+    p = probs[i]
     if I == 1:
         setup = f"`Model(Config(n_features={F}, n_hidden=2, n_instances=1), feature_probability=torch.tensor({p:g}))`"
         which = "a row of `batch = model.generate_batch(1000)`"
@@ -54,14 +72,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         where = f" (instance {i} has feature probability {p:g})"
     prompt = (
         f"For {setup}, what is the probability that {which} is all zero, i.e. no feature is present{where}?"
+        + give(precision)
     )
-    wrong = [
-        fmt(1 - value),  # at least one present
-        fmt(p**F),  # all present
-        fmt(1 - p),  # one feature only
-        fmt((1 - p) ** (F - 1)),  # one feature too few
-        fmt(max(0.0, 1 - F * p)),  # union bound
-    ]
     return variant(
         ID, form, seed,
         params={"n_features": F, "feature_probability": probs, "instance": i},
@@ -70,15 +82,16 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         check=check,
         explanation=(
             f"Each of the {F} features is absent independently with probability {fmt(1 - p)}, "
-            f"so the row is empty with probability \\({fmt(1 - p)}^{{{F}}} \\approx {fmt(value)}\\)."
+            f"so the row is empty with probability \\({fmt(1 - p)}^{{{F}}} \\approx {precision.format(value)}\\)."
         ),
         hints=(
             "`generate_batch` decides for every entry independently whether the feature is present.",
             f"A single feature is absent with probability \\(1 - {p:g}\\).",
             f"All {F} features must be absent: multiply their probabilities, \\((1-p)^{{n}}\\) with n = {F}.",
         ),
-        wrong=wrong,
-        right=number_spellings(value) + [f"{clean(value):.5f}"],
+        wrong=[r for _, r in mistakes],
+        right=number_spellings(value) + [f"{clean(value):.5f}", f"{fmt(1 - p)}^{F}"],
+        mistakes=mistakes,
     )
 
 
@@ -89,5 +102,4 @@ FAMILY = Family(
     forms=("value",),
     difficulty=2,
     summary="How likely a generated row of one instance is to contain no feature at all.",
-    tags=("tms", "sparsity"),
 )

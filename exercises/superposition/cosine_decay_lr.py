@@ -10,12 +10,12 @@ import math
 import random
 
 from exercises.base import CodeSpec, Family, Mistake, Variant
-from exercises.checking import NumberCheck
-from exercises.superposition._common import clean, fmt, number_spellings, variant
+from exercises.checking import NumberCheck, Precision
+from exercises.superposition._common import clean, fmt, give, number_mistakes, number_spellings, variant
 
 ID = "superposition.cosine_decay_lr"
-# step/(steps-1) as (numerator, denominator): angles of 30, 45, 60, 90, 22.5, 67.5 degrees
-RATIOS = ((1, 3), (1, 2), (2, 3), (1, 1), (1, 4), (3, 4))
+# step/(steps-1) as (numerator, denominator): angles of 30, 45, 60, 90, 22.5, 67.5, 18, 36, ... degrees
+RATIOS = ((1, 3), (1, 2), (2, 3), (1, 1), (1, 4), (3, 4), (1, 5), (2, 5), (3, 5), (4, 5), (1, 6), (5, 6))
 BASE_LRS = (1e-3, 2e-3, 5e-3, 1e-2, 3e-3)
 
 
@@ -72,35 +72,55 @@ CODE = CodeSpec(
 )
 
 
+def used_sin(step: int, steps: int) -> float:
+    return math.sin(0.5 * math.pi * step / (steps - 1))
+
+
+#: the by-hand slips of the value form: the code spec's mistakes and a sine for the cosine
+VALUE_MISTAKES = (
+    ("divided by steps, not steps - 1", divide_by_steps),
+    ("a full half period: forgot the 0.5", missing_half),
+    ("a linear decay", linear),
+    ("sin instead of cos", used_sin),
+)
+
+
 def make(rng: random.Random, form: str, seed: int) -> Variant:
-    num, den = rng.choice(RATIOS)
-    # few steps, so that dividing by `steps` instead of `steps - 1` shows in the answer
-    k = rng.randint(1, 12 // den)
-    steps = den * k + 1
-    step = num * k
-    scale = clean(reference(step, steps), 9)
     with_lr = rng.random() < 0.4
+    precision = Precision.sig(3) if with_lr else Precision.decimals(3)
+    lr = rng.choice(BASE_LRS) if with_lr else None
+    for _ in range(500):
+        num, den = rng.choice(RATIOS)
+        # few steps, so that dividing by `steps` instead of `steps - 1` shows in the answer
+        k = rng.randint(1, 12 // den)
+        steps = den * k + 1
+        step = num * k
+        scale = clean(reference(step, steps), 9)
+        mistaken = [(what, fn(step, steps)) for what, fn in VALUE_MISTAKES]
+        if with_lr:
+            value = clean(lr * scale, 12)
+            mistaken = [(what, lr * m) for what, m in mistaken]
+            mistaken += [("forgot the base lr: the scale alone", scale), ("forgot the schedule: lr alone", lr)]
+        else:
+            value = scale
+        check = NumberCheck(value, precision=precision)
+        mistakes = number_mistakes(check, precision, mistaken)
+        if mistakes is not None:
+            break
     angle = f"\\frac{{\\pi}}{{2}} \\cdot \\frac{{{step}}}{{{steps - 1}}}"
-    mistaken = [m.fn(step, steps) for m in MISTAKES]
     if with_lr:
-        lr = rng.choice(BASE_LRS)
-        value = clean(lr * scale, 12)
-        check = NumberCheck(value, atol=lr * 1e-3, rtol=2e-3, digits=4)
         prompt = (
             f"`optimize(model, steps={steps}, lr={lr:g}, lr_scale=cosine_decay_lr)` sets the learning rate "
             f"of each step to `lr * lr_scale(step, steps)`. What learning rate does step {step} use?"
+            + give(precision)
         )
-        wrong = [fmt(lr * m, 4) for m in mistaken] + [fmt(lr, 4), fmt(scale, 4)]
-        right = [f"{value:.3e}", f"{value:.6f}"]
+        right = [f"{value:.6e}", f"{value:.8f}"]
         explanation = (
             f"The scale is \\(\\cos({angle}) \\approx {fmt(scale)}\\), so step {step} uses "
-            f"{lr:g} × {fmt(scale)} ≈ {fmt(value)}."
+            f"{lr:g} × {fmt(scale)} ≈ {precision.format(value)}."
         )
     else:
-        value = scale
-        check = NumberCheck(value, atol=2e-3, rtol=0)
-        prompt = f"What does `cosine_decay_lr({step}, {steps})` return?"
-        wrong = [fmt(m) for m in mistaken] + [fmt(1 - scale)]
+        prompt = f"What does `cosine_decay_lr({step}, {steps})` return?" + give(precision)
         right = number_spellings(value)
         explanation = (
             f"\\(\\cos({angle}) \\approx {fmt(scale)}\\): the schedule runs a quarter cosine from 1 at step 0 "
@@ -108,7 +128,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         )
     return variant(
         ID, form, seed,
-        params={"step": step, "steps": steps, "lr": lr if with_lr else None},
+        params={"step": step, "steps": steps, "lr": lr},
         prompt=prompt,
         answer=value,
         check=check,
@@ -118,8 +138,9 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
             "`cosine_decay_lr(step, steps) = cos(0.5 * π * step / (steps - 1))`.",
             f"Here step / (steps - 1) = {step}/{steps - 1}, an angle of {clean(90 * step / (steps - 1), 6):g}°.",
         ),
-        wrong=wrong,
+        wrong=[r for _, r in mistakes] + ([] if with_lr else [fmt(1 - scale)]),
         right=right,
+        mistakes=mistakes,
     )
 
 
@@ -131,5 +152,4 @@ FAMILY = Family(
     difficulty=1,
     summary="Evaluate the notebook's cosine_decay_lr schedule, or the learning rate it gives a step.",
     code_spec=CODE,
-    tags=("tms", "training"),
 )

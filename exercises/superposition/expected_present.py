@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 
 from exercises.base import Family, Variant
-from exercises.checking import NumberCheck
-from exercises.superposition._common import clean, fmt, number_spellings, variant
+from exercises.checking import NumberCheck, Precision
+from exercises.superposition._common import clean, fmt, give, number_mistakes, number_spellings, variant
 
 ID = "superposition.expected_present"
 PROBS = (0.5, 0.25, 0.2, 0.1, 0.05, 0.02, 0.01)
@@ -32,27 +32,35 @@ def expected_present(n_features: int, n_instances: int, probability: float, n_ba
     return clean(float(p.sum()), 6)
 
 
+def _mistakes(n: int, I: int, F: int, p: float) -> list[tuple[str, float]]:
+    total = n * I * F
+    return [
+        ("counted the absent entries", total * (1 - p)),
+        ("forgot the instances", n * F * p),
+        ("forgot the features: one per row", n * I * p),
+        ("forgot the batch: one row", I * F * p),
+        ("every entry present", total),
+    ]
+
+
 def make(rng: random.Random, form: str, seed: int) -> Variant:
-    F = rng.randint(2, 20)
-    I = rng.choice([1, 1, 2, 3, 4])
-    p = rng.choice(PROBS)
-    n = rng.choice(ROWS)
-    value = expected_present(F, I, p, n)
-    check = NumberCheck(value, atol=1e-3, rtol=1e-3)
-    inst = f"`n_instances={I}`" if I > 1 else "one instance"
+    precision = Precision.exact()
+    for _ in range(500):
+        F = rng.randint(2, 20)
+        I = rng.choice([2, 2, 3, 4, 5])
+        p = rng.choice(PROBS)
+        n = rng.choice(ROWS)
+        value = expected_present(F, I, p, n)
+        check = NumberCheck(value, precision=precision)
+        mistakes = number_mistakes(check, precision, _mistakes(n, I, F, p))
+        if mistakes is not None:
+            break
     prompt = (
-        f"A TMS `Model` with `n_features={F}`, {inst} and `feature_probability={p:g}` "
+        f"A TMS `Model` with `n_features={F}`, `n_instances={I}` and `feature_probability={p:g}` "
         f"generates `batch = model.generate_batch({n})`. "
-        "What is the expected number of non-zero entries (present features) in `batch`?"
+        "What is the expected number of non-zero entries (present features) in `batch`?" + give(precision)
     )
     total = n * I * F
-    wrong = [
-        fmt(total * (1 - p)),  # counted the absent ones
-        fmt(n * F * p),  # forgot the instances
-        fmt(n * p),  # one feature per row
-        fmt(F * p),  # one row
-        fmt(total),  # every entry present
-    ]
     return variant(
         ID, form, seed,
         params={"n_features": F, "n_instances": I, "feature_probability": p, "n_batch": n},
@@ -68,8 +76,9 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
             f"The batch has shape [{n}, {I}, {F}]; each entry is present with probability {p:g}.",
             f"Multiply the number of entries, {total}, by {p:g}.",
         ),
-        wrong=wrong,
+        wrong=[r for _, r in mistakes],
         right=number_spellings(value),
+        mistakes=mistakes,
     )
 
 
@@ -80,5 +89,4 @@ FAMILY = Family(
     forms=("value",),
     difficulty=1,
     summary="The expected number of non-zero features generate_batch produces at a given sparsity.",
-    tags=("tms", "sparsity"),
 )

@@ -1,20 +1,20 @@
 """The TMS forward pass by hand: ReLU(W^T W x + b_final) on a tiny model.
 
 The value form sets a real ``superpos_core.Model``'s ``W`` and ``b_final`` to small round
-numbers and runs ``model(x)``; it only keeps variants where both the ReLU and the bias
-change the result, so the classic slips (no ReLU, no bias, bias after the ReLU) are
-caught. The code exercise asks for ``forward(W, b_final, features)`` itself.
+numbers, runs ``model(x)`` and asks for the whole output vector; it only keeps variants
+where W, the ReLU and the bias all matter, so every classic slip (no ReLU, no bias, bias
+after the ReLU, W not transposed, no interference, W skipped) gives another answer. The
+code exercise asks for ``forward(W, b_final, features)`` itself.
 """
 from __future__ import annotations
 
 import random
 
 from exercises.base import CodeSpec, Family, Mistake, Variant
-from exercises.checking import ArrayCheck, NumberCheck, distinct_sizes, format_array
-from exercises.superposition._common import build_model, clean, fmt, indent_rows, literal, number_spellings, variant
+from exercises.checking import ArrayCheck, Precision, distinct_sizes, format_array
+from exercises.superposition._common import build_model, clean, give, indent_rows, literal, variant
 
 ID = "superposition.forward"
-W_VALUES = (-1.0, -0.5, 0.0, 0.5, 1.0)
 B_VALUES = (-1.0, -0.5, 0.5, 1.0)
 X_VALUES = (0.0, 0.5, 1.0)
 
@@ -119,6 +119,25 @@ def make_inputs(rng: random.Random, case: int) -> dict:
     return {"W": W, "b_final": b, "features": x}
 
 
+def case_hints(W, b_final, features) -> list[str]:
+    """Hints about one graded case: its shapes, then the hidden vector, then the pre-ReLU values."""
+    import torch
+
+    I, F, H = W.shape
+    B = features.shape[0]
+    hidden = torch.einsum("bif,ifh->bih", features, W)
+    pre = torch.einsum("bih,ifh->bif", hidden, W) + b_final
+    return [
+        f"Here W is [{I}, {F}, {H}] (instances, features, hidden) and features is [{B}, {I}, {F}]: "
+        f"contract the features axis with W to get a hidden tensor of shape [{B}, {I}, {H}], keeping "
+        "the instance axis in both einsums.",
+        f"For this case the hidden vector of batch 0, instance 0 is {format_array([clean(v, 4) for v in hidden[0, 0].tolist()])}; "
+        "map it back with the same W (contract the hidden axis), then add b_final.",
+        f"Before the ReLU, out[0, 0] is {format_array([clean(v, 4) for v in pre[0, 0].tolist()])}; "
+        "the ReLU then sets its negative entries to 0.",
+    ]
+
+
 CODE = CodeSpec(
     function="forward",
     signature="def forward(W: torch.Tensor, b_final: torch.Tensor, features: torch.Tensor) -> torch.Tensor:",
@@ -133,39 +152,94 @@ CODE = CodeSpec(
     make_inputs=make_inputs,
     mistakes=MISTAKES,
     n_cases=24,
+    hints=lambda inputs: case_hints(**inputs),
 )
 
 
 # ------------------------------------------------------------------ the value form
 
+#: The slips a learner makes computing ReLU(W^T W x + b_final) by hand, each run on the
+#: variant's [1, features, hidden] W, [1, features] b_final and [1, 1, features] x.
+#: ``w_not_transposed`` needs a square W, so it is listed only there.
 
-def _draw(rng: random.Random):
-    """Small round W, b and x where ReLU and bias both change the output."""
+
+def no_interference(W, b_final, features):
+    """Keeps only the diagonal of W W^T: each feature reads back only itself."""
     import torch
 
-    for _ in range(500):
-        F = rng.choice([2, 3, 3])
-        H = rng.choice([1, 2]) if F == 3 else 1
-        W = [[[rng.choice(W_VALUES) for _ in range(H)] for _ in range(F)]]
-        if not any(any(v != 0 for v in row) for row in W[0]):
+    return torch.relu((W**2).sum(-1) * features + b_final)
+
+
+def skipped_w(W, b_final, features):
+    """Leaves out the round trip through the hidden space: ReLU(x + b_final)."""
+    import torch
+
+    return torch.relu(features + b_final)
+
+
+def ignored_input(W, b_final, features):
+    """ReLU(b_final): what a hidden vector of zeros gives."""
+    import torch
+
+    return torch.relu(b_final.expand_as(features))
+
+
+VALUE_MISTAKES = (
+    ("forgot the ReLU", "missing_relu", no_relu),
+    ("forgot b_final", "missing_bias", no_bias),
+    ("added b_final after the ReLU", "bias_after_relu", bias_after_relu),
+    ("used W W^T the wrong way round (W not transposed)", "transposed", w_not_transposed),
+    ("kept only each feature's own term (no interference)", "no_interference", no_interference),
+    ("skipped W: ReLU(x + b_final)", "skipped_w", skipped_w),
+    ("ignored the input: ReLU(b_final)", "ignored_input", ignored_input),
+)
+W_CHOICES = (-1.0, -0.5, 0.5, 1.0, 0.0)
+SHAPES = ((2, 1), (3, 1), (3, 2), (2, 2))  # (features, hidden); (2, 2) lets W^T W show
+
+
+def _mistaken(args) -> list[tuple[str, str, list[float]]]:
+    out = []
+    for what, key, fn in VALUE_MISTAKES:
+        try:
+            out.append((what, key, [clean(v, 6) for v in fn(*args)[0, 0].tolist()]))
+        except ValueError:  # W not transposed on a non-square W: not a mistake one can make
+            continue
+    return out
+
+
+def _draw(rng: random.Random, precision):
+    """Small round W, b and x where W, the ReLU and the bias all matter: every slip in
+    VALUE_MISTAKES gives another vector at the stated precision, the hidden vector is not
+    zero, at least one entry is clipped and at least one is positive."""
+    import torch
+
+    for _ in range(2000):
+        F, H = rng.choice(SHAPES)
+        W = [[[rng.choice(W_CHOICES) for _ in range(H)] for _ in range(F)]]
+        if sum(v != 0 for row in W[0] for v in row) < F:
             continue
         b = [[rng.choice(B_VALUES) for _ in range(F)]]
         x = [[[rng.choice(X_VALUES) for _ in range(F)]]]
-        if not any(x[0][0]):
-            continue
         args = (torch.tensor(W), torch.tensor(b), torch.tensor(x))
-        out = reference(*args)
-        if (torch.equal(out, no_relu(*args)) or torch.equal(out, no_bias(*args))
-                or torch.equal(out, bias_after_relu(*args))):
+        hidden = torch.einsum("bif,ifh->bih", args[2], args[0])
+        if not hidden.abs().sum() > 0:
             continue
-        return F, H, W, b, x, out, args
+        out = reference(*args)
+        pre = no_relu(*args)
+        if not ((pre < 0).any() and (out > 0).any()):
+            continue
+        vec = [clean(v, 6) for v in out[0, 0].tolist()]
+        check = ArrayCheck(vec, precision=precision)
+        mistaken = _mistaken(args)
+        if any(check.check(format_array(m)).correct for _, _, m in mistaken):
+            continue
+        return F, H, W, b, x, vec, check, mistaken
     raise AssertionError("no forward variant found")  # pragma: no cover
 
 
 def make(rng: random.Random, form: str, seed: int) -> Variant:
-    F, H, W, b, x, out, args = _draw(rng)
-    vec = [clean(v, 6) for v in out[0, 0].tolist()]
-    mistaken = {m.name: [clean(v, 6) for v in m.fn(*args)[0, 0].tolist()] for m in MISTAKES[:3]}
+    precision = Precision.decimals(3)  # entries are multiples of 1/8, so 3 decimals are exact
+    F, H, W, b, x, vec, check, mistaken = _draw(rng, precision)
     code = (
         indent_rows("W", [W[0]], f"[instances=1, features={F}, hidden={H}]") + "\n"
         + f"b_final = torch.tensor({literal(b)})  # [instances, features]\n"
@@ -173,43 +247,30 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         + "model.W.data, model.b_final.data = W, b_final\n"
         + "out = model(x)  # ReLU(W^T W x + b_final), W^T W taken per instance"
     )
-    whole = rng.random() < 0.5
-    if whole:
-        check = ArrayCheck(vec, atol=1e-3)
-        answer, question = vec, "What is `out[0, 0]` (all its entries, as a list)?"
-        wrong = [format_array(v) for v in mistaken.values()] + [format_array(list(reversed(vec)))]
-        right = [format_array(vec).replace(" ", ""),
-                 "[" + ", ".join(f"{v:.3f}" for v in vec) + "]"]
-        target = "all"
-    else:
-        # an entry where a classic slip shows; a non-zero one when there is one, so that
-        # "0" (everything clipped) is not the usual answer
-        shows = [k for k in range(F) if any(abs(m[k] - vec[k]) > 1e-6 for m in mistaken.values())]
-        nonzero = [k for k in shows if vec[k] != 0]
-        f = rng.choice(nonzero if nonzero and rng.random() < 0.7 else shows)
-        check = NumberCheck(vec[f], atol=1e-3, rtol=0)
-        answer, question = vec[f], f"What is `out[0, 0, {f}]`?"
-        wrong = [fmt(m[f]) for m in mistaken.values()] + [fmt(-vec[f]) if vec[f] else "1"]
-        right = number_spellings(vec[f]) + [f"{vec[f]:.3f}"]
-        target = f
+    pre = next(m for _, key, m in mistaken if key == "missing_relu")
+    mistakes = [(what, format_array(m)) for what, _, m in mistaken]
     return variant(
         ID, form, seed,
-        params={"W": W, "b_final": b, "x": x, "target": target},
-        prompt=f"A TMS model with one instance has the parameters and input below. {question}",
-        answer=answer,
+        params={"W": W, "b_final": b, "x": x, "target": "all"},
+        prompt=(
+            "A TMS model with one instance has the parameters and input below. What is `out[0, 0]` "
+            f"(all {F} entries, as a list)?" + give(precision).replace("Give it", "Give each entry")
+        ),
+        answer=vec,
         check=check,
         code=code,
         explanation=(
             f"Compute the hidden vector h = x W ({H} number{'s' if H > 1 else ''}), map it back with W^T, add "
-            f"b_final and clip negatives at 0: `out[0, 0]` = {format_array(vec)}."
+            f"b_final ({format_array(pre)}) and clip negatives at 0: `out[0, 0]` = {format_array(vec)}."
         ),
         hints=(
             "The model compresses x into the hidden space and decompresses it with the same W, then adds a bias and a ReLU.",
             "First h[k] = Σ_f x[f]·W[f, k]; then out[f] = ReLU(Σ_k W[f, k]·h[k] + b_final[f]).",
-            f"Before the ReLU the values are {format_array([clean(v, 6) for v in mistaken['no_relu']])}.",
+            "Every feature reads back its own term and the other features' overlap with it (interference).",
         ),
-        wrong=wrong,
-        right=right,
+        wrong=[r for _, r in mistakes] + [format_array(list(reversed(vec)))],
+        right=[format_array(vec).replace(" ", ""), "[" + ", ".join(f"{v:.3f}" for v in vec) + "]"],
+        mistakes=mistakes,
     )
 
 
@@ -221,5 +282,4 @@ FAMILY = Family(
     difficulty=2,
     summary="Run ReLU(W^T W x + b_final) by hand on a one-instance model with 2-3 features.",
     code_spec=CODE,
-    tags=("tms", "forward"),
 )

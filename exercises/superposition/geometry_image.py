@@ -11,7 +11,7 @@ import math
 import random
 
 from exercises.base import Family, Variant
-from exercises.checking import NumberCheck, SetCheck
+from exercises.checking import NumberCheck, Precision, SetCheck
 from exercises.superposition._common import clean, png_image, variant
 
 ID = "superposition.geometry_image"
@@ -28,15 +28,16 @@ def _angle_gap(a: float, b: float) -> float:
     return min(d, 360 - d)
 
 
-def _draw(rng: random.Random, F: int, antipode_of: int | None):
+def _draw(rng: random.Random, F: int, antipode_of: int | None, target: int):
     """Rows at multiples of 30°, some of norm about 0.
 
-    For an antipode question (``antipode_of`` set) the represented features are 60° to 120°
-    apart except the one planned pair at 180°, so that pair is the only candidate; for a
-    count question they are just at least 30° apart, so every arrow can be told apart.
+    For an antipode question (``antipode_of`` set, ``target`` the partner) the represented
+    features are 60° to 120° apart except the one planned pair at 180°, so that pair is the
+    only candidate; for a count question (``target`` represented features) they are just at
+    least 30° apart, so every arrow can be told apart.
     """
     while True:
-        n_dead = rng.randint(0, F - 3) if antipode_of is not None else rng.randint(0, F - 1)
+        n_dead = rng.randint(0, F - 3) if antipode_of is not None else F - target
         alive = [True] * F
         for f in rng.sample(range(F), n_dead):
             alive[f] = False
@@ -45,8 +46,9 @@ def _draw(rng: random.Random, F: int, antipode_of: int | None):
         angles = [rng.choice(ANGLES) for _ in range(F)]
         partner = None
         if antipode_of is not None:
-            partner = rng.choice([f for f in range(F) if f != antipode_of])
-            alive[partner] = True
+            partner = target
+            if not alive[partner]:
+                continue
             angles[partner] = (angles[antipode_of] + 180) % 360
         ok = True
         for a in range(F):
@@ -70,11 +72,14 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
 
     from superpos_core.plots import feature_geometry_png
 
-    F = rng.choice([3, 4, 5])
-    kind = rng.choice(["antipode", "count"])
+    # the kind and the answer follow the seed, so answers are evenly spread over the deck:
+    # partners 0-4 and counts 1-5 in turn
+    kind = ("antipode", "count")[seed % 2]
+    target = (seed // 2) % 5
     if kind == "antipode":
-        i = rng.randrange(F)
-        rows, _ = _draw(rng, F, i)
+        F = rng.choice([f for f in (3, 4, 5) if f > target])
+        i = rng.choice([f for f in range(F) if f != target])
+        rows, _ = _draw(rng, F, i, target)
         W = torch.tensor([rows], dtype=torch.float64)
         pairs = [tuple(int(x) for x in p) for p in superpos_core.antipodal_pairs(W[0])]
         partners = sorted({b if a == i else a for a, b in pairs if i in (a, b)})
@@ -82,7 +87,12 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         check = SetCheck(frozenset(answer))
         question = f"Which feature is antipodal to feature {i} (points the opposite way)?"
         others = [f for f in range(F) if f not in answer and f != i]
-        wrong = [str(i)] + [str(f) for f in others]
+        norms = [math.hypot(*r) for r in rows]
+        near = [f for f in others if norms[f] > 0.5]
+        mistakes = [("named the feature itself", str(i))]
+        if near:
+            mistakes.append(("picked a neighbouring arrow, not the opposite one", str(near[0])))
+        wrong = [r for _, r in mistakes] + [str(f) for f in others]
         right = [f"[{answer[0]}]", f"{{{answer[0]}}}"]
         hints = (
             "Antipodal features lie on one line through the origin, on opposite sides.",
@@ -95,13 +105,16 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         )
         params = {"W": rows, "kind": kind, "feature": i}
     else:
-        rows, _ = _draw(rng, F, None)
+        F = rng.choice([f for f in (3, 4, 5) if f >= target + 1])
+        rows, _ = _draw(rng, F, None, target + 1)
         W = torch.tensor([rows], dtype=torch.float64)
         count = int(superpos_core.n_represented(W)[0])
         answer = count
-        check = NumberCheck(count, atol=1e-9, rtol=0)
+        check = NumberCheck(count, precision=Precision.exact())
         question = "How many features are represented (\\(\\|W_i\\| > 0.5\\))?"
-        wrong = [str(F), "2", str(count + 1), str(max(count - 1, 0))]
+        mistakes = [(what, str(n)) for what, n in (
+            ("counted every arrow, short ones too", F), ("one per hidden dimension", 2)) if n != count]
+        wrong = [r for _, r in mistakes] + [str(count + 1), str(max(count - 1, 0))]
         right = [f"{count}.0"]
         hints = (
             "A represented feature has a long arrow; an ignored one sits at the origin.",
@@ -128,6 +141,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         hints=hints,
         wrong=wrong,
         right=right,
+        mistakes=mistakes,
     )
 
 
@@ -138,5 +152,4 @@ FAMILY = Family(
     forms=("read",),
     difficulty=1,
     summary="Read a 2-d feature-geometry plot: find a feature's antipode or count the represented features.",
-    tags=("tms", "plots"),
 )

@@ -73,7 +73,9 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         W = torch.tensor([rows], dtype=torch.float64)
         answer = sorted(pair)
         question = "Which two distinct features have the most negative dot product \\(W_i \\cdot W_j\\)?"
-        wrong = [f"{i}, {j}" for i, j in (runner_up, most_positive)] + [str(answer[0])]
+        mistakes = [("the second most negative pair", f"{runner_up[0]}, {runner_up[1]}"),
+                    ("the most positive pair", f"{most_positive[0]}, {most_positive[1]}")]
+        wrong = [r for _, r in mistakes] + [str(answer[0])]
         hints = (
             "Off-diagonal cells are dot products between two different features; the diagonal holds squared norms.",
             "Look for the cell with the strongest negative colour, away from the diagonal.",
@@ -90,7 +92,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         answer = sorted(i for i in range(F) if not bool(mask[i]))
         alive = sorted(set(range(F)) - set(answer))
         question = "Which features have a norm near 0 (not represented)? List their indices."
-        wrong = [", ".join(map(str, alive)), ", ".join(map(str, range(F))), ", ".join(map(str, answer[:-1])) or "none"]
+        mistakes = [("listed the represented features instead", ", ".join(map(str, alive)))]
+        wrong = [r for _, r in mistakes] + [", ".join(map(str, range(F))), ", ".join(map(str, answer[:-1])) or "none"]
         hints = (
             "The diagonal of \\(W W^T\\) holds each feature's squared norm \\(\\|W_i\\|^2\\).",
             "A feature that is not represented has a whole row and column of (near) zeros, diagonal included.",
@@ -120,6 +123,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         hints=hints,
         wrong=wrong,
         right=["[" + ", ".join(map(str, answer)) + "]", " and ".join(map(str, reversed(answer)))],
+        mistakes=[(w, r) for w, r in mistakes if not check.check(r).correct],
     )
 
 
@@ -130,5 +134,4 @@ FAMILY = Family(
     forms=("read",),
     difficulty=2,
     summary="Read W Wᵀ as a heatmap: find the most negative overlap or the features with norm near 0.",
-    tags=("tms", "plots"),
 )

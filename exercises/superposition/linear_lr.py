@@ -9,44 +9,59 @@ from __future__ import annotations
 import random
 
 from exercises.base import Family, Variant
-from exercises.checking import NumberCheck
-from exercises.superposition._common import clean, fmt, number_spellings, variant
+from exercises.checking import NumberCheck, Precision
+from exercises.superposition._common import clean, fmt, give, number_mistakes, number_spellings, variant
 
 ID = "superposition.linear_lr"
-STEPS = (10, 20, 50, 100, 200, 1000, 5000, 10_000)
+STEPS = (8, 10, 16, 20, 25, 40, 50, 80, 100, 200)  # few steps: dividing by steps - 1 shows
 BASE_LRS = (1e-3, 2e-3, 5e-3, 1e-2, 1e-1)
+
+
+def _scale_mistakes(step: int, steps: int) -> list[tuple[str, float]]:
+    return [
+        ("divided by steps - 1, not steps", 1 - step / (steps - 1)),
+        ("rising instead of decaying: step/steps", step / steps),
+        ("off by one: 1 - (step + 1)/steps", 1 - (step + 1) / steps),
+    ]
 
 
 def make(rng: random.Random, form: str, seed: int) -> Variant:
     import superpos_core
 
-    steps = rng.choice(STEPS)
-    step = rng.choice([steps // 10, steps // 5, steps // 4, steps // 2, 3 * steps // 4, steps - steps // 10, steps - 1])
     schedule = rng.choice(["linear_lr", "linear_lr", "linear_lr", "constant_lr"])
-    fn = getattr(superpos_core, schedule)
-    scale = clean(float(fn(step, steps)), 12)
-    lr = rng.choice(BASE_LRS)
     ask_lr = schedule == "constant_lr" or rng.random() < 0.5
-    linear_scale = 1 - step / steps
+    precision = Precision.sig(3) if ask_lr else Precision.decimals(3)
+    fn = getattr(superpos_core, schedule)
+    for _ in range(500):
+        steps = rng.choice(STEPS)
+        step = rng.randrange(1, steps)
+        lr = rng.choice(BASE_LRS)
+        scale = clean(float(fn(step, steps)), 12)
+        linear_scale = 1 - step / steps
+        if schedule == "linear_lr":
+            mistaken = _scale_mistakes(step, steps)
+        else:
+            mistaken = [("used the linear schedule", linear_scale)]
+        if ask_lr:
+            value = clean(lr * scale, 12)
+            mistaken = [(what, lr * m) for what, m in mistaken]
+            mistaken += [("forgot the base lr: the scale alone", scale)]
+            if schedule == "linear_lr":
+                mistaken += [("forgot the schedule: lr alone", lr)]
+        else:
+            value = scale
+        check = NumberCheck(value, precision=precision)
+        mistakes = number_mistakes(check, precision, mistaken)
+        if mistakes is not None:
+            break
     if ask_lr:
-        value = clean(lr * scale, 12)
-        check = NumberCheck(value, atol=lr * 1e-4, rtol=1e-3)
         prompt = (
             f"`optimize(model, steps={steps}, lr={lr:g}, lr_scale={schedule})` sets the learning rate of each "
-            f"step to `lr * lr_scale(step, steps)`. What learning rate does step {step} use?"
+            f"step to `lr * lr_scale(step, steps)`. What learning rate does step {step} use?" + give(precision)
         )
-        wrong = [
-            fmt(lr * (1 - step / (steps - 1)), 6),  # steps - 1
-            fmt(lr * step / steps, 6),  # rising instead of decaying
-            fmt(scale, 6),  # forgot the base lr
-            fmt(lr * linear_scale, 6) if schedule == "constant_lr" else fmt(lr, 6),  # the other schedule
-        ]
-        right = [f"{value:.4e}", f"{value:.8f}"]
+        right = [f"{value:.6e}", f"{value:.10f}"]
     else:
-        value = scale
-        check = NumberCheck(value, atol=1e-4, rtol=1e-4)
-        prompt = f"What does `{schedule}({step}, {steps})` return?"
-        wrong = [fmt(1 - step / (steps - 1), 6), fmt(step / steps, 6), "1", "0"]
+        prompt = f"What does `{schedule}({step}, {steps})` return?" + give(precision)
         right = number_spellings(value)
     what = "1 - step/steps" if schedule == "linear_lr" else "1 at every step"
     return variant(
@@ -57,15 +72,16 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         check=check,
         explanation=(
             f"`{schedule}` is {what}, here {fmt(scale, 6)}"
-            + (f"; times lr = {lr:g} that is {fmt(value, 6)}." if ask_lr else ".")
+            + (f"; times lr = {lr:g} that is {precision.format(value)}." if ask_lr else ".")
         ),
         hints=(
             "A schedule returns a scale factor; optimize multiplies the base learning rate by it every step.",
             "`linear_lr(step, steps) = 1 - step / steps`; `constant_lr(...)` always returns 1.",
             f"Plug in step = {step}, steps = {steps}" + (f", then multiply by lr = {lr:g}." if ask_lr else "."),
         ),
-        wrong=wrong,
+        wrong=[r for _, r in mistakes] + ["0"],
         right=right,
+        mistakes=mistakes,
     )
 
 
@@ -76,5 +92,4 @@ FAMILY = Family(
     forms=("value",),
     difficulty=1,
     summary="Evaluate linear_lr / constant_lr and the learning rate optimize uses at a given step.",
-    tags=("tms", "training"),
 )

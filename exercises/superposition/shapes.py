@@ -73,13 +73,19 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         "out = model(batch)  # ReLU(W^T W x + b_final), per instance"
     )
     prompt = f"What is the shape of `{expr}` ({words})?"
-    wrong = {
-        "W": [(I, H, F), (F, H), (H, F), (I, F)],
-        "b_final": [(F,), (F, I), (I, H), (I, F, H)],
-        "batch": [(I, B, F), (B, F), (B, I, H), (B, F, I)],
-        "hidden": [(B, I, F), (B, H), (B, H, I), (I, B, H)],
-        "out": [(B, I, H), (B, F), (B, F, I), (I, B, F)],
+    mistaken = {
+        "W": [("features and hidden swapped", (I, H, F)), ("forgot the instance axis", (F, H)),
+              ("hidden x features, no instances", (H, F)), ("left out the hidden axis", (I, F))],
+        "b_final": [("forgot the instance axis", (F,)), ("instances after features", (F, I)),
+                    ("one bias per hidden unit", (I, H)), ("the shape of W", (I, F, H))],
+        "batch": [("instances before the batch", (I, B, F)), ("forgot the instance axis", (B, F)),
+                  ("hidden instead of features", (B, I, H)), ("instances last", (B, F, I))],
+        "hidden": [("features instead of hidden", (B, I, F)), ("forgot the instance axis", (B, H)),
+                   ("instances last", (B, H, I)), ("instances before the batch", (I, B, H))],
+        "out": [("the hidden shape", (B, I, H)), ("forgot the instance axis", (B, F)),
+                ("instances last", (B, F, I)), ("instances before the batch", (I, B, F))],
     }[target]
+    mistakes = [(what, ShapeCheck(s).expected_text) for what, s in mistaken if tuple(s) != shape]
     check = ShapeCheck(shape)
     hints = (
         "W maps each instance's features to its hidden space: instances come first, then features, then hidden.",
@@ -104,8 +110,9 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         ),
         hints=hints,
         code=code,
-        wrong=[ShapeCheck(s).expected_text for s in wrong],
+        wrong=[r for _, r in mistakes],
         right=_spell(shape),
+        mistakes=mistakes,
     )
 
 
@@ -116,5 +123,4 @@ FAMILY = Family(
     forms=("shape",),
     difficulty=1,
     summary="Predict the shapes of W, b_final, a batch, the hidden activations and the output of the TMS model.",
-    tags=("tms", "shapes"),
 )

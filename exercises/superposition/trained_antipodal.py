@@ -2,11 +2,16 @@
 
 In 2 hidden dimensions a sparse model can store two features on one line, pointing in
 opposite directions (\\(W_j \\approx -W_i\\)): the ReLU and a negative bias filter out the
-interference. The answer is ``superpos_core.antipodal_pairs`` on the learned W of one
-instance of the cached grid run; instances with a borderline pair are skipped.
+interference. Each setting of the cached grid run (see ``_trained``) is trained several
+times from different random starts. Which features pair up is mostly decided by the
+random start, so most cards ask about the run shown ("in this run …") and say what the
+other runs did; when every run forms the same pairs, the card asks what the model does at
+that setting. Answers come from ``superpos_core.antipodal_pairs`` on the learned W; runs
+with a borderline pair are skipped.
 """
 from __future__ import annotations
 
+import itertools
 import random
 
 from exercises.base import Family, Variant
@@ -15,53 +20,71 @@ from exercises.superposition._common import variant
 from exercises.superposition._pairs import PairsCheck, format_pairs
 
 ID = "superposition.trained_antipodal"
+QUANTITIES = {"pairs": lambda s: s.pairs}
 
 
 def make(rng: random.Random, form: str, seed: int) -> Variant:
-    import itertools
-
-    import superpos_core
-
-    run, k = T.pick_instance(rng, antipodal=True)
-    W = T.instance_W(run, k)
-    pairs = sorted(tuple(sorted((int(a), int(b)))) for a, b in superpos_core.antipodal_pairs(W[0]))
-    rep = [i for i, m in enumerate(superpos_core.represented(W, threshold=T.THRESHOLD)[0]) if bool(m)]
-    setting = T.grid()[k]
+    q = T.pick(T.questions(QUANTITIES, antipodal=True), seed, ID)
+    run = T.trained_run()
+    k = rng.choice(q.runs)
+    setting = T.grid()[q.setting]
+    pairs = [tuple(p) for p in q.answer]
+    rep = list(T.summaries(run)[k].represented)
     check = PairsCheck(frozenset(pairs))
-    others = [p for p in itertools.combinations(rep, 2) if p not in pairs]
-    wrong = ["none", format_pairs(others[:2]) if others else "(0, 1)", format_pairs([(0, 1), (2, 3)]),
-             format_pairs([(0, 2), (1, 3)]), format_pairs(pairs[:1] + [(0, T.N_FEATURES - 1)])]
-    right = [
-        "; ".join(f"{b}-{a}" for a, b in reversed(pairs)) or "no pairs",
-        str([list(p) for p in pairs]) if pairs else "[]",
+    neighbours = [(a, b) for a, b in zip(rep, rep[1:]) if (a, b) not in pairs]
+    mistakes = [
+        ("paired the features next in importance", format_pairs(list(zip(rep[0::2], rep[1::2])))),
+        ("no pairs: assumed a polygon", "none"),
+        ("paired the two most important features", format_pairs([(0, 1)])),
+        ("paired neighbouring arrows (about 90° or 72° apart), not opposite ones",
+         format_pairs(neighbours[:2]) if neighbours else "none"),
     ]
+    mistakes = [(w, r) for w, r in mistakes if not check.check(r).correct]
+    others = [p for p in itertools.combinations(rep, 2) if p not in pairs]
+    ask = ("which pairs of represented features sit antipodally (pointing in opposite directions, "
+           "\\(W_j \\approx -c\\,W_i\\) with c > 0)? Write each pair as (a, b), separated by commas, or none "
+           "if there is no such pair.")
+    if q.scope == "all":
+        lead = (f"A TMS model with {T.N_FEATURES} features and {T.N_HIDDEN} hidden dimensions was trained with "
+                f"{T.describe(q.setting)}, {T.runs_text()}. The picture shows the learned directions "
+                "\\(W_i\\) of one of the runs. At this setting, ")
+        context = f" All {T.REPLICATES} runs of this setting agree."
+    else:
+        lead = (f"A TMS model with {T.N_FEATURES} features and {T.N_HIDDEN} hidden dimensions was trained with "
+                f"{T.describe(q.setting)}; the picture shows the learned directions \\(W_i\\) of one training "
+                "run. In this run, ")
+        other = sorted({format_pairs(o) for o in q.others} - {format_pairs(pairs)})
+        context = (" The other runs of this setting agree." if not other else
+                   " Other runs of this setting give " + " or ".join(f"[{o}]" for o in other)
+                   + ": which features pair up depends on the random start.")
+    explanation = (
+        (f"{format_pairs(pairs)}: each pair shares one line of the hidden plane in opposite directions; "
+         "only one of a sparse pair is usually active, and the ReLU removes the negative interference.")
+        if pairs else
+        "None: the represented features point in clearly different directions (orthogonal when dense, "
+        "a polygon when very sparse)."
+    ) + context
     return variant(
         ID, form, seed,
-        params={"instance": k, **setting, "training": T.run_key()},
-        prompt=(
-            f"A TMS model with {T.N_FEATURES} features and {T.N_HIDDEN} hidden dimensions was trained with "
-            f"{T.describe(k)}. The picture shows the learned directions \\(W_i\\). Which pairs of represented "
-            "features sit antipodally (pointing in opposite directions, \\(W_j \\approx -c\\,W_i\\))? "
-            "Write pairs like (0, 3), (1, 2), or none."
-        ),
+        params={"instance": k, "setting": q.setting, **setting, "quantity": q.quantity, "scope": q.scope,
+                "training": T.run_key()},
+        prompt=lead + ask,
         answer=[list(p) for p in pairs],
         check=check,
         answer_text=check.expected_text,
         image=T.geometry_picture(run, k),
-        explanation=(
-            (f"{format_pairs(pairs)}: each pair shares one line of the hidden plane in opposite directions; "
-             "only one of a sparse pair is usually active, and the ReLU removes the negative interference.")
-            if pairs else
-            "None: the represented features point in clearly different directions (orthogonal when dense, "
-            "a polygon when very sparse)."
-        ),
+        explanation=explanation,
         hints=(
             "Antipodal features lie on one straight line through the origin, on opposite sides.",
             "Compare the angles of the long arrows only; an arrow at 180° from another forms a pair with it.",
             f"{len(pairs)} pair{'s' if len(pairs) != 1 else ''} to find.",
         ),
-        wrong=wrong,
-        right=right,
+        wrong=[r for _, r in mistakes] + ["none", format_pairs(others[:2]) if others else format_pairs([(0, 1)])],
+        right=[
+            "; ".join(f"{b}-{a}" for a, b in reversed(pairs)) or "no pairs",
+            str([list(p) for p in pairs]) if pairs else "[]",
+        ],
+        mistakes=mistakes,
     )
 
 
@@ -72,5 +95,4 @@ FAMILY = Family(
     forms=("read",),
     difficulty=3,
     summary="Spot the antipodal feature pairs a sparse trained 5→2 toy model uses, from its geometry plot.",
-    tags=("tms", "trained"),
 )

@@ -1,9 +1,12 @@
-"""Read off a trained model which features it represents.
+"""Read off a trained model which features it represents (or drops).
 
-Features are ordered by importance (feature 0 matters most), so a dense instance keeps
-the first ones; a sparse one keeps more, and local minima can keep a less important
-feature over a more important one. The answer is ``superpos_core.represented`` on the
-learned W of one instance of the cached grid run.
+Features are ordered by importance (feature 0 matters most). Each setting of the cached
+grid run (see ``_trained``) is trained several times from different random starts; when
+every run keeps the same features the card asks what the model keeps at that setting,
+otherwise it asks about the run in the picture ("in this run …") and the explanation
+says what the other runs kept: near the transition a less important feature can win a
+place over a more important one, depending on the start. Answers come from
+``superpos_core.represented`` on the learned W.
 """
 from __future__ import annotations
 
@@ -15,51 +18,91 @@ from exercises.superposition import _trained as T
 from exercises.superposition._common import variant
 
 ID = "superposition.trained_which"
+QUANTITIES = {
+    "represented": lambda s: s.represented,
+    "dropped": lambda s: tuple(i for i in range(T.N_FEATURES) if i not in s.represented),
+}
+
+
+def _text(ids) -> str:
+    return ", ".join(map(str, ids)) or "none"
 
 
 def make(rng: random.Random, form: str, seed: int) -> Variant:
-    import superpos_core
-
-    run, k = T.pick_instance(rng)
-    W = T.instance_W(run, k)
-    mask = [bool(v) for v in superpos_core.represented(W, threshold=T.THRESHOLD)[0]]
-    which = sorted(i for i, m in enumerate(mask) if m)
-    absent = sorted(set(range(T.N_FEATURES)) - set(which))
-    setting = T.grid()[k]
+    q = T.pick(T.questions(QUANTITIES), seed, ID)
+    run = T.trained_run()
+    k = rng.choice(q.runs)
+    setting = T.grid()[q.setting]
+    which = list(q.answer)
+    kept = list(T.summaries(run)[k].represented)
+    dropped = [i for i in range(T.N_FEATURES) if i not in kept]
     check = SetCheck(frozenset(which))
     n = len(which)
-    wrong = [
-        ", ".join(map(str, range(T.N_FEATURES))),  # all of them
-        ", ".join(map(str, absent)),  # the complement
-        ", ".join(map(str, range(min(n + 1, T.N_FEATURES)))),  # one too many
-        ", ".join(map(str, range(max(1, n - 1)))),  # one too few
-        ", ".join(map(str, range(T.N_FEATURES - n, T.N_FEATURES))),  # the least important
-    ]
+    top = list(range(len(kept)))
+    if q.quantity == "represented":
+        ask = (f"which features are represented (\\(\\|W_i\\| > {T.THRESHOLD:g}\\))? "
+               "List their indices.")
+        mistakes = [
+            ("listed the dropped features instead", _text(dropped)),
+            ("assumed the most important ones survive", _text(top)),
+            ("one feature per hidden dimension", _text(range(T.N_HIDDEN))),
+            ("every feature", _text(range(T.N_FEATURES))),
+        ]
+    else:
+        ask = (f"which features are dropped (\\(\\|W_i\\| \\le {T.THRESHOLD:g}\\))? "
+               "List their indices, or write none.")
+        mistakes = [
+            ("listed the represented features instead", _text(kept)),
+            ("assumed the least important ones drop", _text(range(len(kept), T.N_FEATURES))),
+            ("all but one feature per hidden dimension", _text(range(T.N_HIDDEN, T.N_FEATURES))),
+        ]
+    mistakes = [(w, r) for w, r in mistakes if r != check.expected_text]
+    prefix = kept == top
+    if q.scope == "all":
+        lead = (f"A TMS model with {T.N_FEATURES} features (feature 0 the most important) and {T.N_HIDDEN} hidden "
+                f"dimensions was trained with {T.describe(q.setting)}, {T.runs_text()}. The picture shows the "
+                "learned directions \\(W_i\\) of one of the runs. At this setting, ")
+        context = (f"All {T.REPLICATES} runs keep features {_text(kept)}"
+                   + (": the most important ones. Importance decides who gets space first; sparsity decides "
+                      "how many fit." if prefix else
+                      ", which are not simply the most important ones: here the geometry of what fits together "
+                      "decides, not importance alone."))
+    else:
+        lead = (f"A TMS model with {T.N_FEATURES} features (feature 0 the most important) and {T.N_HIDDEN} hidden "
+                f"dimensions was trained with {T.describe(q.setting)}; the picture shows the learned directions "
+                "\\(W_i\\) of one training run. In this run, ")
+        other_sets = sorted({tuple(o) for o in q.others} - {tuple(q.answer)})
+        if other_sets:
+            context = (f"In this run features {_text(kept)} are kept. Other runs of this setting "
+                       f"{'keep' if q.quantity == 'represented' else 'drop'} "
+                       + " or ".join("{" + _text(o) + "}" for o in other_sets)
+                       + ": near the transition, which features win a place depends on the random start "
+                       "(a local minimum), not on importance alone.")
+        else:
+            context = f"In this run features {_text(kept)} are kept; the other runs of this setting agree."
+    explanation = (
+        context + f" Long arrows: {_text(kept)}"
+        + (f"; {_text(dropped)} collapsed to the origin." if dropped else "; none collapsed.")
+    )
     return variant(
         ID, form, seed,
-        params={"instance": k, **setting, "training": T.run_key()},
-        prompt=(
-            f"A TMS model with {T.N_FEATURES} features (feature 0 the most important) and {T.N_HIDDEN} hidden "
-            f"dimensions was trained with {T.describe(k)}. The picture shows the learned directions \\(W_i\\). "
-            f"Which features are represented (\\(\\|W_i\\| > {T.THRESHOLD:g}\\))? List their indices."
-        ),
+        params={"instance": k, "setting": q.setting, **setting, "quantity": q.quantity, "scope": q.scope,
+                "training": T.run_key()},
+        prompt=lead + ask,
         answer=which,
         check=check,
         answer_text=check.expected_text,
         image=T.geometry_picture(run, k),
-        explanation=(
-            f"Features {check.expected_text} have long arrows"
-            + (f"; {', '.join(map(str, absent))} collapsed to the origin." if absent else "; none collapsed.")
-            + " Importance decides who gets space first; sparsity decides how many fit."
-        ),
+        explanation=explanation,
         hints=(
             "Look for the long arrows and read their labels; short stubs near the origin are not represented.",
-            "More important features (lower index) usually win a place, but training can settle in a local minimum.",
-            f"There are {n} represented features.",
+            "Sparser features interfere less often, so more of them fit; which ones is up to training.",
+            f"There {'is' if n == 1 else 'are'} {n} such feature{'s' if n != 1 else ''}.",
         ),
-        wrong=wrong,
+        wrong=[r for _, r in mistakes] + [_text(range(min(n + 1, T.N_FEATURES)))],
         right=["[" + ", ".join(map(str, which)) + "]", " ".join(map(str, reversed(which))) or "none",
                " and ".join(map(str, which)) or "[]"],
+        mistakes=mistakes,
     )
 
 
@@ -69,6 +112,5 @@ FAMILY = Family(
     make=make,
     forms=("read",),
     difficulty=2,
-    summary="Name the features a trained 5→2 toy model represents, reading its feature-geometry plot.",
-    tags=("tms", "trained"),
+    summary="Name the features a trained 5→2 toy model represents or drops, reading its feature-geometry plot.",
 )
