@@ -234,6 +234,12 @@ def _as_side(side: Side | str) -> Side:
     return layout(side, allow_star=True) if isinstance(side, str) else side
 
 
+def groups(side: Side | str) -> list[list[str]]:
+    """``"b (h w) 1"`` -> ``[["b"], ["h", "w"], ["1"]]``: each axis as its members (``()`` is
+    an empty group)."""
+    return [list(it.members) for it in _as_side(side)]
+
+
 def item_dims(item: Item, sizes: dict[str, int], ell: Sequence[int] = ()) -> list[int]:
     """The dimension(s) one item stands for: an ungrouped ``...`` is several (``ell``)."""
     if item.is_ellipsis:

@@ -107,16 +107,6 @@ def _distinct(rng: random.Random, n: int, exclude: set[int], low: int = 2) -> li
     return rng.sample(pool, n)
 
 
-def item_dims(it: Item, sizes: dict[str, int], ell: tuple[int, ...]) -> list[int]:
-    """The dimension(s) one item stands for: an ungrouped ``...`` is several."""
-    if not it.grouped and it.members == (ELL,):
-        return list(ell)
-    n = 1
-    for m in it.members:
-        n *= math.prod(ell) if m == ELL else int(m) if m.isdigit() else sizes[m]
-    return [n]
-
-
 def _einsum_classes(st: Structure, names: list[str]) -> tuple[dict[str, str], list[str]]:
     """Letters that must share a size because one tensor is passed twice (``W`` as both
     ``ifh`` and ``igh``): a map letter -> representative. ``names`` is updated so a tensor

@@ -38,6 +38,7 @@ from exercises.checking import (
     format_number,
 )
 from exercises.checking import format_shape as shape_text  # noqa: F401 - the family modules import it from here
+from exercises.patterns import axes_text, groups, parse, rename, run, shape_of  # noqa: F401 - re-exported to the family modules
 
 FORMS = ("write", "shape", "value")
 BLANK = "____"
@@ -65,7 +66,6 @@ NAMES: dict[str, tuple[str, ...]] = {
     "group": ("g", "groups", "grp"),
 }
 
-_TOKEN = re.compile(r"\.\.\.|\(|\)|\*|[A-Za-z_]\w*|\d+")
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 
 
@@ -92,34 +92,6 @@ def pick_names(rng: random.Random, *roles: str, style: str | None = None, avoid:
 def small_sizes(rng: random.Random, n: int) -> list[int]:
     """Sizes for the value form: distinct and tiny (at most 24 entries in all)."""
     return rng.sample(range(2, 5), n) if n <= 3 else rng.sample(range(1, 5), n)
-
-
-def groups(side: str) -> list[list[str]]:
-    """``"b (h w) 1"`` → ``[["b"], ["h", "w"], ["1"]]``; ``()`` is an empty group."""
-    out: list[list[str]] = []
-    cur: list[str] | None = None
-    for tok in _TOKEN.findall(side):
-        if tok == "(":
-            cur = []
-        elif tok == ")":
-            out.append(cur or [])
-            cur = None
-        elif cur is not None:
-            cur.append(tok)
-        else:
-            out.append([tok])
-    return out
-
-
-def shape_of(layout: str, sizes: dict[str, int]) -> tuple[int, ...]:
-    """The shape of a tensor laid out as ``layout`` (names, numbers, groups)."""
-    return tuple(math.prod(int(t) if t.isdigit() else sizes[t] for t in g) for g in groups(layout))
-
-
-def axes_text(layout: str) -> str:
-    """``"b (h w)"`` → ``"(b, h·w)"``: how a layout is described in words."""
-    parts = ["·".join(g) if g else "1" for g in groups(layout)]
-    return "(" + ", ".join(parts) + ")"
 
 
 @dataclass
@@ -205,23 +177,8 @@ def same_index_slip(what: str = "reading the input at the same index, as if noth
 
 def execute(p: Problem, tensors: Sequence[Any], pattern: str | None = None, reduction: str | None = None):
     """Run the problem's einops call (or ``pattern`` in its place) on ``tensors``."""
-    import einops
-
-    pat = p.pattern if pattern is None else pattern
-    kw = {n: p.sizes[n] for n in p.lengths}
-    if p.op == "rearrange":
-        return einops.rearrange(tensors[0], pat, **kw)
-    if p.op == "reduce":
-        return einops.reduce(tensors[0], pat, reduction or p.reduction, **kw)
-    if p.op == "repeat":
-        return einops.repeat(tensors[0], pat, **kw)
-    if p.op == "einsum":
-        return einops.einsum(*tensors, pat)
-    if p.op == "pack":
-        return einops.pack(list(tensors), pat)[0]
-    if p.op == "unpack":
-        return list(einops.unpack(tensors[0], [tuple(s) for s in p.packed_shapes], pat))
-    raise ValueError(f"unknown einops op {p.op!r}")
+    return run(p.op, p.pattern if pattern is None else pattern, tensors, reduction=reduction or p.reduction,
+               lengths={n: p.sizes[n] for n in p.lengths}, packed_shapes=p.packed_shapes)
 
 
 def _zeros(p: Problem) -> list:
@@ -301,10 +258,6 @@ def rename_map(p: Problem, keep: Sequence[str] = ()) -> dict[str, str]:
         used.add(new)
         out[name] = new
     return out
-
-
-def rename(pattern: str, mapping: dict[str, str]) -> str:
-    return _IDENT.sub(lambda m: mapping.get(m.group(0), m.group(0)), pattern)
 
 
 def _compact(pattern: str) -> str:
@@ -676,9 +629,8 @@ def _value_hint(p: Problem, piece: int | None, target: str, idx: tuple[int, ...]
     """Where one entry of the result comes from, found by running the call on indices."""
     if p.value_hint:
         return p.value_hint
-    lhs, rhs = (p.pattern.split("->") + [""])[:2]
     if p.op in ("reduce", "einsum"):
-        gone = [t for t in dict.fromkeys(_TOKEN.findall(lhs)) if t not in _TOKEN.findall(rhs) and t not in "(),"]
+        gone = parse(p.op, p.pattern).removed()
         gone_text = ", ".join(f"`{t}`" for t in gone)
         if p.op == "einsum":
             return f"Each entry sums, over {gone_text}, the products of the matching entries of the inputs."

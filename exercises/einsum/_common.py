@@ -35,8 +35,9 @@ from exercises.checking import (
     format_number,
     format_shape,
 )
+from exercises.patterns import ELL, and_list, einsum_terms, parse
+from exercises.patterns import rename as rename_pattern
 
-ELL = "..."
 VALUES = range(-3, 4)  # entries of the value form's tiny tensors
 FULL_LIMIT = 9  # the value form asks for the whole result up to this many entries (and 2-D)
 WRITE_SIZES = (4, 9)  # write forms: no size below 4, so none can be read off `dim=(-3, -1)`
@@ -116,23 +117,9 @@ def pick_case(spec: Spec, form: str, seed: int) -> Case:
 # ----------------------------------------------------------------------------- expressions
 
 
-def tokens(term: str) -> list[str]:
-    """The axes of one term: letters, with ``...`` as a single token."""
-    out, i = [], 0
-    while i < len(term):
-        if term.startswith(ELL, i):
-            out.append(ELL)
-            i += 3
-        else:
-            out.append(term[i])
-            i += 1
-    return out
-
-
 def split(expr: str) -> tuple[list[list[str]], list[str]]:
-    """``"ik,kj->ij"`` -> ``([["i","k"], ["k","j"]], ["i","j"])``."""
-    lhs, rhs = expr.replace(" ", "").split("->")
-    return [tokens(t) for t in lhs.split(",")], tokens(rhs)
+    """``"ik,kj->ij"`` -> ``([["i","k"], ["k","j"]], ["i","j"])``, by the one pattern engine."""
+    return einsum_terms(expr)
 
 
 def join(ins: list[list[str]], out: list[str]) -> str:
@@ -145,12 +132,11 @@ def letters_of(expr: str) -> list[str]:
 
 
 def rename(expr: str, mapping: dict[str, str]) -> str:
-    return "".join(mapping.get(c, c) for c in expr)
+    return rename_pattern(expr, mapping, letters=True)
 
 
 def summed_letters(expr: str) -> list[str]:
-    ins, out = split(expr)
-    return [c for c in dict.fromkeys(t for term in ins for t in term) if c != ELL and c not in out]
+    return parse("einsum", expr, "torch").removed()
 
 
 def explicit(expr: str, ell: str) -> str:
@@ -166,7 +152,6 @@ def generic_mistakes(expr: str, name: Callable[[str], str], operands: Sequence[s
     ``operands`` the operands in the call's order.
     """
     ins, out = split(expr)
-    lhs = expr.split("->")[0]
     summed = summed_letters(expr)
     spare = next(c for c in reversed(string.ascii_lowercase) if c not in expr)
     found: list[tuple[str, str]] = []
@@ -384,17 +369,13 @@ def _plural(items: list[str], one: str, many: str) -> str:
     return one if len(items) == 1 else many
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _explain_expr(d: _Draw) -> str:
     ins, out = split(d.expr)
     summed = summed_letters(d.expr)
     kept = "".join(out)
     if summed:
         first = (
-            f"In `{d.expr}`, {_and([f'`{c}`' for c in summed])} "
+            f"In `{d.expr}`, {and_list([f'`{c}`' for c in summed])} "
             f"{_plural(summed, 'appears', 'appear')} in the inputs but not after `->`, "
             f"so {_plural(summed, 'it is', 'they are')} summed"
         )
@@ -449,7 +430,7 @@ def _write(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
     mistakes = _write_mistakes(check, d, out_shape, [*((_fill(w, d), e) for w, e in d.mistakes),
                                                      *generic_mistakes(d.expr, d.axis, d.tensors)])
     summed = summed_letters(d.expr)
-    h2 = (f"Summed away: {_and([d.name[c] for c in summed])}; every other axis is kept."
+    h2 = (f"Summed away: {and_list([d.name[c] for c in summed])}; every other axis is kept."
           if summed else "Nothing is summed away: every axis is kept.")
     h3 = _fill(d.case.why, d) or "The output's axis order follows from the operation, not from the order of the operands."
     expl = " ".join(x for x in (_explain_expr(d), _fill(d.case.why, d), _fill(d.case.note or spec.note, d)) if x)
@@ -508,7 +489,7 @@ def _shape(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
         f"so `out.shape` is {format_shape(shape)}."
     )
     if summed:
-        expl += f" {_and([f'`{c}`' for c in summed])} {_plural(summed, 'is', 'are')} summed away."
+        expl += f" {and_list([f'`{c}`' for c in summed])} {_plural(summed, 'is', 'are')} summed away."
     return Variant(
         family=f"einsum.{spec.name}", form="shape", seed=seed,
         params=_params(spec, d, out_shape=list(shape)),
@@ -551,7 +532,7 @@ def _formula(d: _Draw) -> str:
     prod = " * ".join(ref(t, term) for t, term in zip(d.tensors, ins))
     summed = summed_letters(d.expr)
     if summed:
-        return f"`{ref('out', out)}` is the sum over {_and([f'`{c}`' for c in summed])} of `{prod}`"
+        return f"`{ref('out', out)}` is the sum over {and_list([f'`{c}`' for c in summed])} of `{prod}`"
     return f"`{ref('out', out)} = {prod}`"
 
 
