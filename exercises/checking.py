@@ -18,7 +18,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from exercises.base import Verdict
 from exercises.patterns import error_text
@@ -1042,3 +1042,457 @@ def distinct_sizes(rng, n: int, low: int = 2, high: int = 9) -> list[int]:
     if high - low + 1 < n:
         high = low + n - 1
     return rng.sample(range(low, high + 1), n)
+
+
+# ----------------------------------------------------------- expressions, by execution
+#
+# The fix form asks for a Python expression (``x.permute(0, 2, 1, 3).reshape(b, s, h * d)``).
+# It is never handed to Python's ``eval``: :class:`_Evaluator` walks the parsed tree and allows
+# only the snippet's names, a few torch / einops functions and tensor methods, arithmetic,
+# subscripts and constants. Every response runs first on the meta device (shapes only, nothing
+# allocated) so an expression that would build a huge tensor is refused before it costs anything.
+
+MAX_EXPRESSION_CHARS = 400
+MAX_EXPRESSION_NODES = 300
+MAX_ELEMENTS = 2_000_000  # largest tensor an expression may build (one call, or its result)
+MAX_INT = 10**9  # largest number an expression may compute with
+
+_TORCH_FUNCS = frozenset({
+    "einsum", "matmul", "bmm", "mm", "transpose", "permute", "reshape", "relu", "sum", "mean", "flatten",
+    "unsqueeze", "squeeze", "movedim", "swapaxes", "cat", "stack", "clamp", "maximum",
+})
+_EINOPS_FUNCS = frozenset({"rearrange", "reduce", "repeat", "einsum"})
+_F_FUNCS = frozenset({"relu"})
+_TENSOR_ATTRS = frozenset({"T", "mT", "shape", "ndim"})
+_TENSOR_METHODS = frozenset({
+    "permute", "transpose", "reshape", "view", "sum", "mean", "relu", "flatten", "unsqueeze", "squeeze",
+    "contiguous", "movedim", "swapaxes", "clamp", "matmul", "size", "dim",
+})
+_EXPR_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow, ast.MatMult: operator.matmul,
+}
+_KEYWORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+_DISPLAY_ONLY = re.compile(r"\s*(?:#.*|import\s.*|from\s.*)?\Z")
+
+
+class ExpressionRefused(ValueError):
+    """The expression is not one the checker will run (unknown name, disallowed construct, too large)."""
+
+
+class ExpressionFailed(Exception):
+    """The expression is allowed but does not run (a shape mismatch, a bad pattern)."""
+
+
+@dataclass(frozen=True)
+class _Namespace:
+    """``torch``, ``einops``, ``F`` (and ``torch.nn``): only their whitelisted members are reachable."""
+
+    name: str
+    members: frozenset[str]
+    subspaces: tuple[tuple[str, "_Namespace"], ...] = ()
+
+
+_F = _Namespace("F", _F_FUNCS)
+_NAMESPACES = {
+    "torch": _Namespace("torch", _TORCH_FUNCS, (("nn", _Namespace("torch.nn", frozenset(), (("functional", _F),))),)),
+    "einops": _Namespace("einops", _EINOPS_FUNCS),
+    "F": _F,
+}
+_BARE = {"rearrange": ("einops", "rearrange"), "reduce": ("einops", "reduce"), "repeat": ("einops", "repeat")}
+
+
+@dataclass(frozen=True)
+class _Fn:
+    """A whitelisted callable, resolved to the real function only when called."""
+
+    owner: Any  # a _Namespace, or the tensor a method is bound to
+    name: str
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+class _Evaluator:
+    """Evaluates one whitelisted expression tree in ``env`` (tensors, ints, shapes by name)."""
+
+    def __init__(self, env: dict[str, Any]):
+        self.env = env
+
+    # -- resolution
+    def _call_fn(self, fn: _Fn, args: list, kwargs: dict) -> Any:
+        import torch
+
+        if isinstance(fn.owner, _Namespace):
+            if fn.owner.name == "einops":
+                import einops
+
+                target = getattr(einops, fn.name)
+            elif fn.owner.name == "F":
+                target = getattr(torch.nn.functional, fn.name)
+            else:
+                target = getattr(torch, fn.name)
+        else:
+            target = getattr(fn.owner, fn.name)
+        self._guard_call(args, kwargs)
+        try:
+            out = target(*args, **kwargs)
+        except (ExpressionRefused, MemoryError):
+            raise
+        except Exception as e:  # torch / einops reject shapes or patterns: the response is wrong, not unreadable
+            raise ExpressionFailed(error_text(e)) from None
+        return self._guard(out)
+
+    def _guard_call(self, args: list, kwargs: dict) -> None:
+        """Refuse a call whose integers (sizes, repeats, numbers inside a pattern) could build a huge tensor."""
+        import torch
+
+        ints: list[int] = []
+        biggest = 1
+        for a in [*args, *kwargs.values()]:
+            if isinstance(a, torch.Tensor):
+                biggest = max(biggest, a.numel())
+            elif isinstance(a, bool):
+                continue
+            elif isinstance(a, int):
+                ints.append(abs(a))
+            elif isinstance(a, str):
+                ints += [int(d) for d in re.findall(r"\d+", a)]
+            elif isinstance(a, (tuple, list)):
+                ints += [abs(v) for v in a if isinstance(v, int) and not isinstance(v, bool)]
+        total = 1
+        for v in ints:
+            total *= max(v, 1)
+            if total > MAX_ELEMENTS:
+                raise ExpressionRefused(f"the sizes in one call multiply to more than {MAX_ELEMENTS:,}")
+
+    def _guard(self, v: Any) -> Any:
+        import torch
+
+        if isinstance(v, torch.Tensor):
+            if v.numel() > MAX_ELEMENTS:
+                raise ExpressionRefused(f"a tensor of more than {MAX_ELEMENTS:,} elements")
+        elif _number(v):
+            if not (abs(v) <= MAX_INT) and not (isinstance(v, float) and math.isnan(v)):
+                raise ExpressionRefused(f"a number above {MAX_INT:,}")
+        elif isinstance(v, (tuple, list)):
+            if len(v) > 16:
+                raise ExpressionRefused("a tuple of more than 16 entries")
+            for e in v:
+                self._guard(e)
+        elif isinstance(v, str):
+            if len(v) > MAX_EXPRESSION_CHARS:
+                raise ExpressionRefused("a string that long")
+        elif v is not None and v is not Ellipsis and not isinstance(v, (_Fn, _Namespace, slice)):
+            raise ExpressionRefused(f"a value of type {type(v).__name__}")
+        return v
+
+    # -- the walk
+    def ev(self, node: ast.AST) -> Any:
+        import torch
+
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if v is None or v is Ellipsis or isinstance(v, (bool, int, float, str)):
+                return self._guard(v)
+            raise ExpressionRefused(f"a {type(v).__name__} constant")
+        if isinstance(node, ast.Name):
+            if node.id in self.env:
+                return self.env[node.id]
+            if node.id in _NAMESPACES:
+                return _NAMESPACES[node.id]
+            if node.id in _BARE:
+                mod, fn = _BARE[node.id]
+                return _Fn(_NAMESPACES[mod], fn)
+            raise ExpressionRefused(f"unknown name {node.id!r}")
+        if isinstance(node, ast.Attribute):
+            name = node.attr
+            if name.startswith("_"):
+                raise ExpressionRefused(f"attribute {name!r}")
+            owner = self.ev(node.value)
+            if isinstance(owner, _Namespace):
+                sub = dict(owner.subspaces)
+                if name in sub:
+                    return sub[name]
+                if name in owner.members:
+                    return _Fn(owner, name)
+                raise ExpressionRefused(f"{owner.name}.{name} is not allowed here")
+            if isinstance(owner, torch.Tensor):
+                if name in _TENSOR_ATTRS:
+                    try:
+                        value = tuple(owner.shape) if name == "shape" else getattr(owner, name)
+                    except Exception as e:  # e.g. .mT of a vector
+                        raise ExpressionFailed(error_text(e)) from None
+                    return self._guard(value)
+                if name in _TENSOR_METHODS:
+                    return _Fn(owner, name)
+                raise ExpressionRefused(f"the tensor method {name!r} is not allowed here")
+            raise ExpressionRefused(f"attribute {name!r} of a {type(owner).__name__}")
+        if isinstance(node, ast.Call):
+            fn = self.ev(node.func)
+            if not isinstance(fn, _Fn):
+                raise ExpressionRefused("only torch, einops and tensor functions can be called")
+            args: list[Any] = []
+            for a in node.args:
+                if isinstance(a, ast.Starred):
+                    seq = self.ev(a.value)
+                    if not isinstance(seq, tuple) or not all(_number(v) for v in seq):
+                        raise ExpressionRefused("only a shape can be unpacked with *")
+                    args.extend(seq)
+                else:
+                    args.append(self.ev(a))
+            kwargs: dict[str, Any] = {}
+            for k in node.keywords:
+                if k.arg is None or not _KEYWORD.match(k.arg):
+                    raise ExpressionRefused("only plain keyword arguments are allowed")
+                kwargs[k.arg] = self.ev(k.value)
+            return self._call_fn(fn, args, kwargs)
+        if isinstance(node, ast.BinOp) and type(node.op) in _EXPR_BINOPS:
+            left, right = self.ev(node.left), self.ev(node.right)
+            kinds = (torch.Tensor, int, float)
+            if isinstance(node.op, ast.Add) and isinstance(left, tuple) and isinstance(right, tuple):
+                return self._guard(left + right)  # x.shape[:2] + (-1,)
+            if not (isinstance(left, kinds) and isinstance(right, kinds)) or isinstance(left, bool) or isinstance(right, bool):
+                raise ExpressionRefused("arithmetic is only for numbers and tensors")
+            if isinstance(node.op, ast.Pow) and _number(left) and _number(right) and (abs(right) > 16 or abs(left) > 10**6):
+                raise ExpressionRefused("a power that large")
+            if isinstance(node.op, ast.MatMult) != (isinstance(left, torch.Tensor) and isinstance(right, torch.Tensor)):
+                if isinstance(node.op, ast.MatMult):
+                    raise ExpressionRefused("@ multiplies tensors")
+            try:
+                out = _EXPR_BINOPS[type(node.op)](left, right)
+            except ZeroDivisionError:
+                raise ExpressionFailed("division by zero") from None
+            except Exception as e:
+                raise ExpressionFailed(error_text(e)) from None
+            return self._guard(out)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            v = self.ev(node.operand)
+            if not isinstance(v, (torch.Tensor, int, float)) or isinstance(v, bool):
+                raise ExpressionRefused("a sign is only for numbers and tensors")
+            return self._guard(-v if isinstance(node.op, ast.USub) else v)
+        if isinstance(node, ast.Subscript):
+            base = self.ev(node.value)
+            if not isinstance(base, (torch.Tensor, tuple)):
+                raise ExpressionRefused("only tensors and shapes can be indexed")
+            index = self._index(node.slice)
+            try:
+                return self._guard(base[index])
+            except (ExpressionRefused, MemoryError):
+                raise
+            except Exception as e:
+                raise ExpressionFailed(error_text(e)) from None
+        if isinstance(node, (ast.Tuple, ast.List)):
+            if any(isinstance(e, ast.Starred) for e in node.elts):
+                raise ExpressionRefused("* inside a tuple")
+            return self._guard(tuple(self.ev(e) for e in node.elts))
+        raise ExpressionRefused(f"{type(node).__name__} is not allowed here")
+
+    def _index(self, node: ast.AST) -> Any:
+        """An index: ints, slices of ints, None and ``...`` (no tensors, so no fancy indexing)."""
+        if isinstance(node, ast.Slice):
+            parts = [None if p is None else self._index_int(p) for p in (node.lower, node.upper, node.step)]
+            return slice(*parts)
+        if isinstance(node, ast.Tuple):
+            return tuple(self._index(e) for e in node.elts)
+        if isinstance(node, ast.Constant) and (node.value is None or node.value is Ellipsis):
+            return node.value
+        return self._index_int(node)
+
+    def _index_int(self, node: ast.AST) -> int:
+        v = self.ev(node)
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise ExpressionRefused("an index must be a whole number, a slice, None or ...")
+        return v
+
+
+def parse_expression(text: str) -> ast.expr:
+    """The tree of one Python expression, size-checked; ExpressionRefused when it is not one."""
+    s = text.strip()
+    if not s:
+        raise ExpressionRefused("empty answer")
+    if len(s) > MAX_EXPRESSION_CHARS:
+        raise ExpressionRefused(f"longer than {MAX_EXPRESSION_CHARS} characters")
+    try:
+        tree = ast.parse(s, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise ExpressionRefused("not a Python expression") from None
+    if sum(1 for _ in ast.walk(tree)) > MAX_EXPRESSION_NODES:
+        raise ExpressionRefused("too long an expression")
+    return tree.body
+
+
+def evaluate_expression(text: str, env: dict[str, Any]) -> Any:
+    """The value of a whitelisted expression in ``env`` (names to tensors, ints, shapes).
+
+    It first runs on meta copies of the tensors (shapes only), so a too large result is refused
+    before anything is allocated. Raises ExpressionRefused (not allowed / unreadable) or
+    ExpressionFailed (allowed, but torch or einops reject it).
+    """
+    import torch
+
+    tree = parse_expression(text)
+    meta = {k: v.to("meta") if isinstance(v, torch.Tensor) else v for k, v in env.items()}
+    _Evaluator(meta).ev(tree)
+    return _Evaluator(env).ev(tree)
+
+
+def split_assignment(line: str) -> tuple[tuple[str, ...], str] | None:
+    """``"a, b = x.shape  # note"`` -> ``(("a", "b"), "x.shape")``; None for a line that only shows
+    (blank, a comment, an import) or is no plain assignment."""
+    if _DISPLAY_ONLY.match(line):
+        return None
+    try:
+        node = ast.parse(line.strip()).body
+    except SyntaxError:
+        return None
+    if len(node) != 1 or not isinstance(node[0], ast.Assign) or len(node[0].targets) != 1:
+        return None
+    target = node[0].targets[0]
+    elts = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+    if not all(isinstance(e, ast.Name) for e in elts):
+        return None
+    return tuple(e.id for e in elts), ast.get_source_segment(line.strip(), node[0].value) or ""
+
+
+def run_setup(setup: Sequence[str], env: dict[str, Any]) -> dict[str, Any]:
+    """``env`` extended by the snippet's setup lines, each evaluated like a response; lines that
+    only show (comments, imports, the inputs' own definitions) are skipped."""
+    env = dict(env)
+    inputs = set(env)
+    for line in setup:
+        parsed = split_assignment(line)
+        if parsed is None:
+            continue
+        names, expr = parsed
+        if set(names) <= inputs:
+            continue  # e.g. "x = torch.randn(3, 4)": the input is drawn fresh instead
+        value = evaluate_expression(expr, env)
+        if len(names) == 1:
+            env[names[0]] = value
+        else:
+            if not isinstance(value, tuple) or len(value) != len(names):
+                raise ExpressionFailed(f"cannot unpack into {', '.join(names)}")
+            env.update(zip(names, value))
+    return env
+
+
+def _response_expression(text: str, target: str) -> str:
+    """The expression of a response: backticks and a leading ``target =`` (or any ``name =``) dropped."""
+    s = text.strip().strip("`").strip()
+    if s.startswith("python\n"):
+        s = s[len("python\n"):]
+    m = re.match(r"([A-Za-z_]\w*)\s*=(?!=)\s*", s)
+    if m and (not target or m.group(1) == target or "\n" not in s):
+        s = s[m.end():]
+    return s
+
+
+@dataclass(frozen=True)
+class ExpressionCheck(Check):
+    """A Python expression (torch / einops) judged by running it on fresh inputs against ``reference``.
+
+    ``inputs(rng)`` draws one trial's named inputs (tensors with a distinct size per axis, ints);
+    ``setup`` are the snippet's lines before the asked one, run the same way so the response may
+    use their names. The response must give the reference's tensor (shape, then values) on
+    ``trials`` seeded draws. ``mistakes`` are (name, expression, diagnosis key) of the classic
+    mistakes: a response computing one of them is told which; ``shown`` is the expression the card
+    printed (retyping it is the laziest answer).
+    """
+
+    reference: str
+    inputs: Callable[[Any], dict[str, Any]]
+    setup: tuple[str, ...] = ()
+    mistakes: tuple[tuple[str, str, str], ...] = ()
+    shown: str = ""
+    target: str = ""
+    seed: int = 0
+    trials: int = 3
+    kind = "a Python expression"
+
+    @property
+    def expected_text(self) -> str:
+        return self.reference
+
+    def _envs(self) -> list[dict[str, Any]]:
+        """Fresh inputs for every trial (float tensors in float64), the setup lines run on them."""
+        import random
+
+        import torch
+
+        envs = []
+        for t in range(self.trials):
+            raw = self.inputs(random.Random(f"{self.seed}/{t}"))
+            env = {k: v.double() if isinstance(v, torch.Tensor) and v.is_floating_point() else v for k, v in raw.items()}
+            envs.append(run_setup(self.setup, env))
+        return envs
+
+    def examples(self) -> Sequence[str]:
+        import random
+
+        import torch
+
+        names = [k for k, v in self.inputs(random.Random(self.seed)).items() if isinstance(v, torch.Tensor)]
+        if not names:
+            return ()
+        x = names[0]
+        return (f"{x}.sum(0)", f"{x}.flatten()", f"torch.relu({x})", f"{x} * 2")
+
+    def _results(self, expr: str, envs: list[dict[str, Any]]) -> list[Any]:
+        return [evaluate_expression(expr, env) for env in envs]
+
+    def check(self, response: str) -> Verdict:
+        import torch
+
+        expr = _response_expression(response, self.target)
+        try:
+            parse_expression(expr)
+        except ExpressionRefused as e:
+            return self.unreadable(str(e))
+        envs = self._envs()
+        expected = self._results(self.reference, envs)
+        try:
+            got = self._results(expr, envs)
+        except ExpressionRefused as e:
+            return self.unreadable(str(e))
+        except ExpressionFailed as e:
+            return self.wrong(f"it does not run: {e}", "invalid")
+        diffs = [_compare(g, e, {}) for g, e in zip(got, expected)]
+        if all(d is None for d in diffs):
+            return self.right(f"computes the same tensor on {_count(len(envs), 'fresh input')}")
+        for name, m_expr, key, unchanged in self._known():
+            try:
+                theirs = self._results(m_expr, envs)
+            except (ExpressionRefused, ExpressionFailed):
+                continue
+            if all(isinstance(g, torch.Tensor) and _compare(g, t, {}) is None for g, t in zip(got, theirs)):
+                if unchanged:
+                    return self.wrong("it computes the same as the marked line as it stands: the mistake is "
+                                      f"still there ({name})" if name else
+                                      "it computes the same as the marked line as it stands", "unchanged")
+                return self.wrong(f"it computes the same as a classic mistake: {name}", key)
+        return self.wrong(*next(d for d in diffs if d is not None))
+
+    def _known(self) -> list[tuple[str, str, str, bool]]:
+        """(name, expression, key, is the shown line) of the mistakes a response is compared with."""
+        shown_name = next((n for n, e, _ in self.mistakes if e == self.shown), "")
+        out = [(shown_name, self.shown, "unchanged", True)] if self.shown else []
+        return out + [(n, e, k or "classic_mistake", False) for n, e, k in self.mistakes if e != self.shown]
+
+
+def rejected(check: Check, candidates: Iterable[str], answer_text: str) -> tuple[str, ...]:
+    """The candidates ``check`` judges readable and wrong: plausible wrong answers that really
+    are wrong (deduplicated, never the answer's own text; one the check cannot run is dropped)."""
+    out: list[str] = []
+    for c in candidates:
+        c = str(c).strip()
+        if not c or c == answer_text or c in out:
+            continue
+        try:
+            v = check.check(c)
+        except Exception:  # noqa: BLE001 - a candidate that breaks the check is no distractor
+            continue
+        if not v.correct and not v.unreadable:
+            out.append(c)
+    return tuple(out)

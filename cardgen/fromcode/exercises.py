@@ -18,10 +18,10 @@ import math
 import random
 import string
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from exercises.base import Variant
-from exercises.checking import EinopsCheck, EinsumCheck, ShapeCheck
+from exercises.checking import EinopsCheck, EinsumCheck, ShapeCheck, rejected
 
 from cardgen.fromcode.checks import AxesCheck, ShapeListCheck
 from cardgen.fromcode.patterns import (
@@ -237,19 +237,6 @@ def _rule(call: Call, st: Structure) -> str:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _rejected(check: Callable[[str], Any], candidates, answer: str) -> tuple[str, ...]:
-    """The candidates the check rejects (plausible wrong answers that really are wrong)."""
-    out = []
-    for c in candidates:
-        if c and c != answer and c not in out:
-            try:
-                if not check(c).correct:
-                    out.append(c)
-            except Exception:  # a candidate the check cannot even read is no useful distractor
-                continue
-    return tuple(out)
-
-
 def _params(call: Call, st: Structure, d: Draw, **extra: Any) -> dict[str, Any]:
     return {
         "file": call.path, "line": call.line, "cell": call.cell, "function": call.function,
@@ -365,7 +352,7 @@ def _write(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) ->
         compact = " ".join(call.pattern.split()).replace(" -> ", "->").replace(" ->", "->").replace("-> ", "->")
         alternatives.append(compact)
     alternatives = [a for a in dict.fromkeys(alternatives) if a != call.pattern]
-    distractors = _rejected(check.check, _write_mistakes(call, st, d), call.pattern)
+    distractors = rejected(check, _write_mistakes(call, st, d), call.pattern)
     return Variant(
         family=family_id(call), form="write", seed=seed,
         params=_params(call, st, d),
@@ -772,7 +759,7 @@ def _read(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) -> 
         answer=list(q.expected), answer_text=answer_text, checker=check,
         explanation=q.explanation,
         hints=(q.hint, f"The pattern is `{call.pattern}`."),
-        distractors=_rejected(check.check, cands, answer_text),
+        distractors=rejected(check, cands, answer_text),
         alternatives=tuple(a for a in dict.fromkeys(alternatives) if a != answer_text),
     )
 
@@ -797,7 +784,7 @@ def _read_pack(call: Call, st: Structure, d: Draw, seed: int) -> Variant:
         explanation=expl,
         hints=("`ps` holds one shape per input: the axes of that input that `*` stood for.",
                f"The named axes of `{call.pattern}` are not in `ps`; everything else is."),
-        distractors=_rejected(check.check, cands, check.expected_text),
+        distractors=rejected(check, cands, check.expected_text),
         alternatives=(str([list(s) for s in ps]),),
     )
 
@@ -836,6 +823,6 @@ def _read_unpack(call: Call, st: Structure, d: Draw, seed: int) -> Variant:
         explanation=f"Each piece keeps the named axes of `{call.pattern}` and gets its `ps` entry at `*`: "
                     f"{check.expected_text}.",
         hints=(_rule(call, st), "`ps` gives, per piece, the axes that replace `*`."),
-        distractors=_rejected(check.check, cands, check.expected_text),
+        distractors=rejected(check, cands, check.expected_text),
         alternatives=(str([list(s) for s in d.piece_shapes]),),
     )

@@ -57,7 +57,7 @@ def problem(rng, form):
         idea="A number inside a group on the right repeats along that axis.",
         write_hints=[
             "Copies of one pixel sit next to each other, so the repeat count is the FAST part of each group.",
-            f"The right side is the left side with each upsampled axis `a` written `(a k)`.",
+            "The right side is the left side with each upsampled axis `a` written `(a k)`.",
         ],
         explanation=_explanation(ax, factors[ax], unit),
         wrong=[f"{lhs} -> {tiled}", f"{lhs} -> {lhs} {factors[ax]}"],
