@@ -91,7 +91,7 @@ def watch_latencies(path: Path, env: dict, saves: int) -> list[float]:
     out = []
     try:
         next_score()
-        time.sleep(3.0)  # let a fork server finish importing torch, as it has between saves in real use
+        time.sleep(5.0)  # let a fork server finish importing torch, as it has between saves in real use
         for k in range(saves):
             time.sleep(0.4)
             t0 = time.perf_counter()

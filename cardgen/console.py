@@ -70,7 +70,8 @@ def print_variant(variant: "Variant", show_answer: bool = False, target=None) ->
     title = f"{variant.family} · {variant.form} · seed {variant.seed}"
     out.print(Panel(prompt_markup(variant.prompt), title=title, title_align="left", expand=False))
     if variant.code:
-        out.print(Syntax(variant.code, "python", theme="ansi_dark", background_color="default"))
+        # wrapped, not cropped: a fix card's marker sits at the end of a long line
+        out.print(Syntax(variant.code, "python", theme="ansi_dark", background_color="default", word_wrap=True))
     if variant.image is not None:
         out.print(f"[dim](image: {variant.image.name})[/]")
     if show_answer:

@@ -64,3 +64,14 @@ def validate_exercism(doc: dict) -> None:
 def by_function(doc: dict) -> dict[str, dict]:
     """Tests keyed by function name ("einsum.batched_matmul: batched_matmul" -> "batched_matmul")."""
     return {t["name"].split(": ", 1)[1]: t for t in doc["tests"]}
+
+
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI version (0: none, or not Linux): the strong level's file walls."""
+    if not sys.platform.startswith("linux"):
+        return 0
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    return max(int(libc.syscall(444, None, 0, 1)), 0)

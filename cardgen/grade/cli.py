@@ -169,11 +169,12 @@ def _explain(report, assistant) -> None:
 
 def _grade_once(path: Path, as_json: bool, timeout: float, assistant=None, hint: int | None = None,
                 template=None) -> int:
+    """One grading, printed; its exit status. ``template``: the --watch fork server (or None/False)."""
     from cardgen.grade.grader import grade_file
     from cardgen.grade.stub import ExerciseError
 
     try:
-        report = grade_file(path, timeout=timeout, template=template)
+        report = grade_file(path, timeout=timeout, template=template or None)
         if assistant is not None:
             _explain(report, assistant)
     except ExerciseError as e:
@@ -245,7 +246,7 @@ def grade(file: Path, as_json: bool, timeout: float, hint: int | None, watch: bo
         sys.exit(_grade_once(file, as_json, timeout, assistant, hint))
     code = 0
     last = None
-    template = _start_template()
+    template = None  # started after the first verdict, so that its torch import does not delay it
     try:
         while True:
             try:
@@ -260,11 +261,13 @@ def grade(file: Path, as_json: bool, timeout: float, hint: int | None, watch: bo
                 except UsageProblem as e:  # e.g. the header is half-typed: keep watching
                     click.echo(f"Error: {e.message}", err=True)
                     code = 2
+                if template is None:
+                    template = _start_template() or False
                 click.echo(click.style("(watching for changes; Ctrl-C stops)", dim=True), err=as_json)
             time.sleep(0.05)
     except KeyboardInterrupt:
         click.echo("\nstopped watching", err=True)
     finally:
-        if template is not None:
+        if template:
             template.close()
     sys.exit(code)
