@@ -243,7 +243,8 @@ def test_answers_match_an_independent_recomputation(fid):
     fam = get_family(fid)
     seeds = IMAGE_SEEDS if fid in IMAGES else SEEDS
     seen = set()
-    for form in fam.forms:
+    forms = [f for f in fam.forms if f in ("value", "read", "shape")]  # others are tested where they are made
+    for form in forms:
         for seed in seeds:
             v = draw(fid, seed, form)
             _judge(v)
@@ -257,7 +258,7 @@ def test_answers_match_an_independent_recomputation(fid):
             if fid in IMAGES:
                 assert v.image is not None and v.image.data[:8] == b"\x89PNG\r\n\x1a\n"
                 assert v.image.name.startswith("cardgen-") and "/" not in v.image.name
-    assert len(seen) >= 0.6 * len(seeds) * len(fam.forms), f"{fid}: variants barely differ"
+    assert len(seen) >= 0.6 * len(seeds) * len(forms), f"{fid}: variants barely differ"
 
 
 def test_image_names_follow_the_content():
@@ -552,7 +553,11 @@ def _np_answer(fid, quantity, W):
         return len(rep) if quantity == "represented" else len(norms) - len(rep)
     if fid == "superposition.trained_which":
         return rep if quantity == "represented" else [i for i in range(len(norms)) if i not in rep]
-    return [list(p) for p in _np_pairs(W)]
+    pairs = _np_pairs(W)
+    if quantity == "pairs":
+        return [list(p) for p in pairs]
+    i = int(quantity.rsplit(" ", 1)[1])  # "partner of i"
+    return sorted(b if a == i else a for a, b in pairs if i in (a, b))
 
 
 @pytest.mark.slow
@@ -607,6 +612,9 @@ def test_trained_cards_ask_what_all_runs_agree_on_or_about_the_run_shown(trained
             assert len({repr(a) for a in answers}) == 1, f"{fid}: runs of setting {q.setting} disagree"
         else:
             assert q.runs[0] in T.instances_of(q.setting) and len(q.runs) == 1
+        if q.quantity.startswith("partner of "):  # asked only where that feature is represented
+            i = int(q.quantity.rsplit(" ", 1)[1])
+            assert all(np.linalg.norm(run["W"][k][i]) > 0.5 for k in q.runs), q
     # the variants of one note (seeds 0..7) all differ
     seen = [(v.prompt, v.image.name, v.answer_text) for v in (draw(fid, s) for s in TRAINED_SEEDS)]
     assert len(set(seen)) == len(seen), f"{fid}: two variants of the note are alike"
@@ -644,7 +652,9 @@ def test_antipodal_format_hint_is_no_answer(trained):
 
     for seed in TRAINED_SEEDS:
         v = draw("superposition.trained_antipodal", seed)
-        assert "(a, b)" in v.prompt and not re.search(r"\(\d+, \d+\)", v.prompt), v.key
+        assert not re.search(r"\(\d+, \d+\)", v.prompt), v.key
+        if v.params["quantity"] == "pairs":
+            assert "(a, b)" in v.prompt, v.key
     T, run, first = trained
     mod = _module("superposition.trained_antipodal")
     qs = T.questions(mod.QUANTITIES, antipodal=True)

@@ -12,8 +12,9 @@ with ``superpos_core.analysis``.
 Questions: a family lists every question the run can answer cleanly — ``scope="all"``
 (every run of the setting agrees; the picture shows one of them) or ``scope="run"`` (the
 runs disagree, so the card asks about the run shown, "in this run …") — and
-:func:`pick` maps a seed onto that list, cycling through the distinct answers so that no
-answer dominates the deck and seeds 0..7 of a note differ.
+:func:`pick` maps a seed onto that list, dealing seeds round-robin over the distinct answers
+(rare answers weighted up to a cap) so that no answer dominates the deck and seeds 0..7 of
+a note differ.
 
 Knife edges: a run is only asked about when its answer is clear-cut. Every feature norm
 must be at least ``NORM_MARGIN`` away from the 0.5 "represented" threshold, and for
@@ -252,30 +253,42 @@ def _questions(run, quantities, antipodal) -> list[Question]:
         ks = instances_of(s)
         ok = [k for k in ks if (summ[k].clear_pairs if antipodal else summ[k].clear)]
         for name, fn in quantities.items():
-            answers = [fn(summ[k]) for k in ks]
-            if len(ok) == len(ks) and len(set(map(repr, answers))) == 1:
+            answers = [fn(summ[k]) for k in ks]  # None: the quantity does not apply to that run
+            if len(ok) == len(ks) and None not in answers and len(set(map(repr, answers))) == 1:
                 out.append(Question(s, name, "all", answers[0], repr(answers[0]), tuple(ks)))
                 continue
             for k in ok:
                 a = fn(summ[k])
-                others = tuple(fn(summ[j]) for j in ks if j != k)
+                if a is None:
+                    continue
+                others = tuple(o for o in (fn(summ[j]) for j in ks if j != k) if o is not None)
                 out.append(Question(s, name, "run", a, repr(a), (k,), others))
     return out
 
 
+#: A question's answer class counts with at most this many of its questions: rare answers are
+#: asked as often as common ones up to this cap (no answer dominates), while the questions
+#: stay nearly equally likely (few repeats among the random seeds of one deck note).
+CLASS_CAP = 12
+
+
 def pick(qs: list[Question], seed: int, salt: str) -> Question:
-    """The question for ``seed``: cycle through the distinct answers (a fixed shuffle), and
-    within one answer through its questions, so that answers are evenly spread and
-    consecutive seeds ask different things."""
+    """The question for ``seed``. Each distinct answer gets ``min(its questions, CLASS_CAP)``
+    slots; the slots are dealt round-robin over the answers (a fixed shuffle), so consecutive
+    seeds ask different things with different answers and no answer dominates the deck."""
     classes: dict[str, list[Question]] = {}
     for q in qs:
         classes.setdefault(str(q.key), []).append(q)
     keys = sorted(classes)
     random.Random(salt).shuffle(keys)
-    c = keys[seed % len(keys)]
-    members = sorted(classes[c], key=lambda q: (q.setting, q.quantity, q.scope, q.runs))
-    random.Random(f"{salt}/{c}").shuffle(members)
-    return members[(seed // len(keys)) % len(members)]
+    members = {}
+    for c in keys:
+        members[c] = sorted(classes[c], key=lambda q: (q.setting, q.quantity, q.scope, q.runs))
+        random.Random(f"{salt}/{c}").shuffle(members[c])
+    weight = {c: min(len(members[c]), CLASS_CAP) for c in keys}
+    slots = [(c, j) for j in range(max(weight.values())) for c in keys if j < weight[c]]
+    c, j = slots[seed % len(slots)]
+    return members[c][(j + weight[c] * (seed // len(slots))) % len(members[c])]
 
 
 def geometry_picture(run: dict[str, Any], k: int):

@@ -14,7 +14,7 @@ from exercises.checking import NumberCheck, Precision
 from exercises.superposition._common import clean, fmt, give, literal, number_mistakes, number_spellings, variant
 
 ID = "superposition.all_zero_prob"
-PROBS = (0.5, 0.25, 0.2, 0.1, 0.05, 0.75, 0.4)
+PROBS = (0.5, 0.25, 0.2, 0.1, 0.05, 0.75, 0.4, 0.3, 0.15, 0.6, 0.02)
 
 
 def all_zero_probability(n_features: int, probs: list[float], instance: int) -> float:
@@ -49,8 +49,8 @@ def _mistakes(F: int, probs: list[float], i: int, value: float) -> list[tuple[st
 def make(rng: random.Random, form: str, seed: int) -> Variant:
     precision = Precision.sig(3)
     for _ in range(500):
-        F = rng.randint(2, 5)
-        I = rng.choice([1, 1, 2, 3])
+        F = rng.randint(2, 6)
+        I = rng.choice([1, 2, 3])
         probs = [rng.choice(PROBS) for _ in range(I)]
         i = rng.randrange(I)
         value = all_zero_probability(F, probs, i)

@@ -92,7 +92,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     for _ in range(500):
         num, den = rng.choice(RATIOS)
         # few steps, so that dividing by `steps` instead of `steps - 1` shows in the answer
-        k = rng.randint(1, 12 // den)
+        k = rng.randint(1, 60 // den)
         steps = den * k + 1
         step = num * k
         scale = clean(reference(step, steps), 9)

@@ -6,8 +6,9 @@ interference. Each setting of the cached grid run (see ``_trained``) is trained 
 times from different random starts. Which features pair up is mostly decided by the
 random start, so most cards ask about the run shown ("in this run …") and say what the
 other runs did; when every run forms the same pairs, the card asks what the model does at
-that setting. Answers come from ``superpos_core.antipodal_pairs`` on the learned W; runs
-with a borderline pair are skipped.
+that setting. A card asks for all the pairs, or for the partner of one represented
+feature. Answers come from ``superpos_core.antipodal_pairs`` on the learned W; runs with a
+borderline pair are skipped.
 """
 from __future__ import annotations
 
@@ -15,35 +16,89 @@ import itertools
 import random
 
 from exercises.base import Family, Variant
+from exercises.checking import SetCheck
 from exercises.superposition import _trained as T
 from exercises.superposition._common import variant
 from exercises.superposition._pairs import PairsCheck, format_pairs
 
 ID = "superposition.trained_antipodal"
-QUANTITIES = {"pairs": lambda s: s.pairs}
+
+
+def _partner(s: T.Summary, i: int):
+    """Feature i's antipodal partners (none: an empty tuple), or None when i is not represented."""
+    if i not in s.represented:
+        return None
+    return tuple(sorted(b if a == i else a for a, b in s.pairs if i in (a, b)))
+
+
+QUANTITIES = {
+    "pairs": lambda s: s.pairs,
+    **{f"partner of {i}": (lambda s, i=i: _partner(s, i)) for i in range(T.N_FEATURES)},
+}
+
+
+def _text(ids) -> str:
+    return ", ".join(map(str, ids)) or "none"
 
 
 def make(rng: random.Random, form: str, seed: int) -> Variant:
+    import numpy as np
+
     q = T.pick(T.questions(QUANTITIES, antipodal=True), seed, ID)
     run = T.trained_run()
     k = rng.choice(q.runs)
     setting = T.grid()[q.setting]
-    pairs = [tuple(p) for p in q.answer]
-    rep = list(T.summaries(run)[k].represented)
-    check = PairsCheck(frozenset(pairs))
-    neighbours = [(a, b) for a, b in zip(rep, rep[1:]) if (a, b) not in pairs]
-    mistakes = [
-        ("paired the features next in importance", format_pairs(list(zip(rep[0::2], rep[1::2])))),
-        ("no pairs: assumed a polygon", "none"),
-        ("paired the two most important features", format_pairs([(0, 1)])),
-        ("paired neighbouring arrows (about 90° or 72° apart), not opposite ones",
-         format_pairs(neighbours[:2]) if neighbours else "none"),
-    ]
+    shown = T.summaries(run)[k]
+    rep = list(shown.represented)
+    W = np.asarray(run["W"][k], dtype=float)
+    unit = W / np.maximum(np.linalg.norm(W, axis=1, keepdims=True), 1e-12)
+    cos = unit @ unit.T
+    pairs = [tuple(p) for p in shown.pairs]
+    if q.quantity == "pairs":
+        check = PairsCheck(frozenset(pairs))
+        answer = [list(p) for p in pairs]
+        neighbours = [(a, b) for a, b in zip(rep, rep[1:]) if (a, b) not in pairs]
+        mistakes = [
+            ("paired the features next in importance", format_pairs(list(zip(rep[0::2], rep[1::2])))),
+            ("no pairs: assumed a polygon", "none"),
+            ("paired the two most important features", format_pairs([(0, 1)])),
+            ("paired neighbouring arrows, not opposite ones", format_pairs(neighbours[:2]) if neighbours else "none"),
+        ]
+        others = [p for p in itertools.combinations(rep, 2) if p not in pairs]
+        wrong = ["none", format_pairs(others[:2]) if others else format_pairs([(0, 1)])]
+        ask = ("which pairs of represented features sit antipodally (pointing in opposite directions, "
+               "\\(W_j \\approx -c\\,W_i\\) with c > 0)? Write each pair as (a, b), separated by commas, or none "
+               "if there is no such pair.")
+        right = ["; ".join(f"{b}-{a}" for a, b in reversed(pairs)) or "no pairs",
+                 str([list(p) for p in pairs]) if pairs else "[]"]
+        found = (f"{format_pairs(pairs)}: each pair shares one line of the hidden plane in opposite directions; "
+                 "only one of a sparse pair is usually active, and the ReLU removes the negative interference."
+                 if pairs else
+                 "None: the represented features point in clearly different directions (orthogonal when dense, "
+                 "a polygon when very sparse).")
+        show = format_pairs
+    else:
+        i = int(q.quantity.rsplit(" ", 1)[1])
+        partners = list(q.answer)
+        check = SetCheck(frozenset(partners))
+        answer = partners
+        rest = [j for j in rep if j != i]
+        closest = max(rest, key=lambda j: cos[i, j]) if rest else None
+        mistakes = [("named the feature itself", str(i))]
+        if closest is not None and closest not in partners:
+            mistakes.append(("picked the arrow closest in direction, not the opposite one", str(closest)))
+        if partners:
+            mistakes.append(("no partner: assumed every arrow has its own direction", "none"))
+        wrong = [str(j) for j in rest if j not in partners] + [str(i)]
+        ask = (f"which feature points opposite to feature {i} (antipodal: \\(W_j \\approx -c\\,W_{{{i}}}\\) with "
+               "c > 0)? Write its index, or none if no feature does.")
+        right = [f"[{_text(partners)}]" if partners else "[]"]
+        found = (f"Feature {partners[0]} points opposite to feature {i}: the two share one hidden direction with "
+                 "opposite signs, which works because they are rarely active together."
+                 if partners else
+                 f"None: no represented feature points opposite to feature {i}.")
+        show = _text
     mistakes = [(w, r) for w, r in mistakes if not check.check(r).correct]
-    others = [p for p in itertools.combinations(rep, 2) if p not in pairs]
-    ask = ("which pairs of represented features sit antipodally (pointing in opposite directions, "
-           "\\(W_j \\approx -c\\,W_i\\) with c > 0)? Write each pair as (a, b), separated by commas, or none "
-           "if there is no such pair.")
     if q.scope == "all":
         lead = (f"A TMS model with {T.N_FEATURES} features and {T.N_HIDDEN} hidden dimensions was trained with "
                 f"{T.describe(q.setting)}, {T.runs_text()}. The picture shows the learned directions "
@@ -53,37 +108,27 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         lead = (f"A TMS model with {T.N_FEATURES} features and {T.N_HIDDEN} hidden dimensions was trained with "
                 f"{T.describe(q.setting)}; the picture shows the learned directions \\(W_i\\) of one training "
                 "run. In this run, ")
-        other = sorted({format_pairs(o) for o in q.others} - {format_pairs(pairs)})
+        other = sorted({show(o) for o in q.others} - {show(q.answer)})
         context = (" The other runs of this setting agree." if not other else
                    " Other runs of this setting give " + " or ".join(f"[{o}]" for o in other)
                    + ": which features pair up depends on the random start.")
-    explanation = (
-        (f"{format_pairs(pairs)}: each pair shares one line of the hidden plane in opposite directions; "
-         "only one of a sparse pair is usually active, and the ReLU removes the negative interference.")
-        if pairs else
-        "None: the represented features point in clearly different directions (orthogonal when dense, "
-        "a polygon when very sparse)."
-    ) + context
     return variant(
         ID, form, seed,
         params={"instance": k, "setting": q.setting, **setting, "quantity": q.quantity, "scope": q.scope,
                 "training": T.run_key()},
         prompt=lead + ask,
-        answer=[list(p) for p in pairs],
+        answer=answer,
         check=check,
         answer_text=check.expected_text,
         image=T.geometry_picture(run, k),
-        explanation=explanation,
+        explanation=found + context,
         hints=(
             "Antipodal features lie on one straight line through the origin, on opposite sides.",
-            "Compare the angles of the long arrows only; an arrow at 180° from another forms a pair with it.",
-            f"{len(pairs)} pair{'s' if len(pairs) != 1 else ''} to find.",
+            "Compare the angles of the long arrows only; an arrow at 180° from another is antipodal to it.",
+            f"{len(pairs)} pair{'s' if len(pairs) != 1 else ''} in the picture.",
         ),
-        wrong=[r for _, r in mistakes] + ["none", format_pairs(others[:2]) if others else format_pairs([(0, 1)])],
-        right=[
-            "; ".join(f"{b}-{a}" for a, b in reversed(pairs)) or "no pairs",
-            str([list(p) for p in pairs]) if pairs else "[]",
-        ],
+        wrong=[r for _, r in mistakes] + wrong,
+        right=right,
         mistakes=mistakes,
     )
 

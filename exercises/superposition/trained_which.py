@@ -62,22 +62,31 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         lead = (f"A TMS model with {T.N_FEATURES} features (feature 0 the most important) and {T.N_HIDDEN} hidden "
                 f"dimensions was trained with {T.describe(q.setting)}, {T.runs_text()}. The picture shows the "
                 "learned directions \\(W_i\\) of one of the runs. At this setting, ")
-        context = (f"All {T.REPLICATES} runs keep features {_text(kept)}"
-                   + (": the most important ones. Importance decides who gets space first; sparsity decides "
-                      "how many fit." if prefix else
-                      ", which are not simply the most important ones: here the geometry of what fits together "
-                      "decides, not importance alone."))
+        if len(kept) == T.N_FEATURES:
+            context = (f"All {T.REPLICATES} runs keep every feature: the features are sparse enough for all "
+                       f"{T.N_FEATURES} to share the 2 dimensions.")
+        else:
+            context = (f"All {T.REPLICATES} runs keep features {_text(kept)}"
+                       + (": the most important ones. Importance decides who gets space first; sparsity decides "
+                          "how many fit." if prefix else
+                          ", which are not simply the most important ones: here the geometry of what fits "
+                          "together decides, not importance alone."))
     else:
         lead = (f"A TMS model with {T.N_FEATURES} features (feature 0 the most important) and {T.N_HIDDEN} hidden "
                 f"dimensions was trained with {T.describe(q.setting)}; the picture shows the learned directions "
                 "\\(W_i\\) of one training run. In this run, ")
         other_sets = sorted({tuple(o) for o in q.others} - {tuple(q.answer)})
         if other_sets:
+            kept_sets = [kept] + [list(o) if q.quantity == "represented" else
+                                  [i for i in range(T.N_FEATURES) if i not in o] for o in other_sets]
+            ordered = all(ks == list(range(len(ks))) for ks in kept_sets)
             context = (f"In this run features {_text(kept)} are kept. Other runs of this setting "
                        f"{'keep' if q.quantity == 'represented' else 'drop'} "
                        + " or ".join("{" + _text(o) + "}" for o in other_sets)
-                       + ": near the transition, which features win a place depends on the random start "
-                       "(a local minimum), not on importance alone.")
+                       + (": every run keeps the most important features, but how many fit depends on the "
+                          "random start (a local minimum)." if ordered else
+                          ": near the transition, which features win a place depends on the random start "
+                          "(a local minimum), not on importance alone."))
         else:
             context = f"In this run features {_text(kept)} are kept; the other runs of this setting agree."
     explanation = (
