@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
 from exercises.base import Image, Variant
-from exercises.checking import Check, Precision, format_number
+from exercises.checking import Check, Precision, format_number, rejected
 
 TOPIC = "superposition"
 
@@ -146,13 +146,6 @@ def _dedupe(items: Iterable[str]) -> list[str]:
             seen.add(s)
             out.append(s)
     return out
-
-
-def rejected(check: Check, candidates: Iterable[str], answer_text: str) -> tuple[str, ...]:
-    """The candidates the check rejects (a distractor must be provably wrong)."""
-    return tuple(
-        c for c in _dedupe(candidates) if c != answer_text and not check.check(c).correct
-    )
 
 
 def accepted(check: Check, candidates: Iterable[str], answer_text: str) -> tuple[str, ...]:
