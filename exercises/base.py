@@ -20,6 +20,7 @@ FORMS: dict[str, str] = {
     "shape": "predict the output shape of a given expression",
     "value": "compute a value by hand on tiny tensors or numbers",
     "read": "read a quantity off an image or a trained model",
+    "fix": "retype a marked expression with its bug fixed",
 }
 
 MAX_SEED = 2**63 - 1

@@ -1073,6 +1073,9 @@ _EXPR_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow, ast.MatMult: operator.matmul,
 }
 _KEYWORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+#: keywords a torch function or tensor method may get (never ``out=`` or ``inplace=``, which write)
+_TORCH_KEYWORDS = frozenset({"dim", "keepdim", "dim0", "dim1", "min", "max", "start_dim", "end_dim", "dims",
+                             "source", "destination"})
 _DISPLAY_ONLY = re.compile(r"\s*(?:#.*|import\s.*|from\s.*)?\Z")
 
 
@@ -1136,6 +1139,14 @@ class _Evaluator:
         else:
             target = getattr(fn.owner, fn.name)
         self._guard_call(args, kwargs)
+        einops_call = isinstance(fn.owner, _Namespace) and fn.owner.name == "einops"
+        if einops_call:
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in kwargs.values()):
+                raise ExpressionRefused("einops keywords are axis lengths (whole numbers)")
+        elif set(kwargs) - _TORCH_KEYWORDS:
+            raise ExpressionRefused(f"the keyword {min(set(kwargs) - _TORCH_KEYWORDS)!r}")
+        if isinstance(fn.owner, _Namespace) and fn.owner.name == "F" and len(args) > 1:
+            raise ExpressionRefused("F.relu takes one tensor")  # its second argument is `inplace`
         try:
             out = target(*args, **kwargs)
         except (ExpressionRefused, MemoryError):
@@ -1173,6 +1184,8 @@ class _Evaluator:
         if isinstance(v, torch.Tensor):
             if v.numel() > MAX_ELEMENTS:
                 raise ExpressionRefused(f"a tensor of more than {MAX_ELEMENTS:,} elements")
+        elif isinstance(v, bool):
+            pass
         elif _number(v):
             if not (abs(v) <= MAX_INT) and not (isinstance(v, float) and math.isnan(v)):
                 raise ExpressionRefused(f"a number above {MAX_INT:,}")
@@ -1257,9 +1270,8 @@ class _Evaluator:
                 raise ExpressionRefused("arithmetic is only for numbers and tensors")
             if isinstance(node.op, ast.Pow) and _number(left) and _number(right) and (abs(right) > 16 or abs(left) > 10**6):
                 raise ExpressionRefused("a power that large")
-            if isinstance(node.op, ast.MatMult) != (isinstance(left, torch.Tensor) and isinstance(right, torch.Tensor)):
-                if isinstance(node.op, ast.MatMult):
-                    raise ExpressionRefused("@ multiplies tensors")
+            if isinstance(node.op, ast.MatMult) and not (isinstance(left, torch.Tensor) and isinstance(right, torch.Tensor)):
+                raise ExpressionRefused("@ multiplies tensors")
             try:
                 out = _EXPR_BINOPS[type(node.op)](left, right)
             except ZeroDivisionError:
@@ -1323,19 +1335,28 @@ def parse_expression(text: str) -> ast.expr:
     return tree.body
 
 
-def evaluate_expression(text: str, env: dict[str, Any]) -> Any:
+def evaluate_expression(text: str, env: dict[str, Any], trusted: bool = False) -> Any:
     """The value of a whitelisted expression in ``env`` (names to tensors, ints, shapes).
 
-    It first runs on meta copies of the tensors (shapes only), so a too large result is refused
-    before anything is allocated. Raises ExpressionRefused (not allowed / unreadable) or
-    ExpressionFailed (allowed, but torch or einops reject it).
+    Unless ``trusted`` (the family's own reference and mistakes), it first runs on meta copies of
+    the tensors (shapes only), so a too large result is refused before anything is allocated.
+    Raises ExpressionRefused (not allowed / unreadable) or ExpressionFailed (allowed, but torch or
+    einops reject it).
     """
+    import warnings
+
     import torch
 
     tree = parse_expression(text)
-    meta = {k: v.to("meta") if isinstance(v, torch.Tensor) else v for k, v in env.items()}
-    _Evaluator(meta).ev(tree)
-    return _Evaluator(env).ev(tree)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. torch deprecating .T of a 3-D tensor: a library note, not a verdict
+            if not trusted:
+                meta = {k: v.to("meta") if isinstance(v, torch.Tensor) else v for k, v in env.items()}
+                _Evaluator(meta).ev(tree)
+            return _Evaluator(env).ev(tree)
+    except RecursionError:
+        raise ExpressionRefused("too deeply nested") from None
 
 
 def split_assignment(line: str) -> tuple[tuple[str, ...], str] | None:
@@ -1368,7 +1389,7 @@ def run_setup(setup: Sequence[str], env: dict[str, Any]) -> dict[str, Any]:
         names, expr = parsed
         if set(names) <= inputs:
             continue  # e.g. "x = torch.randn(3, 4)": the input is drawn fresh instead
-        value = evaluate_expression(expr, env)
+        value = evaluate_expression(expr, env, trusted=True)
         if len(names) == 1:
             env[names[0]] = value
         else:
@@ -1381,8 +1402,7 @@ def run_setup(setup: Sequence[str], env: dict[str, Any]) -> dict[str, Any]:
 def _response_expression(text: str, target: str) -> str:
     """The expression of a response: backticks and a leading ``target =`` (or any ``name =``) dropped."""
     s = text.strip().strip("`").strip()
-    if s.startswith("python\n"):
-        s = s[len("python\n"):]
+    s = s.removeprefix("python\n")
     m = re.match(r"([A-Za-z_]\w*)\s*=(?!=)\s*", s)
     if m and (not target or m.group(1) == target or "\n" not in s):
         s = s[m.end():]
@@ -1409,6 +1429,8 @@ class ExpressionCheck(Check):
     target: str = ""
     seed: int = 0
     trials: int = 3
+    #: the trials' inputs and the results of expressions already run on them (a few dozen at most)
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
     kind = "a Python expression"
 
     @property
@@ -1421,11 +1443,14 @@ class ExpressionCheck(Check):
 
         import torch
 
+        if "envs" in self._memo:
+            return self._memo["envs"]
         envs = []
         for t in range(self.trials):
             raw = self.inputs(random.Random(f"{self.seed}/{t}"))
             env = {k: v.double() if isinstance(v, torch.Tensor) and v.is_floating_point() else v for k, v in raw.items()}
             envs.append(run_setup(self.setup, env))
+        self._memo["envs"] = envs
         return envs
 
     def examples(self) -> Sequence[str]:
@@ -1439,10 +1464,26 @@ class ExpressionCheck(Check):
         x = names[0]
         return (f"{x}.sum(0)", f"{x}.flatten()", f"torch.relu({x})", f"{x} * 2")
 
-    def _results(self, expr: str, envs: list[dict[str, Any]]) -> list[Any]:
-        return [evaluate_expression(expr, env) for env in envs]
+    def _results(self, expr: str, envs: list[dict[str, Any]], trusted: bool = False) -> list[Any]:
+        """``expr`` run on every trial; remembered, so the family's expressions run once per check."""
+        key = ("results", expr)
+        if key not in self._memo:
+            out = [evaluate_expression(expr, env, trusted) for env in envs]  # raises before remembering
+            if len(self._memo) > 64:
+                for k in [k for k in self._memo if k != "envs"][:32]:
+                    del self._memo[k]
+            self._memo[key] = out
+        return self._memo[key]
 
     def check(self, response: str) -> Verdict:
+        return self._judge(response, trusted=False)
+
+    def verify(self, expression: str) -> Verdict:
+        """Judge one of the family's own expressions (its reference, alternatives, mistakes): the same
+        verdict as :meth:`check`, without the size probe on the meta device."""
+        return self._judge(expression, trusted=True)
+
+    def _judge(self, response: str, trusted: bool) -> Verdict:
         import torch
 
         expr = _response_expression(response, self.target)
@@ -1451,33 +1492,54 @@ class ExpressionCheck(Check):
         except ExpressionRefused as e:
             return self.unreadable(str(e))
         envs = self._envs()
-        expected = self._results(self.reference, envs)
+        expected = self._results(self.reference, envs, trusted=True)
+        versions = [t._version for env in envs for t in env.values() if isinstance(t, torch.Tensor)]
+        failure = None
         try:
-            got = self._results(expr, envs)
+            got = self._results(expr, envs, trusted)
         except ExpressionRefused as e:
-            return self.unreadable(str(e))
+            failure = self.unreadable(str(e))
         except ExpressionFailed as e:
-            return self.wrong(f"it does not run: {e}", "invalid")
+            failure = self._failed(expr, str(e))
+        if versions != [t._version for env in envs for t in env.values() if isinstance(t, torch.Tensor)]:
+            self._memo.clear()  # something wrote into the inputs (no allowed call should): draw them afresh
+            return self.unreadable("it changes its inputs in place")
+        if failure is not None:
+            return failure
         diffs = [_compare(g, e, {}) for g, e in zip(got, expected)]
         if all(d is None for d in diffs):
             return self.right(f"computes the same tensor on {_count(len(envs), 'fresh input')}")
         for name, m_expr, key, unchanged in self._known():
             try:
-                theirs = self._results(m_expr, envs)
+                theirs = self._results(m_expr, envs, trusted=True)
             except (ExpressionRefused, ExpressionFailed):
                 continue
             if all(isinstance(g, torch.Tensor) and _compare(g, t, {}) is None for g, t in zip(got, theirs)):
-                if unchanged:
+                if unchanged:  # diagnosed as the shown mistake, so feedback can aim at it
                     return self.wrong("it computes the same as the marked line as it stands: the mistake is "
                                       f"still there ({name})" if name else
-                                      "it computes the same as the marked line as it stands", "unchanged")
+                                      "it computes the same as the marked line as it stands", key)
                 return self.wrong(f"it computes the same as a classic mistake: {name}", key)
         return self.wrong(*next(d for d in diffs if d is not None))
 
+    def _failed(self, expr: str, error: str) -> Verdict:
+        """The verdict on a response that does not run; a listed mistake that does not run either
+        (a transposed W with other sizes...) is recognised by its code and named."""
+        tree = ast.dump(parse_expression(expr))
+        for name, m_expr, key, unchanged in self._known():
+            try:
+                same = ast.dump(parse_expression(m_expr)) == tree
+            except ExpressionRefused:
+                continue
+            if same:
+                where = "the marked line as it stands" if unchanged else "a classic mistake"
+                return self.wrong(f"it does not run ({error}): it is {where}" + (f": {name}" if name else ""), key)
+        return self.wrong(f"it does not run: {error}", "invalid")
+
     def _known(self) -> list[tuple[str, str, str, bool]]:
         """(name, expression, key, is the shown line) of the mistakes a response is compared with."""
-        shown_name = next((n for n, e, _ in self.mistakes if e == self.shown), "")
-        out = [(shown_name, self.shown, "unchanged", True)] if self.shown else []
+        shown_name, shown_key = next(((n, k) for n, e, k in self.mistakes if e == self.shown), ("", ""))
+        out = [(shown_name, self.shown, shown_key or "unchanged", True)] if self.shown else []
         return out + [(n, e, k or "classic_mistake", False) for n, e, k in self.mistakes if e != self.shown]
 
 

@@ -45,7 +45,7 @@ from .sae import (
     sae_metrics,
 )
 from .sae_plots import sae_directions_png
-from .sweep import PHASES, Sweep, classify_phase, phase_diagram, phase_grid, train_sweep
+from .sweep import PHASES, Sweep, classify_phase, phase_diagram, phase_grid, train_size_sweep, train_sweep
 from .train import constant_lr, cosine_decay_lr, linear_lr, loss_and_grads, optimize
 from .variants import MODEL_KINDS, HiddenReLUModel, LinearModel, model_class
 
@@ -82,6 +82,7 @@ __all__ = [
     "neuron_kinds",
     "Sweep",
     "train_sweep",
+    "train_size_sweep",
     "phase_diagram",
     "classify_phase",
     "phase_grid",

@@ -193,13 +193,16 @@ PHASE_COLORS = {"ignored": "#e8e8e8", "dedicated": "#4a7fc1", "superposed": "#d0
 """Colours of :func:`phase_diagram_png`, close to the paper's figure (white / blue / red)."""
 
 
-def phase_diagram_png(sweep, title: str | None = None) -> bytes:
+def phase_diagram_png(sweep, title: str | None = None, marks=(), colors: bool = True) -> bytes:
     """The phase diagram of a :func:`superpos_core.sweep.phase_diagram` sweep: each
     cell coloured by the phase of its best seed (:func:`~superpos_core.sweep.phase_grid`
-    ``"best"``), a dot where the seeds disagree, and a legend."""
+    ``"best"``), a dot where the seeds disagree, and a legend. ``marks`` are
+    ``(row, col)`` cell indices circled and labelled A, B, ... (for "which phase at
+    A?"); ``colors=False`` leaves the phases out (the axes and marks only)."""
+    import math
+
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
-    import math
 
     from .sweep import PHASES, phase_grid
 
@@ -209,20 +212,27 @@ def phase_diagram_png(sweep, title: str | None = None) -> bytes:
     image = [[names.index(p) for p in row] for row in best]
     fig = _figure()
     ax = fig.add_subplot()
-    _grid_image(ax, sweep, image, cmap=ListedColormap([PHASE_COLORS[n] for n in names]), vmin=-0.5, vmax=len(names) - 0.5)
+    cmap = ListedColormap([PHASE_COLORS[n] for n in names] if colors else ["white"] * len(names))
+    _grid_image(ax, sweep, image, cmap=cmap, vmin=-0.5, vmax=len(names) - 0.5)
     xs, ys = [], []
     for r, row in enumerate(agreed):
         for c, p in enumerate(row):
-            if p is None:
+            if p is None and colors:
                 xs.append(math.log10(sweep.col_values[c]))
                 ys.append(math.log10(sweep.row_values[r]))
     if xs:
         ax.plot(xs, ys, linestyle="none", marker=".", markersize=2.5, color="black")
+    for k, (r, c) in enumerate(marks):
+        x, y = math.log10(sweep.col_values[c]), math.log10(sweep.row_values[r])
+        ax.plot([x], [y], marker="o", markersize=7, markerfacecolor="none", markeredgecolor="black", markeredgewidth=1.5)
+        ax.annotate(chr(ord("A") + k), (x, y), xytext=(6, 0), textcoords="offset points", fontsize=8, weight="bold", va="center")
     _sweep_axes(ax, sweep)
     ax.set_xlabel("relative importance of feature 1", fontsize=8)
     ax.set_ylabel("feature probability p = 1 - S", fontsize=8)
-    handles = [Patch(facecolor=PHASE_COLORS[n], edgecolor="0.5", label=n) for n in names if any(n in row for row in best)]
-    ax.legend(handles=handles, fontsize=6, loc="upper left", framealpha=0.9)
+    if colors:
+        handles = [Patch(facecolor=PHASE_COLORS[n], edgecolor="0.5", label=n) for n in names if any(n in row for row in best)]
+        # below the axes, so it hides no cell and no mark
+        ax.legend(handles=handles, fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(handles), frameon=False)
     ax.set_title(title if title is not None else "2 features in 1 dimension", fontsize=9)
     fig.tight_layout()
     return _png(fig)

@@ -31,8 +31,10 @@ into constants for free.
 
 The paper's variants (:mod:`superpos_core.variants`) train through the same step:
 the model's ``relu_output``/``relu_hidden`` flags drop or add one masking op each,
-and correlated batches (:mod:`superpos_core.correlated`) are built from the same
-fast uniforms; with the default flags the step is exactly the one above.
+correlated batches (:mod:`superpos_core.correlated`) are built from the same
+fast uniforms, and a ``model.W_mask`` (set by size sweeps, see
+:func:`superpos_core.sweep.train_size_sweep`) zeroes the gradient of masked
+entries; with the defaults the step is exactly the one above.
 """
 
 from __future__ import annotations
@@ -273,10 +275,14 @@ class _Trainer:
         self.relu_output = bool(getattr(model, "relu_output", True))
         self.relu_hidden = bool(getattr(model, "relu_hidden", False))
         self.groups = getattr(model, "correlation", None)
+        self.W_mask = getattr(model, "W_mask", None)  # entries of W held at 0 (sweeps over sizes)
         if self.groups is not None:
             self.shape = (I, self.groups.n_uniforms, n_batch)  # the uniforms drawn per step
         self.n_batch = n_batch
-        self.p_neg = (-model._per_instance_feature(model.feature_probability))[:, :, None].contiguous()
+        # p == 0 as the smallest normal float: u / -p is then -inf or -0 (both read as
+        # absent), never the NaN of 0 / -0 (threshold_ keeps NaN). Bit-identical for p > 0.
+        p = model._per_instance_feature(model.feature_probability)
+        self.p_neg = (-p.clamp_min(torch.finfo(p.dtype).tiny))[:, :, None].contiguous()
         self.imp = model._per_instance_feature(model.importance)  # [I, F]
         self.imp3 = self.imp[:, :, None]
         c = 2.0 / (n_batch * F)
@@ -319,7 +325,7 @@ class _Trainer:
             return self.xn
         # -u/p is in (-1, 0] exactly when the feature is present (u < p; IEEE division
         # is correctly rounded); threshold keeps values > -1 and zeroes the rest, also
-        # the NaN/-inf of p == 0.
+        # the -inf of p == 0 (stored as a tiny p, see __init__).
         u.div_(self.p_neg)
         torch.threshold_(u, -1.0, 0.0)
         self.xn = u
@@ -355,6 +361,8 @@ class _Trainer:
         torch.bmm(m, self.hn_t, out=self.gW)  # -(m^T h)
         self.gW.mul_(self.neg_cimp3)  # c imp (m^T h)
         self.gW.baddbmm_(xn, self.gh_t)  # + x^T m (c imp W)
+        if self.W_mask is not None:
+            self.gW.mul_(self.W_mask)  # zero gradient: AdamW keeps a zero entry at zero
 
     @torch.no_grad()
     def error(self, tn: torch.Tensor | None = None) -> torch.Tensor:
@@ -468,6 +476,7 @@ def optimize(
     progress: bool = True,
     seed: int | None = None,
     generator: torch.Generator | None = None,
+    single_thread: bool | None = None,
 ) -> torch.Tensor:
     """Train ``model`` in place like the notebook's ``optimize``; returns the per-instance
     loss of the last step (``[n_instances]``, detached, CPU).
@@ -478,7 +487,9 @@ def optimize(
     notebook ignores it too). Randomness: ``generator``, else ``seed``, else
     ``model.generator``, else torch's global RNG; the same source gives the same
     result. On CPU, small problems run with ``torch.set_num_threads(1)`` while
-    training (restored afterwards; see the module docstring).
+    training (restored afterwards; see the module docstring); ``single_thread``
+    True/False overrides that size rule (a sweep on a shared machine is far less
+    hurt by load single-threaded, with the batches drawn on a second core).
     """
     if steps < 1:
         raise ValueError("steps must be >= 1")
@@ -493,6 +504,8 @@ def optimize(
 
     threads = torch.get_num_threads()
     small = n_instances * n_batch * model.config.n_features < _SMALL and model.W.device.type == "cpu"
+    if single_thread is not None and model.W.device.type == "cpu":
+        small = bool(single_thread)
     if small and threads > 1:
         torch.set_num_threads(1)
     tr = bar = None

@@ -64,13 +64,13 @@ def test_registry_has_the_einsum_families():
                  "bilinear", "sum_axes", "attention_scores", "tms_hidden", "tms_back", "gram"):
         assert f"einsum.{name}" in ids
     for f in FAMILIES:
-        assert set(f.forms) == {"write", "shape", "value"}
+        assert set(f.forms) - {"fix"} == {"write", "shape", "value"}  # fix: tests/test_fix_form.py
         assert f.title and f.summary and 1 <= f.difficulty <= 3
 
 
 @pytest.mark.parametrize("fam", FAMILIES, ids=lambda f: f.id)
 def test_every_form_over_many_seeds(fam):
-    for form in fam.forms:
+    for form in (f for f in fam.forms if f != "fix"):  # the fix form: tests/test_fix_form.py
         seen = set()
         for seed in SEEDS:
             v = fam.variant(seed=seed, form=form)

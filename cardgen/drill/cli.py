@@ -62,7 +62,7 @@ def drill(limit: int, new: int, topic: str | None, families: tuple[str, ...], fo
     """Practise the exercises that are due today, one at a time, scheduled by FSRS.
 
     A drill card is one exercise family asked in one form (write, shape, value,
-    read); every review shows a NEW variant of it (a fresh random seed, stored with
+    read, fix); every review shows a NEW variant of it (a fresh random seed, stored with
     the review). Answers are checked by running them: any einsum string or einops
     pattern that computes the same tensor is right; numbers at the precision the
     card asks for, arithmetic included (0.9^5, sqrt(2)/2); shapes as (3, 4), 3x4
@@ -83,7 +83,7 @@ def drill(limit: int, new: int, topic: str | None, families: tuple[str, ...], fo
       difficulty 1: Easy < 15 s, Good < 45 s, else Hard
       difficulty 2: Easy < 25 s, Good < 75 s, else Hard
       difficulty 3: Easy < 40 s, Good < 120 s, else Hard
-      (times x1.5 for read forms, x2 for value forms)
+      (times x1.5 for read and fix forms, x2 for value forms)
     In a terminal, the next prompt lets you change it: 1-4 or a/h/g/e,
     Enter keeps the suggestion.
 

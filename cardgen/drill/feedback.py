@@ -70,6 +70,10 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
     ),
     "missing_relu": ("Where does the ReLU act, and what does it do to a negative pre-activation?",),
     "missing_bias": ("Which term is added after the matrix product, before the nonlinearity?",),
+    "bias_after_relu": ("Does the bias enter before the ReLU clips negatives, or after? What does adding it "
+                        "afterwards do to an entry the ReLU set to 0?",),
+    "mixed_instances": ("Each instance is its own model: which axis must the two operands share entry by entry "
+                        "instead of summing it on its own?",),
     "sign": ("Check the sign: which term of the computation is negative, and does it win?",),
     "rounding": (
         "Round {precision}: which digit decides whether the last one you keep goes up or stays?",

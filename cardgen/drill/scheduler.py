@@ -19,7 +19,7 @@ Rating rule (the suggestion; the learner may override it in a terminal):
   3 (hard)     40 s         120 s         Hard
   ===========  ===========  ============  =========
 
-  multiplied by 1.0 for ``write``/``shape`` forms, 1.5 for ``read`` and 2.0 for ``value``;
+  multiplied by 1.0 for ``write``/``shape`` forms, 1.5 for ``read`` and ``fix`` and 2.0 for ``value``;
 * a right answer given after asking for a hint is at most **Hard**.
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ RATING_NAMES = {AGAIN: "Again", HARD: "Hard", GOOD: "Good", EASY: "Easy"}
 #: difficulty -> (Easy if faster than, Good if faster than), in seconds.
 THRESHOLDS: dict[int, tuple[float, float]] = {1: (15.0, 45.0), 2: (25.0, 75.0), 3: (40.0, 120.0)}
 #: question form -> factor applied to both thresholds.
-FORM_FACTOR: dict[str, float] = {"write": 1.0, "shape": 1.0, "read": 1.5, "value": 2.0}
+FORM_FACTOR: dict[str, float] = {"write": 1.0, "shape": 1.0, "read": 1.5, "fix": 1.5, "value": 2.0}
 
 #: keys accepted to override a rating: 1-4 or the initial of its name.
 RATING_KEYS = {"1": AGAIN, "2": HARD, "3": GOOD, "4": EASY, "a": AGAIN, "h": HARD, "g": GOOD, "e": EASY}

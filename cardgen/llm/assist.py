@@ -69,6 +69,7 @@ FORM_HINTS = {
     "shape": "Which axes survive into the output, and in what order do they appear?",
     "value": "Can you compute one entry of the result by hand before the rest?",
     "read": "What exactly does the plot or model show on each axis, and where do you read the quantity?",
+    "fix": "What must the marked line compute, and what does it compute as written?",
 }
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from exercises.base import CodeSpec, Family, Mistake
 from exercises.checking import distinct_sizes
+from exercises.fixes import einops_fix, with_fix
 from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, reshape_slip,
                                       reversed_group_slips, torch_randn, wrong_pattern)
 
@@ -105,9 +106,9 @@ CODE = CodeSpec(
 FAMILY = Family(
     id="einops.merge_heads",
     title="Merge attention heads",
-    forms=FORMS,
+    forms=(*FORMS, "fix"),
     difficulty=2,
     summary="Move heads after seq and merge them with the head dimension: b h s d -> b s (h d).",
-    make=einops_maker(problem),
+    make=with_fix(einops_maker(problem), einops_fix(problem)),
     code_spec=CODE,
 )

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from exercises.base import Family
 from exercises.checking import distinct_sizes
+from exercises.fixes import einops_fix, with_fix
 from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, reshape_slip,
                                       reversed_group_slips, shape_text, wrong_pattern)
 
@@ -66,8 +67,8 @@ def problem(rng, form):
 FAMILY = Family(
     id="einops.space_to_depth",
     title="Space-to-depth and pixel shuffle",
-    forms=FORMS,
+    forms=(*FORMS, "fix"),
     difficulty=3,
     summary="Trade spatial blocks for channels: b c (h p1) (w p2) <-> b (c p1 p2) h w.",
-    make=einops_maker(problem),
+    make=with_fix(einops_maker(problem), einops_fix(problem)),
 )

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from exercises.base import CodeSpec, Family, Mistake
 from exercises.checking import distinct_sizes
+from exercises.fixes import einops_fix, with_fix
 from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, reshape_slip,
                                       reversed_group_slips, shape_text, torch_randn, wrong_pattern)
 
@@ -111,9 +112,9 @@ CODE = CodeSpec(
 FAMILY = Family(
     id="einops.split_heads",
     title="Split attention heads",
-    forms=FORMS,
+    forms=(*FORMS, "fix"),
     difficulty=2,
     summary="Split the model axis into heads and move them forward: b s (h d) -> b h s d, h=n_heads.",
-    make=einops_maker(problem),
+    make=with_fix(einops_maker(problem), einops_fix(problem)),
     code_spec=CODE,
 )

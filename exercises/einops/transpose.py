@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from exercises.base import Family
 from exercises.checking import distinct_sizes
+from exercises.fixes import einops_fix, with_fix
 from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, reshape_slip,
                                       same_index_slip, small_sizes, wrong_pattern)
 
@@ -75,8 +76,8 @@ def problem(rng, form):
 FAMILY = Family(
     id="einops.transpose",
     title="Permute axes with rearrange",
-    forms=FORMS,
+    forms=(*FORMS, "fix"),
     difficulty=1,
     summary="Reorder axes by naming them in the new order: b c h w -> b h w c.",
-    make=einops_maker(problem),
+    make=with_fix(einops_maker(problem), einops_fix(problem)),
 )

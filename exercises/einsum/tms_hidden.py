@@ -1,6 +1,8 @@
 """einsum.tms_hidden: the first half of the TMS forward pass, features -> hidden, per instance."""
 from exercises.base import Family
 from exercises.einsum._common import Case, Spec, einsum_maker
+from exercises.einsum._tms_fix import fix
+from exercises.fixes import with_fix
 
 _TASK = "`out[..., n, :] = {t0}[..., n, :] @ {t1}[n]{T}` for every `n`"
 _WHY = ("Every instance is its own model: the {i} axis is kept like a batch axis, in the place `out[..., n, :]` "
@@ -37,8 +39,8 @@ SPEC = Spec(
 FAMILY = Family(
     id="einsum.tms_hidden",
     title="TMS forward: features to hidden",
-    forms=("write", "shape", "value"),
+    forms=("write", "shape", "value", "fix"),
     difficulty=2,
     summary="h = W^T x for every instance of a Toy Models of Superposition model, whichever way W is stored.",
-    make=einsum_maker(SPEC),
+    make=with_fix(einsum_maker(SPEC), fix),
 )

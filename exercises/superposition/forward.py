@@ -12,7 +12,9 @@ import random
 
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import ArrayCheck, Precision, distinct_sizes, format_array
+from exercises.fixes import with_fix
 from exercises.superposition._common import build_model, clean, give, indent_rows, literal, variant
+from exercises.superposition._forward_fix import fix
 
 ID = "superposition.forward"
 B_VALUES = (-1.0, -0.5, 0.5, 1.0)
@@ -261,7 +263,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         code=code,
         explanation=(
             f"Compute the hidden vector h = x W ({H} number{'s' if H > 1 else ''}), map it back with W^T, add "
-            f"b_final ({format_array(pre)}) and clip negatives at 0: `out[0, 0]` = {format_array(vec)}."
+            f"b_final (before the ReLU: {format_array(pre)}) and clip negatives at 0: "
+            f"`out[0, 0]` = {format_array(vec)}."
         ),
         hints=(
             "The model compresses x into the hidden space and decompresses it with the same W, then adds a bias and a ReLU.",
@@ -277,8 +280,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
 FAMILY = Family(
     id=ID,
     title="The TMS forward pass",
-    make=make,
-    forms=("value",),
+    make=with_fix(make, fix),
+    forms=("value", "fix"),
     difficulty=2,
     summary="Run ReLU(W^T W x + b_final) by hand on a one-instance model with 2-3 features.",
     code_spec=CODE,
