@@ -1,0 +1,224 @@
+"""How an SAE's sparsity, dead latents and reconstruction move with ``l1_coeff`` and ``d_sae``.
+
+The sweeps of :mod:`exercises.superposition._sae`: on a few sparse trained TMS models, SAEs
+trained with several ``l1_coeff`` (d_sae 8) and several ``d_sae`` (l1_coeff 0.2), each for
+every seed of ``superpos_core.SAE_SEEDS``, measured with ``superpos_core.sae_metrics``: L0
+(mean number of active latents per input), the reconstruction loss, the number of dead
+latents and (when ``d_sae`` changes) the number of features recovered. A card names two runs
+of one sweep and asks how these quantities move from the first to the second; a quantity is
+only asked about when every seed moves it the same way, clearly (by at least 20 %, or for a
+count in every seed), or leaves it clearly alone (within 10 %, or the same count in every
+seed). The answer is one of a few labelled options:
+the truth and the classic misreadings (a quantity's direction backwards).
+"""
+from __future__ import annotations
+
+import functools
+import random
+import re
+from dataclasses import dataclass
+
+from exercises.base import Family, Variant, Verdict
+from exercises.checking import ChoiceCheck
+from exercises.superposition import _sae as S
+from exercises.superposition import _trained as T
+from exercises.superposition._common import variant
+
+ID = "superposition.sae_sparsity"
+CLEAR = 1.2  # a ratio at least this far from 1 in every seed is a clear move
+SAME = 1.1  # within this ratio in every seed: about the same
+QUANTITIES = ("L0", "reconstruction loss", "dead latents", "features recovered")
+COUNTS = ("dead latents", "features recovered")  # integers: a move is a change in every seed
+D_SAE_ONLY = ("features recovered",)  # asked when d_sae changes (too few latents lose features)
+WORDS = {
+    "L0": {"up": "L0 higher", "down": "L0 lower", "same": "L0 about the same"},
+    "reconstruction loss": {"up": "reconstruction loss higher", "down": "reconstruction loss lower",
+                            "same": "reconstruction loss about the same"},
+    "dead latents": {"up": "more dead latents", "down": "fewer dead latents", "same": "as many dead latents"},
+    "features recovered": {"up": "more features recovered", "down": "fewer features recovered",
+                           "same": "as many features recovered"},
+}
+FLIP = {"up": "down", "down": "up", "same": "up"}
+
+
+@dataclass(frozen=True)
+class LabelledChoice(ChoiceCheck):
+    """A :class:`ChoiceCheck` that also reads its own answer text, ``C) <option>``, back (the
+    label decides when the text after it is that option's; otherwise the plain rules apply), and
+    says what a wrong option gets wrong (``why[k]``, with the diagnosis ``"direction"``)."""
+
+    why: tuple[str, ...] = ()
+
+    def check(self, response: str) -> Verdict:
+        m = re.fullmatch(r"\s*([A-Ha-h])\)\s*(.+?)\s*", response)
+        if m:
+            k = "ABCDEFGH".index(m.group(1).upper())
+            if k < len(self.options) and m.group(2).lower() == self.options[k].strip().lower():
+                response = m.group(1)
+        verdict = super().check(response)
+        if verdict.correct or verdict.unreadable:
+            return verdict
+        chosen = re.match(r"([A-H]) ", verdict.reason)
+        k = "ABCDEFGH".index(chosen.group(1)) if chosen else len(self.why)
+        if k < len(self.why) and self.why[k]:
+            return self.wrong(f"{verdict.reason}: that option {self.why[k]}", "direction")
+        return verdict
+
+
+def _configs() -> list[tuple[str, int, float]]:
+    """(run, d_sae, l1_coeff) of every point of the sweeps."""
+    out = [("base", S.D_SAE, c) for c in S.L1_SWEEP]
+    out += [(name, d, S.L1) for name, d in S.RUNS.items() if name != "base"]
+    return out
+
+
+def _values(setting, config) -> list[dict[str, float]]:
+    """Per seed: the three quantities of ``config`` on ``setting``."""
+    name, _d_sae, l1 = config
+    rows = S.layout()[name]
+    i = next(k for k, r in enumerate(rows) if tuple(r["setting"]) == tuple(setting) and r["l1_coeff"] == l1)
+    out = []
+    for per_seed in S.measured()[name]:
+        m = per_seed[i]
+        out.append({"L0": m["l0"], "reconstruction loss": m["reconstruction"],
+                    "dead latents": float(len(m["dead_latents"])), "features recovered": float(len(m["recovered"]))})
+    return out
+
+
+def direction(a: list[float], b: list[float], counts: bool = False) -> str | None:
+    """How every seed moves from ``a`` to ``b``: "up", "down", "same", or None when unclear."""
+    if counts:
+        if all(y > x for x, y in zip(a, b)):
+            return "up"
+        if all(y < x for x, y in zip(a, b)):
+            return "down"
+        return "same" if all(y == x for x, y in zip(a, b)) else None
+    ratios = [y / x if x > 0 else float("inf") for x, y in zip(a, b)]
+    if all(r >= CLEAR for r in ratios):
+        return "up"
+    if all(r <= 1 / CLEAR for r in ratios):
+        return "down"
+    if all(1 / SAME <= r <= SAME for r in ratios):
+        return "same"
+    return None
+
+
+@functools.lru_cache(maxsize=2)
+def _questions(key: str) -> list[T.Question]:
+    qs = []
+    configs = _configs()
+    for si, setting in enumerate(S.SWEEP):
+        vals = {c: _values(setting, c) for c in configs}
+        for a in configs:
+            for b in configs:
+                knob = "l1_coeff" if a[1] == b[1] == S.D_SAE and a[0] == b[0] == "base" else (
+                    "d_sae" if a[2] == b[2] == S.L1 and a[1] != b[1] else None)
+                if a == b or knob is None:
+                    continue
+                moves = {}
+                for qn in QUANTITIES:
+                    if qn in D_SAE_ONLY and knob != "d_sae":
+                        continue
+                    d = direction([v[qn] for v in vals[a]], [v[qn] for v in vals[b]], counts=qn in COUNTS)
+                    if d is not None:
+                        moves[qn] = d
+                if len(moves) < 2:
+                    continue
+                answer = tuple(sorted(moves.items(), key=lambda kv: QUANTITIES.index(kv[0])))
+                qs.append(T.Question(si, f"{knob}:{a}->{b}", "all", answer, repr(answer), (0, 1, 2)))
+    return qs
+
+
+def questions() -> list[T.Question]:
+    return _questions(S.run_key())
+
+
+def _option(moves) -> str:
+    return "; ".join(WORDS[q][d] for q, d in moves)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def make(rng: random.Random, form: str, seed: int) -> Variant:
+    q = T.pick(questions(), seed, ID)
+    setting = S.SWEEP[q.setting]
+    knob, pair = q.quantity.split(":", 1)
+    configs = {repr(c): c for c in _configs()}
+    a_text, b_text = pair.split("->")
+    a, b = configs[a_text], configs[b_text]
+    moves = list(q.answer)
+    truth = _option(moves)
+    wrong = []
+    for k, (qn, d) in enumerate(moves):
+        flipped = moves[:k] + [(qn, FLIP[d])] + moves[k + 1:]
+        wrong.append((f"had the {qn} backwards" if d != "same" else f"expected the {qn} to change", _option(flipped)))
+    wrong.append(("had every direction backwards", _option([(qn, FLIP[d]) for qn, d in moves])))
+    seen = {truth}
+    mistakes = []
+    for what, text in wrong:
+        if text not in seen:
+            seen.add(text)
+            mistakes.append((what, text))
+    options = [truth] + [t for _, t in mistakes]
+    rng.shuffle(options)
+    why = {t: w.replace("had ", "gets ", 1).replace("expected ", "expects ", 1) for w, t in mistakes}
+    check = LabelledChoice(tuple(options), options.index(truth), why=tuple(why.get(o, "") for o in options))
+    if knob == "l1_coeff":
+        change = f"`l1_coeff` {a[2]:g} and with `l1_coeff` {b[2]:g} (both with d_sae = {S.D_SAE} latents)"
+        first, second = f"l1_coeff = {a[2]:g}", f"l1_coeff = {b[2]:g}"
+    else:
+        change = f"d_sae = {a[1]} latents and with d_sae = {b[1]} latents (both with `l1_coeff` {S.L1:g})"
+        first, second = f"d_sae = {a[1]}", f"d_sae = {b[1]}"
+    names = [{"L0": "L0", "dead latents": "the number of dead latents",
+              "features recovered": "the number of features recovered"}.get(qn, "the " + qn) for qn, _ in moves]
+    asked = ", ".join(names[:-1]) + " and " + names[-1]
+    labels = "ABCDEFGH"
+    prompt = (
+        f"A TMS model with {T.N_FEATURES} features and {T.N_HIDDEN} hidden dimensions was trained with "
+        f"{S.describe(setting)}. SAEs were trained on its hidden activations ({S.training_text()}) with {change}, "
+        f"each from {len(S.SEEDS)} random seeds. "
+        "L0 is the mean number of active latents per input; a dead latent never fires; the reconstruction loss "
+        "is the mean squared error of h_hat"
+        + ("; a feature is recovered when a live latent's decoder direction has cosine at least 0.9 with it"
+           if any(qn == "features recovered" for qn, _ in moves) else "")
+        + f". Going from {first} to {second}, all seeds agree on how {asked} "
+        "change. Which option says how? Answer with its letter.\n"
+        + "\n".join(f"{labels[k]}) {o}" for k, o in enumerate(options))
+    )
+    va, vb = _values(setting, a), _values(setting, b)
+    lines = [f"{qn}: " + ", ".join(_fmt(v[qn]) for v in va) + " → " + ", ".join(_fmt(v[qn]) for v in vb)
+             + " (seeds " + ", ".join(map(str, S.SEEDS)) + ")" for qn, _ in moves]
+    why = (" A larger l1_coeff makes each active latent cost more, so the SAE fires fewer latents and pays in "
+           "reconstruction; a smaller one buys reconstruction with more activity." if knob == "l1_coeff" else
+           " Fewer latents than represented features cannot give each feature its own latent, so "
+           "reconstruction suffers; latents beyond the features find nothing new to represent and die or "
+           "duplicate a feature.")
+    return variant(
+        ID, form, seed,
+        params={"setting": list(setting), "knob": knob, "from": list(a), "to": list(b),
+                "moves": [list(m) for m in moves], "training": S.run_key()},
+        prompt=prompt,
+        answer=truth,
+        check=check,
+        explanation="Measured with superpos_core.sae_metrics: " + "; ".join(lines) + "." + why,
+        hints=(
+            "The L1 term charges every active latent; the reconstruction term charges every error.",
+            "Dead latents come from latents with nothing left to represent: count the model's features.",
+            f"Compare {first} with {second}: which side of the trade-off does the change favour?",
+        ),
+        wrong=[t for _, t in mistakes] + [labels[k] for k in range(len(options)) if k != options.index(truth)],
+        right=[labels[options.index(truth)].lower(), truth],
+        mistakes=mistakes,
+    )
+
+
+FAMILY = Family(
+    id=ID,
+    title="SAE: sparsity, dead latents, reconstruction",
+    make=make,
+    forms=("read",),
+    difficulty=3,
+    summary="Say how L0, dead latents and reconstruction move when an SAE's l1_coeff or d_sae changes (trained sweeps).",
+)
