@@ -781,6 +781,9 @@ class ChoiceCheck(Check):
     def check(self, response: str) -> Verdict:
         s = response.strip().rstrip(")").strip().lower()
         labels = [c.lower() for c in "ABCDEFGH"[: len(self.options)]]
+        m = re.match(r"^\(?([a-h])\)\s*(.+)$", response.strip(), re.I | re.S)  # "C) text", as the answer shows
+        if m and m.group(1).lower() in labels:
+            s = m.group(1).lower()
         if s in labels:
             got = labels.index(s)
         else:

@@ -282,3 +282,12 @@ def test_an_example_that_is_itself_unreadable_is_never_shown():
 
     v = Odd((2, 3)).check("zz")
     assert v.unreadable and v.reason == "Couldn't read that as a shape, e.g. (9, 9)"
+
+
+def test_a_choice_check_accepts_its_own_answer_text():
+    from exercises.checking import ChoiceCheck
+
+    c = ChoiceCheck(("up", "down", "same"), 1)
+    assert all(c.check(r).correct for r in ("B", "b)", c.expected_text, "down", "(b) down"))
+    assert not c.check("A) up").correct and not c.check("A) up").unreadable
+    assert c.check("sideways").unreadable
