@@ -249,7 +249,7 @@ TRAP_ID = "einsum.zz_review_trap"
 
 @pytest.fixture
 def trap_family():
-    """A registered family with every trap: a write card printing the result's axes, a value
+    """A registered family with every trap: write cards printing the result's axes, a value
     card whose listed mistake scores, whose precision is unsaid, whose format example is the
     answer and whose answer never changes."""
     from exercises import Family, Variant, registry
@@ -257,11 +257,12 @@ def trap_family():
 
     def make(rng, form, seed):
         n = rng.randint(3, 9)
-        if form == "write":
+        if form == "write":  # even seeds print the result's axes: a lazy solver copies them
+            leak = f", of shape (batch=2, i={n}, j=5)" if seed % 2 == 0 else ""
             return Variant(
                 family=TRAP_ID, form=form, seed=seed, params={"n": n},
                 prompt=f"`x` has shape (batch=2, i={n}, k=4) and `y` has shape (batch=2, k=4, j=5). Write the "
-                       f"einsum string for `x[b] @ y[b]`, of shape (batch=2, i={n}, j=5).",
+                       f"einsum string for `x[b] @ y[b]`{leak}.",
                 answer="bik,bkj->bij", answer_text="bik,bkj->bij",
                 checker=EinsumCheck("bik,bkj->bij", ((2, n, 4), (2, 4, 5))),
             )
@@ -303,7 +304,7 @@ def test_a_built_deck_is_reviewed_for_the_card_traps(tmp_path, trap_family, monk
         assert all(res[p].checkable for p in review.TRAP_PRINCIPLES), {p: res[p].why for p in res}
         if form == "write":
             assert not res["not_transcribable"].meets
-            assert "copy names gives" in res["not_transcribable"].why
+            assert "lazy solvers answer 50% of 30 seeds" in res["not_transcribable"].why
         else:
             assert "multiplied instead of squaring" in res["no_mistake_scores"].why
             assert "to 2 decimal places" in res["states_precision"].why
@@ -311,6 +312,14 @@ def test_a_built_deck_is_reviewed_for_the_card_traps(tmp_path, trap_family, monk
         assert not res["varied_answer"].meets and "100% of 20 seeds" in res["varied_answer"].why
     summary = review.summarize(reviews.values())
     assert summary["not_transcribable"]["breaks"] == 2 and summary["no_mistake_scores"]["breaks"] == 2
+
+
+def test_a_rewording_that_prints_the_result_is_a_trap(trap_family):
+    v = trap_family.variant(seed=1, form="write")  # this seed's own text does not leak
+    leaky = Card.from_variant(v, prompt=v.prompt + f" The result has shape (batch=2, i={v.params['n']}, j=5).")
+    (r,) = review_cards([leaky])
+    assert not r.results["not_transcribable"].meets
+    assert "stored text gives the answer away: copy names" in r.results["not_transcribable"].why
 
 
 def test_traps_are_not_checkable_without_the_family(tmp_path, trap_family):

@@ -34,9 +34,10 @@ PRINCIPLES: dict[str, str] = {
                     "numbers in the same order and a text (prompt, code, image) at least 97% the same "
                     "(difflib), and no card anywhere has exactly the same text; variants that differ in "
                     "their numbers are not repeats",
-    "not_transcribable": "a write card is not answered from its own text: no lazy solver that copies the "
-                         "axis names printed on the card, assigns letters by matching printed sizes, or "
-                         "writes the unshared axes in order of first appearance is accepted by its checker",
+    "not_transcribable": "a write card is not answered from its text: lazy solvers (copy the axis names "
+                         "printed on the card, assign letters by matching printed sizes, write the unshared "
+                         "axes in order of first appearance) answer at most 30% of 30 seeds of its family's "
+                         "write form, and a reworded card's text does not let them answer it",
     "no_mistake_scores": "no classic mistake listed for the card (run on its variant) and no distractor is "
                          "accepted by its checker; a value card lists at least one mistake",
     "states_precision": "a card with a non-integer answer says the precision it is judged at "

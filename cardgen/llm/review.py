@@ -6,6 +6,11 @@ on every machine; the LLM only adds an opinion per card (``principle → {meets,
 is reported next to the rule's result and never replaces it. Cards come from the exercise
 families (a topic or a family-id prefix) or from a built ``.apkg`` (the notes' ``Variants``
 JSON field, read with :mod:`zipfile` and :mod:`sqlite3`).
+
+The card traps (:data:`TRAP_PRINCIPLES`: a write card answered from its own text, a listed mistake
+that scores, an unsaid precision, a near-constant answer, a format example that is an answer)
+need the card's checker: the variant is re-derived from the family, form and seed stored with
+the card, and judged on the text as stored, with :mod:`exercises.traps` (the tests' judge too).
 """
 from __future__ import annotations
 
@@ -400,6 +405,8 @@ TRAP_PRINCIPLES = ("not_transcribable", "no_mistake_scores", "states_precision",
                    "no_answer_example")
 #: Seeds of a family and form over which an answer's share is measured.
 SHARE_SEEDS = 100
+#: Seeds of a write form over which the lazy solvers' share is measured.
+WRITE_SEEDS = 30
 
 
 def _not_checkable(why: str) -> Result:
@@ -411,6 +418,7 @@ class _Traps:
 
     def __init__(self) -> None:
         self.shares: dict[str, Result] = {}
+        self.lazy: dict[str, tuple[float | None, str]] = {}
 
     def variant(self, c: Card) -> tuple[Any, str]:
         """The card's variant, with the prompt and code as the card shows them, or (None, why)."""
@@ -443,7 +451,7 @@ class _Traps:
         if v is None:
             return {p: _not_checkable(why) for p in TRAP_PRINCIPLES}
         out = {
-            "not_transcribable": self._transcribable(v, traps),
+            "not_transcribable": self._transcribable(c, v, traps),
             "no_mistake_scores": self._mistakes(v, traps),
             "states_precision": self._precision(v, traps),
             "varied_answer": self._share(c, traps),
@@ -451,15 +459,41 @@ class _Traps:
         }
         return out
 
-    @staticmethod
-    def _transcribable(v: Any, traps: Any) -> Result:
+    def _transcribable(self, c: Card, v: Any, traps: Any) -> Result:
+        """A write card is a trap when lazy solvers answer its family's write variants more often
+        than the tests allow, or when its stored text (a rewording) gives away what the family's
+        own text does not."""
         if v.form not in traps.WRITE_FORMS:
             return Result(True, "not a write card")
         hits = [h for h in traps.lazy_write_solves(v) if h[0] not in ("format example", "type 0")]
-        if hits:
-            name, resp = hits[0]
-            return Result(False, f"answered from the card's own text: {name} gives {resp!r}")
-        return Result(True, "no lazy solver (copy names, match sizes, unshared axes) answers it")
+        if c.group not in self.lazy:
+            from exercises import get_family
+
+            fam = get_family(c.family)
+            try:
+                solved = sum(bool(traps.lazy_write_solves(fam.variant(seed=s, form=c.form)))
+                             for s in range(WRITE_SEEDS))
+            except Exception as e:  # noqa: BLE001
+                self.lazy[c.group] = None, f"drawing {WRITE_SEEDS} seeds failed: {type(e).__name__}"
+            else:
+                self.lazy[c.group] = solved / WRITE_SEEDS, ""
+        share, failed = self.lazy[c.group]
+        this = f"; this card too: {hits[0][0]} gives {hits[0][1]!r}" if hits else ""
+        if share is None:
+            return Result(not hits, f"answered from the card's own text{this}") if hits else _not_checkable(failed)
+        limit = traps.MAX_LAZY_SHARE_FAMILY
+        text = f"lazy solvers answer {share:.0%} of {WRITE_SEEDS} seeds of {c.group} (limit {limit:.0%}){this}"
+        reworded = (c.prompt, c.code or None) != self._family_text(c)
+        if hits and reworded:
+            return Result(False, f"its stored text gives the answer away: {hits[0][0]} gives {hits[0][1]!r}")
+        return Result(share <= limit, text)
+
+    @staticmethod
+    def _family_text(c: Card) -> tuple[str, str | None]:
+        from exercises import get_family
+
+        v = c.variant or get_family(c.family).variant(seed=c.seed, form=c.form)
+        return v.prompt, (v.code.strip("\n") if v.code else None)
 
     @staticmethod
     def _mistakes(v: Any, traps: Any) -> Result:

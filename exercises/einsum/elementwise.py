@@ -1,0 +1,42 @@
+"""einsum.elementwise: products that sum nothing (Hadamard, scaling rows or columns) or one axis."""
+from exercises.base import Family
+from exercises.einsum._common import Case, Spec, einsum_maker
+
+_KEEP = "Nothing is summed: every letter of the inputs appears after `->`, in the layout the operation gives."
+_ROWS = "One letter per axis the operands share; a letter missing after `->` is summed, so only that axis goes."
+
+SPEC = Spec(
+    name="elementwise",
+    cases=(
+        Case("ij,ij->ji", "`({t0} * {t1}).T` (the elementwise, Hadamard, product, transposed)", "(t0 * t1).T",
+             why=_KEEP + " `.T` then swaps its two axes."),
+        Case("ji,ij->ij", "`{t0} * {t1}.T` (elementwise)", "t0 * t1.T", order=(1, 0),
+             why=_KEEP + " `{t1}.T` is read with its two letters swapped; the order of the operands does not "
+             "change the result's layout."),
+        Case("j,ij->ij", "`{t0}` with every column multiplied by the matching entry of `{t1}` "
+             "(`{t0} * {t1}[None, :]`)", "t0 * t1[None, :]", order=(1, 0),
+             why=_KEEP + " The order of the operands does not change the result's layout."),
+        Case("c,bchw->bchw", "`{t0} * {t1}[None, :, None, None]` (each channel scaled by its own factor)",
+             "t0 * t1[None, :, None, None]", order=(1, 0),
+             tensors=("x gamma", "fmap scale", "img g"),
+             why=_KEEP + " The order of the operands does not change the result's layout."),
+        Case("ij,ij->i", "the dot product of each row of `{t0}` with the same row of `{t1}`", "np.sum(t0 * t1, 1)",
+             why=_ROWS),
+        Case("ij,ij->j", "the squared length of each column of `{t0}`",
+             "np.sum(t0 * t0, 0)", tensors=("x x", "W W", "M M"), why=_ROWS),
+    ),
+    axes={"i": "i:i m:m r:r", "j": "j:j k:k", "b": "b:batch n:batch", "c": "c:channels d:ch",
+          "h": "h:height y:rows", "w": "w:width x:cols"},
+    tensors=("A B", "X Y", "P Q"),
+    concept="A letter shared by the operands pairs up matching entries; it is summed only if it is missing after `->`.",
+    value_sizes={"b": (1,), "h": (2,), "w": (2,)},
+)
+
+FAMILY = Family(
+    id="einsum.elementwise",
+    title="Elementwise products",
+    forms=("write", "shape", "value"),
+    difficulty=1,
+    summary="Hadamard products, scaled columns or channels and row-wise dots: shared letters kept, or one summed.",
+    make=einsum_maker(SPEC),
+)

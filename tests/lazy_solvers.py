@@ -1,0 +1,137 @@
+"""The lazy solvers of issue 11 run over many seeds: the numbers the card-trap tests judge.
+
+The solvers themselves live in :mod:`exercises.traps` (one place, shared with
+``cardgen review-cards``); this module runs them over the registry. Run it directly for a
+report of every family: ``python tests/lazy_solvers.py [seeds]``.
+"""
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from functools import cache
+
+from exercises import all_families, get_family
+from exercises.traps import (
+    WRITE_FORMS,
+    answer_share,
+    canonical_answer,
+    lazy_write_solves,
+    missing_precision,
+    question_key,
+    solved_by,
+    value_attempts,
+)
+
+SEEDS = 100  # the most any measure uses; variants are drawn once and cached
+
+
+@cache
+def _drawn(family_id: str, form: str) -> tuple:
+    fam = get_family(family_id)
+    return tuple(fam.variant(seed=s, form=form) for s in range(SEEDS))
+
+
+def variants(family_id: str, form: str, n: int = SEEDS) -> tuple:
+    """Seeds 0..n-1 of one family and form (n <= 100), drawn once per session."""
+    if n > SEEDS:
+        raise ValueError(f"at most {SEEDS} seeds are drawn")
+    return _drawn(family_id, form)[:n]
+
+
+def slots(forms: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+    """Every (family id, form) of the registry, optionally only the given forms."""
+    return [(f.id, form) for f in all_families() for form in f.forms if forms is None or form in forms]
+
+
+def is_trained(family_id: str) -> bool:
+    """Families that ask about a trained model are named ``trained_*``."""
+    return family_id.rsplit(".", 1)[-1].startswith("trained")
+
+
+def write_solves(family_id: str, n: int) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(variant key, the lazy attempts it accepts) for each of ``n`` write variants."""
+    return [(v.key, lazy_write_solves(v)) for v in variants(family_id, "write", n)]
+
+
+def collisions(family_id: str, form: str, n: int) -> list[str]:
+    """Listed mistakes, distractors, ``0`` where it is not the answer's share, and format
+    examples that the card's own checker accepts, as readable lines."""
+    out = []
+    for v in variants(family_id, form, n):
+        attempts = [(w, r) for w, r in value_attempts(v) if w != "type 0"]
+        out += [f"{v.key}: {what} {resp!r} is accepted" for what, resp in solved_by(v, attempts)]
+    return out
+
+
+def zero_share(family_id: str, form: str, n: int) -> float:
+    vs = variants(family_id, form, n)
+    return sum(bool(solved_by(v, [("type 0", "0")])) for v in vs) / len(vs)
+
+
+def missing_mistakes(family_id: str, form: str, n: int) -> list[str]:
+    return [v.key for v in variants(family_id, form, n) if not v.mistakes]
+
+
+def precision_problems(family_id: str, form: str, n: int) -> list[str]:
+    out = []
+    vs = variants(family_id, form, n)
+    for v in vs:
+        why = missing_precision(v)
+        if why:
+            out.append(f"{v.key}: {why}")
+    return out
+
+
+def top_answer(family_id: str, form: str, n: int) -> tuple[str, float, float]:
+    return answer_share([canonical_answer(v) for v in variants(family_id, form, n)])
+
+
+def distinct_questions(family_id: str, form: str, n: int) -> int:
+    """Different questions (the card's text: setting and quantity asked) among ``n`` seeds."""
+    return len({question_key(v)[:2] for v in variants(family_id, form, n)})
+
+
+def distinct_variants(family_id: str, form: str, n: int) -> int:
+    """Different variants (text and picture) among ``n`` seeds."""
+    return len({question_key(v) for v in variants(family_id, form, n)})
+
+
+def report(write_seeds: int = 30, value_seeds: int = 50, share_seeds: int = SEEDS) -> None:
+    """Print every measure of issue 11, per family and form."""
+    fams = sorted({f for f, _ in slots(WRITE_FORMS)}, key=lambda f: slots().index((f, "write")))
+    solved = total = 0
+    print(f"== write variants solved by the lazy solvers ({write_seeds} seeds)")
+    for fam in fams:
+        rows = write_solves(fam, write_seeds)
+        s = sum(1 for _, hits in rows if hits)
+        by: dict[str, int] = defaultdict(int)
+        for _, hits in rows:
+            for name in {h for h, _ in hits}:
+                by[name] += 1
+        solved, total = solved + s, total + len(rows)
+        print(f"  {fam:34s} {s:3d}/{len(rows):<3d} {100 * s / len(rows):4.0f}%  {dict(by)}")
+    print(f"  {'overall':34s} {solved:3d}/{total:<3d} {100 * solved / total:4.0f}%")
+    print(f"== value/shape/read forms ({value_seeds} seeds): collisions, '0' share, "
+          f"variants without listed mistakes, missing precision; top answer share ({share_seeds} seeds)")
+    for fam, form in slots():
+        if form in WRITE_FORMS:
+            top, share, limit = top_answer(fam, form, share_seeds)
+            print(f"  {fam + '/' + form:42s} top answer {100 * share:3.0f}% (limit {100 * limit:3.0f}%) {top[:30]!r}")
+            continue
+        col = collisions(fam, form, value_seeds)
+        top, share, limit = top_answer(fam, form, share_seeds)
+        print(
+            f"  {fam + '/' + form:42s} collisions {len(col):3d}  '0' {100 * zero_share(fam, form, value_seeds):3.0f}%"
+            f"  no mistakes {len(missing_mistakes(fam, form, value_seeds)):3d}"
+            f"  no precision {len(precision_problems(fam, form, value_seeds)):3d}"
+            f"  top answer {100 * share:3.0f}% (limit {100 * limit:3.0f}%) {top[:24]!r}"
+        )
+    print(f"== trained families: distinct questions over {share_seeds} seeds, distinct among seeds 0..7")
+    for fam, form in slots():
+        if is_trained(fam):
+            print(f"  {fam + '/' + form:42s} {distinct_questions(fam, form, share_seeds):3d}  "
+                  f"{distinct_variants(fam, form, 8)}/8")
+
+
+if __name__ == "__main__":
+    report(int(sys.argv[1]) if len(sys.argv) > 1 else 30)
