@@ -783,7 +783,7 @@ class ChoiceCheck(Check):
         labels = [c.lower() for c in "ABCDEFGH"[: len(self.options)]]
         m = re.match(r"^\(?([a-h])\)\s*(.+)$", response.strip(), re.I | re.S)  # "C) text", as the answer shows
         if m and m.group(1).lower() in labels:
-            s = m.group(1).lower()
+            s = m.group(1).lower()  # the card asks for a letter: the label decides, whatever follows it
         if s in labels:
             got = labels.index(s)
         else:

@@ -291,3 +291,11 @@ def test_a_choice_check_accepts_its_own_answer_text():
     assert all(c.check(r).correct for r in ("B", "b)", c.expected_text, "down", "(b) down"))
     assert not c.check("A) up").correct and not c.check("A) up").unreadable
     assert c.check("sideways").unreadable
+
+
+def test_a_labelled_choice_is_judged_by_its_label():
+    from exercises.checking import ChoiceCheck
+
+    c = ChoiceCheck(("up", "down", "same"), 1)
+    assert not c.check("A) down").correct  # the card asks for a letter
+    assert c.check("B) sideways").correct

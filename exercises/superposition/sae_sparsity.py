@@ -161,8 +161,10 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         if text not in seen:
             seen.add(text)
             mistakes.append((what, text))
-    options = [truth] + [t for _, t in mistakes]
+    options = [t for _, t in mistakes]
     rng.shuffle(options)
+    # the right letter cycles A-D with the seed (every card has at least 4 options): none dominates
+    options.insert(seed % min(4, len(options) + 1), truth)
     why = {t: w.replace("had ", "gets ", 1).replace("expected ", "expects ", 1) for w, t in mistakes}
     check = LabelledChoice(tuple(options), options.index(truth), why=tuple(why.get(o, "") for o in options))
     if knob == "l1_coeff":
