@@ -257,3 +257,32 @@ def test_from_code_answers_that_cannot_be_read_are_unreadable_not_wrong():
         verdict = v.check("@@ what")
         assert verdict.unreadable and not verdict.correct and "Couldn't read that" in verdict.reason
         assert v.answer_text not in verdict.reason.split("e.g.", 1)[-1]
+
+
+def test_review_cards_judges_a_from_code_deck_from_its_code(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from cardgen.cli import cli
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    src = tmp_path / "attn.py"
+    src.write_text("import torch\nfrom einops import rearrange\n\ndef f(q, k, x):\n"
+                   "    s = torch.einsum('bqd,bkd->bqk', q, k)\n"
+                   "    return s, rearrange(x, 'b h s d -> b s (h d)')\n")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["from-code", "attn.py", "-o", "deck.apkg", "-k", "2"]).exit_code == 0
+    out = runner.invoke(cli, ["review-cards", "deck.apkg", "--json", "--no-llm"])
+    assert out.exit_code == 0, out.output
+    reviews = json.loads(out.output)["cards"]
+    assert reviews and all(r["family"].startswith("from-code.") for r in reviews)
+    traps = [r["results"][p] for r in reviews for p in ("no_mistake_scores", "states_precision", "varied_answer")]
+    assert all(t.get("checkable", True) for t in traps), traps  # judged from the code, not skipped
+    # elsewhere, with the code out of reach, the traps are honestly "not checkable"
+    elsewhere = tmp_path.parent / (tmp_path.name + "-elsewhere")
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    away = json.loads(runner.invoke(cli, ["review-cards", str(tmp_path / "deck.apkg"), "--json", "--no-llm"]).output)
+    assert all(r["results"]["varied_answer"].get("checkable") is False for r in away["cards"])

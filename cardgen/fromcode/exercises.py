@@ -410,9 +410,12 @@ def _write_text(call: Call, st: Structure, d: Draw) -> tuple[str, tuple[str, ...
         order = f" The operands are passed as `{', '.join(d.names)}`." if len(d.names) > 1 else ""
         combine = ("Multiply them along their shared axes so that" if len(st.inputs) > 1
                    else "Compute from it a tensor so that")
-        if example is not None:
-            combine = f"Compute `{d.result}` from {'them' if len(st.inputs) > 1 else 'it'}:"
-        what = f"{_operands_text(st, d)}{_ell_text(st, d)}. {combine} {result_text}{', ' + how if how else ''}.{order}"
+        if example is not None:  # one request (the blank), the operation stated around it
+            them = "them" if len(st.inputs) > 1 else "it"
+            what = (f"{_operands_text(st, d)}{_ell_text(st, d)}. `{d.result}` is made from {them}, {how}, and "
+                    f"{result_text}.{order}")
+        else:
+            what = f"{_operands_text(st, d)}{_ell_text(st, d)}. {combine} {result_text}{', ' + how if how else ''}.{order}"
         lhs = ",".join(side_text(s, st.letters) for s in st.inputs) if st.letters \
             else ", ".join(side_text(s, False) for s in st.inputs)
         hints = ("An axis named in two operands is paired up; an axis left out of the result is summed over.",

@@ -66,6 +66,27 @@ def find(card: str, root: Path | None = None) -> tuple[Call, object]:
                       f"since the deck was built); rebuild it with `cardgen from-code`")
 
 
+class CallFamily:
+    """A found call seen as a family: its forms, and its variant for a seed and form (what a
+    review of a from-code deck needs to re-derive the cards)."""
+
+    def __init__(self, call: Call, structure) -> None:
+        from cardgen.fromcode.exercises import forms_for, title
+
+        self.call, self.structure = call, structure
+        self.forms = forms_for(call, structure)
+        self.title = title(call)
+
+    def variant(self, seed: int = 0, form: str | None = None):
+        from cardgen.fromcode.exercises import make_variant
+
+        return make_variant(self.call, form or self.forms[0], seed, self.structure)
+
+
+def call_family(card: str, root: Path | None = None) -> CallFamily:
+    return CallFamily(*find(card, root))
+
+
 def variant(card: str, form: str | None, seed: int, root: Path | None = None):
     """The exercise variant a from-code card showed."""
     from cardgen.fromcode.exercises import forms_for, make_variant

@@ -70,10 +70,13 @@ class Card:
     seed: int | None = None
     #: the Variant the card was drawn from (None for a card read from a deck: re-derived)
     variant: Any = field(default=None, repr=False, compare=False)
+    #: a from-code card's id (``models/attn.py#3fa2c1b9d0.8e1f2a``): its variants are re-derived
+    #: from the code it names, which a review finds from the current folder
+    source_id: str | None = None
 
     @property
     def group(self) -> str:
-        return f"{self.family}/{self.form}"
+        return f"{self.source_id or self.family}/{self.form}"
 
     @classmethod
     def from_variant(cls, v: Any, prompt: str | None = None) -> "Card":
@@ -419,6 +422,31 @@ class _Traps:
     def __init__(self) -> None:
         self.shares: dict[str, Result] = {}
         self.lazy: dict[str, tuple[float | None, str]] = {}
+        self.families: dict[str, Any] = {}
+
+    def family(self, c: Card) -> Any:
+        """What draws the card's variants: its exercise family, or — for a from-code card — the
+        call in the code it came from, found again by the card's id. KeyError says why not."""
+        key = c.source_id or c.family
+        if key not in self.families:
+            if c.source_id:
+                from cardgen.fromcode.ids import CardIdError, call_family
+
+                try:
+                    self.families[key] = call_family(c.source_id)
+                except CardIdError as e:
+                    self.families[key] = KeyError(str(e))
+            else:
+                from exercises import get_family
+
+                try:
+                    self.families[key] = get_family(c.family)
+                except KeyError:
+                    self.families[key] = KeyError(f"{c.family!r} is not an exercise family of this cardgen")
+        fam = self.families[key]
+        if isinstance(fam, KeyError):
+            raise fam
+        return fam
 
     def variant(self, c: Card) -> tuple[Any, str]:
         """The card's variant, with the prompt and code as the card shows them, or (None, why)."""
@@ -426,12 +454,10 @@ class _Traps:
         if v is None:
             if c.seed is None:
                 return None, "the card stores no seed"
-            from exercises import get_family
-
             try:
-                fam = get_family(c.family)
-            except KeyError:
-                return None, f"{c.family!r} is not an exercise family of this cardgen"
+                fam = self.family(c)
+            except KeyError as e:
+                return None, e.args[0]
             if c.form not in fam.forms:
                 return None, f"{c.family} has no form {c.form!r} now"
             try:
@@ -467,9 +493,7 @@ class _Traps:
             return Result(True, "not a write card")
         hits = [h for h in traps.lazy_write_solves(v) if h[0] not in ("format example", "type 0")]
         if c.group not in self.lazy:
-            from exercises import get_family
-
-            fam = get_family(c.family)
+            fam = self.family(c)
             try:
                 solved = sum(bool(traps.lazy_write_solves(fam.variant(seed=s, form=c.form)))
                              for s in range(WRITE_SEEDS))
@@ -488,11 +512,8 @@ class _Traps:
             return Result(False, f"its stored text gives the answer away: {hits[0][0]} gives {hits[0][1]!r}")
         return Result(share <= limit, text)
 
-    @staticmethod
-    def _family_text(c: Card) -> tuple[str, str | None]:
-        from exercises import get_family
-
-        v = c.variant or get_family(c.family).variant(seed=c.seed, form=c.form)
+    def _family_text(self, c: Card) -> tuple[str, str | None]:
+        v = c.variant or self.family(c).variant(seed=c.seed, form=c.form)
         return v.prompt, (v.code.strip("\n") if v.code else None)
 
     @staticmethod
@@ -521,10 +542,10 @@ class _Traps:
         return Result(True, "no format example is a right answer")
 
     def _share(self, c: Card, traps: Any) -> Result:
+        if c.source_id and c.form in ("write", "read"):
+            return _not_checkable("a from-code card asks about the pattern in the code, the same every time")
         if c.group not in self.shares:
-            from exercises import get_family
-
-            fam = get_family(c.family)
+            fam = self.family(c)
             try:
                 answers = [traps.canonical_answer(fam.variant(seed=s, form=c.form)) for s in range(SHARE_SEEDS)]
             except Exception as e:  # noqa: BLE001
@@ -762,8 +783,14 @@ def _card_from_entry(entry: dict, note_id: int, index: int) -> Card:
     seed = entry.get("seed")
     if not isinstance(seed, int):
         seed = int(seed_text) if seed_text.isdigit() else None
+    found = _CARD_ID.search(html.unescape(str(entry.get("a", ""))))
     return Card(key=key, family=family, form=entry.get("form") or form or "?", prompt=prompt,
-                answer_text=str(entry.get("answer_text", "")), code=code, image=entry.get("image"), seed=seed)
+                answer_text=str(entry.get("answer_text", "")), code=code, image=entry.get("image"), seed=seed,
+                source_id=found.group(1) if found else None)
+
+
+#: The check command a from-code card's answer side shows, with the card's id.
+_CARD_ID = re.compile(r"cardgen check (\S+#[0-9a-f]{10}\.[0-9a-f]{6})")
 
 
 def load_cards(target: str, seed: int = 0, variants: int = 3, form: str | None = None,
