@@ -278,8 +278,12 @@ def test_review_cards_judges_a_from_code_deck_from_its_code(tmp_path, monkeypatc
     assert out.exit_code == 0, out.output
     reviews = json.loads(out.output)["cards"]
     assert reviews and all(r["family"].startswith("from-code.") for r in reviews)
-    traps = [r["results"][p] for r in reviews for p in ("no_mistake_scores", "states_precision", "varied_answer")]
+    traps = [r["results"][p] for r in reviews for p in ("no_mistake_scores", "states_precision")]
+    traps += [r["results"]["varied_answer"] for r in reviews if r["form"] == "shape"]
     assert all(t.get("checkable", True) for t in traps), traps  # judged from the code, not skipped
+    assert all(r["meets_all"] for r in reviews), [r for r in reviews if not r["meets_all"]]
+    fixed = [r["results"]["varied_answer"] for r in reviews if r["form"] == "write"]
+    assert fixed and all("the same every time" in t["why"] for t in fixed)  # the code's own pattern
     # elsewhere, with the code out of reach, the traps are honestly "not checkable"
     elsewhere = tmp_path.parent / (tmp_path.name + "-elsewhere")
     elsewhere.mkdir()
