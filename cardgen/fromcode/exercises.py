@@ -30,7 +30,7 @@ from cardgen.fromcode.patterns import (
     PatternError,
     Structure,
     axes_text,
-    draw,
+    draw_inputs,
     pack_shapes,
     shape_text,
     side_text,
@@ -68,7 +68,7 @@ def prepare(call: Call) -> Structure:
     if call.op == "einsum" and call.operands_known and len(call.operands) != len(st.inputs):
         n, m = len(call.operands), len(st.inputs)
         raise PatternError(f"the call passes {n} tensor{'s' if n != 1 else ''} but the pattern names {m}")
-    draw(call, st, random.Random(f"fromcode-trial/{call.slot}"))
+    draw_inputs(call, st, random.Random(f"fromcode-trial/{call.slot}"))
     return st
 
 
@@ -107,7 +107,7 @@ def make_variant(call: Call, form: str, seed: int, structure: Structure | None =
     if form not in forms_for(call, st):
         raise ValueError(f"form must be one of {', '.join(forms_for(call, st))}, got {form!r}")
     rng = random.Random(f"fromcode/{call.slot}/{form}/{seed}")
-    d = draw(call, st, rng)
+    d = draw_inputs(call, st, rng)
     return {"shape": _shape, "write": _write, "read": _read}[form](call, st, d, rng, seed)
 
 

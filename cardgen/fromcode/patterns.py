@@ -139,7 +139,7 @@ def _einsum_classes(st: Structure, names: list[str]) -> tuple[dict[str, str], li
     return {c: find(c) for c in st.names}, names
 
 
-def draw(call: Call, st: Structure, rng: random.Random) -> Draw:
+def draw_inputs(call: Call, st: Structure, rng: random.Random) -> Draw:
     """Sizes and shapes for one variant of ``call``, with the output shape from a real run."""
     n_in = len(st.inputs)
     fixed = {k: v for k, v in call.lengths if v is not None}

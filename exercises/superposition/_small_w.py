@@ -19,7 +19,7 @@ NICE = (
 ENTRIES = (-1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5)
 
 
-def draw(rng: random.Random, n_features: int, nice: int) -> list[list[float]]:
+def small_w(rng: random.Random, n_features: int, nice: int) -> list[list[float]]:
     """A [n_features, 2] matrix; row ``nice`` has an easy norm, no row is zero, rows differ."""
     while True:
         rows = []

@@ -11,7 +11,7 @@ import random
 from exercises.base import Family, Variant
 from exercises.checking import NumberCheck, Precision
 from exercises.superposition._common import clean, fmt, give, number_mistakes, number_spellings, variant
-from exercises.superposition._small_w import as_model_W, draw, first_instance, show
+from exercises.superposition._small_w import as_model_W, first_instance, show, small_w
 
 ID = "superposition.interference"
 
@@ -41,7 +41,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     for _ in range(500):
         F = rng.choice([3, 4])
         i = rng.randrange(F)
-        rows = draw(rng, F, i)
+        rows = small_w(rng, F, i)
         values = first_instance(superpos_core.interference(as_model_W(rows)))
         if values[i] <= 0:  # an all-orthogonal W makes a dull question
             continue
