@@ -43,9 +43,14 @@ def slots(forms: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
     return [(f.id, form) for f in all_families() for form in f.forms if forms is None or form in forms]
 
 
+#: Families that ask about trained runs without the ``trained_`` prefix (issue 13).
+TRAINED_READERS = ("superposition.linear_vs_relu", "superposition.phase_diagram", "superposition.correlated",
+                   "superposition.privileged_basis")
+
+
 def is_trained(family_id: str) -> bool:
-    """Families that ask about a trained model are named ``trained_*``."""
-    return family_id.rsplit(".", 1)[-1].startswith("trained")
+    """Families that ask about a trained model: named ``trained_*``, or in :data:`TRAINED_READERS`."""
+    return family_id.rsplit(".", 1)[-1].startswith("trained") or family_id in TRAINED_READERS
 
 
 def write_solves(family_id: str, n: int) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -1,0 +1,162 @@
+"""The cached sweeps behind the paper-result families of issue 13 (linear vs ReLU, the phase
+diagram, correlated features, the privileged basis).
+
+Each family reads ONE small :class:`superpos_core.Sweep` (a grid of settings x 3 training
+seeds trained as the instances of one batched model), cached on disk with
+:func:`exercises.cache.cached_json` under a key made of everything that determines it -- the
+run's parameters and a digest of ``superpos_core`` -- exactly as ``_trained`` caches the
+notebook grid. Answers and pictures are recomputed from the cached ``W``. Questions are
+balanced over their answers with ``_trained.pick`` (the same dealing, one place).
+
+The runs are kept small because the default deck trains every one of them cold; their
+budgets are in :data:`RUNS` and their measured cost in each cache entry (``train_seconds``).
+"""
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from typing import Any
+
+from exercises.cache import cache_dir, cache_key, cached_json, code_digest
+
+VERSION = 1  # bump when the meaning of a cached entry changes
+NAMESPACE = "superposition-runs"
+SEEDS = 3  # training seeds per setting (instances of one batched run)
+
+# Row/column values of each run and its training budget. ``train`` below turns a spec into
+# a Sweep; the spec is part of the cache key.
+RUNS: dict[str, dict[str, Any]] = {
+    # 5 features in 2 dimensions, importance 0.7**rank with the rank order permuted per
+    # column, feature probability per row; trained with both output models.
+    "linear_vs_relu": {
+        "n_features": 5, "n_hidden": 2,
+        "probabilities": [1.0, 0.3, 0.1, 0.03],
+        "orders": [[0, 1, 2, 3, 4], [3, 0, 4, 1, 2], [2, 4, 1, 0, 3], [4, 3, 2, 1, 0], [1, 3, 0, 2, 4], [2, 0, 3, 4, 1]],
+        "decay": 0.7, "kinds": ["linear", "relu"],
+        "steps": 2000, "n_batch": 512, "lr": 1e-2,
+    },
+    # the paper's 2 features in 1 dimension on a coarse grid
+    "phase_diagram": {
+        "rows": 8, "cols": 8, "steps": 3000, "n_batch": 512, "lr": 3e-3,
+    },
+    # 4 features in 2 dimensions grouped (0, 1), (2, 3): correlated when sparse, anticorrelated when dense
+    "correlated": {
+        "n_features": 4, "n_hidden": 2,
+        "correlated": [0.05, 0.04, 0.03, 0.025, 0.02, 0.015], "anticorrelated": [0.5, 0.475, 0.45, 0.425, 0.4],
+        "steps": 3000, "n_batch": 512, "lr": 3e-3,
+    },
+    # the hidden-ReLU model: 6 features into 3 neurons, importance decay per column
+    "privileged_basis": {
+        "n_features": 6, "n_hidden": 3,
+        "probabilities": [1.0, 0.3, 0.1, 0.03], "decays": [0.9, 0.8, 0.7],
+        "steps": 3000, "n_batch": 512, "lr": 1e-2,
+    },
+}
+
+
+@functools.cache
+def _code() -> str:
+    return code_digest(("superpos_core",), ("torch", "numpy"))
+
+
+def payload(name: str) -> dict[str, Any]:
+    return {"version": VERSION, "code": _code(), "name": name, "seeds": SEEDS, **RUNS[name]}
+
+
+def run_key(name: str) -> str:
+    return cache_key(f"{NAMESPACE}-{name}", payload(name))
+
+
+def _train_linear_vs_relu(spec) -> dict:
+    from superpos_core import train_sweep
+
+    orders = spec["orders"]
+
+    def setting(p, c):
+        order = orders[int(c)]
+        return [spec["decay"] ** order[i] for i in range(spec["n_features"])], p
+
+    return {kind: train_sweep(spec["n_features"], spec["n_hidden"], "feature_probability", spec["probabilities"],
+                              "order", range(len(orders)), setting, n_seeds=SEEDS, kind=kind, steps=spec["steps"],
+                              n_batch=spec["n_batch"], lr=spec["lr"], device="cpu", eval_batch=512,
+                              single_thread=True).to_dict()
+            for kind in spec["kinds"]}
+
+
+def _train_phase_diagram(spec) -> dict:
+    from superpos_core.sweep import (
+        default_importances,
+        default_probabilities,
+        phase_diagram,
+    )
+
+    sw = phase_diagram(default_importances(spec["cols"]), default_probabilities(spec["rows"]), n_seeds=SEEDS,
+                       steps=spec["steps"], n_batch=spec["n_batch"], lr=spec["lr"], device="cpu", single_thread=True)
+    return {"phase": sw.to_dict()}
+
+
+def _train_correlated(spec) -> dict:
+    from superpos_core import train_sweep
+
+    return {kind: train_sweep(spec["n_features"], spec["n_hidden"], "feature_probability", spec[kind], "column", [1.0],
+                              lambda p, c: (1.0, p), n_seeds=SEEDS, correlation=kind, steps=spec["steps"],
+                              n_batch=spec["n_batch"], lr=spec["lr"], device="cpu", eval_batch=512,
+                              single_thread=True).to_dict()
+            for kind in ("correlated", "anticorrelated")}
+
+
+def _train_privileged_basis(spec) -> dict:
+    from superpos_core import train_sweep
+
+    F = spec["n_features"]
+    return {"hidden_relu": train_sweep(
+        F, spec["n_hidden"], "feature_probability", spec["probabilities"], "importance_decay", spec["decays"],
+        lambda p, d: ([d**i for i in range(F)], p), n_seeds=SEEDS, kind="hidden_relu", steps=spec["steps"],
+        n_batch=spec["n_batch"], lr=spec["lr"], device="cpu", eval_batch=512, single_thread=True).to_dict()}
+
+
+_TRAIN: dict[str, Callable[[dict], dict]] = {
+    "linear_vs_relu": _train_linear_vs_relu,
+    "phase_diagram": _train_phase_diagram,
+    "correlated": _train_correlated,
+    "privileged_basis": _train_privileged_basis,
+}
+
+_MEMO: dict[str, dict] = {}
+
+
+def run(name: str) -> dict[str, Any]:
+    """``{"sweeps": {label: Sweep}, "train_seconds": ...}`` of run ``name``, trained on first use
+    and read from disk once per process and cache directory."""
+    from superpos_core import Sweep
+
+    memo = f"{cache_dir()}|{run_key(name)}"
+    if memo not in _MEMO:
+        def compute() -> dict:
+            start = time.perf_counter()
+            sweeps = _TRAIN[name](RUNS[name])
+            return {"payload": payload(name), "sweeps": sweeps, "train_seconds": round(time.perf_counter() - start, 3)}
+
+        raw = cached_json(f"{NAMESPACE}-{name}", payload(name), compute)
+        _MEMO[memo] = {"sweeps": {k: Sweep.from_dict(v) for k, v in raw["sweeps"].items()},
+                       "train_seconds": raw["train_seconds"]}
+    return _MEMO[memo]
+
+
+def sweeps(name: str) -> dict:
+    return run(name)["sweeps"]
+
+
+def arrange(n: int, answer: int, slot: int, rng) -> list[int]:
+    """An order of ``n`` choice options (new position -> original index) with the answer at
+    position ``slot % n`` and the others shuffled: over consecutive seeds every letter is the
+    answer equally often, so no letter is the one to guess."""
+    rest = [i for i in range(n) if i != answer]
+    rng.shuffle(rest)
+    pos = slot % n
+    return rest[:pos] + [answer] + rest[pos:]
+
+
+def runs_text() -> str:
+    return f"{SEEDS} times from different random starts ({SEEDS} instances of one batched run)"
