@@ -290,3 +290,15 @@ def test_review_cards_judges_a_from_code_deck_from_its_code(tmp_path, monkeypatc
     monkeypatch.chdir(elsewhere)
     away = json.loads(runner.invoke(cli, ["review-cards", str(tmp_path / "deck.apkg"), "--json", "--no-llm"]).output)
     assert all(r["results"]["varied_answer"].get("checkable") is False for r in away["cards"])
+
+
+def test_calls_with_big_tensors_are_drawn_smaller_or_skipped_never_raised():
+    from cardgen.fromcode.deck import build_notes
+
+    found = collect([CASES / "big_tensors.py"])
+    skipped: list = []
+    notes = build_notes(found.items, 8, 0, skipped=skipped)
+    built = {n.call.pattern for n in notes}
+    assert built | {s.reason.split("with ", 1)[1].split(":")[0].strip("'\"") for s in skipped} >= {
+        c.pattern for c, _ in found.items}
+    assert all("too many axes" in s.reason or "cannot" in s.reason for s in skipped), skipped

@@ -74,7 +74,7 @@ def from_code(paths: tuple[Path, ...], show: bool, output: Path | None, variants
         from cardgen.fromcode.deck import FromCodeDeckError, write_deck
 
         try:
-            notes = _build(found.items, variants, seed)
+            notes = _build(found.items, variants, seed, found.skipped)
             write_deck(write_to, notes)
         except FromCodeDeckError as e:
             fail(str(e))
@@ -86,13 +86,13 @@ def from_code(paths: tuple[Path, ...], show: bool, output: Path | None, variants
     _summary(found, write_to if notes else None, notes, show)
 
 
-def _build(items, variants: int, seed: int):
+def _build(items, variants: int, seed: int, skipped: list):
     from cardgen.console import progress
     from cardgen.fromcode.deck import build_notes
 
     with progress(transient=True) as bar:
         task = bar.add_task("computing variants", total=len(items) * 3)
-        return build_notes(items, variants, seed,
+        return build_notes(items, variants, seed, skipped=skipped,
                            on_note=lambda n: bar.update(task, advance=1, description=n.call.where))
 
 
@@ -101,9 +101,15 @@ def _listing(found, variants: int, seed: int, notes, write_to: Path | None) -> d
     from cardgen.fromcode.deck import deck_name, note_guid, seeds_for
     from cardgen.fromcode.exercises import forms_for, variants_for
 
+    from cardgen.fromcode.deck import skip_for
+
     calls = []
     for call, st in found.items:
-        by_form = variants_for(call, st, {f: seeds_for(seed, call, f, variants) for f in forms_for(call, st)})
+        try:
+            by_form = variants_for(call, st, {f: seeds_for(seed, call, f, variants) for f in forms_for(call, st)})
+        except Exception as e:  # noqa: BLE001 - listed as skipped, with the reason
+            found.skipped.append(skip_for(call, e))
+            continue
         calls.append({
             **call.to_dict(),
             "deck": deck_name(call.path),
@@ -132,7 +138,10 @@ def _show(found, seed: int) -> None:
         console.print(f"[bold]{escape_text(call.where)}[/]  {escape_text(fn)}  [cyan]{escape_text(call.api)}[/]  "
                       f"[green]{escape_text(repr(call.pattern))}[/]{also}")
         for form in forms_for(call, st):
-            print_variant(make_variant(call, form, seed, st), show_answer=True)
+            try:
+                print_variant(make_variant(call, form, seed, st), show_answer=True)
+            except Exception as e:  # noqa: BLE001 - one odd call never stops the listing
+                console.print(f"[yellow]{form}: cannot draw it: {escape_text(str(e))}[/]")
     if found.skipped:
         console.rule("[bold]skipped[/]", align="left")
         for s in found.skipped:

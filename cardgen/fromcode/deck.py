@@ -83,8 +83,10 @@ def _source_html(call: "Call", form: str, seed: int) -> str:
 
 
 def build_notes(items: Iterable[tuple["Call", "Structure"]], variants: int, seed: int,
-                on_note=None) -> list[FromCodeNote]:
-    """Render each call's forms as notes with ``variants`` variants each (read: its distinct questions)."""
+                on_note=None, skipped: list | None = None) -> list[FromCodeNote]:
+    """Render each call's forms as notes with ``variants`` variants each (read: its distinct
+    questions). A call whose variants cannot be drawn is left out and, when ``skipped`` is
+    given, listed there with the reason — one odd call never stops the deck."""
     from cardgen import __version__
     from cardgen.deck.build import Note
     from cardgen.deck.render import render_variant
@@ -92,7 +94,12 @@ def build_notes(items: Iterable[tuple["Call", "Structure"]], variants: int, seed
 
     notes: list[FromCodeNote] = []
     for call, st in items:
-        by_form = variants_for(call, st, {f: seeds_for(seed, call, f, variants) for f in forms_for(call, st)})
+        try:
+            by_form = variants_for(call, st, {f: seeds_for(seed, call, f, variants) for f in forms_for(call, st)})
+        except Exception as e:  # noqa: BLE001 - reported as skipped, with the reason
+            if skipped is not None:
+                skipped.append(skip_for(call, e))
+            continue
         for form in forms_for(call, st):
             entries = []
             for k, v in enumerate(by_form[form]):
@@ -108,6 +115,14 @@ def build_notes(items: Iterable[tuple["Call", "Structure"]], variants: int, seed
             if on_note:
                 on_note(notes[-1])
     return notes
+
+
+def skip_for(call: "Call", e: Exception):
+    """The skip-list entry for a call whose exercises failed to draw."""
+    from cardgen.fromcode.scan import Skip
+
+    why = str(e) if isinstance(e, ValueError) else f"unexpected {type(e).__name__}: {e}"
+    return Skip(call.path, f"`{call.api}` with {call.pattern!r}: {why}", call.line, call.cell)
 
 
 def write_deck(out: Path, notes: list[FromCodeNote]) -> None:

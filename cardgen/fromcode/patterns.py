@@ -156,39 +156,43 @@ def draw_inputs(call: Call, st: Structure, rng: random.Random) -> Draw:
     if call.op == "einsum":
         rep, names = _einsum_classes(st, names)
     free = [n for n in dict.fromkeys(rep[n] for n in st.names) if n not in fixed]
-    n_ell = rng.choice((0, 1, 2)) if st.has_ellipsis else 0
+    # `...` and `*` cover 0-2 drawn axes; when that makes a tensor too big, draw again without them
+    for extra in ((0, 1, 2), (0,)):
+        n_ell = rng.choice(extra) if st.has_ellipsis else 0
 
-    groups = [it for side in (*st.inputs, *((st.output,) if st.output else ())) for it in side
-              if it.grouped and len(it.members) > 1]
-    exclude = set(fixed.values()) | numbers | {1}
-    for _ in range(50):
-        values = _distinct(rng, len(free) + n_ell, exclude)
-        sizes = {**fixed, **dict(zip(free, values))}
-        sizes = {n: sizes[rep[n]] for n in st.names}
-        ell = tuple(values[len(free):])
-        singles = set(sizes.values()) | set(ell)
-        if all(item_dims(g, sizes, ell)[0] not in singles for g in groups):
+        groups = [it for side in (*st.inputs, *((st.output,) if st.output else ())) for it in side
+                  if it.grouped and len(it.members) > 1]
+        exclude = set(fixed.values()) | numbers | {1}
+        for _ in range(50):
+            values = _distinct(rng, len(free) + n_ell, exclude)
+            sizes = {**fixed, **dict(zip(free, values))}
+            sizes = {n: sizes[rep[n]] for n in st.names}
+            ell = tuple(values[len(free):])
+            singles = set(sizes.values()) | set(ell)
+            if all(item_dims(g, sizes, ell)[0] not in singles for g in groups):
+                break
+
+        stars: list[tuple[int, ...]] = []
+        pieces: list[str] = []
+        if call.op == "unpack":  # one packed tensor; each piece's `*` axes drawn
+            pieces = _piece_names(call, names)
+            stars = [tuple(_distinct(rng, rng.choice(extra), set(sizes.values()))) for _ in pieces]
+            shapes = [_packed_shape(st.inputs[0], sizes, ell, _joined(stars))]
+        elif call.op == "pack":
+            by_name: dict[str, tuple[int, ...]] = {}
+            for name in names:
+                if name not in by_name:
+                    k = rng.choice(extra)
+                    by_name[name] = tuple(_distinct(rng, k, set(sizes.values())))
+                stars.append(by_name[name])
+            side = st.inputs[0]
+            shapes = [tuple(d for it in side for d in (star if it.members == ("*",) else item_dims(it, sizes, ell)))
+                      for star in stars]
+        else:
+            shapes = [shape_of(side, sizes, ell) for side in st.inputs]
+        if all(math.prod(s) <= MAX_NUMEL for s in shapes):
             break
-
-    stars: list[tuple[int, ...]] = []
-    pieces: list[str] = []
-    if call.op == "unpack":  # one packed tensor; each piece's `*` axes drawn
-        pieces = _piece_names(call, names)
-        stars = [tuple(_distinct(rng, rng.choice((0, 1, 2)), set(sizes.values()))) for _ in pieces]
-        shapes = [_packed_shape(st.inputs[0], sizes, ell, _joined(stars))]
-    elif call.op == "pack":
-        by_name: dict[str, tuple[int, ...]] = {}
-        for name in names:
-            if name not in by_name:
-                k = rng.choice((0, 1, 2))
-                by_name[name] = tuple(_distinct(rng, k, set(sizes.values())))
-            stars.append(by_name[name])
-        side = st.inputs[0]
-        shapes = [tuple(d for it in side for d in (star if it.members == ("*",) else item_dims(it, sizes, ell)))
-                  for star in stars]
     else:
-        shapes = [shape_of(side, sizes, ell) for side in st.inputs]
-    if any(math.prod(s) > MAX_NUMEL for s in shapes):
         raise PatternError("too many axes to draw small example tensors")
 
     lengths: dict[str, int] = {}
