@@ -36,6 +36,9 @@ bench: install
 	$(BIN)/python benchmarks/build_deck.py
 	$(BIN)/python benchmarks/grade.py
 	$(BIN)/python benchmarks/drill.py
+	$(BIN)/python benchmarks/phase_diagram.py
+	$(BIN)/python benchmarks/sae.py
+	$(BIN)/python benchmarks/fromcode_coverage.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info cardgen.apkg
