@@ -36,6 +36,17 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def device_and_generator(device, seed: int | None, generator: torch.Generator | None):
+    """The device (CUDA when available by default) and the generator that ``seed`` makes —
+    one rule for every model of this package: pass a seed or a generator, not both."""
+    device = torch.device(default_device() if device is None else device)
+    if seed is not None and generator is not None:
+        raise ValueError("pass seed or generator, not both")
+    if seed is not None:
+        generator = torch.Generator(device=device).manual_seed(int(seed))
+    return device, generator
+
+
 def _as_float_tensor(value, device) -> torch.Tensor:
     t = torch.as_tensor(value)
     if not t.is_floating_point():
@@ -91,13 +102,7 @@ class Model(nn.Module):
         group_size: int = 2,
     ):
         super().__init__()
-        if device is None:
-            device = default_device()
-        device = torch.device(device)
-        if seed is not None and generator is not None:
-            raise ValueError("pass seed or generator, not both")
-        if seed is not None:
-            generator = torch.Generator(device=device).manual_seed(int(seed))
+        device, generator = device_and_generator(device, seed, generator)
         self.config = config
         self.generator = generator
 

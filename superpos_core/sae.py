@@ -58,7 +58,7 @@ from torch import nn
 
 from . import train as _train
 from .analysis import REPRESENTED_THRESHOLD
-from .model import Model, default_device
+from .model import Model, device_and_generator
 
 __all__ = [
     "SAEConfig",
@@ -140,15 +140,9 @@ class SAE(nn.Module):
         generator: torch.Generator | None = None,
     ):
         super().__init__()
-        if device is None:
-            device = default_device()
-        device = torch.device(device)
-        if seed is not None and generator is not None:
-            raise ValueError("pass seed or generator, not both")
         if min(config.n_instances, config.d_in, config.d_sae) < 1:
             raise ValueError(f"every size in {config} must be >= 1")
-        if seed is not None:
-            generator = torch.Generator(device=device).manual_seed(int(seed))
+        device, generator = device_and_generator(device, seed, generator)
         self.config = config
         self.generator = generator
         I, H, D = config.n_instances, config.d_in, config.d_sae
