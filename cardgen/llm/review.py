@@ -44,7 +44,8 @@ DUPLICATE_RATIO = 0.97
 
 _ASK_VERBS = {"write", "fill", "compute", "calculate", "give", "predict", "find", "name", "implement",
               "determine", "state", "evaluate", "estimate", "count", "select", "choose", "pick", "complete",
-              "type", "enter", "read", "list", "identify", "derive", "express", "sketch"}
+              "type", "enter", "read", "list", "identify", "derive", "express", "sketch", "rewrite", "retype",
+              "fix", "correct"}
 _FORMAT_VERBS = {"pass", "use", "round", "answer", "assume", "note", "ignore", "keep", "treat", "hint"}
 _FORMAT_IF = {"write", "type", "give", "enter", "express", "list", "report", "separate"}
 _BACK_REFERENCE = re.compile(r"^\W*\w+\s+(?:it|them|their|its|each|your|one|the answer|the result)\b", re.I)
@@ -226,7 +227,8 @@ def _focused(c: Card) -> Result:
 def _precise(c: Card) -> Result:
     text = f"{c.prompt}\n{c.code or ''}"
     problems = []
-    if not re.search(r"\d", text) and not c.image:
+    # a fix card is judged on fresh inputs of any size: its layouts, not sizes, are what it states
+    if not re.search(r"\d", text) and not c.image and c.form != "fix":
         problems.append("states no size, shape or value (and has no image)")
     if c.code and c.form in ("shape", "value"):
         names = set()

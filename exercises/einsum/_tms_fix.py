@@ -60,7 +60,7 @@ def fix(rng: random.Random, seed: int) -> Variant:
     return fix_variant(
         FAMILY_ID, seed, rng,
         what=("A Toy Models of Superposition model holds several independent instances (one small model each). "
-              f"The marked line maps the features `{x_name}` to the hidden space with `{w_name}`: "
+              f"The marked line maps `{x_name}` (the input features) to the hidden space with `{w_name}`: "
               f"for every instance n, `{target}[..., n, :]` is the hidden vector of `{x_name}[..., n, :]` "
               f"under instance n's own weights."),
         setup=["import torch", f"{w_name} = model.W  # {w_layout}", f"{x_name} = batch  # {x_layout}"],
