@@ -118,3 +118,16 @@ def test_the_default_deck_imports_completely(tmp_path):
             assert len(json.loads(note["Variants"])) == 2
     finally:
         col.close()
+
+
+def test_no_two_variants_of_a_note_are_alike():
+    """Seeds are hashed per note, so a family with a finite pool of questions could repeat one
+    inside a note: the builder draws again instead (issue 11: no two variants of a note alike)."""
+    from cardgen.deck.build import compute_note
+
+    for fid, form in [("superposition.all_zero_prob", "value"), ("einsum.gram", "write"),
+                      ("superposition.forward", "fix"), ("superposition.sparsity", "value")]:
+        entries = compute_note(fid, form, 0, 8)["entries"]
+        shown = [(e["q"], e.get("image")) for e in entries]
+        assert len(set(shown)) == len(shown) == 8, fid
+        assert [e["k"] for e in entries] == list(range(8))

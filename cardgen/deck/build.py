@@ -108,6 +108,10 @@ class Report:
 # ----------------------------------------------------------------------------- planning
 
 
+#: How many draws per variant a note may spend looking for variants that differ.
+MAX_REDRAWS = 4
+
+
 def variant_seed(seed: int, family_id: str, form: str, k: int) -> int:
     """The seed of variant ``k`` of a note: a hash of the deck seed and the note's slot."""
     digest = hashlib.sha256(f"cardgen-deck/{seed}/{family_id}/{form}/{k}".encode()).digest()
@@ -168,7 +172,11 @@ def compute_note(
     fam = get_family(family_id)
     entries: list[dict[str, Any]] = []
     media: dict[str, str] = {}
-    for k, s in enumerate(variant_seeds(seed, family_id, form, count)):
+    seen: set[tuple] = set()
+    draws = 0
+    while len(entries) < count:
+        s = variant_seed(seed, family_id, form, draws)
+        draws += 1
         try:
             v = fam.variant(seed=s, form=form)
         except Exception as e:  # a family bug: name the variant so it can be reproduced
@@ -176,9 +184,15 @@ def compute_note(
                 f"{family_id} (form {form}, seed {s}) failed: {type(e).__name__}: {e}. "
                 f"Reproduce with: cardgen show {family_id} --form {form} --seed {s}"
             ) from e
+        # no two variants of a note alike: a repeat is drawn again (a family with fewer questions
+        # than the note has variants repeats only after MAX_REDRAWS tries per variant)
+        same = (v.prompt, v.code, hashlib.sha256(v.image.data).hexdigest() if v.image else None)
+        if same in seen and draws < MAX_REDRAWS * count:
+            continue
+        seen.add(same)
         if reword is not None:
             v = dataclasses.replace(v, prompt=reword(v))
-        entry, image = render_variant(v, fam, k)
+        entry, image = render_variant(v, fam, len(entries))
         entries.append(entry)
         if image is not None:
             media[image[0]] = base64.b64encode(image[1]).decode("ascii")
