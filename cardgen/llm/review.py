@@ -274,6 +274,8 @@ def _effortful(c: Card) -> Result:
         if canon is not None and len(canon.lstrip("-")) >= 2 and canon in numbers(_prose(prompt)):
             return Result(False, f"the answer {c.answer_text.strip()} is stated in the prompt")
         return Result(True, "the answer is not stated in the prompt")
+    if kind == "choice":  # the options are on the card by design: the effort is in choosing one
+        return Result(True, "a choice among the options shown")
     ans = _norm(c.answer_text)
     where = [name for name, text in (("prompt", prompt), ("code", c.code or "")) if len(ans) >= 2 and ans in _norm(text)]
     if where:
