@@ -108,10 +108,18 @@ def einsum_maker(spec: Spec) -> Callable[[random.Random, str, int], Variant]:
 def pick_case(spec: Spec, form: str, seed: int) -> Case:
     """The case of ``seed``: each block of ``len(cases)`` consecutive seeds holds every case once
     (shuffled per block), so over many seeds no case — and no answer — dominates."""
-    n = len(spec.cases)
+    cases = [c for c in spec.cases if form != "shape" or not _shape_is_shown(c.expr)] or list(spec.cases)
+    n = len(cases)
     block = list(range(n))
     random.Random(f"einsum.{spec.name}/{form}/block/{seed // n}").shuffle(block)
-    return spec.cases[block[seed % n]]
+    return cases[block[seed % n]]
+
+
+def _shape_is_shown(expr: str) -> bool:
+    """The result has exactly an operand's axes in its order (``ij,ij->ij``): its shape would be
+    printed in the shape card's own code, so that case is not asked as a shape."""
+    ins, out = split(expr)
+    return any(term == out for term in ins)
 
 
 # ----------------------------------------------------------------------------- expressions
