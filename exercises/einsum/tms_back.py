@@ -1,8 +1,8 @@
 """einsum.tms_back: the second half of the TMS forward pass, hidden -> features, per instance."""
 from exercises.base import Family
-from exercises.einsum._common import Case, Spec, einsum_maker
+from exercises.einsum._common import Spec, einsum_maker
+from exercises.einsum._tms import tms_cases
 
-_TASK = "`out[..., n, :] = {t0}[..., n, :] @ {t1}[n]{T}` for every `n`"
 _WHY = ("The same W maps back: the {i} axis is kept like a batch axis, in the place `out[..., n, :]` gives it, "
         "and now the {h} axis is summed.")
 _A = "np.sum(t0[..., :, None, :] * t1, -1)"  # W [instance, feature, hidden]
@@ -10,17 +10,7 @@ _B = "np.sum(t0[..., :, :, None] * t1, -2)"  # W [instance, hidden, feature]
 
 
 def _cases():
-    out = []
-    for w, T, numpy in (("ifh", ".T", _A), ("ihf", "", _B)):
-        for batch in ("...", "b"):
-            h = f"{batch}ih"
-            for order in ((0, 1), (1, 0)):
-                terms = [h, w] if order == (0, 1) else [w, h]
-                out.append(Case(f"{','.join(terms)}->{batch}if", _TASK.replace("{T}", T), numpy,
-                                order=order, why=_WHY,
-                                mistakes=(("the feature axis before the instance axis", f"{','.join(terms)}->{batch}fi"),
-                                          ("summed over the instances", f"{','.join(terms)}->{batch}f"))))
-    return tuple(out)
+    return tms_cases("h", "f", "feature", (".T", ""), (_A, _B), _WHY)
 
 
 SPEC = Spec(

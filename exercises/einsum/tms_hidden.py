@@ -1,10 +1,10 @@
 """einsum.tms_hidden: the first half of the TMS forward pass, features -> hidden, per instance."""
 from exercises.base import Family
-from exercises.einsum._common import Case, Spec, einsum_maker
+from exercises.einsum._common import Spec, einsum_maker
+from exercises.einsum._tms import tms_cases
 from exercises.einsum._tms_fix import fix
 from exercises.fixes import with_fix
 
-_TASK = "`out[..., n, :] = {t0}[..., n, :] @ {t1}[n]{T}` for every `n`"
 _WHY = ("Every instance is its own model: the {i} axis is kept like a batch axis, in the place `out[..., n, :]` "
         "gives it, and the {f} axis is summed.")
 _A = "np.sum(t0[..., :, :, None] * t1, -2)"  # W [instance, feature, hidden]
@@ -12,17 +12,7 @@ _B = "np.sum(t0[..., :, None, :] * t1, -1)"  # W [instance, hidden, feature]
 
 
 def _cases():
-    out = []
-    for w, T, numpy in (("ifh", "", _A), ("ihf", ".T", _B)):
-        for batch in ("...", "b"):
-            x = f"{batch}if"
-            for order in ((0, 1), (1, 0)):
-                terms = [x, w] if order == (0, 1) else [w, x]
-                out.append(Case(f"{','.join(terms)}->{batch}ih", _TASK.replace("{T}", T), numpy,
-                                order=order, why=_WHY,
-                                mistakes=(("the hidden axis before the instance axis", f"{','.join(terms)}->{batch}hi"),
-                                          ("summed over the instances", f"{','.join(terms)}->{batch}h"))))
-    return tuple(out)
+    return tms_cases("f", "h", "hidden", ("", ".T"), (_A, _B), _WHY)
 
 
 SPEC = Spec(
