@@ -72,14 +72,20 @@ def _output_mistakes(rows, b, x, value) -> list[tuple[str, str]] | None:
     return out
 
 
+def _one_active(rng: random.Random) -> tuple[int, list[list[float]], int, list[float]]:
+    """3-5 features with unit rows, and an input where only feature ``i`` is active."""
+    F = rng.randint(3, 5)
+    rows = [list(r) for r in rng.sample(UNIT, F)]
+    i = rng.randrange(F)
+    x = [0.0] * F
+    x[i] = rng.choice(VALUES)
+    return F, rows, i, x
+
+
 def _make_output(rng: random.Random, form: str, seed: int):
     p = Precision.decimals(2)
     for _ in range(500):
-        F = rng.randint(3, 5)
-        rows = [list(r) for r in rng.sample(UNIT, F)]
-        i = rng.randrange(F)
-        x = [0.0] * F
-        x[i] = rng.choice(VALUES)
+        F, rows, i, x = _one_active(rng)
         b = [rng.choice(BIASES) for _ in range(F)]
         z = _pre(rows, x)
         if not any(z[j] > -b[j] for j in range(F) if j != i):
@@ -139,11 +145,7 @@ def _threshold_mistakes(z, i: int, rows, x) -> list[tuple[str, float]]:
 def _make_threshold(rng: random.Random, form: str, seed: int):
     p = Precision.decimals(2)
     for _ in range(500):
-        F = rng.randint(3, 5)
-        rows = [list(r) for r in rng.sample(UNIT, F)]
-        i = rng.randrange(F)
-        x = [0.0] * F
-        x[i] = rng.choice(VALUES)
+        F, rows, i, x = _one_active(rng)
         # the answer from the real model: its zero-bias outputs are exactly the surviving interference
         out0 = outputs(rows, [0.0] * F, x)
         value = clean(max(out0[j] for j in range(F) if j != i), 6)
