@@ -49,8 +49,13 @@ def test_a_reduction_passed_as_a_variable_is_shown_as_that_variable():
     assert call.reduction_source == "reduction"
     for form in ("shape", "write"):
         v = make_variant(call, form, 0, st)
-        text = v.prompt + (v.code or "")
-        assert "'sum'" not in text and "reduction" in text
+        assert "'sum'" not in v.prompt and "reduction" in v.prompt + v.code
+    # the shape snippet runs as shown (issue 21: `reduction` was undefined) and gives the answer
+    v = make_variant(call, "shape", 0, st)
+    env: dict = {}
+    exec("import torch, einops\n" + v.code, env)
+    assert list(env["out"].shape) == v.answer
+    assert "(`sum`)" not in v.explanation
 
 
 def test_ipython_syntax_keeps_the_cell():
@@ -196,6 +201,19 @@ def test_einmix_layers_become_exercises_answered_by_running_the_layer():
     assert mixed.answer_text in ("c", "c_out")
 
 
+def _shown_example(prompt: str):
+    """The worked example a write prompt prints, read back independently: the operands'
+    ``arange`` expressions (evaluated here) and the printed result."""
+    import re
+
+    import torch
+
+    ops = {m.group(1): eval(m.group(2), {"torch": torch}) for m in
+           re.finditer(r"`([^`]+)` = `(torch\.(?:arange|tensor)\([^`]*\))`", prompt)}
+    result = re.search(r"`\w+` = `(\[[^`]*\]|-?[\d.]+)`", prompt)
+    return ops, (eval(result.group(1)) if result else None)
+
+
 def test_write_prompts_show_an_example_instead_of_the_result_axes():
     import torch
 
@@ -203,11 +221,21 @@ def test_write_prompts_show_an_example_instead_of_the_result_axes():
 
     found = collect([CASES / "write_prompts.py"])
     assert len(found.items) == 5
+    shown = 0
     for call, st in found.items:
         for seed in range(5):
             v = make_variant(call, "write", seed, st)
             assert axes_text(st.output) not in v.prompt, v.prompt  # the layout is not printed
-            assert "torch.arange(" in v.prompt and "comes out as in this example" in v.prompt
+            assert v.params["example"]["decisive"], v.prompt
+            if "comes out as in this example" in v.prompt:  # else the result's shape is stated
+                shown += 1
+                ops, printed = _shown_example(v.prompt)
+                assert len(ops) == len(set(call.operands)) and printed is not None, v.prompt
+                # operands differ in values (a swap shows), axes in sizes (a transpose shows)
+                flat = [x for t in ops.values() for x in t.reshape(-1).tolist()]
+                assert len(set(flat)) == len(flat)
+            else:
+                assert "has shape (" in v.prompt
             # lazy: copy the axis names printed, in order, as the result
             names = [n for side in st.inputs for it in side for n in it.names]
             lazy = ", ".join(st.side_text(s) for s in st.inputs) + " -> " + " ".join(dict.fromkeys(names))
@@ -216,10 +244,10 @@ def test_write_prompts_show_an_example_instead_of_the_result_axes():
             assert not v.check(lazy.replace(", ", ",").replace(" -> ", "->") if st.letters else lazy).correct
             # the example in the prompt is what the answer computes on those inputs
             assert v.check(call.pattern).correct
-    (attn, st), = [(c, s) for c, s in found.items if c.pattern == "bqd,bkd->bqk"]
-    q = torch.arange(8.).reshape(2, 2, 2)
-    expected = torch.einsum("bqd,bkd->bqk", q, q).int().tolist()
-    assert str(expected).replace(" ", "") in make_variant(attn, "write", 0, st).prompt.replace(" ", "")
+    assert shown >= 10
+    (t, st), = [(c, s) for c, s in found.items if c.pattern == "ij->ji"]
+    ops, printed = _shown_example(make_variant(t, "write", 0, st).prompt)
+    assert torch.equal(torch.einsum("ij->ji", ops["w"]), torch.tensor(printed, dtype=ops["w"].dtype))
 
 
 def test_idioms_that_name_no_axis_get_shape_and_write_cards():
