@@ -1,17 +1,19 @@
 """The worked example of a from-code write card, checked to admit one answer.
 
 A write card never lists the result's axes: it shows what the call does by a tiny run — each
-operand from its own ``arange`` (so swapped operands give other numbers), every axis of its
-own size (so a transposed result has another shape) — or, where that run would be too big to
-read, by the result's shape alone (sizes are distinct per axis).
+operand from its own ``arange`` (so swapped operands give other numbers), every axis first of
+size 2 (so no size can be matched to an axis: the values say where each entry went), then, if
+values alone do not decide, of distinct sizes (so a transposed result has another shape) — or,
+where no run stays small enough to read (sizes the code fixes), by the result's shape alone.
 
 Before a card is shown, every plausible other answer is tried on what the card shows: each
 rearrangement of the result's axes, groups included (transposes, a group's members in another
 order, members moved between groups, swapped operands — which, with the operands' axes
 stated, is a transpose again). An alternative that computes something else on random inputs
 but matches the card is a second answer: the example is drawn again with other sizes and
-values, and where no draw tells them apart the card says so (:attr:`Example.decisive` is
-False) and its check accepts every answer that matches what the card shows.
+values, and where no draw tells them apart the card's :attr:`Example.decisive` is False and
+its check (:class:`~cardgen.fromcode.checks.ShownCheck`) accepts every answer that matches
+what the card shows.
 """
 from __future__ import annotations
 
@@ -27,10 +29,10 @@ from exercises.checking import format_shape as shape_text
 from exercises.patterns import ELL, run as run_pattern
 
 #: The largest tensor (entries) a worked example prints; bigger calls state the result's shape.
-EXAMPLE_MAX = 30
+EXAMPLE_MAX = 32
 #: At most this many rearrangements of the result are tried (all of them up to 6 members).
 MAX_ALTERNATIVES = 720
-_TRIES = 4
+_TRIES = 5
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,12 @@ def _small_sizes(call: Call, st: Structure, d: Draw, rng: random.Random) -> tupl
         if best_max is None or biggest < best_max:
             best, best_max = (sizes, ell), biggest
     return best
+
+
+def _twos(call: Call, st: Structure, d: Draw) -> tuple[dict[str, int], tuple[int, ...]]:
+    """Every axis the code does not fix of size 2, so no size can be matched to an axis."""
+    fixed = {k: v for k, v in call.lengths if v is not None}
+    return {n: fixed.get(n, 2) for n in d.sizes}, (2,) * len(d.ell)
 
 
 def _inputs(call: Call, st: Structure, d: Draw, sizes: dict[str, int], ell: tuple[int, ...],
@@ -198,8 +206,11 @@ def _by_values(call: Call, st: Structure, alts, key: str) -> Example | None:
             draw = draw_inputs(call, st, rng)
         except Exception:  # noqa: BLE001 - no draw: the card states the shape
             return best
-        sizes, ell = _small_sizes(call, st, draw, rng)
-        inputs = _inputs(call, st, draw, sizes, ell, rng, offset=attempt > 0)
+        if attempt < 2:  # equal sizes first: then only the values tell the axes apart
+            sizes, ell = _twos(call, st, draw)
+        else:
+            sizes, ell = _small_sizes(call, st, draw, rng)
+        inputs = _inputs(call, st, draw, sizes, ell, rng, offset=attempt % 2 == 1)
         if any(math.prod(s) > EXAMPLE_MAX for _, _, s in inputs):
             continue
         lengths = {k: sizes[k] for k in draw.lengths}

@@ -56,9 +56,24 @@ def title(call: Call) -> str:
 
 
 def forms_for(call: Call, st: Structure) -> tuple[str, ...]:
-    """The forms a call supports: all three, or — for a pattern that names no axis, like
-    ``'... -> ... 1'`` or pack's ``'*'`` — the shape and write forms only (no axis to read)."""
-    return FORMS if st.names else ("shape", "write")
+    """The forms a call supports. No read form where there is nothing to ask that the code
+    does not show (a pattern that names no axis, like ``'... -> ... 1'`` or pack's ``'*'``, or a
+    plain reordering whose only question would be the result's axes, printed in the pattern);
+    no shape form where the result has an operand's exact axes (its shape is printed in the
+    snippet that defines that operand)."""
+    forms = list(FORMS)
+    if not st.names or (call.op not in ("pack", "unpack") and not read_questions(call, st)):
+        forms.remove("read")
+    if _result_is_an_operand(st):
+        forms.remove("shape")
+    return tuple(forms)
+
+
+def _result_is_an_operand(st: Structure) -> bool:
+    if st.output is None:
+        return False
+    out = [it.text() for it in st.output]
+    return any([it.text() for it in side] == out for side in st.inputs)
 
 
 def prepare(call: Call) -> Structure:
@@ -110,15 +125,24 @@ def make_variant(call: Call, form: str, seed: int, structure: Structure | None =
         raise ValueError(f"form must be one of {', '.join(forms_for(call, st))}, got {form!r}")
     rng = random.Random(f"fromcode/{call.slot}/{form}/{seed}")
     d = draw_inputs(call, st, rng)
+    for _ in range(8):  # a shape card whose answer is an operand's shape printed in its code: draw again
+        if form != "shape" or call.op == "unpack" or d.out_shape not in [tuple(s) for s in d.shapes]:
+            break
+        d = draw_inputs(call, st, rng)
     return {"shape": _shape, "write": _write, "read": _read}[form](call, st, d, rng, seed)
 
 
 # ----------------------------------------------------------------------------- text
 
 
+def _where(call: Call) -> str:
+    """Where the call is, with a file name's control characters written as escapes."""
+    return printable(call.where)
+
+
 def context(call: Call) -> str:
     fn = "at module level" if call.function == "<module>" else f"in `{call.function}`"
-    return f"From `{call.where}`, {fn}"
+    return f"From `{_where(call)}`, {fn}"
 
 
 def _quote(pattern: str) -> str:
@@ -398,23 +422,15 @@ def _write_text(call: Call, st: Structure, d: Draw, ex) -> tuple[str, tuple[str,
     if call.op == "pack":
         side = st.inputs[0]
         star = [i for i, it in enumerate(side) if it.members == ("*",)][0]
-        before = [it.members[0] for it in side[:star]]
-        after = [it.members[0] for it in side[star + 1:]]
         ins = and_list([f"`{n}` has shape {shape_text(s)}" for n, s in dict(zip(d.names, d.shapes)).items()])
-        keep = []
-        if before:
-            keep.append(f"the leading {and_list(_codes(before))} ({', '.join(str(d.sizes[n]) for n in before)})")
-        if after:
-            keep.append(f"the trailing {and_list(_codes(after))} ({', '.join(str(d.sizes[n]) for n in after)})")
-        where = ("in between" if before and after else "after them" if before else "before them" if after
-                 else "")
-        rest = f"flatten the other axes{' ' + where if where else ''} into one axis"
-        join = ", joining the inputs along it" if len(d.names) > 1 else ""
-        what = (f"{ins}. Pack {'them' if len(d.names) > 1 else 'it'} into `{d.result}` of shape {shape_text(out)}: "
-                f"keep {and_list(keep) or 'no axis'} and {rest}{join}.")
-        hints = ("A pack pattern has no `->`: it names the axes every input shares and puts `*` where "
+        several = len(d.names) > 1
+        what = (f"{ins}. Pack {'them' if several else 'it'} into `{d.result}` of shape {shape_text(out)}: the "
+                f"axes every input keeps stay as they are, and each input's other axes are flattened into one "
+                f"axis, the {_ordinal(star)} of `{d.result}`{', joining the inputs along it' if several else ''}.")
+        hints = ("A pack pattern has no `->`: it names the axes every input keeps and puts `*` where "
                  "each input's remaining axes go.",
-                 f"The named axes, in order: {and_list(_codes(before + ['*'] + after))}.")
+                 f"Compare each input's shape with `{d.result}`'s: which axes are in every input, before and after "
+                 f"the flattened one?")
         return what, hints
     shows = examples.text(call, ex, d.result, dict(zip(d.names, _shown_operands(call, d)))) if ex is not None else f"`{d.result}` has shape {shape_text(out)}"
     if ex is not None and ex.by_values:
@@ -456,15 +472,19 @@ def _write_text(call: Call, st: Structure, d: Draw, ex) -> tuple[str, tuple[str,
     return what + ".", hints
 
 
+def _ordinal(i: int) -> str:
+    return ["first", "second", "third", "fourth", "fifth", "sixth"][i] if i < 6 else f"axis {i}"
+
+
 def _write_explanation(call: Call, st: Structure, d: Draw) -> str:
     if call.op == "unpack":
         return (f"`{call.pattern}` names the axes every piece keeps and puts `*` at the axis that is split by "
-                f"`ps`; this is the pattern in `{call.where}`.")
+                f"`ps`; this is the pattern in `{_where(call)}`.")
     if call.op == "pack":
         return (f"`{call.pattern}` keeps the named axes and gathers each input's other axes at `*`; "
-                f"this is the pattern in `{call.where}`.")
+                f"this is the pattern in `{_where(call)}`.")
     gone = [n for n in st.input_names() if n not in st.output_names()]
-    text = f"`{call.pattern}`, as in `{call.where}`"
+    text = f"`{call.pattern}`, as in `{_where(call)}`"
     if call.op == "einsum":
         summed = _codes(gone) + (["the axes of `...`"] if st.ellipsis_removed() else [])
         keeps = f"the result keeps {axes_text(st.output)}" if st.output else "the result is a scalar"
@@ -665,15 +685,7 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
             f"{and_list(_codes(dict.fromkeys(split)))}.",
             "A parenthesised group on the left of `->` splits one input axis into its members.",
         ))
-    if not qs:
-        order = tuple(m for it in st.output for m in it.members)
-        literal = " (a literal axis as its number)" if any(m.isdigit() for m in order) else ""
-        qs.append(_Question(
-            f"what are the result's axes, in order? Type their names separated by spaces{literal}.",
-            order, True,
-            f"The right side of `->` lists the result's axes: `{' '.join(order)}`.",
-            "The result has exactly the axes on the right of `->`, in that order.",
-        ))
+    # no "what are the result's axes, in order?": the pattern on the card prints them
     return qs
 
 
