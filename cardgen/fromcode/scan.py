@@ -432,7 +432,7 @@ def _imports_in(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom | 
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             yield node
         elif (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-              and isinstance(node.value, (ast.Name, ast.Attribute))):
+              and isinstance(node.value, (ast.Name, ast.Attribute, ast.Call))):
             yield node
         elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             stack.extend(reversed([c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt)]))
@@ -447,7 +447,11 @@ def scope_aliases(body: list[ast.stmt]) -> dict[str, str]:
     for node in _imports_in(body):
         if isinstance(node, ast.Assign):
             target = node.targets[0].id
-            name = qualified(node.value, [out])
+            value = node.value
+            if isinstance(value, ast.Call):  # einsum = functools.partial(np.einsum, optimize=True)
+                is_partial = qualified(value.func, [out]) == "functools.partial"
+                value = value.args[0] if is_partial and value.args else None
+            name = qualified(value, [out]) if value is not None else None
             if name is not None:
                 out[target] = name
             else:
@@ -528,6 +532,8 @@ def resolve_name(name: str) -> tuple[str, str, bool] | str:
 #: Top-level modules whose functions of these names are not einops' (functools.reduce, ...).
 _NOT_EINOPS = frozenset({"torch", "numpy", "np", "functools", "itertools", "operator", "jax", "tensorflow",
                          "tf", "math", "builtins", "pandas", "scipy", "mlx", "paddle", "oneflow", "cupy"})
+#: Callee names that look like an einsum / einops call (what a reader would count as one).
+_LOOKALIKES = frozenset({"einsum", "rearrange", "reduce", "repeat", "pack", "unpack", "Rearrange", "Reduce", "EinMix"})
 #: einops functions a project may re-export under their own names (einsum is left out: its
 #: semantics — torch's letters or einops' names — cannot be told from the import).
 _REEXPORTED = ("rearrange", "reduce", "repeat", "pack", "unpack")
@@ -750,6 +756,7 @@ class _Finder(ast.NodeVisitor):
         if what is None and _looks_like_layer(node):
             what = ("einops", LAYERS[node.func.attr], True)  # backend.layers().Reduce("...->", ...)
         if what is None:
+            self._unknown(node)
             return
         if isinstance(what, str):
             self._skip(node, what)
@@ -761,6 +768,24 @@ class _Finder(ast.NodeVisitor):
             self._skip(node, str(e))
             return
         self.calls.append(call)
+
+    def _unknown(self, node: ast.Call) -> None:
+        """A call named like einsum / einops with a string pattern that the imports do not tie
+        to torch, numpy or einops (``jnp.einsum``, a name never imported, a project's own
+        ``rearrange``) is listed as skipped, so no literal pattern goes missing silently."""
+        func = node.func
+        last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if last not in _LOOKALIKES or not any(
+                isinstance(a, ast.Constant) and isinstance(a.value, str) and a.value.strip()
+                for a in [*node.args, *(k.value for k in node.keywords)]):
+            return
+        name = _unparse(func)
+        if isinstance(func, ast.Name) and not any(last in scope for scope in self.scopes):
+            why = f"`{name}` is not imported in this file, so which function it is cannot be told"
+        else:
+            why = (f"`{name}` is not torch's, numpy's or einops' {last} as far as this file's imports show "
+                   f"(it is {qualified(func, self.scopes) or 'bound elsewhere'})")
+        self._skip(node, why)
 
     def _skip(self, node: ast.Call, reason: str) -> None:
         self.skipped.append(Skip(self.rel, f"`{_unparse(node.func)}(…)`: {reason}", node.lineno, self.cell))
