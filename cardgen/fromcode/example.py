@@ -28,8 +28,11 @@ from cardgen.fromcode.scan import Call
 from exercises.checking import format_shape as shape_text
 from exercises.patterns import ELL, run as run_pattern
 
-#: The largest tensor (entries) a worked example prints; bigger calls state the result's shape.
+#: The largest result (entries) a worked example prints in full; a bigger one is shown by its
+#: shape and its entries at the origin and one step along each axis (which tell the axes apart).
 EXAMPLE_MAX = 32
+#: The largest operand (entries) an example runs on (an operand is written as an ``arange``).
+INPUT_MAX = 4096
 #: At most this many rearrangements of the result are tried (all of them up to 6 members).
 MAX_ALTERNATIVES = 720
 _TRIES = 5
@@ -44,11 +47,12 @@ class Example:
 
     inputs: tuple[tuple[str, int, tuple[int, ...]], ...]
     lengths: tuple[tuple[str, int], ...]
-    values: Any  # the result as nested lists (value mode), else None
+    values: Any  # the result as nested lists (value mode; at ``probes`` only, if any), else None
     shape: tuple[int, ...]
     decisive: bool
     alternatives_tried: int
     ambiguous_with: str | None = None  # a non-equivalent answer that matches what the card shows
+    probes: tuple[tuple[int, ...], ...] = ()  # a big result: the indices whose values are shown
 
     @property
     def by_values(self) -> bool:
@@ -211,26 +215,47 @@ def _by_values(call: Call, st: Structure, alts, key: str) -> Example | None:
         else:
             sizes, ell = _small_sizes(call, st, draw, rng)
         inputs = _inputs(call, st, draw, sizes, ell, rng, offset=attempt % 2 == 1)
-        if any(math.prod(s) > EXAMPLE_MAX for _, _, s in inputs):
+        if any(math.prod(s) > INPUT_MAX for _, _, s in inputs):
             continue
         lengths = {k: sizes[k] for k in draw.lengths}
         try:
             out = _run(call, call.pattern, _tensors(call, draw, inputs), draw, lengths)
         except Exception:  # noqa: BLE001 - sizes the code rejects: another draw, or the shape
             continue
-        if out.numel() > EXAMPLE_MAX:
-            continue
-        clash = _ambiguous(call, draw, inputs, sizes, ell, lengths, alts, out)
-        ex = Example(tuple(inputs), tuple(lengths.items()), out.tolist(), tuple(out.shape), clash is None,
-                     len(alts), clash)
+        probes = unit_probes(tuple(out.shape)) if out.numel() > EXAMPLE_MAX else ()
+        clash = _ambiguous(call, draw, inputs, sizes, ell, lengths, alts, out, probes)
+        ex = Example(tuple(inputs), tuple(lengths.items()), shown_values(out, probes), tuple(out.shape),
+                     clash is None, len(alts), clash, probes)
         if clash is None:
             return ex
         best = best or ex
     return best
 
 
-def _ambiguous(call: Call, d: Draw, inputs, sizes, ell, lengths, alts, out) -> str | None:
-    """An alternative that matches ``out`` on the example's values but is not the answer."""
+def unit_probes(shape: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+    """The origin and one step along each axis: where a big result's values are shown."""
+    zero = (0,) * len(shape)
+    return (zero, *(zero[:i] + (1,) + zero[i + 1:] for i in range(len(shape)) if shape[i] > 1))
+
+
+def shown_values(out, probes) -> Any:
+    """What the card prints of the result: all of it, or its values at ``probes``."""
+    return [out[p].item() for p in probes] if probes else out.tolist()
+
+
+def same_as_shown(got, shape, values, probes) -> bool:
+    import torch
+
+    if tuple(got.shape) != tuple(shape):
+        return False
+    if probes:
+        return torch.allclose(torch.tensor([got[p].item() for p in probes], dtype=torch.float64),
+                              torch.tensor(values, dtype=torch.float64))
+    return torch.allclose(got.to(torch.float64), torch.tensor(values, dtype=torch.float64))
+
+
+def _ambiguous(call: Call, d: Draw, inputs, sizes, ell, lengths, alts, out, probes=()) -> str | None:
+    """An alternative that matches what the card shows of ``out`` but is not the answer."""
     import torch
 
     ex = rand = ref = None
@@ -242,7 +267,7 @@ def _ambiguous(call: Call, d: Draw, inputs, sizes, ell, lengths, alts, out) -> s
             got = _run(call, alt, ex, d, lengths)
         except Exception:  # noqa: BLE001 - an alternative the library refuses is no answer
             continue
-        if tuple(got.shape) != tuple(out.shape) or not torch.allclose(got.to(out.dtype), out):
+        if not same_as_shown(got, out.shape, shown_values(out, probes), probes):
             continue
         if ref is None:
             rand = _tensors(call, d, inputs, random_values=True, seed=1)
@@ -302,6 +327,9 @@ def text(call: Call, ex: Example, result: str, shown: dict[str, str] | None = No
         parts.append(f"`{shown.get(name, name)}` = `{value}`")
     kw = ", ".join(f"{k}={v}" for k, v in ex.lengths)
     with_kw = f" (with {kw})" if kw else ""
+    if ex.probes:
+        at = and_list([f"`{result}[{', '.join(map(str, p))}]` = {values_text(v)}" for p, v in zip(ex.probes, ex.values)])
+        return f"with {and_list(parts)}{with_kw}, `{result}` has shape {shape_text(ex.shape)}, and {at}"
     return f"with {and_list(parts)}{with_kw}, `{result}` = `{values_text(ex.values)}`"
 
 
@@ -320,8 +348,7 @@ def matches(call: Call, ex: Example, d: Draw, response_pattern: str) -> bool:
     try:
         if ex.by_values:
             got = _run(call, response_pattern, _tensors(call, d, ex.inputs), d, dict(ex.lengths))
-            want = torch.tensor(ex.values, dtype=got.dtype)
-            return tuple(got.shape) == tuple(ex.shape) and torch.allclose(got, want)
+            return same_as_shown(got, ex.shape, ex.values, ex.probes)
         from cardgen.fromcode.patterns import run
 
         return tuple(run(call, d, response_pattern).shape) == tuple(ex.shape)

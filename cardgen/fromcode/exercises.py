@@ -70,10 +70,15 @@ def forms_for(call: Call, st: Structure) -> tuple[str, ...]:
 
 
 def _result_is_an_operand(st: Structure) -> bool:
+    """The result always has an operand's shape: the same axes, each group holding the same
+    members (in any order: ``b (c1 c2) -> b (c2 c1)``)."""
     if st.output is None:
         return False
-    out = [it.text() for it in st.output]
-    return any([it.text() for it in side] == out for side in st.inputs)
+
+    def dims(side):
+        return [(it.grouped, tuple(sorted(it.members))) for it in side]
+
+    return any(dims(side) == dims(st.output) for side in st.inputs)
 
 
 def prepare(call: Call) -> Structure:
@@ -353,7 +358,7 @@ def _write(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) ->
     ex = examples.build(call, st, d, f"{card_id(call)}/{seed % EXAMPLES}")
     if ex is not None and not ex.decisive:  # no example tells the answers apart: accept every one it fits
         check = ShownCheck(check, call.op, call.library, tuple(d.names), ex.inputs, ex.values, ex.shape,
-                           shapes=tuple(d.shapes), reduction=d.reduction, lengths=ex.lengths)
+                           shapes=tuple(d.shapes), reduction=d.reduction, lengths=ex.lengths, probes=ex.probes)
     code = "\n".join(_call_lines(call, d, BLANK, _shown_operands(call, d)))
     what, hints = _write_text(call, st, d, ex)
     full = _call_expr(call, d, repr(call.pattern))
@@ -608,7 +613,7 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
                 f"alphabetical order: `{' '.join(order) or 'none'}`.",
                 "Implicit mode: letters that appear once are kept (sorted alphabetically), repeated ones are summed.",
             ))
-        return qs
+        return [q for q in qs if q.expected] or qs
 
     if call.op == "einmix":
         weight = call.weight_shape.split() if call.weight_shape else []
@@ -635,7 +640,7 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
                 "An axis on the right that the input does not have comes from the weight.",
             ))
         if qs and all(n in weight for n in mixed + new):
-            return qs
+            return [q for q in qs if q.expected] or qs
 
     red = ""
     if call.op == "reduce":
@@ -685,8 +690,11 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
             f"{and_list(_codes(dict.fromkeys(split)))}.",
             "A parenthesised group on the left of `->` splits one input axis into its members.",
         ))
-    # no "what are the result's axes, in order?": the pattern on the card prints them
-    return qs
+    # no "what are the result's axes, in order?": the pattern on the card prints them; and a
+    # question whose answer is `none` only where there is nothing else to ask (typing the
+    # format example `none` must not be a strategy)
+    answered = [q for q in qs if q.expected]
+    return answered or qs
 
 
 def _unnamed_removed(st: Structure) -> list[str]:
