@@ -49,7 +49,9 @@ def test_a_reduction_passed_as_a_variable_is_shown_as_that_variable():
     assert call.reduction_source == "reduction"
     for form in ("shape", "write"):
         v = make_variant(call, form, 0, st)
-        assert "'sum'" not in v.prompt and "reduction" in v.prompt + v.code
+        assert "`'sum'`" not in v.prompt and "reduction" in v.prompt + v.code  # named as passed
+        if form == "write":  # its example binds the variable, saying so
+            assert "Reduce it with `reduction`" in v.prompt and "reduction='sum'" in v.prompt
     # the shape snippet runs as shown (issue 21: `reduction` was undefined) and gives the answer
     v = make_variant(call, "shape", 0, st)
     env: dict = {}
@@ -120,9 +122,12 @@ def test_note_guids_and_tags_survive_the_pattern_engine_refactor():
     before = json.loads((root / "guids_before_engine.json").read_text())
     found = collect([root / "all_forms.py", root / "project"])
     now = [[n.note.guid, n.deck, sorted(n.tags), n.call.slot, n.note.form] for n in build_notes(found.items, 2, 0)]
-    # issue 21 removed one: the read card of a plain reordering asked for the axes its pattern prints
-    assert [(n[3], n[4]) for n in before if n not in now] == [
-        ("from-code/tests/fromcode_cases/all_forms.py/<module>/einops.rearrange/a b -> b a", "read")]
+    # issue 21 removed two read cards: a plain reordering's (it asked for the axes its pattern
+    # prints) and an outer product's (its one question, "which axes are summed?", is answered
+    # by typing the format example `none`)
+    assert sorted((n[3], n[4]) for n in before if n not in now) == [
+        ("from-code/tests/fromcode_cases/all_forms.py/<module>/einops.rearrange/a b -> b a", "read"),
+        ("from-code/tests/fromcode_cases/all_forms.py/numpy_and_friends/torch.einsum/i,j->ij", "read")]
     assert {n[3] for n in now if n not in before} == {
         "from-code/tests/fromcode_cases/all_forms.py/not_literal/einops.unpack/b *"}
 

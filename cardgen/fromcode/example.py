@@ -33,8 +33,9 @@ from exercises.patterns import ELL, run as run_pattern
 EXAMPLE_MAX = 32
 #: The largest operand (entries) an example runs on (an operand is written as an ``arange``).
 INPUT_MAX = 4096
-#: At most this many rearrangements of the result are tried (all of them up to 6 members).
-MAX_ALTERNATIVES = 720
+#: Other groupings of the result are tried while fewer than this many rearrangements are (every
+#: order of up to 6 members in the code's own grouping always is).
+MAX_ALTERNATIVES = 2000
 _TRIES = 5
 
 
@@ -138,8 +139,9 @@ def alternatives(call: Call, st: Structure, rng: random.Random) -> list[tuple[st
     arrow = "->" if st.letters else " -> "
     answer = _side(st, st.output)
     outs: dict[str, tuple[Item, ...]] = {}
-    for perm in perms:
-        for shape in shapes:
+    perms = list(perms)
+    for shape in shapes:  # the code's own grouping first, for every order; then other groupings
+        for perm in perms:
             items, i = [], 0
             for k, grouped in shape:
                 items.append(Item(tuple(perm[i:i + k]), grouped))
@@ -180,13 +182,13 @@ def build(call: Call, st: Structure, d: Draw, key: str) -> Example | None:
     if st.output is None or call.op == "unpack":
         return None
     alts = _alternatives(call, st)
-    if call.op != "einmix" and not (call.op == "reduce" and not call.reduction_literal):
+    if call.op != "einmix":
         if key not in _CACHE:
             _CACHE[key] = _by_values(call, st, alts, key)
         ex = _CACHE[key]
         if ex is not None and ex.decisive:
             return ex
-    else:  # random weights, or a reduction the code does not fix: the shape is all a card can show
+    else:  # random weights: the shape is all a card can show
         ex = None
     shaped = _by_shape(call, st, d, alts)
     return shaped if shaped.decisive or ex is None else ex
@@ -222,7 +224,9 @@ def _by_values(call: Call, st: Structure, alts, key: str) -> Example | None:
             out = _run(call, call.pattern, _tensors(call, draw, inputs), draw, lengths)
         except Exception:  # noqa: BLE001 - sizes the code rejects: another draw, or the shape
             continue
-        probes = unit_probes(tuple(out.shape)) if out.numel() > EXAMPLE_MAX else ()
+        probes = unit_probes(st, sizes, ell) if out.numel() > EXAMPLE_MAX else ()
+        if probes and len(probes[0]) != out.ndim:
+            continue  # the result's axes are not as its pattern reads: show nothing rather than a wrong view
         clash = _ambiguous(call, draw, inputs, sizes, ell, lengths, alts, out, probes)
         ex = Example(tuple(inputs), tuple(lengths.items()), shown_values(out, probes), tuple(out.shape),
                      clash is None, len(alts), clash, probes)
@@ -232,10 +236,27 @@ def _by_values(call: Call, st: Structure, alts, key: str) -> Example | None:
     return best
 
 
-def unit_probes(shape: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
-    """The origin and one step along each axis: where a big result's values are shown."""
-    zero = (0,) * len(shape)
-    return (zero, *(zero[:i] + (1,) + zero[i + 1:] for i in range(len(shape)) if shape[i] > 1))
+def unit_probes(st: Structure, sizes: dict[str, int], ell: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+    """Where a big result's values are shown: the origin, and one step along each member of each
+    axis — for a merged axis ``(hs ws b)``, the steps of ``b``, ``ws`` and ``hs`` (1, 2, 4) — so
+    each member's place shows."""
+    axes: list[list[int]] = []  # per result axis, its members' sizes
+    for it in st.output:
+        if it.is_ellipsis:
+            axes += [[n] for n in ell]
+            continue
+        members = [math.prod(ell) if m == ELL else int(m) if m.isdigit() else sizes[m] for m in it.members]
+        axes.append(members)
+    zero = (0,) * len(axes)
+    out = [zero]
+    for a, members in enumerate(axes):
+        for j in range(len(members)):
+            step = math.prod(members[j + 1:])
+            if members[j] > 1 and step < math.prod(members):
+                p = zero[:a] + (step,) + zero[a + 1:]
+                if p not in out:
+                    out.append(p)
+    return tuple(out)
 
 
 def shown_values(out, probes) -> Any:
@@ -254,8 +275,20 @@ def same_as_shown(got, shape, values, probes) -> bool:
     return torch.allclose(got.to(torch.float64), torch.tensor(values, dtype=torch.float64))
 
 
+_AMBIGUOUS: dict[tuple, str | None] = {}
+
+
 def _ambiguous(call: Call, d: Draw, inputs, sizes, ell, lengths, alts, out, probes=()) -> str | None:
-    """An alternative that matches what the card shows of ``out`` but is not the answer."""
+    """An alternative that matches what the card shows of ``out`` but is not the answer (the
+    same example of the same call is judged once)."""
+    key = (call.op, call.library, call.pattern, d.reduction, tuple(sorted(lengths.items())), tuple(inputs),
+           tuple(d.names), probes)
+    if key not in _AMBIGUOUS:
+        _AMBIGUOUS[key] = _first_clash(call, d, inputs, sizes, ell, lengths, alts, out, probes)
+    return _AMBIGUOUS[key]
+
+
+def _first_clash(call: Call, d: Draw, inputs, sizes, ell, lengths, alts, out, probes) -> str | None:
     import torch
 
     ex = rand = ref = None
@@ -326,6 +359,9 @@ def text(call: Call, ex: Example, result: str, shown: dict[str, str] | None = No
                  if shape else f"{lib}.{'array' if lib == 'np' else 'tensor'}({start}.)")
         parts.append(f"`{shown.get(name, name)}` = `{value}`")
     kw = ", ".join(f"{k}={v}" for k, v in ex.lengths)
+    if call.op == "reduce" and not call.reduction_literal and call.reduction_source \
+            and call.reduction_source.isidentifier():  # the code's variable, bound for the example
+        kw = ", ".join(x for x in (kw, f"{call.reduction_source}='sum'") if x)
     with_kw = f" (with {kw})" if kw else ""
     if ex.probes:
         at = and_list([f"`{result}[{', '.join(map(str, p))}]` = {values_text(v)}" for p, v in zip(ex.probes, ex.values)])

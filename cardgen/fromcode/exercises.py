@@ -131,7 +131,8 @@ def make_variant(call: Call, form: str, seed: int, structure: Structure | None =
     rng = random.Random(f"fromcode/{call.slot}/{form}/{seed}")
     d = draw_inputs(call, st, rng)
     for _ in range(8):  # a shape card whose answer is an operand's shape printed in its code: draw again
-        if form != "shape" or call.op == "unpack" or d.out_shape not in [tuple(s) for s in d.shapes]:
+        answer = d.piece_shapes[seed % len(d.pieces)] if call.op == "unpack" else d.out_shape
+        if form != "shape" or tuple(answer) not in [tuple(s) for s in d.shapes]:
             break
         d = draw_inputs(call, st, rng)
     return {"shape": _shape, "write": _write, "read": _read}[form](call, st, d, rng, seed)
@@ -613,7 +614,7 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
                 f"alphabetical order: `{' '.join(order) or 'none'}`.",
                 "Implicit mode: letters that appear once are kept (sorted alphabetically), repeated ones are summed.",
             ))
-        return [q for q in qs if q.expected] or qs
+        return [q for q in qs if q.expected]
 
     if call.op == "einmix":
         weight = call.weight_shape.split() if call.weight_shape else []
@@ -640,7 +641,7 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
                 "An axis on the right that the input does not have comes from the weight.",
             ))
         if qs and all(n in weight for n in mixed + new):
-            return [q for q in qs if q.expected] or qs
+            return [q for q in qs if q.expected]
 
     red = ""
     if call.op == "reduce":
@@ -694,7 +695,7 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
     # question whose answer is `none` only where there is nothing else to ask (typing the
     # format example `none` must not be a strategy)
     answered = [q for q in qs if q.expected]
-    return answered or qs
+    return answered
 
 
 def _unnamed_removed(st: Structure) -> list[str]:
