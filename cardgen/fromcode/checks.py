@@ -8,7 +8,10 @@ import re
 from dataclasses import dataclass
 
 from exercises.base import Verdict
-from exercises.checking import Check
+from exercises.checking import Check, parse_call
+from exercises.patterns import run
+
+from cardgen.fromcode.example import same_as_shown
 from exercises.patterns import ELL
 
 NONE_WORDS = {"none", "nothing", "no axes", "no axis", "-", "{}", "[]", "()", "set()", "∅", "empty"}
@@ -183,8 +186,6 @@ class ShownCheck(Check):
         verdict = self.base.check(response)
         if verdict.correct or verdict.unreadable:
             return verdict
-        from exercises.checking import parse_call
-
         pattern = parse_call(response).pattern.strip()
         if pattern and self._matches(pattern):
             return self.right(f"gives what the card shows (the code's own pattern is `{self.base.expected_text}`, "
@@ -210,8 +211,6 @@ class ShownCheck(Check):
     def _matches(self, pattern: str) -> bool:
         import torch
 
-        from exercises.patterns import run
-
         try:
             got = torch.as_tensor(run(self.op, pattern, self._operands(), library=self.library,
                                       reduction=self.reduction, lengths=dict(self.lengths)))
@@ -219,6 +218,4 @@ class ShownCheck(Check):
             return False
         if not self.inputs:
             return tuple(got.shape) == tuple(self.shape)
-        from cardgen.fromcode.example import same_as_shown
-
         return same_as_shown(got, self.shape, self.values, self.probes)

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from cardgen.fromcode.patterns import Draw, Item, Structure, draw_inputs, item_dims, shape_of
+from cardgen.fromcode.patterns import run as run_call
 from cardgen.fromcode.scan import Call
 from exercises.checking import format_shape as shape_text
-from exercises.patterns import ELL, run as run_pattern
+from exercises.patterns import ELL, and_list, run as run_pattern
 
 #: The largest result (entries) a worked example prints in full; a bigger one is shown by its
 #: shape and its entries at the origin and one step along each axis (which tell the axes apart).
@@ -347,8 +348,6 @@ def text(call: Call, ex: Example, result: str, shown: dict[str, str] | None = No
     ``shown`` maps a variable to the expression the code passes (``c1[:, p0:p1]``)."""
     if not ex.by_values:
         return f"`{result}` has shape {shape_text(ex.shape)}"
-    from exercises.patterns import and_list
-
     shown = shown or {}
     lib = "np" if call.library == "numpy" else "torch"
     parts = []
@@ -385,9 +384,7 @@ def matches(call: Call, ex: Example, d: Draw, response_pattern: str) -> bool:
         if ex.by_values:
             got = _run(call, response_pattern, _tensors(call, d, ex.inputs), d, dict(ex.lengths))
             return same_as_shown(got, ex.shape, ex.values, ex.probes)
-        from cardgen.fromcode.patterns import run
-
-        return tuple(run(call, d, response_pattern).shape) == tuple(ex.shape)
+        return tuple(run_call(call, d, response_pattern).shape) == tuple(ex.shape)
     except Exception:  # noqa: BLE001 - a pattern the library refuses matches nothing
         return False
 

@@ -567,7 +567,9 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
     ins = st.input_names()
     outs = st.output_names()
     qs: list[_Question] = []
-    example = "`b, h`" if not st.letters else "`i, k`"
+    # a format example that names none of the call's axes, so typing it is never the answer
+    pairs = [("i", "k"), ("p", "q"), ("u", "v")] if st.letters else [("b", "h"), ("p", "q"), ("u", "v")]
+    example = "`{}, {}`".format(*next((p for p in pairs if not set(p) & set(st.names)), ("x1", "x2")))
     if call.op == "einsum":
         summed = [n for n in ins if n not in outs]
         in_ell = any(ELL in it.members for side in st.inputs for it in side)

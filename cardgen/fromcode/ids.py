@@ -22,6 +22,7 @@ from pathlib import Path
 from cardgen.fromcode.digest import card_id, content, digest, is_card_id  # noqa: F401 - the id API lives here
 from cardgen.fromcode.exercises import Found, collect, forms_for, make_variant, title
 from cardgen.fromcode.scan import Call, project_root
+from exercises.cache import _write_atomic, cache_dir
 
 #: How many ids the roots file keeps (the most recent scans win).
 MAX_ROOTS = 20_000
@@ -32,8 +33,6 @@ class CardIdError(Exception):
 
 
 def _roots_file() -> Path:
-    from exercises.cache import cache_dir
-
     return cache_dir() / "fromcode-roots.json"
 
 
@@ -62,8 +61,6 @@ def remember_roots(found: Found) -> None:
     if len(roots) > MAX_ROOTS:
         roots = dict(list(roots.items())[-MAX_ROOTS:])
     try:
-        from exercises.cache import _write_atomic
-
         _write_atomic(_roots_file(), json.dumps(roots).encode())
     except OSError:
         pass
