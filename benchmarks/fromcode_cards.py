@@ -160,7 +160,9 @@ def main() -> None:
                     if form == "write":
                         _judge_write(call, st, v, counts)
                         if call.op in ("pack", "unpack") or _keeps_order(st):
-                            counts["write: inputs are the answer (pack, plain split)"] += 1
+                            counts["write: inputs are the answer (pack, plain split or merge)"] += 1
+                            if lazy_write_solves(v):
+                                counts["write: inputs are the answer, solved lazily"] += 1
                         elif lazy_write_solves(v):
                             counts["write: SOLVED LAZILY"] += 1
                             examples.setdefault("write lazy", f"{call.where} {call.pattern}: {lazy_write_solves(v)}")
