@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from exercises.base import Verdict
+from exercises.verdict import Verdict
 from exercises.checking.precision import Precision, counted
 from exercises.checking.reading import (
     Pair,
