@@ -289,7 +289,7 @@ class _SAETrainer:
         self.l1_over_b = (l1.expand(I) / n_batch)[:, None, None].contiguous()  # [I, 1, 1]
         self.c = 2.0 / (n_batch * H)
         self.inv_bh, self.inv_b = 1.0 / (n_batch * H), 1.0 / n_batch
-        e = lambda *s: torch.empty(s, device=dev, dtype=dt)  # noqa: E731
+        e = lambda *s: torch.empty(s, device=dev, dtype=dt)
         self.hc, self.err, self.ge = e(I, H, n_batch), e(I, H, n_batch), e(I, H, n_batch)
         self.z, self.a, self.ga = e(I, D, n_batch), e(I, D, n_batch), e(I, D, n_batch)
         self.amax = e(I, D)
@@ -654,7 +654,7 @@ def sae_metrics(
     W = model.W.detach()
     represented = torch.linalg.vector_norm(W, dim=-1) > norm_threshold
     cos, latent = feature_recovery(W, sae.W_dec, alive)
-    cpu = lambda t: t.detach().cpu()  # noqa: E731
+    cpu = lambda t: t.detach().cpu()
     return SAEMetrics(
         l0=cpu(fires.sum(dim=-1).to(h.dtype).mean(dim=0)),
         dead_fraction=cpu((~alive).to(h.dtype).mean(dim=-1)),

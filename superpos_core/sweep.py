@@ -255,7 +255,7 @@ def train_size_sweep(
 
     cls = model_class(kind)
     if setting is None:
-        setting = lambda n_f, n_h: (1.0, 0.05)  # noqa: E731
+        setting = lambda n_f, n_h: (1.0, 0.05)
     Fs = [int(v) for v in feature_counts]
     Hs = [int(v) for v in hidden_sizes]
     if not Fs or not Hs or min(Fs) < 1 or min(Hs) < 1:

@@ -186,7 +186,7 @@ class _AdamWUpdate:
         self.params = list(group["params"])
         p0 = self.params[0]
         n = sum(p.numel() for p in self.params)
-        buf = lambda: torch.zeros(n, device=p0.device, dtype=p0.dtype)  # noqa: E731
+        buf = lambda: torch.zeros(n, device=p0.device, dtype=p0.dtype)
         self.flat_grad, self.flat_m, self.flat_v, self.flat_d = buf(), buf(), buf(), buf()
 
         def views(flat):
@@ -289,7 +289,7 @@ class _Trainer:
         self.neg_cimp3 = (-c * self.imp)[:, :, None].contiguous()  # [I, F, 1]
         self.inv_bf = 1.0 / (n_batch * F)
 
-        e = lambda *s: torch.empty(s, device=dev, dtype=dt)  # noqa: E731
+        e = lambda *s: torch.empty(s, device=dev, dtype=dt)
         self.xn = None  # the random-number buffer, transformed in place by sample()
         self.hn = e(I, H, n_batch)  # -h^T
         self.pre = e(I, F, n_batch)

@@ -9,7 +9,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from _llm_helpers import fake_server, llm_env  # noqa: F401
+from _llm_helpers import fake_server, llm_env  # noqa: F401 - pytest fixtures and helpers
 from cardgen.cli import cli
 from cardgen.llm.review import LLM_PRINCIPLES
 from cardgen.llm.principles import PRINCIPLES

@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from _llm_helpers import fake_server, llm_env  # noqa: F401
+from _llm_helpers import fake_server, llm_env  # noqa: F401 - pytest fixtures and helpers
 from cardgen.llm import get_assistant
 from cardgen.llm.principles import PRINCIPLES
 from cardgen.llm.review import (LLM_PRINCIPLES, Card, SourceError, answer_kind, asks, cards_from_apkg,

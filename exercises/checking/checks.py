@@ -433,7 +433,7 @@ def rejected(check: Check, candidates: Iterable[str], answer_text: str) -> tuple
             continue
         try:
             v = check.check(c)
-        except Exception:  # noqa: BLE001 - a candidate that breaks the check is no distractor
+        except Exception:  # a candidate that breaks the check is no distractor
             continue
         if not v.correct and not v.unreadable:
             out.append(c)
