@@ -90,7 +90,7 @@ def _judge_write(call, st, v, counts: Counter) -> None:
     try:
         tensors = [shown.get(src or n, shown.get(n)) for src, n in itertools.zip_longest(sources, names)][:len(names)]
         tensors = [t.numpy() if call.library == "numpy" else t for t in tensors]
-    except Exception:  # noqa: BLE001
+    except Exception:
         counts["write: example not read back"] += 1
         return
     lengths = dict(re.findall(r"(\w+)=(\d+)", (re.search(r"\(with ([^)]*)\)", v.prompt) or [None, ""])[1]))
@@ -116,14 +116,14 @@ def _judge_write(call, st, v, counts: Counter) -> None:
     try:
         ref = go(call.pattern, rand)
         assert fits(go(call.pattern, tensors))
-    except Exception:  # noqa: BLE001
+    except Exception:
         counts["write: example not read back"] += 1
         return
     counts["write: examples re-derived"] += 1
     for alt in _rearrangements(st):
         try:
             got = go(alt, tensors)
-        except Exception:  # noqa: BLE001 - not a valid answer
+        except Exception:  # not a valid answer
             continue
         if not fits(got):
             continue
@@ -153,7 +153,7 @@ def main() -> None:
                 for seed in range(a.seeds):
                     try:
                         v = make_variant(call, form, seed, st)
-                    except Exception as e:  # noqa: BLE001
+                    except Exception as e:
                         counts[f"{form}: cannot draw ({type(e).__name__})"] += 1
                         continue
                     counts[f"{form} variants"] += 1

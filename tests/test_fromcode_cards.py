@@ -131,7 +131,7 @@ def test_one_renderer_writes_every_call():
     import einops
     import numpy as np
     import torch
-    from einops.layers.torch import EinMix, Rearrange, Reduce  # noqa: F401 - the rendered code uses them
+    from einops.layers.torch import EinMix, Rearrange, Reduce
 
     from exercises.calls import call_lines
 

@@ -119,7 +119,7 @@ def _listing(found, variants: int, seed: int, notes, write_to: Path | None) -> d
     for call, st in found.items:
         try:
             by_form = variants_for(call, st, {f: seeds_for(seed, call, f, variants) for f in forms_for(call, st)})
-        except Exception as e:  # noqa: BLE001 - listed as skipped, with the reason
+        except Exception as e:  # listed as skipped, with the reason
             found.skipped.append(skip_for(call, e))
             continue
         calls.append({
@@ -152,7 +152,7 @@ def _show(found, seed: int) -> None:
         for form in forms_for(call, st):
             try:
                 print_variant(make_variant(call, form, seed, st), show_answer=True)
-            except Exception as e:  # noqa: BLE001 - one odd call never stops the listing
+            except Exception as e:  # one odd call never stops the listing
                 console.print(f"[yellow]{form}: cannot draw it: {escape_text(str(e))}[/]")
     if found.skipped:
         console.rule("[bold]skipped[/]", align="left")

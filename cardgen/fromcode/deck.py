@@ -96,7 +96,7 @@ def build_notes(items: Iterable[tuple["Call", "Structure"]], variants: int, seed
     for call, st in items:
         try:
             by_form = variants_for(call, st, {f: seeds_for(seed, call, f, variants) for f in forms_for(call, st)})
-        except Exception as e:  # noqa: BLE001 - reported as skipped, with the reason
+        except Exception as e:  # reported as skipped, with the reason
             if skipped is not None:
                 skipped.append(skip_for(call, e))
             continue
