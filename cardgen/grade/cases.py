@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from cardgen.grade.stub import Exercise
+from cardgen.grade.exercise import Exercise
 from cardgen.grade.wire import Returned, codec, decode
 
 WIRE_VERSION = 2  # bump when the stored format changes

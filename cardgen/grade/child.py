@@ -536,7 +536,17 @@ class Runner:
         self.py_random_seed = __import__("random").seed
         self.np_seed = np.random.seed
         self.format_tb = __import__("traceback").extract_tb
+        self.signature = __import__("inspect").signature
         self.capture = Capture()
+
+    def takes_by_name(self, fn, names: list[str]) -> bool:
+        """Whether ``fn`` has a parameter of each of the stub's names (then inputs go by name)."""
+        try:
+            params = self.signature(fn).parameters
+            ok = {n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+            return all(isinstance(n, str) and n in ok for n in names)
+        except BaseException:  # noqa: BLE001 - a builtin, or a learner object that hides its signature
+            return False
 
     # -- errors
     def describe(self, e: BaseException) -> dict:
@@ -609,6 +619,8 @@ class Runner:
                           found=type(fn).__name__ if name in ns else None)
                 continue
             positional = spec.get("positional") or []
+            if positional and self.takes_by_name(fn, positional):
+                positional = []  # named as in the stub: matched by name, whatever their order
             for j, case in enumerate(spec["cases"]):
                 chan.send(ev="call", fn=i, case=j)
                 try:

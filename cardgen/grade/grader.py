@@ -64,7 +64,7 @@ def read_source(path: Path) -> str:
 
 def _syntax_message(e: SyntaxError, path: Path) -> str:
     line = (e.text or "").rstrip("\n")
-    msg = f"SyntaxError in {path.name}, line {e.lineno}: {e.msg}"
+    msg = f"SyntaxError in {path.name}" + (f", line {e.lineno}" if e.lineno else "") + f": {e.msg}"
     if line.strip():
         stripped = line.lstrip()
         caret = max((e.offset or 1) - 1 - (len(line) - len(stripped)), 0)
@@ -471,6 +471,9 @@ def grade_file(path: Path, timeout: float = 10.0, level: str | None = None,
     except (SyntaxError, ValueError) as e:  # ValueError: null bytes in the source
         tree = None
         syntax = _syntax_message(e, path) if isinstance(e, SyntaxError) else f"cannot compile {path.name}: {e}"
+    except (MemoryError, RecursionError):  # e.g. 200,000 nested unary minus signs
+        tree = None
+        syntax = f"cannot parse {path.name}: its expressions are nested too deeply for Python's parser"
     limits = Limits(timeout=timeout)
     level = level or sandbox_level()
     sandbox = None

@@ -269,18 +269,23 @@ def _is_own_entry(name: str) -> bool:
         low.split("-")[0].split(".")[0] == "cardgen" and low.endswith((".dist-info", ".egg-info", ".egg-link", ".pth")))
 
 
-def protected_paths() -> list[Path]:
-    """What graded code must neither read nor even see: this project's packages wherever they
-    are installed (their real paths), its install metadata, and the cache (case answers, key)."""
-    out: list[Path] = []
-    for name in OWN_PACKAGES:
-        out += _package_dirs(name)
+def _cache_dir() -> str:
     try:
         from exercises.cache import cache_dir
 
-        out.append(cache_dir().expanduser().resolve())
+        return str(cache_dir().expanduser().resolve())
     except Exception:  # noqa: BLE001 - no cache dir is fine: nothing to hide
-        pass
+        return ""
+
+
+def protected_paths(cache: str) -> list[Path]:
+    """What graded code must neither read nor even see: this project's packages wherever they
+    are installed (their real paths) and the cache (case answers and their key)."""
+    out: list[Path] = []
+    for name in OWN_PACKAGES:
+        out += _package_dirs(name)
+    if cache:
+        out.append(Path(cache))
     return list(dict.fromkeys(out))
 
 
@@ -321,15 +326,19 @@ def _under(p: Path, base: Path) -> bool:
     return p == base or base in p.parents
 
 
-@lru_cache(maxsize=1)
 def allow_list() -> dict[str, list[str]]:
+    return _allow_list(_cache_dir())
+
+
+@lru_cache(maxsize=4)
+def _allow_list(cache: str) -> dict[str, list[str]]:
     """What the strong child may read, derived from where modules really are: the interpreter's
     library dirs, its site directories, numpy's, torch's and einops' own homes, the system's
     shared libraries. A directory that holds something protected (this project's packages,
     however installed; the cache; a site directory this interpreter does not use, such as the
     base interpreter's behind a venv) is opened up entry by entry around it (Landlock only
     allows, so a whole directory would let it through)."""
-    protected = protected_paths()
+    protected = protected_paths(cache)
     roots = _interpreter_paths() + _library_homes()
     site_dirs = set(roots)
     foreign = []

@@ -27,6 +27,7 @@ MAX_NDIM = 16
 MAX_ITEMS = 64
 MAX_DEPTH = 4
 MAX_SEND = 1 << 22  # elements of an array sent in full; above that only its shape
+MAX_LEAVES = 4096  # numbers and arrays in one returned value (lists and tuples of them)
 
 
 class ProtocolError(Exception):
@@ -150,10 +151,21 @@ class Codec:
         self.b64decode = base64.b64decode
         self.sendable = {getattr(torch, n) for n in TORCH_DTYPES}
         self.float64 = torch.float64
+        self.strided = torch.strided
+        self._leaves, self._elements = MAX_LEAVES, MAX_SEND
         self.torch_dtype = {n: getattr(torch, n) for n in (*TORCH_DTYPES, "bfloat16")}
 
     # -- any value -> wire
     def encode(self, obj: Any, depth: int = 0) -> dict[str, Any]:
+        """``obj`` on the wire. Its size is bounded before anything is serialized: at most
+        MAX_LEAVES numbers and arrays in all, and MAX_SEND array elements in all (a larger
+        value is sent as its shape, or as "too large"), so no legal return can flood the
+        grader."""
+        if depth == 0:
+            self._leaves, self._elements = MAX_LEAVES, MAX_SEND
+        self._leaves -= 1
+        if self._leaves < 0:
+            return {"t": "other", "type": f"a value with more than {MAX_LEAVES} numbers or arrays in lists and tuples"}
         tp = type(obj)
         if obj is None:
             return {"t": "none"}
@@ -181,6 +193,8 @@ class Codec:
         TB = self.TB
         with self.no_torch_function():
             t = TB.detach(obj)
+            if t.layout != self.strided:  # a sparse (COO, CSR...) result: its values are what count
+                t = TB.to_dense(t)
             if t.is_complex():
                 raise TypeError("returned a complex tensor; the exercise expects real numbers")
             name = str(t.dtype).replace("torch.", "")
@@ -196,8 +210,9 @@ class Codec:
     def encode_array(self, arr, kind: str, dtype_name: str) -> dict[str, Any]:
         if arr.dtype.kind not in "fiub":
             return {"t": "other", "type": f"{kind} of {arr.dtype}"}
-        if arr.size > MAX_SEND:  # the references are small: its shape alone will tell
-            return {"t": "big", "kind": kind, "dtype": dtype_name, "shape": list(arr.shape)}
+        if arr.size > min(MAX_SEND, getattr(self, "_elements", MAX_SEND)):  # the references are small: its
+            return {"t": "big", "kind": kind, "dtype": dtype_name, "shape": list(arr.shape)}  # shape will tell
+        self._elements = getattr(self, "_elements", MAX_SEND) - int(arr.size)
         le = arr.dtype.newbyteorder("<")
         data = self.tobytes(arr.astype(le, copy=False), order="C")  # 0-d stays 0-d
         return {"t": "array", "kind": kind, "dtype": dtype_name, "np": le.str,
