@@ -48,8 +48,8 @@ def test_typical_mistakes_are_diagnosed(tmp_path):
     bmm = t["batched_matmul"]
     assert bmm["status"] == "fail"
     assert "returned None" in bmm["message"] and "print" in bmm["message"]
-    assert bmm["output"].startswith("torch.Size([")  # what it printed, cut to 500 characters
-    assert len(bmm["output"]) <= 500 and "output cut" in bmm["output"]
+    assert bmm["output"].startswith("torch.Size([")  # what the failing case printed...
+    assert bmm["output"].count("torch.Size") == 1  # ...not the output of all cases mixed
 
     fwd = t["forward"]
     assert fwd["status"] == "fail"

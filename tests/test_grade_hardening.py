@@ -227,3 +227,26 @@ def test_no_import_cycle_between_cases_and_stub():
     importlib.import_module("cardgen.grade.cases")  # first, on its own: it must not need stub
     src = open(importlib.import_module("cardgen.grade.cases").__file__).read()
     assert "grade.stub" not in src and "grade import stub" not in src
+
+
+def test_the_forward_stub_formula_runs_as_written():
+    """The stub of superposition.forward states a layout and a formula: coded literally, in
+    that layout, the formula is the reference on every grading case (issue 25)."""
+    import torch
+
+    from cardgen.grade.cases import make_plan, rebuild
+    from cardgen.grade.exercise import Exercise
+    from exercises import get_family
+
+    fam = get_family("superposition.forward")
+    doc = fam.code_spec.doc
+    assert "W: [instances, features, hidden]" in doc and "out = ReLU(x W W^T + b_final)" in doc
+
+    def as_written(W, b_final, features):  # x W W^T, x a row vector of each instance
+        xW = torch.einsum("bif,ifh->bih", features, W)
+        return torch.relu(torch.einsum("bih,ifh->bif", xW, W) + b_final)
+
+    plan = make_plan(Exercise(fam.id, 0, fam.code_spec), use_cache=False)
+    for inputs in plan.inputs:
+        values = rebuild(inputs)
+        torch.testing.assert_close(as_written(**values), fam.code_spec.reference(**values))

@@ -283,3 +283,19 @@ def make_plan(ex: Exercise, use_cache: bool = True) -> Plan:
     plan.mistakes = {name: [None if v is None else decode(v) for v in outs]
                      for name, outs in data["mistakes"].items()}
     return plan
+
+
+def case_inputs(family: str, seed: int = 0, case: int = 1) -> dict[str, Any]:
+    """The inputs of grading case ``case`` (1-based, as reports number them) of ``family`` at
+    ``seed``, as torch values: a counterexample too large to print is recreated with this."""
+    from exercises import get_family
+
+    fam = get_family(family)
+    if fam.code_spec is None:
+        raise ValueError(f"{family} has no code exercise")
+    plan = make_plan(Exercise(fam.id, seed, fam.code_spec))
+    if plan.spec_error:
+        raise RuntimeError(plan.spec_error)
+    if not 1 <= case <= len(plan.inputs):
+        raise ValueError(f"case must be from 1 to {len(plan.inputs)}")
+    return rebuild(plan.inputs[case - 1])

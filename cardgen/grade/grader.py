@@ -311,6 +311,7 @@ def grade_plan(i: int, plan: Plan, run: _Run | None, stop: str | None, tree: ast
             res.message += f"; your file defines: {', '.join(defined)}" if defined else "; your file defines no functions"
         return res
     outputs: list[str] = []
+    case_output: dict[int, str] = {}
     got: dict[int, Returned] = {}
     raised: set[int] = set()
     checks: dict[int, Comparison] = {}
@@ -330,6 +331,7 @@ def grade_plan(i: int, plan: Plan, run: _Run | None, stop: str | None, tree: ast
                 late_stop = f"later, {why}"
             break
         outputs.append(ev["output"])
+        case_output[j] = ev["output"]
         if ev["mutated"] and first_bad is None:
             names = ", ".join(f"`{n}`" for n in ev["mutated"])
             first_bad, first_kind = j, "mutated"
@@ -367,8 +369,14 @@ def grade_plan(i: int, plan: Plan, run: _Run | None, stop: str | None, tree: ast
     inputs = plan.inputs[first_bad]
     res.failing_inputs = inputs
     exp = plan.expected[first_bad]
-    ce = Counterexample(first_bad + 1, [describe_input(k, v) for k, v in inputs.items()],
-                        expected=_shape_text(exp), got="")
+    shown = [describe_input(k, v) for k, v in inputs.items()]
+    if any(": " in line.split("=", 1)[0] for line in shown):  # some input was too large to print
+        shown.append(f"(all of them: from cardgen.grade.cases import case_inputs; "
+                     f"inputs = case_inputs({ex.family!r}, seed={ex.seed}, case={first_bad + 1}); "
+                     f"{ex.function}(**inputs))")
+    if first_bad in case_output:  # what the failing case printed, not every case's output mixed
+        res.output = case_output[first_bad]
+    ce = Counterexample(first_bad + 1, shown, expected=_shape_text(exp), got="")
     if first_kind == "raised":
         res.status = "error"
         ce.error = error_text

@@ -258,18 +258,27 @@ def codec() -> Codec:
     return _codec
 
 
+SHOWN_IN_FULL = 64  # elements of an input tensor printed in full (as code that rebuilds it)
+
+
 def describe_input(name: str, v: dict[str, Any]) -> str:
-    """``a: tensor of shape (2, 3) (float32)``, with the values of tiny tensors; ``n = 3``."""
+    """An input as the learner can rebuild it: ``a = torch.tensor([[...]])`` in full for small
+    tensors, ``a: tensor of shape (2, 30) (float32)`` for larger ones (the report then adds
+    a line that recreates every input from the seed); ``n = 3`` for numbers."""
     import numpy as np
 
     t = v["t"]
     if t == "array":
-        s = f"{name}: tensor of shape {tuple(v['shape'])} ({v.get('dtype', v['np'])})"
+        dtype = v.get("dtype", v["np"])
         n = int(np.prod(v["shape"])) if v["shape"] else 1
-        if n <= 6:
-            arr = np.frombuffer(base64.b64decode(v["data"]), dtype=v["np"]).astype(np.float64)
-            s += f" = {[round(float(x), 4) for x in arr.reshape(-1)]}"
-        return s
+        if n <= SHOWN_IN_FULL:
+            arr = np.frombuffer(base64.b64decode(v["data"]), dtype=v["np"]).reshape(v["shape"])
+            body = np.array2string(arr, separator=", ", threshold=SHOWN_IN_FULL + 1, max_line_width=10**6,
+                                   floatmode="unique" if arr.dtype.kind == "f" else "maxprec")
+            if v.get("kind") == "ndarray":
+                return f"{name} = np.array({body}, dtype=np.{dtype})"
+            return f"{name} = torch.tensor({body}, dtype=torch.{dtype})"
+        return f"{name}: tensor of shape {tuple(v['shape'])} ({dtype})"
     if t in ("tuple", "list"):
         return f"{name}: {t} of {len(v['items'])}: " + "; ".join(
             describe_input(f"{name}[{i}]", x) for i, x in enumerate(v["items"]))
