@@ -250,3 +250,20 @@ def test_the_forward_stub_formula_runs_as_written():
     for inputs in plan.inputs:
         values = rebuild(inputs)
         torch.testing.assert_close(as_written(**values), fam.code_spec.reference(**values))
+
+
+def test_remove_tree_never_follows_links_and_takes_fifos(tmp_path):
+    from cardgen.grade.fsutil import remove_tree
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("keep")
+    tree = tmp_path / "tree"
+    (tree / "a" / "b").mkdir(parents=True)
+    (tree / "a" / "b" / "f.txt").write_text("x")
+    (tree / "a" / "link").symlink_to(outside)
+    os.mkfifo(tree / "a" / "fifo")
+    os.chmod(tree / "a" / "b", 0)
+    assert remove_tree(tree) and not tree.exists()
+    assert (outside / "keep.txt").read_text() == "keep"
+    assert remove_tree(tmp_path / "missing")

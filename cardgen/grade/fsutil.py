@@ -15,9 +15,8 @@ def _open_dir(name: str, dir_fd: int | None) -> int:
     flags = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0)
     try:
         return os.open(name, flags, dir_fd=dir_fd)
-    except PermissionError:
-        os.chmod(name, 0o700, dir_fd=dir_fd, follow_symlinks=False) if os.chmod in os.supports_follow_symlinks \
-            else os.chmod(name, 0o700, dir_fd=dir_fd)
+    except PermissionError:  # a directory the code made unreadable (its writer is gone by now)
+        os.chmod(name, 0o700, dir_fd=dir_fd)
         return os.open(name, flags, dir_fd=dir_fd)
 
 
