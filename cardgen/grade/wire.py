@@ -17,6 +17,7 @@ match the bytes, an unknown dtype, a malformed record: ``ProtocolError``).
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -275,6 +276,7 @@ def describe_input(name: str, v: dict[str, Any]) -> str:
             arr = np.frombuffer(base64.b64decode(v["data"]), dtype=v["np"]).reshape(v["shape"])
             body = np.array2string(arr, separator=", ", threshold=SHOWN_IN_FULL + 1, max_line_width=10**6,
                                    floatmode="unique" if arr.dtype.kind == "f" else "maxprec")
+            body = re.sub(r"\[\s+", "[", re.sub(r"\s+", " ", body)).replace(" ,", ",").replace(" ]", "]")  # one line
             if v.get("kind") == "ndarray":
                 return f"{name} = np.array({body}, dtype=np.{dtype})"
             return f"{name} = torch.tensor({body}, dtype=torch.{dtype})"
