@@ -267,3 +267,21 @@ def test_remove_tree_never_follows_links_and_takes_fifos(tmp_path):
     assert remove_tree(tree) and not tree.exists()
     assert (outside / "keep.txt").read_text() == "keep"
     assert remove_tree(tmp_path / "missing")
+
+
+def test_a_cache_dir_above_the_libraries_hides_only_the_cases(tmp_path, monkeypatch):
+    """CARDGEN_CACHE set to a folder that holds the interpreter's libraries (or the temp dir)
+    must not take torch away from the sandbox: only its grade-cases part is hidden."""
+    import sysconfig
+    from pathlib import Path
+
+    from cardgen.grade.sandbox import allow_list
+
+    site = Path(sysconfig.get_paths()["purelib"]).resolve()
+    monkeypatch.setenv("CARDGEN_CACHE", str(site.parent))
+    a = allow_list()
+    assert str(site.parent) not in a["mask_dirs"]  # (its grade-cases folder, were there one, would be)
+    assert any(d.startswith(str(site / "torch")) for d in a["read_dirs"])
+    monkeypatch.setenv("CARDGEN_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "cache").mkdir()
+    assert str(tmp_path / "cache") in allow_list()["mask_dirs"]

@@ -338,8 +338,13 @@ def _allow_list(cache: str) -> dict[str, list[str]]:
     however installed; the cache; a site directory this interpreter does not use, such as the
     base interpreter's behind a venv) is opened up entry by entry around it (Landlock only
     allows, so a whole directory would let it through)."""
-    protected = protected_paths(cache)
     roots = _interpreter_paths() + _library_homes()
+    if cache:  # a cache dir set to a folder that holds libraries or the temp dir (CARDGEN_CACHE=~):
+        c = Path(cache)  # hide only the grader's own part of it, never what the child needs
+        tmp = Path(tempfile.gettempdir()).resolve()
+        if c == Path(c.anchor) or any(_under(r, c) for r in roots) or _under(tmp, c):
+            cache = str(c / "grade-cases")
+    protected = protected_paths(cache)
     site_dirs = set(roots)
     foreign = []
     for r in roots:
