@@ -1,0 +1,89 @@
+"""The task form of the einsum families: the Spec's ``task`` sentence, the operands' shapes and a
+worked example; any expression computing the case's einsum is right (see :mod:`exercises.task_form`)."""
+from __future__ import annotations
+
+import random
+import re
+
+from exercises.base import Variant
+from exercises.einsum._common import ELL, Spec, _Draw, _fill, generic_mistakes, letters_of, split
+from exercises.task_form import TaskInput, int_tensor, randn, task_variant, torch_from_numpy
+
+_WORD = re.compile(r"[A-Za-z_]\w+\Z")  # an axis name that is a word, not a letter
+
+
+def _sizes(spec: Spec, d: _Draw, rng: random.Random, low: int, high: int) -> tuple[dict[str, int], list[int]]:
+    """Distinct sizes for the variant's letters (equal where the Spec ties two) and its ``...`` axes."""
+    canon = letters_of(d.case.expr)
+    independent = [d.letter[c] for c in canon if c not in spec.same_size]
+    n = len(independent) + len(d.ell_names)
+    drawn = rng.sample(range(low, max(high, low + n - 1) + 1), n)
+    size = dict(zip(independent, drawn))
+    for c, target in spec.same_size.items():
+        if c in canon:
+            size[d.letter[c]] = size[d.letter[target]]
+    return size, drawn[len(independent):]
+
+
+def _shapes(d: _Draw, size: dict[str, int], ell: list[int]) -> dict[str, tuple[int, ...]]:
+    ins, _ = split(d.expr)
+    return {t: tuple(x for a in term for x in (ell if a == ELL else [size[a]])) for t, term in zip(d.tensors, ins)}
+
+
+def _words(d: _Draw, term: list[str]) -> str:
+    """What the operand's axes are ("batch × query × d_head"), or "" where an axis is only a letter."""
+    words = []
+    for a in term:
+        names = d.ell_names if a == ELL else [d.name[a]]
+        if not all(_WORD.match(n) for n in names):
+            return ""
+        words += names
+    return " × ".join(words)
+
+
+def _einops_call(d: _Draw) -> str:
+    """The case as ``einops.einsum`` with the axes named by their words (letters where two share one)."""
+    ins, out = split(d.expr)
+    label = {a: d.name[a] for a in d.name}
+    if len(set(label.values())) < len(label) or not all(re.match(r"[A-Za-z_]\w*\Z", v) for v in label.values()):
+        label = {a: a for a in d.name}
+
+    def side(term: list[str]) -> str:
+        return " ".join("..." if a == ELL else label[a] for a in term)
+
+    pattern = ", ".join(side(t) for t in ins) + " -> " + side(out)
+    return f"einops.einsum({', '.join(d.tensors)}, {pattern!r})"
+
+
+def einsum_task(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
+    ins, _ = split(d.expr)
+    words = {}
+    for t, term in zip(d.tensors, ins):
+        words.setdefault(t, _words(d, term))
+    inputs = [TaskInput(t, w) for t, w in words.items()]
+
+    def example(r: random.Random) -> dict:
+        size, ell = example_sizes
+        return {t: int_tensor(r, s) for t, s in _shapes(d, size, ell).items()}
+
+    def trial(r: random.Random) -> dict:
+        for _ in range(20):  # other sizes than the card's
+            size, ell = _sizes(spec, d, r, 2, 9)
+            if (size, ell) != example_sizes:
+                break
+        return {t: randn(r, s) for t, s in _shapes(d, size, ell).items()}
+
+    example_sizes = _sizes(spec, d, rng, 2, 2)
+    call = f'torch.einsum("{d.expr}", {", ".join(d.tensors)})'
+    plain = torch_from_numpy(d.case.numpy, {f"t{i}": n for i, n in enumerate(d.roles)})
+    solutions = [call, _einops_call(d)] + ([plain] if plain else [])
+    mistakes = [(_fill(w, d), e) for w, e in d.mistakes] + generic_mistakes(d.expr, d.axis, d.tensors)
+    mistake_calls = [(what, f'torch.einsum("{e}", {", ".join(d.tensors)})') for what, e in mistakes]
+    free = "every axis" if not spec.same_size else "the axes"
+    return task_variant(
+        family=f"einsum.{spec.name}", seed=seed, rng=rng, story=_fill(spec.task, d), inputs=inputs,
+        example=example, trial=trial, solutions=solutions, mistakes=mistake_calls, free=free,
+        hints=("Which input axes are multiplied together and summed away, and which survive into the result?",
+               "Match each axis of the result to an input axis by its size in the example."),
+        params={"expr": d.expr, "operands": list(d.tensors)},
+    )
