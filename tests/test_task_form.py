@@ -126,7 +126,7 @@ def _cardgen(*args: str) -> subprocess.CompletedProcess:
 def test_cli_shows_a_task_card_without_tool_and_checks_answers():
     shown = _cardgen("show", "einops.split_heads", "--form", "task", "--seed", "3", "--answer")
     assert shown.returncode == 0, shown.stderr
-    card = shown.stdout.split("Answer:")[0]
+    card = shown.stdout.split("Answer:")[0].split("\n", 1)[1]  # below the panel's title (the family id)
     assert not _TOOLS.search(card) and "qkv_out" in card
     assert "einops.rearrange" in shown.stdout  # the answer side shows the solutions
     ok = _cardgen("check", "superposition.forward", "--form", "task", "--seed", "3",
