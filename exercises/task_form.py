@@ -169,7 +169,8 @@ def task_variant(
         family=family, form="task", seed=seed,
         params={**(params or {}), "solutions": shown, "example_shapes": {k: list(v.shape) for k, v in tensors.items()}},
         prompt=prompt, code=code, answer=reference, answer_text=answer_text, checker=check,
-        explanation=explanation or ("Any of these computes it: " + "; ".join(f"`{s}`" for s in shown) + "."),
+        explanation=explanation or (f"Each of these {len(shown)} solutions was checked by running it on inputs of "
+                                    "other sizes; any other expression computing the same tensor is right too."),
         hints=hints, alternatives=tuple(shown[1:]),
         distractors=tuple(m for _, m in kept_mistakes), mistakes=kept_mistakes,
     )

@@ -56,3 +56,15 @@ def test_mixed_notes_draw_across_families_and_no_structure_dominates():
         top = collections.Counter(answer_structure(v) for v in variants).most_common(1)[0][1]
         assert top <= 0.10 * len(variants), (fid, top)
         assert all(v.check(v.params["solutions"][-1]).correct for v in variants[:5])
+
+
+def test_a_rendered_task_card_names_no_tool():
+    from cardgen.deck.render import question_html
+    from exercises import get_family
+
+    from tests.test_task_form import _TOOLS
+
+    fam = get_family("einops.broadcast")
+    assert "einops" in fam.title  # the family's title names its tool; the task card must not show it
+    q = question_html(fam.variant(0, "task"), fam, None)
+    assert "A tensor task" in q and not _TOOLS.search(q.replace('class="', ""))

@@ -68,7 +68,7 @@ def einsum_task(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
 
     def trial(r: random.Random) -> dict:
         for _ in range(20):  # other sizes than the card's
-            size, ell = _sizes(spec, d, r, 2, 9)
+            size, ell = _sizes(spec, d, r, 2, 7)
             if (size, ell) != example_sizes:
                 break
         return {t: randn(r, s) for t, s in _shapes(d, size, ell).items()}
