@@ -40,7 +40,8 @@ def pick(pool: list[str], key: str, seed: int) -> str:
     return pool[block[seed % n]]
 
 
-def mixed_family(topic: str | None) -> Family:
+def mixed_make(topic: str | None):
+    """The ``make`` of the mixed family of ``topic`` (None: across topics)."""
     fid = MIXED_IDS[topic]
 
     def make(rng: random.Random, form: str, seed: int) -> Variant:
@@ -51,9 +52,14 @@ def mixed_family(topic: str | None) -> Family:
         return dataclasses.replace(v, family=fid, seed=seed,
                                    params={**v.params, "source": f"{source}/task/{seed}"})
 
+    return make
+
+
+def mixed_family(topic: str | None) -> Family:
+    fid = MIXED_IDS[topic]
     where = f"the {topic} families" if topic else "every topic"
     return Family(
-        id=fid, title=f"Mixed tasks ({topic or 'all topics'})", make=make, forms=("task",), difficulty=2,
+        id=fid, title=f"Mixed tasks ({topic or 'all topics'})", make=mixed_make(topic), forms=("task",), difficulty=2,
         summary=f"Interleaved: a task from any of {where}; first recognise the kind of operation.",
     )
 

@@ -164,15 +164,19 @@ def task_variant(
         rows = [f"{k} = {_literal(v.tolist(), len(k) + 3)}" for k, v in tensors.items()]
         rows.append(f"result = {_literal(result.tolist(), 9)}")
         code = "\n".join(rows)
-    answer_text = "\n".join(shown)
+    distractors = tuple(m for _, m in kept_mistakes)
+    if not distractors:  # no classic mistake listed for this card: the right result, scaled
+        distractors = (f"({reference}) * 2",)
     return Variant(
         family=family, form="task", seed=seed,
         params={**(params or {}), "solutions": shown, "example_shapes": {k: list(v.shape) for k, v in tensors.items()}},
-        prompt=prompt, code=code, answer=reference, answer_text=answer_text, checker=check,
-        explanation=explanation or (f"Each of these {len(shown)} solutions was checked by running it on inputs of "
-                                    "other sizes; any other expression computing the same tensor is right too."),
+        prompt=prompt, code=code, answer=reference, answer_text=reference, checker=check,
+        explanation=explanation or (
+            "In other tools: " + "; ".join(f"`{s}`" for s in shown[1:]) + ". " if len(shown) > 1 else "")
+        + "Each solution shown was checked by running it on inputs of other sizes; any other expression "
+          "computing the same tensor is right too.",
         hints=hints, alternatives=tuple(shown[1:]),
-        distractors=tuple(m for _, m in kept_mistakes), mistakes=kept_mistakes,
+        distractors=distractors, mistakes=kept_mistakes,
     )
 
 
