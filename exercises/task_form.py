@@ -121,13 +121,21 @@ def task_variant(
     from exercises.checking import ExpressionCheck, evaluate_expression
 
     reference = solutions[0]
-    # the example: values on which every listed mistake gives another result, so it fixes the answer
+    check = ExpressionCheck(reference=reference, inputs=trial,
+                            mistakes=tuple((what, m, "classic_mistake") for what, m in mistakes),
+                            seed=rng.getrandbits(31), trials=3)
+    if not check.verify(reference).correct:
+        raise AssertionError(f"{family}/task/{seed}: the reference {reference!r} does not verify")
+    shown = [reference] + [s for s in dict.fromkeys(solutions[1:]) if s != reference and check.verify(s).correct]
+    # the classic mistakes that are wrong here (a transposed Gram matrix is no mistake: it is symmetric)
+    kept_mistakes = tuple((what, m) for what, m in mistakes if _differs(m, reference, check))
+    # the example: values on which every kept mistake gives another result, so it fixes the answer
     for _ in range(EXAMPLE_REDRAWS):
         env = example(rng)
         floats = {k: v.double() if isinstance(v, torch.Tensor) else v for k, v in env.items()}
         result = evaluate_expression(reference, floats, trusted=True)
         separated = True
-        for _, m in mistakes:
+        for _, m in kept_mistakes:
             try:
                 other = evaluate_expression(m, floats, trusted=True)
             except Exception:  # a mistake that does not run on these shapes is told apart anyway
@@ -137,14 +145,6 @@ def task_variant(
                 break
         if separated:
             break
-    check = ExpressionCheck(reference=reference, inputs=trial,
-                            mistakes=tuple((what, m, "classic_mistake") for what, m in mistakes),
-                            seed=rng.getrandbits(31), trials=3)
-    if not check.verify(reference).correct:
-        raise AssertionError(f"{family}/task/{seed}: the reference {reference!r} does not verify")
-    shown = [reference] + [s for s in dict.fromkeys(solutions[1:]) if s != reference and check.verify(s).correct]
-    kept_mistakes = tuple((what, m) for what, m in mistakes if not check.verify(m).correct)
-
     tensors = {k: v for k, v in env.items() if isinstance(v, torch.Tensor)}
     total = sum(v.numel() for v in tensors.values()) + result.numel()
     lines = []
@@ -178,6 +178,22 @@ def task_variant(
         hints=hints, alternatives=tuple(shown[1:]),
         distractors=distractors, mistakes=kept_mistakes,
     )
+
+
+def _differs(expr: str, reference: str, check) -> bool:
+    """Whether ``expr`` gives another result than ``reference`` on the check's first trial (one trial
+    suffices to drop a "mistake" that is right after all: the inputs are random, the sizes distinct)."""
+    import torch
+
+    from exercises.checking import evaluate_expression
+
+    env = check._envs()[0]
+    try:
+        got = evaluate_expression(expr, env, trusted=True)
+    except Exception:  # does not run on inputs of these sizes: a wrong answer
+        return True
+    want = evaluate_expression(reference, env, trusted=True)
+    return not (isinstance(got, torch.Tensor) and got.shape == want.shape and torch.allclose(got, want))
 
 
 def int_tensor(rng: random.Random, shape: Sequence[int], low: int = -3, high: int = 5):
