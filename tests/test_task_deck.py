@@ -68,3 +68,24 @@ def test_a_rendered_task_card_names_no_tool():
     assert "einops" in fam.title  # the family's title names its tool; the task card must not show it
     q = question_html(fam.variant(0, "task"), fam, None)
     assert "A tensor task" in q and not _TOOLS.search(q.replace('class="', ""))
+
+
+def test_the_default_deck_keeps_every_note_it_had_before_the_task_form():
+    """The GUIDs of the deck built from the commit before the task form (listed by running that
+    commit's `plan`): the default deck still builds each one, so Anki updates them in place."""
+    from pathlib import Path
+
+    from cardgen.deck import model as M
+    from cardgen.deck.build import plan
+
+    listed = Path(__file__).parent / "deck_history" / "notes_before_task_form.txt"
+    before = {}
+    for line in listed.read_text().splitlines():
+        if line and not line.startswith("#"):
+            guid, slot = line.split()
+            before[guid] = slot
+    assert len(before) == 141
+    now = {M.note_guid(f.id, form): f"{f.id}/{form}" for f, form in plan()}
+    assert {g: s for g, s in before.items() if now.get(g) != s} == {}
+    added = set(now) - set(before)
+    assert {now[g].split("/")[1] for g in added} == {"task"} and "mixed.tasks/task" in {now[g] for g in added}
