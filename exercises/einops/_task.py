@@ -20,6 +20,7 @@ ROLE_WORDS = {
     "block_h": "block row", "block_w": "block column", "items": "item", "q_pos": "query position",
     "k_pos": "key position", "group": "group",
 }
+_OPERATION_ROLES = {"block_h", "block_w"}
 _REDUCTION_WORDS = {"mean": "average", "sum": "sum", "max": "maximum", "min": "minimum", "prod": "product"}
 
 
@@ -27,10 +28,13 @@ def _words(p: Problem, layout: str) -> str:
     parts = []
     for item in parse("rearrange", f"{layout} -> {layout}").inputs[0]:
         if item.grouped:
-            inner = [m if m.isdigit() else ROLE_WORDS.get(p.roles.get(m, ""), "") for m in item.members]
+            # a number or a block in a group is the operation's (a pooling window, a pixel block),
+            # not what the input holds: an image's rows are rows
+            inner = [ROLE_WORDS.get(p.roles.get(m, ""), "") for m in item.members
+                     if not m.isdigit() and p.roles.get(m) not in _OPERATION_ROLES]
             if not all(inner):
                 return ""
-            parts.append("(" + " · ".join(inner) + ")" if inner else "1")
+            parts.append(("(" + " · ".join(inner) + ")" if len(inner) > 1 else inner[0]) if inner else "1")
         elif item.is_ellipsis:
             return ""
         else:
@@ -171,6 +175,10 @@ def _einsum_solution(p: Problem) -> str | None:
     return f'torch.einsum("{",".join(sides[:-1])}->{sides[-1]}", {", ".join(o.name for o in p.operands)})'
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def einops_task(fid: str, seed: int, rng: random.Random, p: Problem, task: str) -> Variant:
     layouts = {o.name: o.layout for o in p.operands}
     inputs = [TaskInput(name, _words(p, layout)) for name, layout in layouts.items()]
@@ -200,7 +208,7 @@ def einops_task(fid: str, seed: int, rng: random.Random, p: Problem, task: str) 
     fixed = [ROLE_WORDS.get(p.roles.get(n, ""), n) for n in p.lengths]
     free = "every axis" + (f" but the {' and '.join(w + ' count' for w in fixed)}" if fixed else "")
     return task_variant(
-        family=fid, seed=seed, rng=rng, story=task.format(**fmt), inputs=inputs, example=example, trial=trial,
+        family=fid, seed=seed, rng=rng, story=_capital(task.format(**fmt)), inputs=inputs, example=example, trial=trial,
         solutions=solutions, mistakes=mistakes, free=free,
         hints=("Which axes of the input survive into the result, which are split, merged, copied or reduced?",
                "Match each axis of the result to the input's axes by its size in the example."),
