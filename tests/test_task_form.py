@@ -129,9 +129,9 @@ def test_cli_shows_a_task_card_without_tool_and_checks_answers():
     card = shown.stdout.split("Answer:")[0].split("\n", 1)[1]  # below the panel's title (the family id)
     assert not _TOOLS.search(card) and "qkv_out" in card
     assert "einops.rearrange" in shown.stdout and ".permute(" in shown.stdout  # solutions in two tools
-    ok = _cardgen("check", "superposition.forward", "--form", "task", "--seed", "3",
+    ok = _cardgen("check", "superposition.forward", "--form", "task", "--seed", "0",
                   "torch.relu(torch.einsum('bih,ifh->bif', torch.einsum('bif,ifh->bih', x, W), W) + b_final)")
     assert ok.returncode == 0 and "correct" in ok.stdout
-    bad = _cardgen("check", "superposition.forward", "--form", "task", "--seed", "3",
+    bad = _cardgen("check", "superposition.forward", "--form", "task", "--seed", "0",
                    "torch.einsum('bih,ifh->bif', torch.einsum('bif,ifh->bih', x, W), W) + b_final")
     assert bad.returncode == 1 and "no ReLU" in " ".join(bad.stdout.split())
