@@ -10,7 +10,7 @@ API (for the deck and the drill)::
 
 ``einsum.mixed`` and ``einops.mixed`` are ordinary registered families (their modules only declare
 ``FAMILY = mixed_family(topic)``); ``mixed.tasks`` mixes every topic and is resolved by
-:func:`exercises.registry.get_family` without belonging to a topic's listing.
+:func:`exercises.get_family` without belonging to a topic's listing.
 """
 from __future__ import annotations
 

@@ -17,7 +17,6 @@ TOPICS: tuple[str, ...] = ("einsum", "einops", "superposition")
 
 _FAMILIES: dict[str, Family] = {}
 _loaded = False
-_MIXED_ALL: Family | None = None
 
 
 def register(family: Family) -> Family:
@@ -64,12 +63,6 @@ def family_ids() -> list[str]:
 def get_family(family_id: str) -> Family:
     """The family registered as ``family_id``; KeyError with a suggestion otherwise."""
     _load()
-    if family_id == "mixed.tasks":  # the mix across topics: no topic's listing holds it
-        from exercises.mixed import mixed_family
-
-        global _MIXED_ALL
-        _MIXED_ALL = _MIXED_ALL or mixed_family(None)
-        return _MIXED_ALL
     try:
         return _FAMILIES[family_id]
     except KeyError:

@@ -676,7 +676,7 @@ def einops_maker(problem: Callable[[random.Random, str], Problem], task: str = "
         if form == "task":
             from exercises.einops._task import einops_task
 
-            return einops_task(fid, seed, rng, problem(rng, "value"), task)
+            return einops_task(fid, seed, rng, problem(rng, "value"), task, _expr, unique_slips)
         for _ in range(_ATTEMPTS):
             p = problem(rng, form)
             params = {

@@ -7,8 +7,9 @@ from __future__ import annotations
 import random
 import string
 
+from typing import Any, Callable
+
 from exercises.base import Variant
-from exercises.einops._common import Problem, _expr, unique_slips
 from exercises.patterns import STAR, ELL, parse, shape_of
 from exercises.task_form import TaskInput, int_tensor, randn, task_variant
 
@@ -24,7 +25,7 @@ _OPERATION_ROLES = {"block_h", "block_w"}
 _REDUCTION_WORDS = {"mean": "average", "sum": "sum", "max": "maximum", "min": "minimum", "prod": "product"}
 
 
-def _words(p: Problem, layout: str) -> str:
+def _words(p: Any, layout: str) -> str:
     parts = []
     for item in parse("rearrange", f"{layout} -> {layout}").inputs[0]:
         if item.grouped:
@@ -46,7 +47,7 @@ def _words(p: Problem, layout: str) -> str:
     return " × ".join(parts)
 
 
-def _resized(p: Problem, rng: random.Random, low: int, high: int) -> dict[str, int]:
+def _resized(p: Any, rng: random.Random, low: int, high: int) -> dict[str, int]:
     """New sizes for the axes the call does not fix (the keyword lengths stay), all distinct."""
     fixed = {n: p.sizes[n] for n in p.lengths}
     free = [n for n in p.sizes if n not in fixed]
@@ -55,7 +56,7 @@ def _resized(p: Problem, rng: random.Random, low: int, high: int) -> dict[str, i
     return {**dict(zip(free, chosen)), **fixed}
 
 
-def _copies(p: Problem) -> str:
+def _copies(p: Any) -> str:
     """How a repeat lays out its copies, in words: the whole run after itself (a new axis first in
     its group) or each entry in place."""
     if p.op != "repeat":
@@ -70,7 +71,7 @@ def _copies(p: Problem) -> str:
     return ""
 
 
-def torch_solution(p: Problem) -> str | None:
+def torch_solution(p: Any) -> str | None:
     """The call as reshape / reduce / permute / expand / reshape in plain torch, or None where the
     pattern has no simple translation (``...``, numbers on the right of a rearrange, einsum...)."""
     if p.op not in ("rearrange", "reduce", "repeat") or len(p.operands) != 1:
@@ -154,7 +155,7 @@ def torch_solution(p: Problem) -> str | None:
     return expr
 
 
-def _einsum_solution(p: Problem) -> str | None:
+def _einsum_solution(p: Any) -> str | None:
     if p.op != "einsum":
         return None
     pat = parse("einsum", p.pattern)
@@ -179,7 +180,10 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def einops_task(fid: str, seed: int, rng: random.Random, p: Problem, task: str) -> Variant:
+def einops_task(fid: str, seed: int, rng: random.Random, p: Any, task: str, call: Callable[[Any, str], str],
+                unique_slips: Callable[[Any], list]) -> Variant:
+    """The task variant of the einops Problem ``p``; ``call(p, pattern)`` (the call as an expression) and
+    ``unique_slips`` are exercises.einops._common's, passed in so the two modules do not import each other."""
     layouts = {o.name: o.layout for o in p.operands}
     inputs = [TaskInput(name, _words(p, layout)) for name, layout in layouts.items()]
     example_sizes = _resized(p, rng, 2, 2)
@@ -203,8 +207,8 @@ def einops_task(fid: str, seed: int, rng: random.Random, p: Problem, task: str) 
     fmt["copies"] = _copies(p)
     for n in p.lengths:
         fmt[p.roles.get(n, n)] = p.sizes[n]
-    solutions = [_expr(p, p.pattern)] + [s for s in (torch_solution(p), _einsum_solution(p)) if s]
-    mistakes = [(s.what, _expr(p, s.pattern)) for s in unique_slips(p.mistakes) if s.pattern]
+    solutions = [call(p, p.pattern)] + [s for s in (torch_solution(p), _einsum_solution(p)) if s]
+    mistakes = [(s.what, call(p, s.pattern)) for s in unique_slips(p.mistakes) if s.pattern]
     fixed = [ROLE_WORDS.get(p.roles.get(n, ""), n) for n in p.lengths]
     free = "every axis" + (f" but the {' and '.join(w + ' count' for w in fixed)}" if fixed else "")
     return task_variant(

@@ -105,7 +105,7 @@ def einsum_maker(spec: Spec) -> Callable[[random.Random, str, int], Variant]:
                 if form == "task":
                     from exercises.einsum._task import einsum_task
 
-                    return einsum_task(spec, d, rng, seed)
+                    return einsum_task(spec, d, rng, seed, _fill, generic_mistakes)
                 return {"write": _write, "shape": _shape, "value": _value}[form](spec, d, rng, seed)
             except _Inseparable:  # on these sizes some mistake always agrees with the answer
                 return None

@@ -5,14 +5,24 @@ from __future__ import annotations
 import random
 import re
 
+from typing import Any, Callable
+
 from exercises.base import Variant
-from exercises.einsum._common import ELL, Spec, _Draw, _fill, generic_mistakes, letters_of, split
+from exercises.patterns import ELL
+from exercises.patterns import einsum_terms as split
 from exercises.task_form import TaskInput, int_tensor, randn, task_variant, torch_from_numpy
+
+# ``Spec`` and ``_Draw`` are exercises.einsum._common's; its maker passes them in (with the two
+# helpers this module needs), so the two modules do not import each other.
+
+
+def letters_of(expr: str) -> list[str]:
+    return list(dict.fromkeys(c for c in expr if c.isalpha()))
 
 _WORD = re.compile(r"[A-Za-z_]\w+\Z")  # an axis name that is a word, not a letter
 
 
-def _sizes(spec: Spec, d: _Draw, rng: random.Random, low: int, high: int) -> tuple[dict[str, int], list[int]]:
+def _sizes(spec: Any, d: Any, rng: random.Random, low: int, high: int) -> tuple[dict[str, int], list[int]]:
     """Distinct sizes for the variant's letters (equal where the Spec ties two) and its ``...`` axes."""
     canon = letters_of(d.case.expr)
     independent = [d.letter[c] for c in canon if c not in spec.same_size]
@@ -25,12 +35,12 @@ def _sizes(spec: Spec, d: _Draw, rng: random.Random, low: int, high: int) -> tup
     return size, drawn[len(independent):]
 
 
-def _shapes(d: _Draw, size: dict[str, int], ell: list[int]) -> dict[str, tuple[int, ...]]:
+def _shapes(d: Any, size: dict[str, int], ell: list[int]) -> dict[str, tuple[int, ...]]:
     ins, _ = split(d.expr)
     return {t: tuple(x for a in term for x in (ell if a == ELL else [size[a]])) for t, term in zip(d.tensors, ins)}
 
 
-def _words(d: _Draw, term: list[str]) -> str:
+def _words(d: Any, term: list[str]) -> str:
     """What the operand's axes are ("batch × query × d_head"), or "" where an axis is only a letter."""
     words = []
     for a in term:
@@ -41,7 +51,7 @@ def _words(d: _Draw, term: list[str]) -> str:
     return " × ".join(words)
 
 
-def _einops_call(d: _Draw) -> str:
+def _einops_call(d: Any) -> str:
     """The case as ``einops.einsum`` with the axes named by their words (letters where two share one)."""
     ins, out = split(d.expr)
     label = {a: d.name[a] for a in d.name}
@@ -55,7 +65,9 @@ def _einops_call(d: _Draw) -> str:
     return f"einops.einsum({', '.join(d.tensors)}, {pattern!r})"
 
 
-def einsum_task(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
+def einsum_task(spec: Any, d: Any, rng: random.Random, seed: int, fill: Callable[[str, Any], str],
+                generic_mistakes: Callable[..., list[tuple[str, str]]]) -> Variant:
+    """The task variant of the drawn case ``d``; ``fill`` and ``generic_mistakes`` are _common's."""
     ins, _ = split(d.expr)
     words = {}
     for t, term in zip(d.tensors, ins):
@@ -77,11 +89,11 @@ def einsum_task(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
     call = f'torch.einsum("{d.expr}", {", ".join(d.tensors)})'
     plain = torch_from_numpy(d.case.numpy, {f"t{i}": n for i, n in enumerate(d.roles)})
     solutions = [call, _einops_call(d)] + ([plain] if plain else [])
-    mistakes = [(_fill(w, d), e) for w, e in d.mistakes] + generic_mistakes(d.expr, d.axis, d.tensors)
+    mistakes = [(fill(w, d), e) for w, e in d.mistakes] + generic_mistakes(d.expr, d.axis, d.tensors)
     mistake_calls = [(what, f'torch.einsum("{e}", {", ".join(d.tensors)})') for what, e in mistakes]
     free = "every axis" if not spec.same_size else "the axes"
     return task_variant(
-        family=f"einsum.{spec.name}", seed=seed, rng=rng, story=_fill(spec.task, d), inputs=inputs,
+        family=f"einsum.{spec.name}", seed=seed, rng=rng, story=fill(spec.task, d), inputs=inputs,
         example=example, trial=trial, solutions=solutions, mistakes=mistake_calls, free=free,
         hints=("Which input axes are multiplied together and summed away, and which survive into the result?",
                "Match each axis of the result to an input axis by its size in the example."),
