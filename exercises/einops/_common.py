@@ -645,8 +645,12 @@ _BUILDERS = {"write": _write, "shape": _shape, "value": _value}
 _ATTEMPTS = 200
 
 
-def einops_maker(problem: Callable[[random.Random, str], Problem]) -> Callable[[random.Random, str, int], Variant]:
+def einops_maker(problem: Callable[[random.Random, str], Problem], task: str = "") -> Callable[[random.Random, str, int], Variant]:
     """The ``make`` of the family whose module defines ``problem(rng, form)``.
+
+    ``task`` is the family's problem sentence for the task form, in the learner's terms and never
+    the tool (``{t0}``... name the operands, ``{red}`` the reduction, ``{<role>}`` a keyword length);
+    the task form draws the value form's small problem and states it (:mod:`exercises.einops._task`).
 
     Problems are drawn from ``rng`` until one gives a card on which every classic mistake is
     rejected (value cards), so the card stays reproducible from the seed. The family id comes
@@ -655,6 +659,10 @@ def einops_maker(problem: Callable[[random.Random, str], Problem]) -> Callable[[
     fid = problem.__module__.removeprefix("exercises.")
 
     def make(rng: random.Random, form: str, seed: int) -> Variant:
+        if form == "task":
+            from exercises.einops._task import einops_task
+
+            return einops_task(fid, seed, rng, problem(rng, "value"), task, _expr, unique_slips)
         for _ in range(_ATTEMPTS):
             p = problem(rng, form)
             params = {
