@@ -18,7 +18,8 @@ def kernel_env(home: Path, **extra: str) -> dict[str, str]:
     """The kernel's environment: a private CARDGEN_HOME, a fixed clock, no LLM, UTC."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CARDGEN_"))}
     env.update({"CARDGEN_HOME": str(home), "CARDGEN_NOW": "2030-01-06T09:00:00Z", "TZ": "UTC",
-                "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"})
+                "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
+                "MPLBACKEND": "Agg"})
     env.update(extra)
     return env
 

@@ -3,6 +3,8 @@ would: grade cells (right, wrong, hostile), start an exercise, show a card, and 
 answering the input box as a learner (right, wrong, unreadable, ?, q)."""
 from __future__ import annotations
 
+from html import escape
+
 import json
 import subprocess
 import sys
@@ -137,7 +139,8 @@ def test_show_and_check(kernel):
     (html,) = run.html()
     assert 'data-seed="7"' in html
     before, _, folded = html.partition('<details class="cardgen-answer">')
-    assert v.answer_text in folded and v.answer_text not in before
+    ans = escape(v.answer_text)
+    assert ans in folded and ans not in before
     run = execute(kc, "import cardgen\nc = cardgen.check('einsum.matmul', %r, form='write', seed=7)\nc" % v.answer_text)
     assert any("CORRECT" in h for h in run.html()) and "correct" in run.text()
     run = execute(kc, f"%cardgen check einsum.matmul {v.distractors[0]!r} --form write --seed 7")
@@ -162,13 +165,13 @@ def test_drill_in_the_input_box(kernel):
                                else [v.distractors[0]])
         return todo.pop(0)
 
-    args = ("--family einsum.matmul --family superposition.geometry --form write --form read "
+    args = ("--family einsum.matmul --family superposition.gram_image --form write --form read "
             f"--limit 2 --new 2 --db {db}")
     run = execute(kc, f"%cardgen drill {args}", answer=learner)
     assert not run.errors(), run.text()[-3000:]
     cards = [h for h in run.html() if 'class="cardgen-card"' in h]
     assert len(cards) == 2
-    assert run.pngs(), "the geometry card's picture is sent as image/png"
+    assert len(run.pngs()) == 1, "the Gram matrix card's picture is sent as image/png"
     text = run.text()
     assert "hint 1/" in text
     assert "Couldn't read that" in text and "nothing recorded" in text

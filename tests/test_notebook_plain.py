@@ -2,6 +2,8 @@
 and what `import cardgen` and `%load_ext cardgen` do without the jupyter extra."""
 from __future__ import annotations
 
+from html import escape
+
 import subprocess
 import sys
 
@@ -39,7 +41,8 @@ def test_show_and_check_render_as_html_and_text():
     card = cardgen.show("einsum.matmul", form="write", seed=7)
     html = card._repr_html_()
     before, _, folded = html.partition('<details class="cardgen-answer">')
-    assert v.answer_text in folded and v.answer_text not in before
+    ans = escape(v.answer_text)
+    assert ans in folded and ans not in before
     assert str(card).startswith("einsum.matmul · write · seed 7") and v.answer_text in str(card)
     right = cardgen.check("einsum.matmul", v.answer_text, form="write", seed=7)
     wrong = cardgen.check("einsum.matmul", v.distractors[0], form="write", seed=7)
