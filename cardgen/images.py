@@ -43,3 +43,33 @@ def inline_image(data: bytes, width: int = MAX_WIDTH):
         return Image(io.BytesIO(data), width=min(width, MAX_WIDTH), height="auto")
     except Exception:  # noqa: BLE001 - an unreadable image is no reason to stop a drill
         return None
+
+
+def show_inline(console, data: bytes, width: int = MAX_WIDTH) -> bool:
+    """Draw the PNG on the rich ``console`` where the terminal has a graphics protocol.
+    False (and nothing written) elsewhere or when drawing fails (a terminal that reports no
+    pixel size, say): the caller then prints the file's path."""
+    img = inline_image(data, width)
+    if img is None:
+        return False
+    try:
+        rendered = console.render_lines(img, console.options.update(width=min(width, console.width)), pad=False)
+    except Exception:  # noqa: BLE001 - rendered before anything is written, so a failure shows nothing
+        return False
+    from rich.segment import Segment
+
+    console.print(_Lines(rendered, Segment))
+    return True
+
+
+class _Lines:
+    """Lines of segments already rendered, printed as they are."""
+
+    def __init__(self, lines, segment_type):
+        self.lines = lines
+        self._segment = segment_type
+
+    def __rich_console__(self, console, options):
+        for line in self.lines:
+            yield from line
+            yield self._segment.line()

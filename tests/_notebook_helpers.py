@@ -95,6 +95,7 @@ def execute(kc, code: str, answer: Callable[[str, Run], str] | None = None, time
                 prompt = msg["content"]["prompt"]
                 _drain(kc, msg_id, run, quiet=0.1)  # everything shown before the prompt
                 run.prompts.append(prompt)
+                run.times.append((time.monotonic(), "input_request"))
                 reply = answer(prompt, run)
                 run.times.append((time.monotonic(), "reply"))
                 kc.input(reply)
@@ -124,7 +125,8 @@ def _drain(kc, msg_id: str, run: Run, quiet: float = 0.005) -> bool:
         kind = msg["msg_type"]
         if kind in ("display_data", "execute_result", "stream", "error"):
             run.outputs.append(msg["content"])
-            run.times.append((time.monotonic(), kind))
+            card = 'class="cardgen-card"' in msg["content"].get("data", {}).get("text/html", "")
+            run.times.append((time.monotonic(), "card" if card else kind))
         elif kind == "status" and msg["content"]["execution_state"] == "idle":
             idle = True
 
