@@ -66,3 +66,17 @@ def test_cell_text_keeps_line_numbers_and_respects_the_header():
         cell_text(headed, "einsum.batched_matmul", None)
     with pytest.raises(ExerciseError, match="needs a FAMILY"):
         cell_text(src, None, 2)
+
+
+def test_a_cell_graded_at_the_basic_level_says_so(monkeypatch):
+    from cardgen.notebook.grading import CellGrader
+
+    monkeypatch.setenv("CARDGEN_GRADE_SANDBOX", "basic")
+    grader = CellGrader()
+    try:
+        result = grader.grade("def batched_matmul(a, b):\n    return a @ b\n", "einsum.batched_matmul")
+    finally:
+        grader.close()
+    assert result.status == "pass" and result.level == "basic"
+    assert "sandbox level: basic — CARDGEN_GRADE_SANDBOX=basic" in result._repr_html_()
+    assert str(result).startswith("sandbox level: basic")

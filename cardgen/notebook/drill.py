@@ -30,9 +30,10 @@ def _display(bundle: dict) -> None:
 class HtmlOut:
     """The subset of a rich Console the session uses (``print``), recorded and shown as one
     HTML block at each :meth:`flush`. While :attr:`muted`, prints are dropped (the card
-    itself is displayed as HTML instead of the terminal's panel)."""
+    itself is displayed as HTML instead of the terminal's panel). Lines are laid out wide
+    and wrapped by the browser (``pre-wrap``), not at a terminal's width."""
 
-    def __init__(self, show: Callable[[dict], None] = _display, width: int = 100):
+    def __init__(self, show: Callable[[dict], None] = _display, width: int = 400):
         from rich.console import Console
 
         self._console = Console(record=True, file=io.StringIO(), width=width, force_terminal=True,

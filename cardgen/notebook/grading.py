@@ -98,6 +98,8 @@ class CellGrade:
         return "\n".join(parts)
 
     def _function_html(self, f: "FunctionResult", hint: Hint | None) -> str:
+        from cardgen.deck.render import markup  # `code` and math, escaped
+
         counts = f" — {f.passed}/{f.total} cases" if f.total else ""
         out = [f'<div class="cardgen-function" data-function="{H.esc(f.function)}" data-status="{f.status}" '
                'style="margin:8px 0">',
@@ -123,7 +125,7 @@ class CellGrade:
         if hint is not None:
             more = " Run the cell again for the next hint." if hint.k < hint.n else " (that was the last hint)"
             out.append(f'<div class="cardgen-hint" data-k="{hint.k}" style="margin:4px 0;color:{H.COLORS["info"]}">'
-                       f"<b>hint {hint.k}/{hint.n}</b>{H.esc(hint.about)}: {H.esc(hint.text)}"
+                       f"<b>hint {hint.k}/{hint.n}</b>{H.esc(hint.about)}: {markup(hint.text)}"
                        f'<span style="color:#57606a">{H.esc(more)}</span></div>')
         out.append("</div>")
         return "\n".join(out)
