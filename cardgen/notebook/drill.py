@@ -72,8 +72,8 @@ class NotebookSession(Session):
         self.out.flush()
         new = " · new" if is_new else ""
         title = f"[{self.shown}/{self.options.limit}] {slot.family} · {slot.form} · seed {seed}{new}"
-        self._show({"text/html": H.card_html(variant, title=title, image=False),
-                    "text/plain": f"{title}\n{variant.prompt}" + (f"\n\n{variant.code.rstrip()}" if variant.code else "")})
+        text = f"{title}\n{variant.prompt}" + (f"\n\n{variant.code.rstrip()}" if variant.code else "")
+        self._show({"text/html": H.card_html(variant, title=title, image=False), "text/plain": text})
         if variant.image is not None:
             self._show({"image/png": variant.image.data, "text/plain": f"<picture: {variant.image.name}>"})
         self.card_shown_at = time.monotonic()
