@@ -171,6 +171,8 @@ def test_drill_in_the_input_box(kernel):
     assert not run.errors(), run.text()[-3000:]
     cards = [h for h in run.html() if 'class="cardgen-card"' in h]
     assert len(cards) == 2
+    shown = [h for h in run.html() if 'class="cardgen-card"' not in h and 'class="cardgen-drill-out"' not in h]
+    assert not shown, shown  # nothing else: no stray display from the session's background thread
     assert len(run.pngs()) == 1, "the Gram matrix card's picture is sent as image/png"
     text = run.text()
     assert "hint 1/" in text

@@ -14,6 +14,7 @@ import IPython
 import ipykernel  # noqa: F401 - part of the extra: the kernel that gives input() its box
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import display
+from IPython.utils.capture import capture_output
 
 from cardgen.grade.cli import SEED
 
@@ -97,9 +98,17 @@ def _drill(state: _State, limit, new, topic, families, forms, db, no_override, l
         raise click.ClickException("no exercise matches the chosen --topic/--family/--form")
     assistant = get_assistant(llm)
     store, _path, clock = _open_store(db)
+    pub = state.shell.display_pub  # the drill shows what it means to show through this publisher...
+
+    def show(bundle: dict) -> None:
+        pub.publish(data=bundle, metadata={})
+
     try:
-        state.magics.last_drill = run(store, pool, Options(limit=limit, new=new, override=not no_override),
-                                      clock=clock, assistant=assistant)
+        # ...and any other display() meanwhile is dropped: the session's background thread renders a
+        # warm-up snippet with rich, which in a kernel would otherwise be displayed in this cell
+        with capture_output(stdout=False, stderr=False, display=True):
+            state.magics.last_drill = run(store, pool, Options(limit=limit, new=new, override=not no_override),
+                                          clock=clock, assistant=assistant, show=show)
     finally:
         store.close()
 
