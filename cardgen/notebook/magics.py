@@ -80,8 +80,15 @@ def exercise(state: _State, family: str, seed: int) -> None:
         text = new_exercise(family, seed)
     except ExerciseError as e:
         raise click.UsageError(str(e)) from None
-    state.shell.set_next_input(f"%%cardgen grade {family} --seed {seed}\n{text}", replace=False)
-    print(f"{family} (seed {seed}): the stub is in the next cell. Fill in the function and run that cell to grade it.")
+    from cardgen.notebook import html as H
+
+    cell = f"%%cardgen grade {family} --seed {seed}\n{text}"
+    state.shell.set_next_input(cell, replace=False)
+    said = f"{family} (seed {seed}): the stub is in the next cell. Fill in the function and run that cell to grade it."
+    # a frontend that ignores set_next_input still offers the cell to copy
+    display({"text/plain": said,
+             "text/html": f"<div>{H.esc(said)}</div><details><summary>the cell, to copy if no cell appeared</summary>"
+                          f"{H.pre(cell)}</details>"}, raw=True)
 
 
 def _drill(state: _State, limit, new, topic, families, forms, db, no_override, llm) -> None:
