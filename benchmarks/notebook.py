@@ -98,7 +98,7 @@ def bench_drill(kc, where: Path, answers: int, think: float) -> None:
         later = times[i + 1:]
         card = next((u for u, w in later if w == "card"), None)
         box = next((u for u, w in later if w == "input_request"), None)
-        if card is not None and box is not None:
+        if card is not None and box is not None and card < box:  # this reply ended a card
             to_card.append(1000 * (card - t))
             to_box.append(1000 * (box - t))
     for name, xs in (("next card shown", to_card), ("next input box", to_box)):

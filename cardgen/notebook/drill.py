@@ -68,9 +68,10 @@ class NotebookSession(Session):
         self.card_shown_at: float | None = None  # monotonic time the last card was displayed (benchmarks)
         super().__init__(*args, out=out, **kwargs)
 
-    def _exercise(self, slot, seed, variant, is_new) -> None:
+    def _exercise(self, slot, seed, variant, is_new, *args, **kwargs) -> None:
         self.out.flush()
-        new = " · new" if is_new else ""
+        again = bool(args[0] if args else kwargs.get("again", False))
+        new = " · new" if is_new else " · again" if again else ""
         title = f"[{self.shown}/{self.options.limit}] {slot.family} · {slot.form} · seed {seed}{new}"
         text = f"{title}\n{variant.prompt}" + (f"\n\n{variant.code.rstrip()}" if variant.code else "")
         self._show({"text/html": H.card_html(variant, title=title, image=False), "text/plain": text})
@@ -79,7 +80,7 @@ class NotebookSession(Session):
         self.card_shown_at = time.monotonic()
         self.out.muted = True  # the terminal's header, panel and image path: shown above as HTML
         try:
-            super()._exercise(slot, seed, variant, is_new)
+            super()._exercise(slot, seed, variant, is_new, *args, **kwargs)
         finally:
             self.out.muted = False
 
