@@ -146,9 +146,11 @@ CODE = CodeSpec(
     signature="def forward(W: torch.Tensor, b_final: torch.Tensor, features: torch.Tensor) -> torch.Tensor:",
     doc=(
         "The TMS model's forward pass, for every instance separately.\n\n"
-        "W: [instances, features, hidden]; b_final: [instances, features];\n"
-        "features: [batch, instances, features]. Map the features to the hidden space with W,\n"
-        "back with W's transpose, add b_final and apply a ReLU: ReLU(W^T W x + b).\n"
+        "W: [instances, features, hidden] (row f of W[i] is feature f's direction);\n"
+        "b_final: [instances, features]; features: [batch, instances, features].\n"
+        "With x one instance's row of features: h = x W (contract the features axis), then\n"
+        "back with W's transpose and a ReLU: out = ReLU(x W W^T + b_final) = ReLU(h W^T + b_final).\n"
+        "(The paper writes ReLU(W^T W x + b) for a W stored as [hidden, features].)\n"
         "Returns [batch, instances, features]."
     ),
     reference=reference,
