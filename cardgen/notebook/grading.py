@@ -135,7 +135,7 @@ def _counterexample_html(ce) -> str:
     rows = [("case", H.esc(ce.case))]
     for s in ce.inputs:
         name, sep, rest = s.partition(": ") if ": " in s.split("=")[0] else s.partition(" = ")
-        rows.append((name if sep else "input", H.esc(rest if sep else s)))
+        rows.append((name if sep else "input", f"<code>{H.esc(rest if sep else s)}</code>"))
     if ce.error:
         rows.append(("error", H.pre(ce.error)))
     else:
