@@ -19,6 +19,7 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import ChoiceCheck
+from exercises.superposition import _decide as D
 from exercises.superposition import _runs as R
 from exercises.superposition import _trained as T
 from exercises.superposition._common import fmt, variant
@@ -71,27 +72,34 @@ def settings() -> list[tuple[str, int]]:
     return [(kind, r) for kind in KINDS for r in range(len(sw[kind].row_values))]
 
 
+def seed_answer(what: str, W_instance) -> str | None:
+    """One run's answer: how the features of a pair sit (``"mates"``: the same relation in both
+    pairs) or every cross-pair couple (``"cross"``: the same relation for all four); None when a
+    norm or cosine is borderline or the relations differ."""
+    geo = geometry(W_instance)
+    if geo is None:
+        return None
+    if what == "mates":
+        return geo[0] if geo[0] == geo[1] else None
+    cross = {relation(cosines(W_instance)[i, j]) for i in (0, 1) for j in (2, 3)}
+    return cross.pop() if len(cross) == 1 else None
+
+
 @functools.cache
 def _questions(key: str) -> tuple:
-    sw = R.sweeps("correlated")
+    sw, check = R.sweeps("correlated"), R.check_sweeps("correlated")
     out = []
     for s, (kind, r) in enumerate(settings()):
-        geo = [geometry(w) for w in sw[kind].W[r][0]]
-        if None in geo:
-            continue
-        mate = {g[0] for g in geo} | {g[1] for g in geo}
-        if len(mate) != 1:
-            continue
-        (mate,) = mate
-        cross = {relation(cosines(w)[i, j]) for w in sw[kind].W[r][0] for i in (0, 1) for j in (2, 3)}
-        for m in range(len(LABELS)):
-            for g in (0, 1):
-                out.append(T.Question(s, f"mates {m} {g}", "all", mate, mate, (0, 1, 2)))
-            if len(cross) == 1:  # every feature of one pair sits the same way to every feature of the other
-                (rel,) = cross
-                for i in (0, 1):
-                    for j in (2, 3):
-                        out.append(T.Question(s, f"cross {m} {i} {j}", "all", rel, rel, (0, 1, 2)))
+        for what in ("mates", "cross"):
+            main = [seed_answer(what, w) for w in sw[kind].W[r][0]]
+            rel = D.decide(main, [seed_answer(what, w) for w in check[kind].W[r][0]])
+            if rel is None:
+                continue
+            runs = D.agreeing(main, rel)
+            for m in range(len(LABELS)):
+                quantities = ([f"mates {m} {g}" for g in (0, 1)] if what == "mates" else
+                              [f"cross {m} {i} {j}" for i in (0, 1) for j in (2, 3)])
+                out.extend(T.Question(s, qn, "all", rel, rel, runs, agree=len(runs)) for qn in quantities)
     return tuple(out)
 
 
@@ -116,8 +124,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
                "a present feature's value is uniform on [0, 1))")
     lead = (f"A ReLU-output toy model with 4 features and 2 hidden dimensions was trained with features grouped "
             f"in the pairs {groups[0]} and {groups[1]}, {kind}: {how}. It was trained {R.runs_text()}; "
-            f"all {R.SEEDS} runs agree on the answer. ")
-    Ws = sw[kind].W[r][0]
+            f"{q.agree} of {R.SEEDS} runs agree on the answer. ")
+    Ws = [sw[kind].W[r][0][k] for k in q.runs]
     cos_runs = [cosines(w) for w in Ws]
     inv = {lab[j]: j for j in range(4)}
     if what == "mates":
@@ -141,7 +149,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     answer, wrong, right = right_rel, list("ABCDE"), [letter[right_rel].lower()]
     c_ab = [c[inv[a], inv[b]] for c in cos_runs]
     found = (f"{q.answer.capitalize()}: the cosine of \\(W_{{{a}}}\\) and \\(W_{{{b}}}\\) is "
-             + ", ".join(fmt(v, 2) for v in c_ab) + f" in the {R.SEEDS} runs. ")
+             + ", ".join(fmt(v, 2) for v in c_ab) + f" in the {len(Ws)} runs that agree. "
+             + D.agreement_text(q.agree) + " ")
     mistakes = [(w, x) for w, x in mistakes if not check.check(x).correct]
     why = ("Correlated features fire together, so any overlap between them would interfere every time they fire: "
            "the model puts each pair's features orthogonally (and, in 2 dimensions, each one antipodal to a "

@@ -17,6 +17,7 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import ChoiceCheck
+from exercises.superposition import _decide as D
 from exercises.superposition import _runs as R
 from exercises.superposition import _trained as T
 from exercises.superposition._common import fmt, png_image, variant
@@ -43,16 +44,29 @@ def cell_of(setting: int) -> tuple[int, int]:
     return divmod(setting, len(sweep().col_values))
 
 
-@functools.cache
-def _questions(key: str) -> tuple:
+def seed_phase(W_instance) -> str | None:
+    """One run's phase, or None when a feature norm is within NORM_MARGIN of the 0.5 threshold."""
     import numpy as np
 
-    from superpos_core.sweep import phase_grid
+    from superpos_core.sweep import classify_phase
 
+    if np.any(np.abs(np.linalg.norm(np.asarray(W_instance, dtype=float), axis=-1) - 0.5) < NORM_MARGIN):
+        return None
+    return classify_phase(W_instance)
+
+
+def decided_grid(sw, check) -> list[list[str | None]]:
+    """The phase each cell decides (``_decide.decide``: 9 of 10 main seeds and every check seed,
+    each clear of the threshold), else None."""
+    return [[D.decide([seed_phase(w) for w in sw.W[r][c]], [seed_phase(w) for w in check.W[r][c]])
+             for c in range(len(sw.col_values))] for r in range(len(sw.row_values))]
+
+
+@functools.cache
+def _questions(key: str) -> tuple:
     sw = sweep()
-    grid = phase_grid(sw, "all")
+    grid = decided_grid(sw, R.check_sweeps("phase_diagram")["phase"])
     rows, cols = len(grid), len(grid[0])
-    W = np.asarray(sw.W, dtype=float)  # [R, C, S, 2, 1]
     out = []
     for r in range(rows):
         for c in range(cols):
@@ -63,10 +77,9 @@ def _questions(key: str) -> tuple:
                     if 0 <= r + dr < rows and 0 <= c + dc < cols]
             if sum(n == p for n in near) < 2:
                 continue
-            if np.any(np.abs(np.linalg.norm(W[r, c], axis=-1) - 0.5) < NORM_MARGIN):
-                continue
+            runs = D.agreeing([seed_phase(w) for w in sw.W[r][c]], p)
             for quantity in ("phase", "W"):
-                out.append(T.Question(r * cols + c, quantity, "all", p, p, tuple(range(sw.n_seeds))))
+                out.append(T.Question(r * cols + c, quantity, "all", p, p, runs, agree=len(runs)))
     return tuple(out)
 
 
@@ -131,12 +144,14 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     check = ChoiceCheck(options, answer_index)
     mistakes = [(w, m) for w, m in mistakes if not check.check(m).correct]
     letters = "ABCDE"[: len(options)]
-    image = png_image("phase-diagram", phase_diagram_png(sw, marks=[(r, c)], colors=False))
+    # the trained map of every other cell (its best run's phase; a dot where runs differ), A blank
+    image = png_image("phase-diagram", phase_diagram_png(sw, marks=[(r, c)], hidden=[(r, c)]))
     prompt = (
         "The paper's phase-change experiment: 2 features in 1 hidden dimension, feature 0 of importance 1 and "
         f"feature 1 of relative importance r, both present with probability p = 1 − S. A grid of (r, p) "
-        f"settings was trained, each {R.runs_text()}; the picture shows the grid's axes with one point marked "
-        f"A, at r = {fmt(imp, 3)} and p = {fmt(p, 3)}. All {sw.n_seeds} runs at A agree. {ask}\n"
+        f"settings was trained, each {R.runs_text()}; the picture shows the phase each other cell trained to "
+        f"(a dot: its runs differ) and leaves the cell marked A blank, at r = {fmt(imp, 3)} and p = {fmt(p, 3)}. "
+        f"{q.agree} of {sw.n_seeds} runs at A agree. {ask}\n"
         + "\n".join(f"{l}) {o}" for l, o in zip(letters, options))
         + "\nAnswer with a letter."
     )
@@ -148,7 +163,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         answer=options[answer_index],
         check=check,
         explanation=(f"{phase.capitalize()} ({letters[answer_index]}). {_why(phase)} "
-                     f"The {sw.n_seeds} runs at A learned W = {runs}."),
+                     f"The {sw.n_seeds} runs at A learned W = {runs}. " + D.agreement_text(q.agree)),
         hints=(
             "Two things decide the phase: how sparse the features are (p) and which feature matters more (r).",
             "Dense features: the more important one keeps the dimension. Sparse ones: both share it, antipodally.",

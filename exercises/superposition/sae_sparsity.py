@@ -72,13 +72,14 @@ def _configs() -> list[tuple[str, int, float]]:
     return out
 
 
-def _values(setting, config) -> list[dict[str, float]]:
-    """Per seed: the three quantities of ``config`` on ``setting``."""
+def _values(setting, config, measured=None) -> list[dict[str, float]]:
+    """Per seed: the quantities of ``config`` on ``setting`` (``measured``: one
+    ``_sae.measure`` result, default the cached runs on the first evaluation batch)."""
     name, _d_sae, l1 = config
     rows = S.layout()[name]
     i = next(k for k, r in enumerate(rows) if tuple(r["setting"]) == tuple(setting) and r["l1_coeff"] == l1)
     out = []
-    for per_seed in S.measured()[name]:
+    for per_seed in (S.measured() if measured is None else measured)[name]:
         m = per_seed[i]
         out.append({"L0": m["l0"], "reconstruction loss": m["reconstruction"],
                     "dead latents": float(len(m["dead_latents"])), "features recovered": float(len(m["recovered"]))})
@@ -103,25 +104,34 @@ def direction(a: list[float], b: list[float], counts: bool = False) -> str | Non
     return None
 
 
+def moves_on(setting, a, b, batches, knob: str) -> dict[str, str]:
+    """The clear moves from config ``a`` to ``b``: every seed on every batch of ``batches``
+    (``_sae.measure`` results) counts as one measurement, and all must agree."""
+    va = [v for m in batches for v in _values(setting, a, m)]
+    vb = [v for m in batches for v in _values(setting, b, m)]
+    moves = {}
+    for qn in QUANTITIES:
+        if qn in D_SAE_ONLY and knob != "d_sae":
+            continue
+        d = direction([v[qn] for v in va], [v[qn] for v in vb], counts=qn in COUNTS)
+        if d is not None:
+            moves[qn] = d
+    return moves
+
+
 @functools.lru_cache(maxsize=2)
 def _questions(key: str) -> list[T.Question]:
     qs = []
     configs = _configs()
+    batches = S.measured_batches()
     for si, setting in enumerate(S.SWEEP):
-        vals = {c: _values(setting, c) for c in configs}
         for a in configs:
             for b in configs:
                 knob = "l1_coeff" if a[1] == b[1] == S.D_SAE and a[0] == b[0] == "base" else (
                     "d_sae" if a[2] == b[2] == S.L1 and a[1] != b[1] else None)
                 if a == b or knob is None:
                     continue
-                moves = {}
-                for qn in QUANTITIES:
-                    if qn in D_SAE_ONLY and knob != "d_sae":
-                        continue
-                    d = direction([v[qn] for v in vals[a]], [v[qn] for v in vals[b]], counts=qn in COUNTS)
-                    if d is not None:
-                        moves[qn] = d
+                moves = moves_on(setting, a, b, batches, knob)
                 if len(moves) < 2:
                     continue
                 answer = tuple(sorted(moves.items(), key=lambda kv: QUANTITIES.index(kv[0])))
