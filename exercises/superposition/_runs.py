@@ -1,8 +1,9 @@
 """The cached sweeps behind the paper-result families of issue 13 (linear vs ReLU, the phase
 diagram, correlated features, the privileged basis).
 
-Each family reads ONE small :class:`superpos_core.Sweep` (a grid of settings x 3 training
-seeds trained as the instances of one batched model), cached on disk with
+Each family reads ONE small :class:`superpos_core.Sweep` (a grid of settings x 10 training
+seeds trained as the instances of one batched model) and its check run (3 seeds, twice the
+steps at half the batch: see ``_decide``), cached on disk (and shipped prebuilt, ``_prebuilt``) with
 :func:`exercises.cache.cached_json` under a key made of everything that determines it -- the
 run's parameters and a digest of ``superpos_core`` -- exactly as ``_trained`` caches the
 notebook grid. Answers and pictures are recomputed from the cached ``W``. Questions are

@@ -10,7 +10,9 @@ learned ``W`` stored as nested lists; answers and pictures are recomputed from t
 with ``superpos_core.analysis``.
 
 Questions: a family lists every question the run can answer cleanly — ``scope="all"``
-(every run of the setting agrees; the picture shows one of them) or ``scope="run"`` (the
+(the setting decides it, ``_decide.decide``: at least 9 of the 10 runs and every run of the
+check run -- twice the steps at half the batch -- give the answer, each clear of the margins;
+the picture shows one of the agreeing runs) or ``scope="run"`` (the
 runs disagree, so the card asks about the run shown, "in this run …") — and
 :func:`pick` maps a seed onto that list, dealing seeds round-robin over the distinct answers
 (rare answers weighted up to a cap) so that no answer dominates the deck and seeds 0..7 of

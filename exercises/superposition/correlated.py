@@ -3,10 +3,11 @@
 
 One cached run (``_runs``) trains 4 features in 2 hidden dimensions grouped in two pairs:
 *correlated* pairs (both features present together or not at all; sparse, p <= 0.05) and
-*anticorrelated* ones (never both present; p >= 0.4), 3 training seeds per setting. A card
+*anticorrelated* ones (never both present; p >= 0.4), 10 training seeds per setting. A card
 asks how the two features of a pair sit (orthogonal or antipodal), or two features of
-different pairs -- only where all 3 seeds agree with every cosine clearly on one side
-(antipodal below -0.95, orthogonal within 0.15 of 0). Which feature of the other pair a
+different pairs -- only where the setting decides it (``_decide``: 9 of 10 seeds and every
+seed of the check run, every cosine clearly on one side: antipodal below -0.95, orthogonal
+within 0.15 of 0). Which feature of the other pair a
 correlated feature sits antipodal to is left to the random start, so it is never asked; nor
 is "which pairs are antipodal" (for anticorrelated pairs that is the printed grouping). Feature
 numbers are relabelled per question (a permutation of the inputs changes nothing about what is

@@ -7,8 +7,8 @@ permuted per column (so *which* features are most important differs from card to
 3 training seeds each. The picture shows one ReLU run's feature directions; a card asks which
 features the linear model represents (the learner must know it keeps the top n_hidden by
 importance, whatever p), or which / how many features the ReLU model represents. Only
-settings where all 3 seeds of the asked model agree, with every norm clear of the 0.5
-threshold, are asked.
+settings the asked model decides are asked (``_decide``: 9 of 10 seeds and every seed of the
+check run, each with every norm clear of the 0.5 threshold by 0.1).
 """
 from __future__ import annotations
 

@@ -3,12 +3,13 @@
 "Superposition as a Phase Change": 2 features in 1 hidden dimension, feature 0 of
 importance 1, feature 1 of relative importance r, both present with probability p = 1 - S.
 Dense and r < 1: feature 1 is ignored; dense and r > 1: feature 1 gets the dimension;
-sparse: both share it antipodally. The cached coarse grid (``_runs``, 3 training seeds per
-cell) is shown without its colours, with one point marked; the card asks which phase the
-model is in there, or what W looks like there. Only cells where all 3 seeds agree
-(``phase_grid(sw, "all")``) and that lie inside a region (at least 2 of their grid neighbours
+sparse: both share it antipodally. The cached coarse grid (``_runs``, 10 training seeds per
+cell) is shown with every other cell's trained phase and the asked cell, marked A, blank; the
+card asks which phase the model is in there, or what W looks like there. Only cells the
+setting decides (``_decide``: 9 of 10 seeds and every seed of the check run, each with both
+norms clear of 0.5 by 0.1) and that lie inside a region (at least 2 of their grid neighbours
 agree on the same phase, so no isolated cell away from the paper's picture is asked) become
-questions, and only when every seed's feature norms are clear of the 0.5 threshold.
+questions.
 """
 from __future__ import annotations
 

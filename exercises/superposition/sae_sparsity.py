@@ -32,8 +32,7 @@ COUNTS = ("dead latents", "features recovered")  # integers: a move is a change 
 D_SAE_ONLY = ("features recovered",)  # asked when d_sae changes (too few latents lose features)
 WORDS = {
     "L0": {"up": "L0 higher", "down": "L0 lower", "same": "L0 about the same"},
-    "reconstruction loss": {"up": "reconstruction loss higher", "down": "reconstruction loss lower",
-                            "same": "reconstruction loss about the same"},
+    "reconstruction loss": {"up": "MSE higher", "down": "MSE lower", "same": "MSE about the same"},
     "dead latents": {"up": "more dead latents", "down": "fewer dead latents", "same": "as many dead latents"},
     "features recovered": {"up": "more features recovered", "down": "fewer features recovered",
                            "same": "as many features recovered"},
@@ -178,25 +177,23 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     why = {t: w.replace("had ", "gets ", 1).replace("expected ", "expects ", 1) for w, t in mistakes}
     check = LabelledChoice(tuple(options), options.index(truth), why=tuple(why.get(o, "") for o in options))
     if knob == "l1_coeff":
-        change = f"`l1_coeff` {a[2]:g} and with `l1_coeff` {b[2]:g} (both with d_sae = {S.D_SAE} latents)"
         first, second = f"l1_coeff = {a[2]:g}", f"l1_coeff = {b[2]:g}"
+        fixed = f"d_sae = {S.D_SAE}"
     else:
-        change = f"d_sae = {a[1]} latents and with d_sae = {b[1]} latents (both with `l1_coeff` {S.L1:g})"
         first, second = f"d_sae = {a[1]}", f"d_sae = {b[1]}"
-    names = [{"L0": "L0", "dead latents": "the number of dead latents",
-              "features recovered": "the number of features recovered"}.get(qn, "the " + qn) for qn, _ in moves]
+        fixed = f"l1_coeff = {S.L1:g}"
+    names = [{"reconstruction loss": "MSE", "dead latents": "dead latents",
+              "features recovered": "features recovered"}.get(qn, qn) for qn, _ in moves]
     asked = ", ".join(names[:-1]) + " and " + names[-1]
     labels = "ABCDEFGH"
     prompt = (
-        f"A TMS model with {T.N_FEATURES} features and {T.N_HIDDEN} hidden dimensions was trained with "
-        f"{S.describe(setting)}. SAEs were trained on its hidden activations ({S.training_text()}) with {change}, "
-        f"each from {len(S.SEEDS)} random seeds. "
-        "L0 is the mean number of active latents per input; a dead latent never fires; the reconstruction loss "
-        "is the mean squared error of h_hat"
-        + ("; a feature is recovered when a live latent's decoder direction has cosine at least 0.9 with it"
+        f"SAEs ({fixed}, {len(S.SEEDS)} seeds each) were trained on the hidden activations of a "
+        f"{T.N_FEATURES}→{T.N_HIDDEN} TMS model ({S.describe(setting)}). L0: mean active latents per input; "
+        "dead: never fires; MSE: reconstruction error"
+        + ("; recovered: a live latent's decoder has cosine ≥ 0.9 with the feature"
            if any(qn == "features recovered" for qn, _ in moves) else "")
-        + f". Going from {first} to {second}, all seeds agree on how {asked} "
-        "change. Which option says how? Answer with its letter.\n"
+        + f". From {first} to {second}, every seed moves {asked} the same way on each of "
+        f"{len(S.EVAL_SEEDS)} evaluation batches. How? Answer with a letter.\n"
         + "\n".join(f"{labels[k]}) {o}" for k, o in enumerate(options))
     )
     va, vb = _values(setting, a), _values(setting, b)
@@ -214,7 +211,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         prompt=prompt,
         answer=truth,
         check=check,
-        explanation="Measured with superpos_core.sae_metrics: " + "; ".join(lines) + "." + why,
+        explanation=(f"The SAEs: {S.training_text()}. Measured with superpos_core.sae_metrics on {S.EVAL_BATCH} "
+                     "inputs (the first evaluation batch): " + "; ".join(lines) + "." + why),
         hints=(
             "The L1 term charges every active latent; the reconstruction term charges every error.",
             "Dead latents come from latents with nothing left to represent: count the model's features.",
