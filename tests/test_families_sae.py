@@ -356,7 +356,7 @@ def test_sparsity_answers_are_what_every_seed_shows(sae):
             assert p["from"][2] == p["to"][2] == S.L1 and p["from"][1] != p["to"][1]
             if min(p["from"][1], p["to"][1]) < 4 and any(qn == "features recovered" for qn, _ in p["moves"]):
                 fewer = p["to"][1] < p["from"][1]
-                assert ("fewer" if fewer else "more") + " features recovered" in v.answer, v.key
+                assert ("fewer" if fewer else "more") + " recovered" in v.answer, v.key
         for what, resp in v.mistakes:
             assert not v.check(resp).correct, (v.key, what)
         letter = v.answer_text[0]

@@ -58,3 +58,26 @@ def test_asked_claims_hold_for_fresh_seeds_and_fresh_evaluation_batches():
             assert t.held == t.answers, f"{t.line()}\n" + "\n".join(t.misses[:5])
         else:
             assert t.rate >= 0.95, f"{t.line()}\n" + "\n".join(t.misses[:5])
+
+
+TRAINED_READ = ("superposition.trained_which", "superposition.trained_count", "superposition.trained_antipodal",
+                "superposition.linear_vs_relu", "superposition.phase_diagram", "superposition.correlated",
+                "superposition.privileged_basis", "superposition.sae_recovery", "superposition.sae_sparsity")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fid", TRAINED_READ)
+def test_trained_prompts_stay_short_and_say_what_they_claim(fid):
+    """Prompts of at most 600 characters over 40 seeds; a setting claim names its agreement,
+    and no prompt repeats "The picture shows"."""
+    from exercises import get_family
+
+    fam = get_family(fid)
+    for seed in range(40):
+        v = fam.variant(seed=seed)
+        assert len(v.prompt) <= 600, (v.key, len(v.prompt), v.prompt)
+        assert v.prompt.lower().count("the picture shows") <= 1, v.key
+        if v.params.get("scope", "all") == "all" and fid not in ("superposition.privileged_basis",
+                                                                  "superposition.sae_recovery",
+                                                                  "superposition.sae_sparsity"):
+            assert "of 10 runs give this answer, and so do all 3 runs trained twice as long" in v.explanation, v.key

@@ -32,7 +32,7 @@ NORM_MARGIN = 0.1
 KINDS = ("correlated", "anticorrelated")
 # relabellings: trained feature j is shown as feature LABELS[m][j]
 LABELS = ((0, 1, 2, 3), (2, 0, 3, 1), (1, 3, 0, 2), (3, 2, 1, 0), (0, 2, 1, 3), (2, 3, 0, 1))
-RELATIONS = ("orthogonal (about 90° apart)", "antipodal (about 180° apart)", "the same direction (about 0° apart)",
+RELATIONS = ("orthogonal (about 90°)", "antipodal (about 180°)", "the same direction (about 0°)",
              "about 45° apart", "about 135° apart")
 
 
@@ -117,15 +117,12 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     lab = LABELS[int(m)]
     groups = [tuple(sorted((lab[0], lab[1]))), tuple(sorted((lab[2], lab[3])))]
     if kind == "correlated":
-        how = ("the two features of a pair are always present together or absent together "
-               f"(a pair is present with probability p = {fmt(p, 3)}; a present feature's value is uniform on [0, 1))")
+        how = f"a pair's features are present together or not at all (with probability p = {fmt(p, 3)})"
     else:
-        how = ("the two features of a pair are never present together "
-               f"(each feature is present with probability p = {fmt(p, 3)}, at most one of a pair at a time; "
-               "a present feature's value is uniform on [0, 1))")
-    lead = (f"A ReLU-output toy model with 4 features and 2 hidden dimensions was trained with features grouped "
-            f"in the pairs {groups[0]} and {groups[1]}, {kind}: {how}. It was trained {R.runs_text()}; "
-            f"{q.agree} of {R.SEEDS} runs agree on the answer. ")
+        how = f"at most one feature of a pair is present at a time (each with probability p = {fmt(p, 3)})"
+    lead = (f"A ReLU-output toy model, 4 features in 2 hidden dimensions, was trained with the features in pairs "
+            f"{groups[0]} and {groups[1]}, {kind}: {how}; a present feature's value is uniform on [0, 1). "
+            f"{q.agree} of {R.SEEDS} runs from different random starts agree on the answer. ")
     Ws = [sw[kind].W[r][0][k] for k in q.runs]
     cos_runs = [cosines(w) for w in Ws]
     inv = {lab[j]: j for j in range(4)}

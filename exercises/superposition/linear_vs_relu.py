@@ -119,7 +119,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     relu_set = answer("relu which", relu.W[r][c], R.check_sweeps("linear_vs_relu")["relu"].W[r][c])
     top = _top(imp, H)
     imp_text = ", ".join(f"feature {i}: {fmt(v, 3)}" for i, v in enumerate(imp))
-    lead = (f"Two toy models with {F} features and {H} hidden dimensions were trained at the same setting — "
+    lead = (f"Two toy models, {F} features in {H} hidden dimensions, were trained at one setting — "
             f"feature probability p = {fmt(p, 3)}, importances {imp_text} — each {R.runs_text()}: the "
             "linear model \\(W^T W x + b\\) and the ReLU-output model \\(\\mathrm{ReLU}(W^T W x + b)\\). "
             f"The picture shows the feature directions \\(W_i\\) of one ReLU run. {q.agree} of {R.SEEDS} runs of the "

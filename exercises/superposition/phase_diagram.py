@@ -26,11 +26,11 @@ from exercises.superposition._common import fmt, png_image, variant
 ID = "superposition.phase_diagram"
 PHASES = ("ignored", "dedicated", "superposed")
 PHASE_OPTIONS = (
-    "ignored: feature 1 is not represented, feature 0 keeps the dimension",
-    "dedicated: feature 1 gets the dimension, feature 0 is dropped",
-    "superposed: both features share the dimension, in opposite directions",
-    "neither: both features are dropped",
-    "both features share the dimension, on the same side",
+    "ignored: only feature 0 is represented",
+    "dedicated: only feature 1 is represented",
+    "superposed: both, in opposite directions",
+    "neither is represented",
+    "both, on the same side",
 )
 W_OPTIONS = ("[[w], [0]]", "[[0], [w]]", "[[w], [-v]]", "[[w], [v]]", "[[0], [0]]")  # w, v > 0 up to an overall sign
 W_OF_PHASE = {"ignored": 0, "dedicated": 1, "superposed": 2}
@@ -128,8 +128,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         }[phase]
     else:
         options, answer_index = W_OPTIONS, W_OF_PHASE[phase]
-        ask = ("What does the learned W (2 × 1: row i is feature i's weight) look like there? "
-               "w and v stand for clearly non-zero positive numbers (up to flipping the sign of the whole W).")
+        ask = ("What does the learned W (2 × 1, row i = feature i) look like there? w, v: clearly positive "
+               "numbers (up to the sign of the whole W).")
         mistakes = {
             "ignored": [("swapped the rows (which feature keeps the dimension)", "B"),
                         ("put both features in the dimension on the same side", "D")],
@@ -148,11 +148,10 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     # the trained map of every other cell (its best run's phase; a dot where runs differ), A blank
     image = png_image("phase-diagram", phase_diagram_png(sw, marks=[(r, c)], hidden=[(r, c)]))
     prompt = (
-        "The paper's phase-change experiment: 2 features in 1 hidden dimension, feature 0 of importance 1 and "
-        f"feature 1 of relative importance r, both present with probability p = 1 − S. A grid of (r, p) "
-        f"settings was trained, each {R.runs_text()}; the picture shows the phase each other cell trained to "
-        f"(a dot: its runs differ) and leaves the cell marked A blank, at r = {fmt(imp, 3)} and p = {fmt(p, 3)}. "
-        f"{q.agree} of {sw.n_seeds} runs at A agree. {ask}\n"
+        "2 features in 1 hidden dimension: feature 0 of importance 1, feature 1 of importance r, both present "
+        f"with probability p = 1 − S. Each (r, p) cell of a grid was trained "
+        f"{R.runs_text()}; the picture shows each other cell's phase (a dot: its runs differ), cell A blank "
+        f"(r = {fmt(imp, 3)}, p = {fmt(p, 3)}). {q.agree} of {sw.n_seeds} runs at A agree. {ask}\n"
         + "\n".join(f"{l}) {o}" for l, o in zip(letters, options))
         + "\nAnswer with a letter."
     )

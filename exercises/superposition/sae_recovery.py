@@ -141,22 +141,20 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     live = [j for j in range(S.D_SAE) if j not in m["dead_latents"]]
     cos = _cosines(setting, si, i)
     context = (
-        f"A TMS model with {T.N_FEATURES} features (feature i has importance \\({setting[1]:g}^i\\)) and "
-        f"{T.N_HIDDEN} hidden dimensions was trained with feature probability {setting[0]:g}. Then an SAE with "
-        f"{S.D_SAE} latents and `l1_coeff = {S.L1:g}` was trained on its hidden activations h = x W "
-        f"({S.training_text()})"
+        f"A TMS model ({T.N_FEATURES} features of importance \\({setting[1]:g}^i\\), {T.N_HIDDEN} hidden "
+        f"dimensions, feature probability {setting[0]:g}) was trained, then an SAE ({S.D_SAE} latents, "
+        f"`l1_coeff = {S.L1:g}`) on its hidden activations h = x W"
     )
     legend = (" The picture shows each feature's direction \\(W_i\\) (coloured arrow i) and each "
-              "latent's decoder direction (dashed arrow Lj; dotted grey: dead, never fires). "
-              f"A live latent represents feature i when its decoder direction has cosine ≥ "
-              f"{RECOVERED_COSINE:g} with \\(W_i\\).")
+              "latent's decoder direction (dashed, Lj; dotted grey: dead). "
+              f"A live latent represents feature i within cosine {RECOVERED_COSINE:g} of \\(W_i\\).")
     lists = " Write latent Lj as j."
     if q.quantity == "not_recovered":
         noun = "feature"
         prompt = (context + f", {len(S.SEEDS)} times from different random seeds;"
                   + legend.replace(" The picture shows", " the picture shows, for one of them,", 1) + " At this setting, which of the features 0 to "
-                  f"{T.N_FEATURES - 1} does no live latent represent (a feature the model itself does not "
-                  "represent, \\(\\|W_i\\| \\le 0.5\\), counts as not represented)? List them, or write none.")
+                  f"{T.N_FEATURES - 1} does no live latent represent (\\(\\|W_i\\| \\le 0.5\\) counts)? "
+                  "List them, or write none.")
         dropped = [f for f in range(T.N_FEATURES) if f not in m["represented"]]
         mistakes = [("forgot the features the model itself drops", _text(f for f in answer if f not in dropped)),
                     ("listed the recovered features instead", _text(m["recovered"])),
@@ -218,7 +216,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         check=check,
         answer_text=check.expected_text,
         image=picture(i, si),
-        explanation=explanation,
+        explanation=explanation + f" (The SAEs: {S.training_text()}.)",
         hints=(
             "Dashed arrows are the SAE's latents, solid coloured ones the model's features; a latent represents "
             "the feature whose arrow it lies along.",

@@ -33,9 +33,8 @@ D_SAE_ONLY = ("features recovered",)  # asked when d_sae changes (too few latent
 WORDS = {
     "L0": {"up": "L0 higher", "down": "L0 lower", "same": "L0 about the same"},
     "reconstruction loss": {"up": "MSE higher", "down": "MSE lower", "same": "MSE about the same"},
-    "dead latents": {"up": "more dead latents", "down": "fewer dead latents", "same": "as many dead latents"},
-    "features recovered": {"up": "more features recovered", "down": "fewer features recovered",
-                           "same": "as many features recovered"},
+    "dead latents": {"up": "more dead", "down": "fewer dead", "same": "as many dead"},
+    "features recovered": {"up": "more recovered", "down": "fewer recovered", "same": "as many recovered"},
 }
 FLIP = {"up": "down", "down": "up", "same": "up"}
 
@@ -170,6 +169,9 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         if text not in seen:
             seen.add(text)
             mistakes.append((what, text))
+    # at most 3 wrong options (the prompt stays short); mistakes not shown are not offered
+    rng.shuffle(mistakes)
+    mistakes = mistakes[:3]
     options = [t for _, t in mistakes]
     rng.shuffle(options)
     # the right letter cycles A-D with the seed (every card has at least 4 options): none dominates
@@ -183,17 +185,17 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         first, second = f"d_sae = {a[1]}", f"d_sae = {b[1]}"
         fixed = f"l1_coeff = {S.L1:g}"
     names = [{"reconstruction loss": "MSE", "dead latents": "dead latents",
-              "features recovered": "features recovered"}.get(qn, qn) for qn, _ in moves]
+              "features recovered": "recovered features"}.get(qn, qn) for qn, _ in moves]
     asked = ", ".join(names[:-1]) + " and " + names[-1]
     labels = "ABCDEFGH"
     prompt = (
         f"SAEs ({fixed}, {len(S.SEEDS)} seeds each) were trained on the hidden activations of a "
-        f"{T.N_FEATURES}→{T.N_HIDDEN} TMS model ({S.describe(setting)}). L0: mean active latents per input; "
-        "dead: never fires; MSE: reconstruction error"
-        + ("; recovered: a live latent's decoder has cosine ≥ 0.9 with the feature"
+        f"{T.N_FEATURES}→{T.N_HIDDEN} TMS model (p = {setting[0]:g}, importance \\({setting[1]:g}^i\\)). "
+        "L0: active latents per input; dead: never fires; MSE: reconstruction error"
+        + ("; recovered: a live decoder within cosine 0.9"
            if any(qn == "features recovered" for qn, _ in moves) else "")
-        + f". From {first} to {second}, every seed moves {asked} the same way on each of "
-        f"{len(S.EVAL_SEEDS)} evaluation batches. How? Answer with a letter.\n"
+        + f". From {first} to {second}, how do {asked} move (alike for all seeds on "
+        f"{len(S.EVAL_SEEDS)} evaluation batches)? Give a letter.\n"
         + "\n".join(f"{labels[k]}) {o}" for k, o in enumerate(options))
     )
     va, vb = _values(setting, a), _values(setting, b)
