@@ -191,11 +191,11 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     prompt = (
         f"SAEs ({fixed}, {len(S.SEEDS)} seeds each) were trained on the hidden activations of a "
         f"{T.N_FEATURES}→{T.N_HIDDEN} TMS model (p = {setting[0]:g}, importance \\({setting[1]:g}^i\\)). "
-        "L0: active latents per input; dead: never fires; MSE: reconstruction error"
-        + ("; recovered: a live decoder within cosine 0.9"
+        "L0: active latents per input; dead: never fires; MSE: reconstruction loss"
+        + ("; recovered: a live decoder at cosine ≥ 0.9"
            if any(qn == "features recovered" for qn, _ in moves) else "")
-        + f". From {first} to {second}, how do {asked} move (alike for all seeds on "
-        f"{len(S.EVAL_SEEDS)} evaluation batches)? Give a letter.\n"
+        + f". From {first} to {second}, how do {asked} move (alike for all seeds, "
+        f"{len(S.EVAL_SEEDS)} eval batches)? Give a letter.\n"
         + "\n".join(f"{labels[k]}) {o}" for k, o in enumerate(options))
     )
     va, vb = _values(setting, a), _values(setting, b)
