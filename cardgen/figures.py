@@ -239,8 +239,8 @@ def sae_figure(path: Path) -> str:
         live = [j for j in range(len(D)) if j not in d["dead"]]
         scale = 0.8 * float(np.linalg.norm(W, axis=1).max())
         rows = np.concatenate([W, scale * D[live]])
-        _arrows(ax, rows, f"p = {d['setting'][0]:g}, {d['setting'][1]:g}^i", colors=list(range(len(W))) + [7] * len(live),
-                dashed=range(len(W), len(rows)))
+        _arrows(ax, rows, f"p = {d['setting'][0]:g}, {d['setting'][1]:g}^i",
+                colors=list(range(len(W))) + [7] * len(live), dashed=range(len(W), len(rows)))
     fig.suptitle("SAE decoder directions (dashed grey) on the model's features", fontsize=9)
     _png(fig, path)
     every = sae_data()

@@ -88,8 +88,8 @@ def _train_linear_vs_relu(spec) -> dict:
         return [spec["decay"] ** order[i] for i in range(spec["n_features"])], p
 
     return {kind: train_sweep(spec["n_features"], spec["n_hidden"], "feature_probability", spec["probabilities"],
-                              "order", range(len(orders)), setting, n_seeds=spec["seeds"], seed=spec["seed"], kind=kind, steps=spec["steps"],
-                              n_batch=spec["n_batch"], lr=spec["lr"], device="cpu", eval_batch=512,
+                              "order", range(len(orders)), setting, n_seeds=spec["seeds"], seed=spec["seed"], kind=kind,
+                              steps=spec["steps"], n_batch=spec["n_batch"], lr=spec["lr"], device="cpu", eval_batch=512,
                               single_thread=True).to_dict()
             for kind in spec["kinds"]}
 
@@ -101,8 +101,9 @@ def _train_phase_diagram(spec) -> dict:
         phase_diagram,
     )
 
-    sw = phase_diagram(default_importances(spec["cols"]), default_probabilities(spec["rows"]), n_seeds=spec["seeds"], seed=spec["seed"],
-                       steps=spec["steps"], n_batch=spec["n_batch"], lr=spec["lr"], device="cpu", single_thread=True)
+    sw = phase_diagram(default_importances(spec["cols"]), default_probabilities(spec["rows"]), n_seeds=spec["seeds"],
+                       seed=spec["seed"], steps=spec["steps"], n_batch=spec["n_batch"], lr=spec["lr"], device="cpu",
+                       single_thread=True)
     return {"phase": sw.to_dict()}
 
 
@@ -110,8 +111,8 @@ def _train_correlated(spec) -> dict:
     from superpos_core import train_sweep
 
     return {kind: train_sweep(spec["n_features"], spec["n_hidden"], "feature_probability", spec[kind], "column", [1.0],
-                              lambda p, c: (1.0, p), n_seeds=spec["seeds"], seed=spec["seed"], correlation=kind, steps=spec["steps"],
-                              n_batch=spec["n_batch"], lr=spec["lr"], device="cpu", eval_batch=512,
+                              lambda p, c: (1.0, p), n_seeds=spec["seeds"], seed=spec["seed"], correlation=kind,
+                              steps=spec["steps"], n_batch=spec["n_batch"], lr=spec["lr"], device="cpu", eval_batch=512,
                               single_thread=True).to_dict()
             for kind in ("correlated", "anticorrelated")}
 
@@ -122,8 +123,9 @@ def _train_privileged_basis(spec) -> dict:
     F = spec["n_features"]
     return {"hidden_relu": train_sweep(
         F, spec["n_hidden"], "feature_probability", spec["probabilities"], "importance_decay", spec["decays"],
-        lambda p, d: ([d**i for i in range(F)], p), n_seeds=spec["seeds"], seed=spec["seed"], kind="hidden_relu", steps=spec["steps"],
-        n_batch=spec["n_batch"], lr=spec["lr"], device="cpu", eval_batch=512, single_thread=True).to_dict()}
+        lambda p, d: ([d**i for i in range(F)], p), n_seeds=spec["seeds"], seed=spec["seed"], kind="hidden_relu",
+        steps=spec["steps"], n_batch=spec["n_batch"], lr=spec["lr"], device="cpu", eval_batch=512,
+        single_thread=True).to_dict()}
 
 
 _TRAIN: dict[str, Callable[[dict], dict]] = {

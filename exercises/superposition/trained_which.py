@@ -65,7 +65,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
                 f"dimensions was trained with {T.describe(q.setting)}, {T.runs_text()}. The picture shows the "
                 "learned directions \\(W_i\\) of one of the runs. At this setting, ")
         if len(kept) == T.N_FEATURES:
-            context = (f"{D.agreement_text(q.agree)} The run shown keeps every feature: the features are sparse enough for all "
+            context = (f"{D.agreement_text(q.agree)} The run shown keeps every feature: the features are "
+                       "sparse enough for all "
                        f"{T.N_FEATURES} to share the 2 dimensions.")
         else:
             context = (f"{D.agreement_text(q.agree)} The run shown keeps features {_text(kept)}"
