@@ -19,9 +19,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from exercises.superposition._prebuilt import PREBUILT
 from exercises.cache import cache_dir, cache_key, cached_json, code_digest
 from exercises.superposition import _decide as D
+from exercises.superposition._prebuilt import PREBUILT
 
 VERSION = 2  # bump when the meaning of a cached entry changes
 NAMESPACE = "superposition-runs"

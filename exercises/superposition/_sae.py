@@ -24,9 +24,9 @@ import functools
 import json
 from typing import Any
 
-from exercises.superposition._prebuilt import PREBUILT
 from exercises.cache import cache_key, cached_json
 from exercises.superposition import _trained as T
+from exercises.superposition._prebuilt import PREBUILT
 
 NAMESPACE = "superposition-sae"
 VERSION = 1

@@ -30,9 +30,9 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable
 
-from exercises.superposition._prebuilt import PREBUILT
 from exercises.cache import cache_key, cached_json, code_digest
 from exercises.superposition import _decide as D
+from exercises.superposition._prebuilt import PREBUILT
 
 NAMESPACE = "superposition-tms-grid"
 N_FEATURES = 5
