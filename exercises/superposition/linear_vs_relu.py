@@ -72,17 +72,16 @@ def _questions(key: str) -> tuple:
     out = []
     for r in range(rows):
         for c in range(cols):
-            shown = answer("relu which", relu.W[r][c], check["relu"].W[r][c])
-            if shown is None:
-                continue  # the picture shows a ReLU run: only settings where its runs agree
-            runs = D.agreeing([seed_answer("relu which", w) for w in relu.W[r][c]], shown)
+            # the picture shows a clear ReLU run: one giving the answer when the ReLU model is asked
+            clear_relu = tuple(k for k, w in enumerate(relu.W[r][c]) if seed_answer("relu which", w) is not None)
             for q in QUANTITIES:
                 m = model_of(q)
                 a = answer(q, _sweeps()[m == "relu"].W[r][c], check[m].W[r][c])
-                if q == "linear which" and a != _top(lin.importance[r][c], lin.n_hidden):
+                if a is None or (q == "linear which" and a != _top(lin.importance[r][c], lin.n_hidden)):
                     continue  # the explanation is the paper's (top n_hidden by importance): ask only where it holds
-                if a is not None:
-                    agree = D.agreeing([seed_answer(q, w) for w in _sweeps()[m == "relu"].W[r][c]], a)
+                agree = D.agreeing([seed_answer(q, w) for w in _sweeps()[m == "relu"].W[r][c]], a)
+                runs = agree if m == "relu" else clear_relu
+                if runs:
                     out.append(T.Question(r * cols + c, q, "all", a, repr(a), runs, agree=len(agree)))
     return tuple(out)
 
@@ -116,7 +115,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     imp = importances(r, c)
     F, H = lin.n_features, lin.n_hidden
     k = rng.choice(q.runs)
-    relu_set = answer("relu which", relu.W[r][c], R.check_sweeps("linear_vs_relu")["relu"].W[r][c])
+    relu_set = represented(relu.W[r][c][k])  # the ReLU run shown (it gives the answer when ReLU is asked)
     top = _top(imp, H)
     imp_text = ", ".join(f"feature {i}: {fmt(v, 3)}" for i, v in enumerate(imp))
     lead = (f"Two toy models, {F} features in {H} hidden dimensions, were trained at one setting — "
@@ -151,7 +150,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     why = (f"The linear model can only do PCA-like compression: with {H} dimensions it keeps the {H} most "
            f"important features ({_set_text(top)}), each in its own direction, and drops the rest whatever "
            "the sparsity — any superposition would cost it interference it cannot filter out. ")
-    why += (f"The ReLU model represents {len(relu_set)} ({_set_text(relu_set)}): "
+    why += (f"The ReLU model represents {len(relu_set)} ({_set_text(relu_set)}) in the run shown: "
             + ("at this sparsity features are rarely active together, so the ReLU (with a negative bias) can "
                "filter the interference of superposed features, and it squeezes more features than dimensions."
                if sparse else

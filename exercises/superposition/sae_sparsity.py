@@ -104,13 +104,18 @@ def direction(a: list[float], b: list[float], counts: bool = False) -> str | Non
 
 def moves_on(setting, a, b, batches, knob: str) -> dict[str, str]:
     """The clear moves from config ``a`` to ``b``: every seed on every batch of ``batches``
-    (``_sae.measure`` results) counts as one measurement, and all must agree."""
-    va = [v for m in batches for v in _values(setting, a, m)]
-    vb = [v for m in batches for v in _values(setting, b, m)]
+    (``_sae.measure`` results) counts as one measurement, and all must agree; a count (dead
+    latents, features recovered) must moreover be the same on every batch for each seed."""
+    per_a = [_values(setting, a, m) for m in batches]  # [batch][seed]
+    per_b = [_values(setting, b, m) for m in batches]
+    va, vb = [v for vs in per_a for v in vs], [v for vs in per_b for v in vs]
     moves = {}
     for qn in QUANTITIES:
         if qn in D_SAE_ONLY and knob != "d_sae":
             continue
+        if qn in COUNTS and any(len({vs[si][qn] for vs in per}) > 1 for per in (per_a, per_b)
+                                for si in range(len(per[0]))):
+            continue  # a count that changes from batch to batch (a latent that rarely fires) is no margin
         d = direction([v[qn] for v in va], [v[qn] for v in vb], counts=qn in COUNTS)
         if d is not None:
             moves[qn] = d
