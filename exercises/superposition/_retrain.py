@@ -172,12 +172,16 @@ def check_sae(n_seeds: int, eval_seeds=FRESH_EVAL_SEEDS) -> list[Tally]:
     from exercises.superposition import sae_recovery, sae_sparsity
 
     cached = S.sae_run()
-    runs = [("cached SAEs", cached, S.measure(cached, e)) for e in eval_seeds]
+    runs = [("cached SAEs, fresh batches", cached, S.measure(cached, e)) for e in eval_seeds]
     if n_seeds:
         fresh = S.fresh_run(range(D.FRESH_SEED, D.FRESH_SEED + n_seeds))
-        runs.append(("fresh SAEs", fresh, S.measure(fresh, eval_seeds[0])))
-    out = []
-    tally = Tally(sae_sparsity.ID)
+        runs.append(("fresh SAE seeds", fresh, S.measure(fresh, eval_seeds[0])))
+    tallies: dict[str, Tally] = {}
+
+    def tally(fid: str, label: str) -> Tally:  # one tally per family and kind of check
+        name = f"{fid} ({label})"
+        return tallies.setdefault(name, Tally(name))
+
     configs = {repr(c): c for c in sae_sparsity._configs()}
     for q in sae_sparsity.questions():
         knob, pair = q.quantity.split(":", 1)
@@ -187,14 +191,11 @@ def check_sae(n_seeds: int, eval_seeds=FRESH_EVAL_SEEDS) -> list[Tally]:
             va, vb = sae_sparsity._values(setting, a, m), sae_sparsity._values(setting, b, m)
             got = [tuple((qn, plain_direction(x[qn], y[qn], qn in sae_sparsity.COUNTS)) for qn, _ in q.answer)
                    for x, y in zip(va, vb)]  # one answer per SAE seed on this batch
-            tally.add(f"{label} {setting} {q.quantity}", q.answer, got)
-    out.append(tally)
-    tally = Tally(sae_recovery.ID)
+            tally(sae_sparsity.ID, label).add(f"{setting} {q.quantity}", q.answer, got)
     for q in sae_recovery.questions():
         if q.scope != "all":
             continue
         for label, _run, m in runs:
             got = [sae_recovery._not_recovered(per_seed[q.setting]) for per_seed in m["base"]]
-            tally.add(f"{label} instance {q.setting}", q.answer, got)
-    out.append(tally)
-    return out
+            tally(sae_recovery.ID, label).add(f"instance {q.setting}", q.answer, got)
+    return list(tallies.values())
