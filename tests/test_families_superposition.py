@@ -693,16 +693,17 @@ def test_trained_run_shows_the_papers_picture(trained):
         s = grid.index({"feature_probability": p, "importance_decay": d})
         return [np.linalg.norm(np.asarray(run["W"][k]), axis=1) for k in T.instances_of(s)]
 
-    for d in T.DECAYS:
-        for dense in runs(1.0, d):
-            assert [i for i in range(T.N_FEATURES) if dense[i] > 0.5] == [0, 1], "dense: only the top 2 features"
+    for d in T.DECAYS:  # 9 of the 10 runs at least: a run can stick in a local minimum
+        top2 = [[i for i in range(T.N_FEATURES) if x[i] > 0.5] == [0, 1] for x in runs(1.0, d)]
+        assert sum(top2) >= T.REPLICATES - 1, f"dense: only the top 2 features (decay {d}: {top2})"
         sparse = runs(min(T.PROBABILITIES), d)
-        assert sum((x > 0.5).sum() >= 4 for x in sparse) >= 2, "sparse: more features than dimensions"
+        assert sum((x > 0.5).sum() >= 4 for x in sparse) >= 2 * T.REPLICATES // 3, "sparse: more features than dims"
     assert sum(bool(_np_pairs(W)) for W in run["W"]) >= 12, "antipodal pairs in the middle of the grid"
     s = grid.index({"feature_probability": min(T.PROBABILITIES), "importance_decay": max(T.DECAYS)})
-    for k in T.instances_of(s):  # a pentagon in every run
-        W = np.asarray(run["W"][k])
-        assert (np.linalg.norm(W, axis=1) > 0.5).all() and not _np_pairs(W)
+    pentagons = [(np.linalg.norm(np.asarray(run["W"][k]), axis=1) > 0.5).all() and not _np_pairs(run["W"][k])
+                 for k in T.instances_of(s)]
+    # 6 of the 10 seeds at this budget (the 3-seed run had 3 of 3: the luck issue 20 is about)
+    assert sum(pentagons) >= T.REPLICATES // 2, f"a pentagon in most runs: {pentagons}"
 
 
 @pytest.mark.slow
