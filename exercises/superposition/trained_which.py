@@ -15,7 +15,6 @@ import random
 from exercises.base import Family, Variant
 from exercises.checking import SetCheck
 from exercises.superposition import _decide as D
-from exercises.superposition import _decide as D
 from exercises.superposition import _trained as T
 from exercises.superposition._common import variant
 
