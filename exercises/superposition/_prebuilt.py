@@ -1,85 +1,23 @@
-"""The trained runs shipped with the package, so a cold deck build trains nothing.
+"""Where the trained runs shipped with the package lie (a leaf module: the run modules import it;
+``prebuild`` writes the folder).
+
+The trained runs ship with the package, so a cold deck build trains nothing.
 
 Deciding a trained claim takes 10 seeds and a check run per setting (``_decide``): several
-minutes of CPU, far over the 60 s a cold deck build may take. So the runs are trained once,
-by this module, and shipped gzipped in ``prebuilt/`` under the very cache key a build would
+minutes of CPU, far over the 60 s a cold deck build may take. So the runs are trained once
+by ``prebuild`` and shipped gzipped in ``prebuilt/`` under the very cache key a build would
 compute (:func:`exercises.cache.cached_json` reads them on a cache miss). The key covers the
 run's parameters and a digest of ``superpos_core``, so a shipped run is only ever used for the
 code that trained it: with changed training code the build trains afresh (correct, only slow)
 and ``tests/test_trained_retraining.py`` says the shipped runs are stale. Rebuild them with
 
-    python -m exercises.superposition._prebuilt
+    python -m exercises.superposition.prebuild
 
 which trains every run into an empty cache and replaces ``prebuilt/`` (deterministic: the same
 code and parameters give the same keys and, on one machine, the same weights).
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 PREBUILT = Path(__file__).parent / "prebuilt"
-
-
-def entries() -> list[tuple[str, object]]:
-    """``(namespace, payload)`` of every run a default deck build reads."""
-    from exercises.superposition import _runs as R
-    from exercises.superposition import _sae as S
-    from exercises.superposition import _trained as T
-
-    out: list[tuple[str, object]] = [(T.NAMESPACE, T.payload("main")), (T.NAMESPACE, T.payload("check"))]
-    for name in R.RUNS:
-        for which in ("main",) if name in R.RUN_SCOPE else ("main", "check"):
-            out.append((f"{R.NAMESPACE}-{name}", R.payload(name, which)))
-    out.append((S.NAMESPACE, S.payload()))
-    return out
-
-
-def missing() -> list[str]:
-    """The keys of the runs a build needs that ``prebuilt/`` lacks (stale after a code change)."""
-    from exercises.cache import cache_key, prebuilt_path
-
-    return [cache_key(ns, p) for ns, p in entries() if not prebuilt_path(PREBUILT, ns, p).is_file()]
-
-
-def build() -> list[Path]:
-    """Train every run (into the current cache) and write ``prebuilt/`` afresh."""
-    import gzip
-    import json
-
-    from exercises.cache import cache_dir, cache_key
-    from exercises.superposition import _runs as R
-    from exercises.superposition import _sae as S
-    from exercises.superposition import _trained as T
-
-    T.trained_run("main")
-    T.check_run()
-    for name in R.RUNS:
-        R.run(name)
-        if name not in R.RUN_SCOPE:
-            R.run(name, "check")
-    S.sae_run()
-    PREBUILT.mkdir(exist_ok=True)
-    keep = []
-    for ns, p in entries():
-        key = cache_key(ns, p)
-        data = json.loads((cache_dir() / ns / f"{key}.json").read_text())
-        path = PREBUILT / f"{key}.json.gz"
-        # mtime=0: the same run gives the same bytes
-        path.write_bytes(gzip.compress(json.dumps(data, sort_keys=True).encode(), mtime=0))
-        keep.append(path)
-    for old in PREBUILT.glob("*.json.gz"):
-        if old not in keep:
-            old.unlink()
-    return keep
-
-
-def main() -> int:
-    paths = build()
-    for p in paths:
-        print(f"{p.name}  {p.stat().st_size / 1024:.0f} KiB")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
