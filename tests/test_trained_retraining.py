@@ -29,9 +29,9 @@ def test_decide_needs_nine_of_ten_clear_seeds_and_every_check_seed():
 def test_the_shipped_runs_are_the_ones_this_code_trains():
     """A cold build reads its runs from ``prebuilt/`` under the key this code computes; a stale
     set (changed training code) would make every cold build train for minutes."""
-    from exercises.superposition import prebuild as P
+    from exercises.superposition import _prebuild as P
 
-    assert not P.missing(), "stale prebuilt runs: run `python -m exercises.superposition.prebuild`"
+    assert not P.missing(), "stale prebuilt runs: run `python -m exercises.superposition._prebuild`"
 
 
 def test_every_asked_setting_claim_is_decided_by_nine_of_ten_seeds():

@@ -1,7 +1,7 @@
 """Train every run a default deck build reads and write ``_prebuilt.PREBUILT`` afresh (see
 ``_prebuilt`` for why the runs are shipped):
 
-    python -m exercises.superposition.prebuild
+    python -m exercises.superposition._prebuild
 """
 from __future__ import annotations
 
