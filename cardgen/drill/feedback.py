@@ -193,10 +193,10 @@ def _axes_context(checker: Any, response: str) -> dict[str, str]:
     if isinstance(checker, EinsumCheck):
         import torch
 
-        from exercises.checking import _random_inputs
+        from exercises.checking import random_inputs
 
         call = parse_call(response)
-        ops = _random_inputs(shapes, checker.seed)
+        ops = random_inputs(shapes, checker.seed)
         got = tuple(torch.einsum(call.pattern.replace(" ", ""), *ops).shape)
         want = tuple(torch.einsum(checker.reference, *ops).shape)
     elif isinstance(checker, EinopsCheck):
