@@ -51,8 +51,7 @@ SOLVERS = (*ENFORCED, *REPORTED)
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 _NAME = re.compile(r"(?!_+\b)[A-Za-z_]\w*")  # an identifier that is not a blank (``____``)
 _STOP = {"torch", "einops", "np", "numpy", "y", "out", "ps", "import", "def", "return", "for", "in", "T",
-         "shape", "sum", "mean", "max", "min", "the", "and", "of", "a", "an", "to", "is", "axes", "axis",
-         "with", "by", "as", "at", "every", "each", "this", "line", "fix", "that", "it", "its", "or"}
+         "shape", "sum", "mean", "max", "min", "axes", "axis"}  # code words, never axis names
 
 
 # ----------------------------------------------------------------------------- reading a card
@@ -451,14 +450,16 @@ def _flat_all(terms: Sequence[Sequence[str]]) -> list[str]:
 
 
 def solves(v: Variant, memory: Memory | None = None) -> dict[str, str]:
-    """The solvers whose response the card's own checker accepts."""
+    """The solvers whose response the card's own checker accepts (each response judged once)."""
+    verdicts: dict[str, bool] = {}
     hits = {}
     for name, resp in attempts(v, memory).items():
-        try:
-            ok = v.check(resp).correct
-        except Exception:  # noqa: BLE001 - a checker crash is not a solve
-            ok = False
-        if ok:
+        if resp not in verdicts:
+            try:
+                verdicts[resp] = v.check(resp).correct
+            except Exception:  # noqa: BLE001 - a checker crash is not a solve
+                verdicts[resp] = False
+        if verdicts[resp]:
             hits[name] = resp
     return hits
 
@@ -474,6 +475,10 @@ class Measure:
     structures: int
     top_share: float
     top: str
+
+    def worst(self, solvers: Sequence[str] = ENFORCED) -> tuple[str, float]:
+        """The solver (of ``solvers``) that answers most often, and its rate."""
+        return max(((s, self.rates.get(s, 0.0)) for s in solvers), key=lambda x: x[1])
 
     def failures(self, solvers: Sequence[str] = ENFORCED) -> list[str]:
         """Why this form breaks the limits of issue 18 (empty when it meets them)."""
