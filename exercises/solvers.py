@@ -503,3 +503,49 @@ def measure(variants: Sequence[Variant], solved_seeds: int = 50) -> Measure:
     v0 = variants[0]
     return Measure(v0.family, v0.form, len(judged), {s: rates[s] / len(judged) for s in SOLVERS},
                    len(memory.structures), n / len(variants), top)
+
+
+# ----------------------------------------------------------------------------- fix forms
+
+
+def fix_attempts(v: Variant) -> dict[str, str]:
+    """A stranger on a fix card: the marked line retyped with its pattern's left side (or an
+    einsum's operand terms) copied from a layout comment of the snippet."""
+    code = v.code or ""
+    marked = next((ln for ln in code.splitlines() if "# <- fix this line" in ln), None)
+    if marked is None or "=" not in marked:
+        return {}
+    expr = marked.split("# <-")[0].split("=", 1)[1].strip()
+    m = re.search(r"(['\"])([^'\"]*->[^'\"]*)\1", expr)
+    if not m:
+        return {}
+    lhs, rhs = m.group(2).split("->", 1)
+    out: dict[str, str] = {}
+    for k, comment in enumerate(re.findall(r"#\s*([^\n]*)", code)):
+        layout = comment.strip()
+        if "<-" in layout or not re.fullmatch(r"[\w\s()\[\],]+", layout):
+            continue
+        names = _NAME.findall(layout)
+        if "," not in lhs and "," not in layout:  # einops: `# b c (h p) (w q)` is the left side
+            new = f"{layout} ->{rhs}" if rhs.startswith(" ") else f"{layout}->{rhs}"
+            out[f"copy layout comment {k}"] = expr.replace(m.group(2), new)
+        elif "," in lhs:  # einsum: a term whose letters match a commented layout's initials, reordered
+            terms = lhs.split(",")
+            for t, term in enumerate(terms):
+                if len(term) == len(names) and set(term) == {n[0] for n in names}:
+                    fixed = "".join(n[0] for n in names)
+                    if fixed != term:
+                        new = ",".join(terms[:t] + [fixed] + terms[t + 1:]) + "->" + rhs
+                        out[f"copy layout comment {k}"] = expr.replace(m.group(2), new)
+    return out
+
+
+def fix_solves(v: Variant) -> dict[str, str]:
+    hits = {}
+    for name, resp in fix_attempts(v).items():
+        try:
+            if v.check(resp).correct:
+                hits[name] = resp
+        except Exception:  # noqa: BLE001
+            pass
+    return hits
