@@ -232,12 +232,7 @@ def compose(kind: str, ins: Sequence[Sequence[str]], out: Sequence[str]) -> str 
 
 def structure(v: Variant) -> str:
     """The answer with axis names replaced in order of appearance (``bhqd,bhkd->bhqk`` -> ``abcd,abed->abce``)."""
-    text = " ".join(v.answer_text.split())
-    names: dict[str, str] = {}
-    if answer_kind(v) == "einsum":
-        return "".join(names.setdefault(c, chr(ord("a") + len(names))) if c.isalpha() else c
-                       for c in text.replace(" ", ""))
-    return _IDENT.sub(lambda t: names.setdefault(t.group(0), f"x{len(names)}"), text)
+    return structure_text(answer_kind(v), v.answer_text)
 
 
 def _tokens(kind: str, term: str) -> list[str]:
