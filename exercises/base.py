@@ -147,6 +147,10 @@ class Family:
     difficulty: int = 1
     summary: str = ""
     code_spec: CodeSpec | None = None
+    #: Forms asked only inside the mixed pool, where the family is one of many (issue 18): a write
+    #: form whose answer has too few layouts to vary (a 2-D result has two orders, so any fixed
+    #: order answers half of them) is recognisable on its own but not among other families.
+    pooled: tuple[str, ...] = ()
 
     @property
     def topic(self) -> str:

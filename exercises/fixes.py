@@ -195,8 +195,8 @@ def einops_fix(problem: Callable[[random.Random, str], Any]) -> Callable[[random
             return fix_variant(
                 fid, seed, rng,
                 what=f"{p.what} {_in_desc(p)}",
-                setup=["import einops, torch",
-                       f"{x.name} = torch.randn{shape_text(x.shape)}  # {' '.join(x.layout.split())}"],
+                # no layout comment: it would print the left side of the fixed pattern (issue 18)
+                setup=["import einops, torch", f"{x.name} = torch.randn{shape_text(x.shape)}"],
                 target=p.result,
                 reference=call(p.pattern),
                 bugs=bugs,

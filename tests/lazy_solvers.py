@@ -1,8 +1,10 @@
-"""The lazy solvers of issue 11 run over many seeds: the numbers the card-trap tests judge.
+"""The lazy solvers of issue 11 and a stranger's solvers of issue 18 run over many seeds: the
+numbers the card-trap tests judge.
 
 The solvers themselves live in :mod:`exercises.traps` (one place, shared with
 ``cardgen review-cards``); this module runs them over the registry. Run it directly for a
-report of every family: ``python tests/lazy_solvers.py [seeds]``.
+report of every family: ``python tests/lazy_solvers.py [seeds]`` (``--stranger``: only the table
+of :mod:`exercises.solvers`).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from collections import defaultdict
 from functools import cache
 
 from exercises import all_families, get_family
+from exercises.solvers import ENFORCED, REPORTED, Measure, measure
 from exercises.traps import (
     WRITE_FORMS,
     answer_share,
@@ -51,6 +54,45 @@ TRAINED_READERS = ("superposition.linear_vs_relu", "superposition.phase_diagram"
 def is_trained(family_id: str) -> bool:
     """Families that ask about a trained model: named ``trained_*``, or in :data:`TRAINED_READERS`."""
     return family_id.rsplit(".", 1)[-1].startswith("trained") or family_id in TRAINED_READERS
+
+
+#: Forms a stranger's solvers (:mod:`exercises.solvers`) are run over: every write form, and the
+#: task forms where the registry has them.
+STRANGER_FORMS = ("write",)
+STRANGER_SEEDS = 50  # seeds the solvers answer; the structures are counted over SEEDS
+
+
+@cache
+def stranger(family_id: str, form: str) -> Measure:
+    """The issue-18 figures of one family and form: each solver's solve rate over
+    :data:`STRANGER_SEEDS` seeds (each remembering the other seeds), the answer structures and
+    the top structure's share over :data:`SEEDS` seeds. Drawn once per session."""
+    return measure(variants(family_id, form), STRANGER_SEEDS)
+
+
+def is_pooled(family_id: str, form: str) -> bool:
+    """A form the family asks only inside the mixed pool (judged there, see ``Family.pooled``)."""
+    return form in get_family(family_id).pooled
+
+
+_SHORT = {"copy names": "copy", "copy names reversed": "copy-r", "copy prose": "prose", "copy prose reversed": "prose-r",
+          "match sizes": "sizes", "first appearance": "first", "first appearance reversed": "first-r",
+          "unshared": "unsh", "unshared reversed": "unsh-r", "top structure": "top", "template": "tmpl",
+          "first appearance, last shared summed": "last*", "lookup": "lookup*"}
+
+
+def stranger_table(forms: tuple[str, ...] = STRANGER_FORMS) -> list[str]:
+    """The table of issue 18: per family/form, each solver's solve rate (%), the number of
+    answer structures and the top structure's share; ``*`` solvers are reported, not enforced;
+    ``pooled`` forms are judged in the mixed pool; ``FAIL`` marks a form above the limits."""
+    cols = [*ENFORCED, *REPORTED]
+    lines = [f"{'family/form':34s} " + " ".join(f"{_SHORT[c]:>7s}" for c in cols) + "  struct  top"]
+    for fam, form in slots(forms):
+        m = stranger(fam, form)
+        mark = "pooled" if is_pooled(fam, form) else ("FAIL" if m.failures() else "")
+        lines.append(f"{fam + '/' + form:34s} " + " ".join(f"{100 * m.rates[c]:7.0f}" for c in cols)
+                     + f"  {m.structures:6d} {100 * m.top_share:4.0f}%  {mark}")
+    return lines
 
 
 def write_solves(family_id: str, n: int) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -139,4 +181,9 @@ def report(write_seeds: int = 30, value_seeds: int = 50, share_seeds: int = SEED
 
 
 if __name__ == "__main__":
-    report(int(sys.argv[1]) if len(sys.argv) > 1 else 30)
+    if "--stranger" in sys.argv:  # only the table of issue 18
+        print("\n".join(stranger_table()))
+    else:
+        report(int(sys.argv[1]) if len(sys.argv) > 1 else 30)
+        print(f"== a stranger's solvers (issue 18): % of {STRANGER_SEEDS} seeds solved, structures over {SEEDS}")
+        print("\n".join(stranger_table()))

@@ -25,7 +25,8 @@ VALUE_SEEDS = 50
 SHARE_SEEDS = 100
 NOTE_SEEDS = 8  # the variants of one deck note
 
-WRITE_FAMILIES = sorted({f for f, _ in L.slots(WRITE_FORMS)})
+# a pooled write form is judged in the mixed pool (issue 18), not alone
+WRITE_FAMILIES = sorted({f for f, form in L.slots(WRITE_FORMS) if not L.is_pooled(f, form)})
 VALUE_SLOTS = [s for s in L.slots() if s[1] not in WRITE_FORMS]
 ALL_SLOTS = L.slots()
 TRAINED_SLOTS = [s for s in ALL_SLOTS if L.is_trained(s[0])]

@@ -426,24 +426,41 @@ def test_code_spec_reference_and_mistakes(spec):
 # --------------------------------------------------------------- the answer means what the prompt says
 
 
-def _space_to_depth(x, k):
+def _space_to_depth(x, k, channel):
+    """``channel(c, i, j)``: the output channel of offset (i, j) of channel c's blocks."""
     b, c, hh, ww = x.shape
     y = np.zeros((b, c * k * k, hh // k, ww // k))
     for ci in range(c):
         for i in range(k):
             for j in range(k):
-                y[:, ci * k * k + k * i + j] = x[:, ci, i::k, j::k]  # offset (i, j) of every block
+                y[:, channel(ci, i, j)] = x[:, ci, i::k, j::k]  # offset (i, j) of every block
     return y
 
 
-def _depth_to_space(x, k):
+def _depth_to_space(x, k, channel):
     b, ck, hh, ww = x.shape
     y = np.zeros((b, ck // (k * k), hh * k, ww * k))
     for ci in range(ck // (k * k)):
         for i in range(k):
             for j in range(k):
-                y[:, ci, i::k, j::k] = x[:, ci * k * k + k * i + j]
+                y[:, ci, i::k, j::k] = x[:, channel(ci, i, j)]
     return y
+
+
+def _pixel_shuffle(v, x, k):
+    """Space-to-depth or back as the prompt words it: the channel formula it states
+    (``c·k² + k·i + j`` or ``(k·i + j)·C + c``) and the channels first or last."""
+    last = "channel axis last" in v.prompt
+    xs = x.transpose(0, 3, 1, 2) if last else x
+    to_depth = v.prompt.startswith("Space-to-depth")
+    n_c = xs.shape[1] if to_depth else xs.shape[1] // (k * k)
+    offset_major = bool(re.search(r"channel \(\d·i \+ j\)·\d+ \+", v.prompt))
+
+    def channel(c, i, j):
+        return (k * i + j) * n_c + c if offset_major else c * k * k + k * i + j
+
+    y = _space_to_depth(xs, k, channel) if to_depth else _depth_to_space(xs, k, channel)
+    return y.transpose(0, 2, 3, 1) if last else y
 
 
 def _semantics(fid: str, v, x: np.ndarray) -> np.ndarray:
@@ -480,8 +497,7 @@ def _semantics(fid: str, v, x: np.ndarray) -> np.ndarray:
                 axes.append(len(shape) - 1)
         return {"max": np.max, "mean": np.mean}[p["reduction"]](x.reshape(shape), axis=tuple(axes))
     if fid == "einops.space_to_depth":
-        k = next(iter(p["lengths"].values()))
-        return _space_to_depth(x, k) if out[1] > x.shape[1] else _depth_to_space(x, k)
+        return _pixel_shuffle(v, x, next(iter(p["lengths"].values())))
     raise KeyError(fid)
 
 

@@ -131,11 +131,13 @@ def test_write_form_names_a_transposed_answer():
     for seed in range(5):
         v = fam.variant(seed=seed, form="write")
         lhs, rhs = v.answer.split("->")
-        transposed = f"{lhs}->{rhs[0]}{rhs[2]}{rhs[1]}"
+        b = next(c for c in rhs if all(c in t for t in lhs.split(",")))  # the batch letter, wherever the
+        i, j = [c for c in rhs if c != b]  # write form's .permute put it
+        transposed = f"{lhs}->{rhs.translate(str.maketrans(i + j, j + i))}"
         verdict = v.check(transposed)
         assert not verdict.correct and "wrong order" in verdict.reason
-        summed = v.check(f"{lhs}->{rhs[1:]}")
-        batch = v.params["axes"][rhs[0]]["name"]
+        summed = v.check(f"{lhs}->{rhs.replace(b, '')}")
+        batch = v.params["axes"][b]["name"]
         assert not summed.correct and batch in summed.reason  # names the axis it summed
 
 
@@ -258,7 +260,8 @@ def _lazy_answers(v):
 
 def test_lazy_solvers_do_not_answer_write_forms():
     solved, total = {}, 0
-    for fam in FAMILIES:
+    judged = [f for f in FAMILIES if "write" not in f.pooled]  # pooled: judged in the mixed pool
+    for fam in judged:
         hits = 0
         for seed in range(20):
             v = fam.variant(seed=seed, form="write")
@@ -268,7 +271,7 @@ def test_lazy_solvers_do_not_answer_write_forms():
             assert "of shape" not in v.prompt, v.key
         solved[fam.id] = hits / 20
         total += hits
-    assert total / (20 * len(FAMILIES)) <= 0.10, solved
+    assert total / (20 * len(judged)) <= 0.10, solved
     assert max(solved.values()) <= 0.30, solved
 
 

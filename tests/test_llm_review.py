@@ -392,3 +392,71 @@ def summary_counts(r):
 
     s = summarize([r])
     return {k: sum(v[k] for v in s.values()) for k in ("meets", "breaks", "not_checkable", "errors")}
+
+
+# ----------------------------------------------------------------------------- a stranger's solvers (issue 18)
+
+
+@pytest.fixture
+def planted_families():
+    """Two einops write families a stranger answers: one prints the result's axes in its prose,
+    the other always asks the same reversal (one template, the names renamed)."""
+    from exercises import Family, Variant, registry
+    from exercises.checking import EinopsCheck
+
+    names = ["p q r", "u v w", "s t k", "a b c", "m n o", "x1 x2 x3"]
+
+    def card(fid, seed, prompt, answer):
+        return Variant(family=fid, form="write", seed=seed, params={}, prompt=prompt, answer=answer,
+                       answer_text=answer, checker=EinopsCheck("rearrange", answer, ((2, 3, 4),), seed=seed),
+                       code="y = einops.rearrange(x, ____)")
+
+    def leaky(rng, form, seed):
+        a, b, c = rng.choice(names).split()
+        out = [(c, a, b), (b, c, a), (c, b, a), (a, c, b), (b, a, c)][seed % 5]
+        return card("einops.zz_leaky", seed, f"Move the axes of `x` to `{' '.join(out)}`. `x` has shape (2, 3, 4), "
+                    f"axes ({a}, {b}, {c}).", f"{a} {b} {c} -> {' '.join(out)}")
+
+    def template(rng, form, seed):
+        a, b, c = rng.choice(names).split()
+        return card("einops.zz_template", seed, f"Reverse the order of the axes of `x`. `x` has shape (2, 3, 4), "
+                    f"axes ({a}, {b}, {c}).", f"{a} {b} {c} -> {c} {b} {a}")
+
+    fams = [Family(id="einops.zz_leaky", title="Leaky", make=leaky, forms=("write",)),
+            Family(id="einops.zz_template", title="One template", make=template, forms=("write",))]
+    for f in fams:
+        registry.register(f)
+    try:
+        yield fams
+    finally:
+        for f in fams:
+            registry._FAMILIES.pop(f.id, None)
+
+
+def test_review_flags_what_a_stranger_answers(planted_families, monkeypatch):
+    from cardgen.llm import review
+
+    monkeypatch.setattr(review, "SHARE_SEEDS", 20)
+    monkeypatch.setattr(review, "STRANGER_SEEDS", 20)
+    leaky, template = planted_families
+    (r_leaky,) = review_cards([Card.from_variant(leaky.variant(seed=0, form="write"))])
+    (r_tpl,) = review_cards([Card.from_variant(template.variant(seed=0, form="write"))])
+    assert not r_leaky.results["not_transcribable"].meets
+    assert "a stranger's solvers: copy names answers 100% of 20 seeds" in r_leaky.results["not_transcribable"].why
+    assert r_leaky.results["varied_answer"].meets, r_leaky.results["varied_answer"].why  # 5 layouts in turn
+    assert "answer structures" in r_leaky.results["varied_answer"].why
+    # issue 11's solvers miss the reversal; the stranger's reverse the names and remember the template
+    assert not r_tpl.results["not_transcribable"].meets
+    assert "lazy solvers answer 0% of 30 seeds" in r_tpl.results["not_transcribable"].why
+    why = r_tpl.results["varied_answer"].why
+    assert not r_tpl.results["varied_answer"].meets and "1 answer structures" in why, why
+
+
+def test_a_pooled_write_form_is_judged_in_the_pool():
+    from exercises import get_family
+
+    fam = get_family("einsum.matmul")
+    assert "write" in fam.pooled
+    (r,) = review_cards([Card.from_variant(fam.variant(seed=0, form="write"))])
+    res = r.results["not_transcribable"]
+    assert res.meets is None and not res.checkable and "mixed pool" in res.why  # not counted as meeting

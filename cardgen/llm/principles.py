@@ -37,14 +37,19 @@ PRINCIPLES: dict[str, str] = {
     "not_transcribable": "a write card is not answered from its text: lazy solvers (copy the axis names "
                          "printed on the card, assign letters by matching printed sizes, write the unshared "
                          "axes in order of first appearance) answer at most 30% of 30 seeds of its family's "
-                         "write form, and a reworded card's text does not let them answer it",
+                         "write form; nor does any of a stranger's solvers (exercises/solvers.py: printed names "
+                         "in order or reversed, matched sizes, order of first appearance or reversed, the "
+                         "family's most frequent answer structure and its template filled with the card's "
+                         "names) over 50 seeds; a reworded card's text does not let them answer it; a form "
+                         "asked only in the mixed pool is judged there",
     "no_mistake_scores": "no classic mistake listed for the card (run on its variant) and no distractor is "
                          "accepted by its checker; a value card lists at least one mistake",
     "states_precision": "a card with a non-integer answer says the precision it is judged at "
                         "(to 2 decimal places, to 3 significant figures, exactly) in its prompt",
     "varied_answer": "the answer varies: over 100 seeds of its family and form (axis names renamed, numbers "
                      "at the stated precision) no answer comes up in more than 25% of them (1.5x the "
-                     "uniform share when fewer than 4 answers occur)",
+                     "uniform share when fewer than 4 answers occur); a write form has at least 4 answer "
+                     "structures, the most frequent in at most 35% of them",
     "no_answer_example": "no format example on the card or in its checker's message (the text after 'like', "
                          "'e.g.', 'such as') is a right answer",
 }

@@ -434,6 +434,8 @@ TRAP_PRINCIPLES = ("not_transcribable", "no_mistake_scores", "states_precision",
 SHARE_SEEDS = 100
 #: Seeds of a write form over which the lazy solvers' share is measured.
 WRITE_SEEDS = 30
+#: Seeds of a write form a stranger's solvers (exercises/solvers.py, issue 18) answer.
+STRANGER_SEEDS = 50
 
 
 def _not_checkable(why: str) -> Result:
@@ -458,6 +460,28 @@ class _Traps:
         self.shares: dict[str, Result] = {}
         self.lazy: dict[str, tuple[float | None, str]] = {}
         self.families: dict[str, Any] = {}
+        self.strangers: dict[str, Any] = {}  # group -> solvers.Measure, or the reason it failed
+
+    def stranger(self, c: Card) -> Any:
+        """A stranger's solvers (:mod:`exercises.solvers`) over the group's seeds, once per group:
+        their solve rates over STRANGER_SEEDS seeds and the answer structures over SHARE_SEEDS."""
+        if c.group not in self.strangers:
+            from exercises import solvers
+
+            try:
+                fam = self.family(c)
+                drawn = [fam.variant(seed=s, form=c.form) for s in range(max(SHARE_SEEDS, STRANGER_SEEDS))]
+                self.strangers[c.group] = solvers.measure(drawn, STRANGER_SEEDS)
+            except Exception as e:  # noqa: BLE001 - a broken family is reported, not raised
+                self.strangers[c.group] = f"drawing its seeds failed: {type(e).__name__}"
+        return self.strangers[c.group]
+
+    def pooled(self, c: Card) -> bool:
+        """The family asks this form only inside the mixed pool (``Family.pooled``): judged there."""
+        try:
+            return c.form in getattr(self.family(c), "pooled", ())
+        except KeyError:
+            return False
 
     def family(self, c: Card) -> Any:
         """What draws the card's variants: its exercise family, or — for a from-code card — the
@@ -553,7 +577,22 @@ class _Traps:
         reworded = (c.prompt, c.code or None) != self._family_text(c)
         if hits and reworded:
             return Result(False, f"its stored text gives the answer away: {hits[0][0]} gives {hits[0][1]!r}")
-        return Result(share <= limit, text)
+        ok = share <= limit
+        m = self.stranger(c) if not c.source_id else None
+        if m is not None and not isinstance(m, str):
+            from exercises import solvers
+
+            name, rate = m.worst()
+            text += (f"; a stranger's solvers: {name} answers {rate:.0%} of {m.seeds} seeds "
+                     f"(limit {solvers.MAX_SOLVED:.0%})")
+            ok = ok and rate <= solvers.MAX_SOLVED
+            own = solvers.solves(v)
+            enforced = [n for n in solvers.ENFORCED if n in own]
+            if enforced and reworded:
+                return Result(False, f"its stored text gives the answer away: {enforced[0]} gives {own[enforced[0]]!r}")
+        if self.pooled(c):
+            return _not_checkable(f"asked only inside the mixed pool, judged there ({text})")
+        return Result(ok, text)
 
     def _family_text(self, c: Card) -> tuple[str, str | None]:
         v = c.variant or self.family(c).variant(seed=c.seed, form=c.form)
@@ -597,9 +636,19 @@ class _Traps:
                 return self.shares[c.group]
             top, share, limit = traps.answer_share(answers)
             ok = share <= limit
-            self.shares[c.group] = Result(
-                ok, f"the most common answer{'' if ok else f' {top!r}'} (names renamed, numbers at the stated "
-                    f"precision) comes up in {share:.0%} of {SHARE_SEEDS} seeds (limit {limit:.0%})")
+            why = (f"the most common answer{'' if ok else f' {top!r}'} (names renamed, numbers at the stated "
+                   f"precision) comes up in {share:.0%} of {SHARE_SEEDS} seeds (limit {limit:.0%})")
+            m = self.stranger(c) if c.form in traps.WRITE_FORMS and not c.source_id else None
+            if m is not None and not isinstance(m, str):  # write forms: their answer structures (issue 18)
+                from exercises import solvers
+
+                few = m.structures < solvers.MIN_STRUCTURES or m.top_share > solvers.MAX_STRUCTURE_SHARE
+                why += (f"; {m.structures} answer structures, the most frequent{f' {m.top!r}' if few else ''} "
+                        f"{m.top_share:.0%} (limits: at least {solvers.MIN_STRUCTURES}, at most "
+                        f"{solvers.MAX_STRUCTURE_SHARE:.0%})")
+                ok = ok and not few
+            self.shares[c.group] = (_not_checkable(f"asked only inside the mixed pool, judged there ({why})")
+                                    if self.pooled(c) else Result(ok, why))
         return self.shares[c.group]
 
 

@@ -22,8 +22,19 @@ def problem(rng, form):
         sizes = dict(zip((b, hd, q, k, d), [1, rng.choice([1, 2]), 2, *rng.choice([(2, 2), (3, 2), (2, 3)])]))
     else:
         sizes = dict(zip((b, hd, q, k, d), distinct_sizes(rng, 5)))
-    kind = rng.choice(["scores", "scores_seq_first", "mix"])
-    if kind == "mix":
+    kind = rng.choice(["scores", "scores_seq_first", "mix", "mix_seq_first", "scores_by_key", "scores_heads_last"])
+    if kind == "mix_seq_first":  # values stored positions-first, the result positions-first too
+        a_l, v_l, o_l = f"{b} {hd} {q} {k}", f"{b} {k} {hd} {d}", f"{b} {q} {hd} {d}"
+        names = ("pattern", "v")
+        what = ("Mix the values with the attention pattern: for every example and head, `z = pattern @ v` "
+                "(each query position gets the pattern-weighted sum of the value vectors). `v` is stored "
+                "positions-first, and `z` must be too (positions before heads), ready for its heads to be "
+                "concatenated.")
+        wrong = [f"{a_l}, {v_l} -> {b} {hd} {q} {d}", f"{a_l}, {v_l} -> {b} {k} {hd} {d}"]
+        mistakes = [wrong_pattern("the result head-major, like the pattern, instead of positions-first",
+                                  f"{a_l}, {v_l} -> {b} {hd} {q} {d}")]
+        summed = k
+    elif kind == "mix":
         a_l, v_l, o_l = f"{b} {hd} {q} {k}", f"{b} {hd} {k} {d}", f"{b} {hd} {q} {d}"
         names = ("pattern", "v")
         what = ("Mix the values with the attention pattern: for every example and head, `z = pattern @ v` "
@@ -38,20 +49,31 @@ def problem(rng, form):
         ]
         summed = k
     else:
+        o_l = f"{b} {hd} {q} {k}"
         if kind == "scores":
             a_l, v_l = f"{b} {hd} {q} {d}", f"{b} {hd} {k} {d}"
             layout = "head-major like `q` and `k`"
+        elif kind == "scores_by_key":  # one row per key: a softmax over the second-to-last axis
+            a_l, v_l = f"{b} {q} {hd} {d}", f"{b} {k} {hd} {d}"
+            o_l = f"{b} {hd} {k} {q}"
+            layout = ("head-major, but with one row per key position and one column per query position "
+                      "(the code that reads them normalizes each column)")
+        elif kind == "scores_heads_last":  # score maps stacked like channels
+            a_l, v_l = f"{b} {hd} {q} {d}", f"{b} {hd} {k} {d}"
+            o_l = f"{b} {q} {k} {hd}"
+            layout = ("with the heads as the last axis, like the channels of an image (one query-by-key map per "
+                      "head), though `q` and `k` are stored head-major")
         else:  # [batch, pos, heads, d_head], the layout many libraries use
             a_l, v_l = f"{b} {q} {hd} {d}", f"{b} {k} {hd} {d}"
             layout = "in the head-major layout attention code uses for scores (heads before positions), even though `q` and `k` are stored positions-first"
-        o_l = f"{b} {hd} {q} {k}"
         names = ("q", "k")
+        softmax = ", so that a softmax over the last axis normalizes over keys" if o_l.endswith(k) else ""
         what = (f"The attention scores before scaling and softmax: for every example and head, the dot product of "
-                f"each query vector with each key vector, `scores = q @ kᵀ`, {layout}, so that a softmax over the "
-                f"last axis normalizes over keys.")
-        wrong = [f"{a_l}, {v_l} -> {b} {hd} {k} {q}", f"{a_l}, {v_l} -> {b} {q} {k}"]
-        mistakes = [wrong_pattern("scores transposed: keys along the rows, queries along the columns",
-                                  f"{a_l}, {v_l} -> {b} {hd} {k} {q}")]
+                f"each query vector with each key vector, {layout}{softmax}.")
+        flipped = o_l.replace(f"{q} {k}", f"{k} {q}") if f"{q} {k}" in o_l else o_l.replace(f"{k} {q}", f"{q} {k}")
+        wrong = [f"{a_l}, {v_l} -> {flipped}", f"{a_l}, {v_l} -> {b} {q} {k}"]
+        mistakes = [wrong_pattern("scores transposed: queries and keys on each other's axis",
+                                  f"{a_l}, {v_l} -> {flipped}")]
         summed = d
     return Problem(
         op="einsum",
@@ -59,7 +81,7 @@ def problem(rng, form):
         operands=[operand(names[0], a_l, sizes), operand(names[1], v_l, sizes)],
         sizes=sizes,
         roles={b: "batch", hd: "heads", q: "q_pos", k: "k_pos", d: "head_dim"},
-        result="scores" if kind != "mix" else "z",
+        result="z" if kind.startswith("mix") else "scores",
         what=what,
         idea="Give query and key positions different names: they are different axes even when their sizes match.",
         write_hints=[

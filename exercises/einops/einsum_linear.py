@@ -27,6 +27,13 @@ _CASES = [
     (("batch", "seq", "model"), ("out", "model"), ("batch", "seq", "out"), True,
      "Apply `{w}`, stored output-features-first like nn.Linear's weight, to every position of `{x}`: `y = {x} @ {w}.T` "
      "(batch-first, features last). This code base passes the weight first.", 1.0),
+    (("seq", "batch", "model"), ("model", "out"), ("batch", "seq", "out"), False,
+     "`{x}` is stored time-major (positions first, then examples). Apply the linear map `{w}` to every position: "
+     "`y = {x} @ {w}`, but return it batch-first (examples, then positions, then features).", 1.0),
+    (("batch", "seq", "model"), ("heads", "model", "head_dim"), ("batch", "seq", "heads", "head_dim"), True,
+     "Project every position of `{x}` into each head's space with `{w}` (per head, `{x} @ {w}[head]`), keeping "
+     "`{x}`'s positions-first layout: the head axis right after the position axis. This code base passes the "
+     "weight first.", 1.0),
 ]
 
 

@@ -55,6 +55,7 @@ FAMILY = Family(
     title="Pack tensors with einops.pack",
     forms=FORMS,
     difficulty=2,
+    pooled=("write",),  # the pattern is the pieces' shared axes with `*` where they differ: see exercises/solvers.py
     summary="Concatenate pieces of different ranks along *: pack([cls, patches], 'b * d').",
     make=einops_maker(problem),
 )

@@ -1,6 +1,8 @@
 """Move p×p pixel blocks into channels and back: ``b c (h p1) (w p2) -> b (c p1 p2) h w``."""
 from __future__ import annotations
 
+import random
+
 from exercises.base import Family
 from exercises.checking import distinct_sizes
 from exercises.fixes import einops_fix, with_fix
@@ -17,25 +19,39 @@ def problem(rng, form):
         sizes = [*distinct_sizes(rng, 4), k, k]
     sizes = dict(zip((b, c, h, w, p1, p2), sizes))
     k = sizes[p1]
-    deep = f"{b} ({c} {p1} {p2}) {h} {w}"
-    wide = f"{b} {c} ({h} {p1}) ({w} {p2})"
+    # Drawn from its own generator (the rest of the card stays as the seed drew it): the channels
+    # first or last, and the merged channel axis channel-major (c·k² + k·i + j) or offset-major
+    # ((k·i + j)·C + c). Stated as the index formula, never as a layout.
+    style = random.Random(repr((sorted(sizes.items()), form))).randrange(4)
+    last, offset_major = bool(style & 1), bool(style & 2)
+    merged = f"({p1} {p2} {c})" if offset_major else f"({c} {p1} {p2})"
+    deep = f"{b} {h} {w} {merged}" if last else f"{b} {merged} {h} {w}"
+    wide = f"{b} ({h} {p1}) ({w} {p2}) {c}" if last else f"{b} {c} ({h} {p1}) ({w} {p2})"
+    strided = wide.replace(f"({h} {p1})", f"({p1} {h})").replace(f"({w} {p2})", f"({p2} {w})")
+    other_merge = deep.replace(merged, f"({c} {p1} {p2})" if offset_major else f"({p1} {p2} {c})")
+    n_c = sizes[c]
+    formula = (f"({k}·i + j)·{n_c} + `{c}`" if offset_major else f"`{c}`·{k * k} + {k}·i + j")
+    where = "last" if last else "right after the batch axis"
     to_depth = rng.random() < 0.6
     lhs, rhs = (wide, deep) if to_depth else (deep, wide)
     x = rng.choice(["x", "img", "fmap"])
     if to_depth:
         shp = shape_text(operand(x, wide, sizes).shape)
         what = (f"Space-to-depth: cut every channel of `{x}` into {k}×{k} blocks and stack each block's {k * k} "
-                f"pixels as channels, so channel `{c}` becomes the {k * k} channels `{c}`·{k * k} + {k}·i + j for the "
-                f"pixel at offset (i, j) in its block (blocks are not mixed across channels).")
-        in_desc = f"`{x}` has shape {shp} = ({b}, {c}, {h}·{k}, {w}·{k})."
-        wrong = [f"{b} {c} ({p1} {h}) ({p2} {w}) -> {deep}", f"{wide} -> {b} ({p1} {p2} {c}) {h} {w}"]
+                f"pixels as channels: the pixel at offset (i, j) of a block of channel `{c}` goes to channel "
+                f"{formula} (blocks are not mixed across channels), with the channel axis {where} as in `{x}`.")
+        dims = (f"({b}, {h}·{k}, {w}·{k}, {c})" if last else f"({b}, {c}, {h}·{k}, {w}·{k})")
+        in_desc = f"`{x}` has shape {shp} = {dims}."
+        wrong = [f"{strided} -> {deep}", f"{wide} -> {other_merge}"]
     else:
         shp = shape_text(operand(x, deep, sizes).shape)
-        what = (f"Depth-to-space (pixel shuffle): every group of {k * k} consecutive channels of `{x}` becomes one "
-                f"channel upsampled {k}× in both directions; channel `{c}`·{k * k} + {k}·i + j of a pixel goes to "
-                f"offset (i, j) of its {k}×{k} output block.")
-        in_desc = f"`{x}` has shape {shp} = ({b}, {c}·{k}·{k}, {h}, {w})."
-        wrong = [f"{deep} -> {b} {c} ({p1} {h}) ({p2} {w})", f"{b} ({p1} {p2} {c}) {h} {w} -> {wide}"]
+        what = (f"Depth-to-space (pixel shuffle): the {k * k} channels of `{x}` that hold one output channel's "
+                f"{k}×{k} block become that channel upsampled {k}× in both directions: channel {formula} of a pixel "
+                f"goes to offset (i, j) of its {k}×{k} output block of channel `{c}`, with the channel axis {where} "
+                f"as in `{x}`.")
+        dims = (f"({b}, {h}, {w}, {k * k}·{c})" if last else f"({b}, {k * k}·{c}, {h}, {w})")
+        in_desc = f"`{x}` has shape {shp} = {dims}."
+        wrong = [f"{deep} -> {strided}", f"{other_merge} -> {wide}"]
     return Problem(
         op="rearrange",
         pattern=f"{lhs} -> {rhs}",
@@ -47,7 +63,8 @@ def problem(rng, form):
         in_desc=in_desc,
         mistakes=[
             wrong_pattern("strided blocks: (p h) instead of (h p) groups pixels far apart, not neighbours", wrong[0]),
-            wrong_pattern("channel-minor: the block offsets before the channel in the merged channel axis", wrong[1]),
+            wrong_pattern("the merged channel axis in the other order: the block offsets and the channel swapped "
+                          "(channel-major for offset-major, or back)", wrong[1]),
             reshape_slip("a plain reshape to the result's shape, without moving the block offsets"),
             *reversed_group_slips(f"{lhs} -> {rhs}"),
         ],
@@ -55,11 +72,12 @@ def problem(rng, form):
         write_hints=[
             f"Neighbouring pixels belong to one block, so the offset is the FAST part of a spatial axis: "
             f"`({h} {p1})`, not `({p1} {h})`.",
-            f"Channel-major means `{c}` is the slowest axis of the merged channel group: `({c} {p1} {p2})`; "
+            f"The slowest term of the channel formula is the first axis of the merged group: `{merged}`; "
             f"the block sizes are passed as `{p1}={k}, {p2}={k}`.",
         ],
-        explanation=f"`({h} {p1})` splits each spatial axis into block index and offset within the block; moving the "
-        f"offsets {p1}, {p2} next to {c} turns each {k}×{k} block into {k * k} channels (the inverse swaps the sides).",
+        explanation=f"`({h} {p1})` splits each spatial axis into block index and offset within the block; merging the "
+        f"offsets {p1}, {p2} with {c} as `{merged}` turns each {k}×{k} block into {k * k} channels, numbered by "
+        f"{formula.replace('`', '')} (the inverse swaps the sides).",
         wrong=wrong,
     )
 

@@ -57,6 +57,7 @@ FAMILY = Family(
     title="Unflatten an axis with rearrange",
     forms=(*FORMS, "task"),
     difficulty=2,
+    pooled=("write",),  # two layouts only: the split axis first or second: see exercises/solvers.py
     summary="Split an axis into two with a group on the left and one keyword length: b (h w) -> b h w, h=4.",
     make=einops_maker(problem, task=_TASK),
 )

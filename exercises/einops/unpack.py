@@ -55,6 +55,7 @@ FAMILY = Family(
     title="Unpack tensors with einops.unpack",
     forms=FORMS,
     difficulty=2,
+    pooled=("write",),  # the pattern is the packed tensor's axes with `*` at the packed one: see exercises/solvers.py
     summary="Undo a pack: unpack(x, ps, 'b * d') splits the * axis back into pieces shaped by ps.",
     make=einops_maker(problem),
 )

@@ -16,6 +16,7 @@ the variant and redraws the numbers and the asked entry until the checker reject
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import random
@@ -85,6 +86,7 @@ class Spec:
     tensors: tuple[str, ...]  # role names to draw from, space separated: ("A B", "X Y")
     concept: str  # the first hint: the idea, never the answer
     note: str = ""  # an optional sentence for the explanation (same placeholders as a task)
+    permute_write: bool = True  # the write form reorders the result (off where it is symmetric: W W^T)
     same_size: dict[str, str] = field(default_factory=dict)  # letter -> letter of equal size
     value_sizes: dict[str, tuple[int, ...]] = field(default_factory=dict)  # default (2, 3)
     batch_names: tuple[str, ...] = ("batch", "sample", "pos")  # names for the axes of "..."
@@ -417,7 +419,31 @@ def _rejected(check, candidates: list[tuple[str, str]]) -> tuple[tuple[str, str]
 # ----------------------------------------------------------------------------- forms
 
 
+def permute_output(spec: Spec, d: _Draw, seed: int) -> tuple[_Draw, tuple[int, ...]]:
+    """The write form's result with its axes in a drawn order (``.permute(...)``; the identity as
+    often as any other), so that no fixed order — of appearance, of the printed names, reversed —
+    is the answer more often than by chance. Drawn from its own generator: the rest of the card
+    stays as the seed drew it."""
+    ins, out = split(d.expr)
+    if len(out) < 2 or ELL in out or not spec.permute_write:
+        return d, tuple(range(len(out)))
+    perm = list(range(len(out)))
+    random.Random(f"einsum.{spec.name}/write/permute/{seed}").shuffle(perm)
+
+    def apply(expr: str) -> str:
+        i, o = split(expr)
+        return join(i, [o[k] for k in perm]) if len(o) == len(out) else expr
+
+    if perm == sorted(perm):
+        return d, tuple(perm)
+    moved = dataclasses.replace(d, expr=apply(d.expr), mistakes=[(w, apply(e)) for w, e in d.mistakes]
+                                + [("forgot the final `.permute`", d.expr)])
+    return moved, tuple(perm)
+
+
 def _write(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
+    d, perm = permute_output(spec, d, seed)
+    permuted = perm != tuple(sorted(perm))
     ins, out = split(d.expr)
     out_shape = _out_shape(d.expr, d.shapes)
     described: dict[str, str] = {}
@@ -426,9 +452,11 @@ def _write(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
     ops = list(described.values())
     ops_text = ops[0] if len(ops) == 1 else ", ".join(ops[:-1]) + " and " + ops[-1]
     ell = " Use `...` for the leading axes (or name them)." if d.ell_names else ""
+    then = (f", and returns that result with its axes reordered as `.permute({', '.join(map(str, perm))})` does"
+            if permuted else "")
     prompt = (
         f"{ops_text}. Complete `torch.einsum(\"…\", {', '.join(d.tensors)})` so that it computes "
-        f"{_fill(d.case.task, d)}.{ell}"
+        f"{_fill(d.case.task, d)}{then}.{ell}"
     )
     axis_names = tuple(sorted({(d.size[l], d.name[l]) for l in d.name if l in d.size}
                               | set(zip(d.ell_sizes, d.ell_names))))
@@ -451,10 +479,16 @@ def _write(spec: Spec, d: _Draw, rng: random.Random, seed: int) -> Variant:
     h2 = (f"Summed away: {and_list([d.name[c] for c in summed])}; every other axis is kept."
           if summed else "Nothing is summed away: every axis is kept.")
     h3 = _fill(d.case.why, d) or "The output's axis order follows from the operation, not from the order of the operands."
-    expl = " ".join(x for x in (_explain_expr(d), _fill(d.case.why, d), _fill(d.case.note or spec.note, d)) if x)
+    reorder = (f"`.permute({', '.join(map(str, perm))})` takes the plain result's axes in that order, so the "
+               f"output letters are `{''.join(out)}`." if permuted else "")
+    expl = " ".join(x for x in (_explain_expr(d), _fill(d.case.why, d), reorder,
+                                _fill(d.case.note or spec.note, d)) if x)
+    params = _params(spec, d, out_shape=list(out_shape))
+    if permuted:  # what the card asks, in numpy: the case's operation, then the permutation
+        params["case"] = {**params["case"], "numpy": f"np.transpose({d.case.numpy}, {perm})"}
     return Variant(
         family=f"einsum.{spec.name}", form="write", seed=seed,
-        params=_params(spec, d, out_shape=list(out_shape)),
+        params=params,
         prompt=prompt, answer=d.expr, answer_text=d.expr, checker=check,
         explanation=expl, hints=(spec.concept, h2, h3),
         distractors=tuple(t for _, t in mistakes),

@@ -45,7 +45,11 @@ def fix(rng: random.Random, seed: int) -> Variant:
         Bug("the features' instance axis summed on its own: every instance reads every instance's features",
             call(mixed, f"{bx}{i}{h}"), "mixed_instances"),
     ]
-    w_layout = "[n_instances, n_hidden, n_features]" if hidden_first else "[n_instances, n_features, n_hidden]"
+    # The project's Model stores W as [n_instances, n_features, n_hidden]: that one is model.W, named
+    # without a layout comment (knowing it is the point); the paper's layout is said to differ.
+    w_line = (f"{w_name} = W_paper  # [n_instances, n_hidden, n_features]: the paper's layout, not this "
+              f"project's model.W ([n_instances, n_features, n_hidden])" if hidden_first
+              else f"{w_name} = model.W  # this project's Model")
     x_layout = "[batch, n_instances, n_features]" if batched else "[n_instances, n_features] (one example)"
 
     def inputs(r: random.Random) -> dict[str, Any]:
@@ -63,7 +67,7 @@ def fix(rng: random.Random, seed: int) -> Variant:
               f"The marked line maps `{x_name}` (the input features) to the hidden space with `{w_name}`: "
               f"for every instance n, `{target}[..., n, :]` is the hidden vector of `{x_name}[..., n, :]` "
               f"under instance n's own weights."),
-        setup=["import torch", f"{w_name} = model.W  # {w_layout}", f"{x_name} = batch  # {x_layout}"],
+        setup=["import torch", w_line, f"{x_name} = batch  # {x_layout}"],
         target=target,
         reference=call(terms, f"{bx}{i}{h}"),
         alternatives=(f"torch.einsum('{terms[1]},{terms[0]}->{bx}{i}{h}', {', '.join(reversed(ops.split(', ')))})",),

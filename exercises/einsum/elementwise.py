@@ -38,6 +38,7 @@ FAMILY = Family(
     title="Elementwise products",
     forms=("write", "shape", "value", "task"),
     difficulty=1,
+    pooled=("write",),  # a 2-D result (or a symmetric one): see exercises/solvers.py
     summary="Hadamard products, scaled columns or channels and row-wise dots: shared letters kept, or one summed.",
     make=einsum_maker(SPEC),
 )

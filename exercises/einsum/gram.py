@@ -50,6 +50,7 @@ SPEC = Spec(
     same_size={"g": "f"},
     concept="The same tensor can be passed twice; give its feature axis a different letter each time.",
     note="Its off-diagonal entries are the interference between features in TMS.",
+    permute_write=False,  # G is symmetric: swapping its two feature axes changes nothing
     value_sizes={"i": (1, 2), "h": (2,)},
     task="The Gram matrix of the feature directions: for every instance (where there is one), the dot product of every feature's vector with every other feature's vector in `{t0}`.",
 )
@@ -59,6 +60,7 @@ FAMILY = Family(
     title="Gram matrix per instance",
     forms=("write", "shape", "value", "task"),
     difficulty=2,
+    pooled=("write",),  # a 2-D result (or a symmetric one): see exercises/solvers.py
     summary="W W^T over features (per instance), the interference matrix of TMS, whichever way W is stored.",
     make=einsum_maker(SPEC),
     code_spec=CODE,

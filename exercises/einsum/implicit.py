@@ -50,17 +50,26 @@ class _Case:
     forms: tuple[str, ...] = ("write", "shape", "value")
 
 
-# Every write case keeps its letters in an order that differs from their order of appearance
-# (or sums a letter a learner would keep), so copying the string's letters is never the answer.
+# The write form draws its letters at random (see _letters), so the alphabetical order the rule
+# gives is a random permutation of their order of appearance: no fixed reading of the string is
+# the answer more often than chance. Most write cases keep three or more letters, where chance is
+# at most 1 in 6.
+_SV = ("shape", "value")
 CASES = (
     _Case("ba", "t0.T", "the transpose of `{t0}`", ("x", "M", "W")),
-    _Case("kj,ji", "(t0 @ t1).T", "`({t0} @ {t1}).T`"),
-    _Case("jk,ij", "t1 @ t0", "`{t1} @ {t0}`"),
-    _Case("ii", "np.trace(t0)", "the trace of `{t0}`", ("x", "M", "S")),
-    _Case("bkj,bji", "np.sum(t0 @ t1, 0).T", "the sum over the batch of `({t0}[n] @ {t1}[n]).T`"),
+    _Case("kj,ji", "(t0 @ t1).T", "`({t0} @ {t1}).T`", forms=_SV),
+    _Case("jk,ij", "t1 @ t0", "`{t1} @ {t0}`", forms=_SV),
+    _Case("ii", "np.trace(t0)", "the trace of `{t0}`", ("x", "M", "S"), forms=_SV),
+    _Case("bkj,bji", "np.sum(t0 @ t1, 0).T", "the sum over the batch of `({t0}[n] @ {t1}[n]).T`", forms=_SV),
     _Case("j,i", "np.multiply.outer(t1, t0)", "`torch.outer({t1}, {t0})`", ("u v", "a b", "p q")),
     _Case("cab", "np.transpose(t0, (1, 2, 0))", "`{t0}.permute(1, 2, 0)`", ("x", "T", "t")),
     _Case("ikj", "np.swapaxes(t0, 1, 2)", "`{t0}.transpose(1, 2)`", ("x", "T", "t")),
+    _Case("ij,k", "np.multiply.outer(t0, t1)", "the outer product of every entry of `{t0}` with `{t1}`",
+          ("A v", "M u", "P q"), forms=("write",)),
+    _Case("bij,jk", "t0 @ t1", "`{t0} @ {t1}` (a batch of matrices times one matrix)", forms=("write",)),
+    _Case("ijk,kl", "t0 @ t1", "`{t0} @ {t1}`", ("T W", "X W", "A B"), forms=("write",)),
+    _Case("dcba", "np.transpose(t0, (3, 2, 1, 0))", "`{t0}.permute(3, 2, 1, 0)`", ("x", "T", "t"),
+          forms=("write",)),
     # shape and value only: their output order matches the order of appearance
     _Case("ij,ij", "np.sum(t0 * t1)", "the sum of `{t0} * {t1}`", forms=("shape", "value")),
     _Case("ij,j", "t0 @ t1", "`{t0} @ {t1}`", ("A x", "M v", "W h"), forms=("shape", "value")),
@@ -105,11 +114,21 @@ def _pick_case(form: str, seed: int) -> _Case:
     return cases[block[seed % len(cases)]]
 
 
-def _letters(rng: random.Random, canon: str) -> dict[str, str]:
-    """Fresh letters for the case, in the same alphabetical order (so the rule gives the same layout)."""
+def _letters(rng: random.Random, canon: str, form: str) -> dict[str, str]:
+    """Fresh letters for the case: in the same alphabetical order for shape and value (the rule
+    gives the case's layout), in any order for write (the layout is the learner's to sort out)."""
     ordered = sorted({c for c in canon if c.isalpha()})
-    fresh = sorted(rng.sample(string.ascii_lowercase, len(ordered)))
-    return dict(zip(ordered, fresh))
+    fresh = rng.sample(string.ascii_lowercase, len(ordered))
+    return dict(zip(ordered, fresh if form == "write" else sorted(fresh)))
+
+
+def _numpy(case: _Case, mapping: dict[str, str]) -> str:
+    """The case's numpy with the output axes in the order the drawn letters sort to."""
+    canon_out = implicit_output(case.implicit)
+    drawn_out = sorted(mapping[c] for c in canon_out)
+    back = {v: k for k, v in mapping.items()}
+    perm = tuple(canon_out.index(back[c]) for c in drawn_out)
+    return case.numpy if perm == tuple(sorted(perm)) else f"np.transpose({case.numpy}, {perm})"
 
 
 def _rename(expr: str, mapping: dict[str, str]) -> str:
@@ -151,10 +170,11 @@ class _Draw:
     tensors: list[str]
     shapes: list[tuple[int, ...]]
     size: dict[str, int]
+    numpy: str  # what it computes, on t0, t1 (the case's numpy with the drawn output order)
 
 
 def _draw(case: _Case, rng: random.Random, form: str) -> _Draw:
-    mapping = _letters(rng, case.implicit)
+    mapping = _letters(rng, case.implicit, form)
     implicit = _rename(case.implicit, mapping)
     letters = list(dict.fromkeys(c for c in implicit if c.isalpha()))
     if form == "value":  # a summed letter of size 2 keeps the arithmetic short
@@ -164,7 +184,7 @@ def _draw(case: _Case, rng: random.Random, form: str) -> _Draw:
         size = dict(zip(letters, distinct_sizes(rng, len(letters), low, 9)))
     tensors = rng.choice(case.tensors).split()
     shapes = [tuple(size[c] for c in t) for t in implicit.split(",")]
-    return _Draw(case, implicit, explicit_of(implicit), tensors, shapes, size)
+    return _Draw(case, implicit, explicit_of(implicit), tensors, shapes, size, _numpy(case, mapping))
 
 
 def _run(expr: str, operands: list) -> Any:
@@ -202,7 +222,10 @@ def _explain(d: _Draw) -> str:
                      f"alphabetically, give{'s' if len(once) == 1 else ''} the output `{out}`")
     else:
         parts.append("no letter appears once, so the result is a scalar")
-    return "; ".join(parts) + f": `{d.explicit}`, which is {_fill(d.case.what, d)}."
+    what = _fill(d.case.what, d)
+    if d.numpy != d.case.numpy:  # the drawn letters sort into another order than the case's
+        what += ", with its axes in the order of those sorted letters"
+    return "; ".join(parts) + f": `{d.explicit}`, which is {what}."
 
 
 def _params(d: _Draw, **extra: Any) -> dict[str, Any]:
@@ -212,7 +235,7 @@ def _params(d: _Draw, **extra: Any) -> dict[str, Any]:
         "operands": [{"name": n, "shape": list(s)} for n, s in zip(d.tensors, d.shapes)],
         "axes": {c: {"name": c, "size": n} for c, n in d.size.items()},
         "batch_axes": [],
-        "case": {"numpy": d.case.numpy, "roles": list(range(len(d.tensors)))},
+        "case": {"numpy": d.numpy, "roles": list(range(len(d.tensors)))},
         **extra,
     }
 

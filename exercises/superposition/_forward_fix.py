@@ -35,12 +35,14 @@ def fix(rng: random.Random, seed: int) -> Variant:
     elif style == "paper":
         hidden_line = f"{h} = {x} @ {w}.T  # [batch, hidden]"
         back, flipped, mixed = f"{h} @ {w}", f"{h} @ {w}.T", None
-        layouts = (f"{w} = model.W  # [hidden, features]", f"{b} = model.b_final  # [features]",
+        layouts = (f"{w} = W_paper  # [hidden, features]: the paper's single model, not this project's model.W "
+                   f"([instances, features, hidden])", f"{b} = b_paper  # [features]",
                    f"{x} = batch  # [batch, features]")
     else:
         hidden_line = f"{h} = {x} @ {w}  # [batch, hidden]"
         back, flipped, mixed = f"{h} @ {w}.T", f"{h} @ {w}", None
-        layouts = (f"{w} = model.W  # [features, hidden]", f"{b} = model.b_final  # [features]",
+        layouts = (f"{w} = W_rows  # [features, hidden]: one model, features as rows; this project's model.W "
+                   f"has an instance axis first ([instances, features, hidden])", f"{b} = b_rows  # [features]",
                    f"{x} = batch  # [batch, features]")
     bugs = [
         Bug("the ReLU left out", f"{back} + {b}", "missing_relu"),
