@@ -24,11 +24,19 @@ from exercises.base import Family, Variant
 MIXED_IDS = {"einsum": "einsum.mixed", "einops": "einops.mixed", None: "mixed.tasks"}
 
 
-def mixed_pool(topic: str | None = None) -> list[str]:
-    """The ids of the families (of ``topic``, or all) whose task form a mixed family draws from."""
+def mixed_slots(topic: str | None = None) -> list[tuple[str, str]]:
+    """The (family id, form) slots a mixed family of ``topic`` (or of all topics) draws from: every
+    task form, and every form a family asks only inside the pool (:attr:`Family.pooled`: a write
+    form with too few answer structures to stand alone is judged here, among the others)."""
     from exercises.registry import all_families
 
-    return [f.id for f in all_families(topic) if "task" in f.forms and f.id not in MIXED_IDS.values()]
+    return [(f.id, form) for f in all_families(topic) if f.id not in MIXED_IDS.values()
+            for form in f.forms if form == "task" or form in f.pooled]
+
+
+def mixed_pool(topic: str | None = None) -> list[str]:
+    """The ids of the families (of ``topic``, or all) a mixed family draws from."""
+    return list(dict.fromkeys(fid for fid, _ in mixed_slots(topic)))
 
 
 def pick(pool: list[str], key: str, seed: int) -> str:
@@ -47,10 +55,11 @@ def mixed_make(topic: str | None):
     def make(rng: random.Random, form: str, seed: int) -> Variant:
         from exercises.registry import get_family
 
-        source = pick(mixed_pool(topic), fid, seed)
-        v = get_family(source).variant(seed, "task")
-        return dataclasses.replace(v, family=fid, seed=seed,
-                                   params={**v.params, "source": f"{source}/task/{seed}"})
+        slots = mixed_slots(topic)
+        source, form = slots[pick(list(range(len(slots))), fid, seed)]
+        v = get_family(source).variant(seed, form)
+        return dataclasses.replace(v, family=fid, form="task", seed=seed,
+                                   params={**v.params, "source": f"{source}/{form}/{seed}"})
 
     return make
 
@@ -68,6 +77,8 @@ def answer_structure(v: Variant) -> str:
     """The reference answer with names canonicalised (operands and axis names by first appearance),
     so two variants that one memorised template answers have the same structure."""
     text = v.answer if isinstance(v.answer, str) else str(v.answer)
+    if "(" not in text and "'" not in text and '"' not in text:  # a bare pattern (a pooled write form)
+        text = f"'{text}'"
     names: dict[str, str] = {}
 
     def canon(m: re.Match) -> str:

@@ -131,7 +131,8 @@ def variant_seeds(seed: int, family_id: str, form: str, count: int) -> list[int]
 
 
 def plan(topics: Iterable[str] | None = None, families: Iterable[str] | None = None):
-    """The (family, form) slots to build: every form of every family of ``topics``.
+    """The (family, form) slots to build: every form of every family of ``topics``, except the forms
+    a family asks only inside the mixed notes (:attr:`Family.pooled`; their old notes retire).
 
     ``families`` narrows to those ids (used by tests and scripts).
     """
@@ -145,7 +146,7 @@ def plan(topics: Iterable[str] | None = None, families: Iterable[str] | None = N
         fams = [f for t in chosen_topics for f in all_families(t)]
         if set(chosen_topics) == set(TOPICS):  # the mix of tasks across every topic (exercises.mixed)
             fams.append(get_family("mixed.tasks"))
-    return [(f, form) for f in fams for form in f.forms]
+    return [(f, form) for f in fams for form in f.forms if form not in f.pooled]
 
 
 # ----------------------------------------------------------------------------- computing
