@@ -131,19 +131,56 @@ def drill(limit: int, new: int, topic: str | None, families: tuple[str, ...], fo
         ask=terminal_ask if interactive else make_piped_ask(), out=console, interactive=interactive,
         image_dir=path.parent / "drill-images", assistant=assistant,
     )
+    code = 0
     try:
         try:
             summary = session.run()
         except StoreError as e:  # the store became unwritable mid-session: say so, keep the summary
+            _ignore_sigint()
             session.print_summary()
             fail(str(e))
+        _ignore_sigint()  # the session has ended: a second Ctrl-C must not cut the summary short
         if summary.reviewed == 0 and summary.skipped == 0 and summary.ended == "done":
             console.print("Nothing to practise now: no card is due and no new card is allowed (see --new).")
             console.print(session.next_due_line())
-            return
-        session.print_summary()
+        else:
+            session.print_summary()
+    except click.ClickException as e:
+        e.show()
+        code = e.exit_code
     finally:
         store.close()
+    _exit_cleanly(session, code)
+
+
+def _ignore_sigint() -> None:
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _exit_cleanly(session, code: int) -> None:
+    """End the process with ``code`` once the variant worker thread has stopped.
+
+    A worker still inside torch when the interpreter finalizes aborts the process (see
+    ``_Generator.stop``), so it is stopped first. If it is still making a (now unneeded)
+    variant after a few seconds, say a slow trained family, the process ends at once with
+    ``os._exit``: every review is already committed and the store closed, output is flushed
+    here, and nothing else is left to clean up."""
+    import os
+
+    if session.close(timeout=5.0):
+        if code:
+            sys.exit(code)
+        return
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 @click.command()

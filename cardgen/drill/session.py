@@ -126,7 +126,25 @@ class _Generator:
         self._queue: list[tuple[Slot, int]] = []
         self._busy: tuple[str, str] | None = None
         self._done: dict[tuple[str, str], tuple[int, object, Exception | None]] = {}
-        threading.Thread(target=self._work, name="cardgen-variants", daemon=True).start()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._work, name="cardgen-variants", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float) -> bool:
+        """Forget the queue and let the worker end after the variant it is making; True once it
+        has ended (within ``timeout`` seconds).
+
+        Why it matters: at interpreter exit CPython 3.11 ends a daemon thread that wants the GIL
+        back with ``pthread_exit``, whose forced unwind through torch's C++ frames (a ``noexcept``
+        GIL guard) calls ``std::terminate``: "terminate called without an active exception",
+        exit 134. A worker that has ended cannot be caught that way."""
+        with self._cv:
+            self._stopping = True
+            self._queue.clear()
+            self._idle = None
+            self._cv.notify_all()
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def plan(self, upcoming: list[tuple[Slot, int]]) -> None:
         """Generate these (slot, seed) next, in order, forgetting other predictions."""
@@ -169,8 +187,10 @@ class _Generator:
                 except Exception:  # warm-up is an optimization only
                     pass
             with self._cv:
-                while not self._queue:
+                while not self._queue and not self._stopping:
                     self._cv.wait()
+                if self._stopping:
+                    return
                 slot, seed = self._queue.pop(0)
                 self._busy = slot.key
             try:
@@ -422,6 +442,10 @@ class Session:
         self.out.print(f"image file: {escape_text(str(path))}", soft_wrap=True)  # one line, to copy
 
     # -- the end --------------------------------------------------------------------------
+
+    def close(self, timeout: float = 5.0) -> bool:
+        """Stop generating variants ahead; True once the worker thread has ended."""
+        return self._gen.stop(timeout)
 
     def print_summary(self) -> None:
         s, out = self.summary, self.out
