@@ -52,13 +52,44 @@ def progress(transient: bool = False):
     )
 
 
-def prompt_markup(text: str) -> str:
-    """Prompt text to rich markup: `code` in a code style, \\( math \\) as plain text."""
+#: Maths first (so backticks inside maths stay maths), then inline code: the deck's tokens.
+_TOKEN = re.compile(r"\\\((.*?)\\\)|\\\[(.*?)\\\]|`([^`\n]+)`", re.S)
+
+
+def render_markup(text: str) -> str:
+    """Prompt-style text to rich markup for the terminal: `code` in a code style that never
+    breaks inside, \\( maths \\) as Unicode text (:mod:`cardgen.termmath`), the rest escaped."""
     from rich.markup import escape
 
-    out = escape(text)
-    out = re.sub(r"`([^`]+)`", r"[bold cyan]\1[/]", out)
-    return out.replace("\\(", "").replace("\\)", "")
+    from cardgen.termmath import tex_to_unicode
+
+    out: list[str] = []
+    pos = 0
+    for m in _TOKEN.finditer(text):
+        out.append(escape(text[pos:m.start()]))
+        if m.group(3) is not None:
+            out.append(f"[bold cyan]{escape(_unbroken(m.group(3)))}[/]")
+        else:
+            out.append(escape(_unbroken(tex_to_unicode(m.group(1) if m.group(1) is not None else m.group(2)))))
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+prompt_markup = render_markup  # the name other commands use
+
+
+def render_text(text: str) -> str:
+    """An answer as rich markup: prompt-style text (with `code` or maths) rendered, anything else
+    escaped as it is."""
+    if "`" in text or "\\(" in text or "\\[" in text:
+        return render_markup(text)
+    return escape_text(_unbroken(text))
+
+
+def _unbroken(text: str) -> str:
+    """Short code or maths with no-break spaces, so a line is never wrapped inside it."""
+    return text.replace(" ", "\u00a0") if len(text) <= 40 else text
 
 
 def print_variant(variant: "Variant", show_answer: bool = False, target=None) -> None:
@@ -68,16 +99,16 @@ def print_variant(variant: "Variant", show_answer: bool = False, target=None) ->
 
     out = target or console
     title = f"{variant.family} · {variant.form} · seed {variant.seed}"
-    out.print(Panel(prompt_markup(variant.prompt), title=title, title_align="left", expand=False))
+    out.print(Panel(render_markup(variant.prompt), title=title, title_align="left", expand=False))
     if variant.code:
         # wrapped, not cropped: a fix card's marker sits at the end of a long line
         out.print(Syntax(variant.code, "python", theme="ansi_dark", background_color="default", word_wrap=True))
     if variant.image is not None:
         out.print(f"[dim](image: {variant.image.name})[/]")
     if show_answer:
-        out.print(f"[bold green]Answer:[/] {escape_text(variant.answer_text)}")
+        out.print(f"[bold green]Answer:[/] {render_text(variant.answer_text)}")
         if variant.explanation:
-            out.print(f"[dim]{prompt_markup(variant.explanation)}[/]")
+            out.print(f"[dim]{render_markup(variant.explanation)}[/]")
 
 
 def escape_text(text: str) -> str:
