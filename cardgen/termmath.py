@@ -47,7 +47,7 @@ def tex_to_unicode(tex: str) -> str:
         out = _nodes(nodes)
     except Exception:  # a parser failure must not hide the exercise
         out = re.sub(r"\\([A-Za-z]+|.)", r"\1", tex)
-    return re.sub(r"[ \t]+", " ", out).strip()
+    return unicodedata.normalize("NFC", re.sub(r"[ \t]+", " ", out).strip())
 
 
 def _nodes(nodes) -> str:
