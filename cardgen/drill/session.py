@@ -386,7 +386,11 @@ class Session:
         rec = self._record(slot, seed, line, verdict, seconds, hints[0], suggested)
         if not verdict.correct:
             self.relearn = [k for k in self.relearn if k != slot.key] + [slot.key]  # asked again later
-            self._teach(variant, line, verdict, hints[0])
+            try:
+                self._teach(variant, line, verdict, hints[0])
+            except (EOFError, KeyboardInterrupt, _Quit):  # ending here still shows the answer
+                self._reveal(variant)
+                raise
         self._reveal(variant)
         self._offer_override(rec)
 
