@@ -82,14 +82,16 @@ def list_families(topic: str | None, as_json: bool) -> None:
         if not group:
             continue
         table = Table(title=f"{t} ({len(group)} families)", title_justify="left", show_lines=False)
-        table.add_column("family")
-        table.add_column("what it drills")
-        table.add_column("forms")
-        table.add_column("level", justify="center")
+        # the id is what one types next: never wrapped or cut; the other columns wrap instead
+        widest = max(len(f.id) + (2 if f.code_spec is not None else 0) for f in group)
+        table.add_column("family", no_wrap=True, min_width=widest)
+        table.add_column("what it drills", ratio=1)
+        table.add_column("forms", max_width=12)
+        table.add_column("level", justify="center", no_wrap=True)
         for f in group:
             star = " *" if f.code_spec is not None else ""
             about = escape_text(f.title) + (f"\n[dim]{escape_text(f.summary)}[/]" if f.summary else "")
-            table.add_row(f.id + star, about, ", ".join(f.forms), "●" * f.difficulty)
+            table.add_row(f.id + star, about, ", ".join(f.forms), "●" * f.difficulty)  # forms wrap at ", "
         console.print(table)
     console.print("[dim]* also a code exercise: cardgen exercise new FAMILY[/]")
 
