@@ -65,21 +65,47 @@ class Slot:
 
 def slots(topic: str | None = None, families: tuple[str, ...] = (), forms: tuple[str, ...] = ()) -> list[Slot]:
     """Every drill card the registry offers, filtered, in the order new cards are introduced:
-    easiest families first; within a difficulty, each family's first form before any second
-    form (so new cards spread over families), then topic order and family id."""
+    interleaved across topics and question forms from the first session (one einsum write
+    card, one einops write card, one superposition value card, then the next topic and form,
+    ...), and within each topic and form the easiest families first."""
     from exercises import TOPICS, all_families, get_family
 
     fams = [get_family(f) for f in families] if families else all_families(topic)
-    out = [
-        Slot(f.id, form, f.topic, f.difficulty)
-        for f in fams
-        if topic is None or f.topic == topic
-        for form in f.forms
-        if not forms or form in forms
-    ]
     order = {f.id: i for i, f in enumerate(fams)}
-    return sorted(out, key=lambda s: (s.difficulty, get_family(s.family).forms.index(s.form),
-                                      TOPICS.index(s.topic), order[s.family]))
+    groups: dict[tuple[str, str], list[Slot]] = {}
+    for f in sorted(fams, key=lambda f: (f.difficulty, order[f.id])):
+        if topic is not None and f.topic != topic:
+            continue
+        for form in f.forms:
+            if not forms or form in forms:
+                groups.setdefault((f.topic, form), []).append(Slot(f.id, form, f.topic, f.difficulty))
+    # groups in topic order, each topic's forms in the order the registry lists them
+    form_order = {form: i for i, form in enumerate(FORM_ORDER)}
+    queues = [groups[k] for k in sorted(groups, key=lambda k: (form_order.get(k[1], 99), TOPICS.index(k[0])))]
+    out: list[Slot] = []
+    turn = 0
+    while any(queues):
+        recent = {s.family for s in out[-RECENT:]}
+        pick = None
+        for step in range(len(queues)):  # the next topic/form in turn with a family not just seen
+            q = queues[(turn + step) % len(queues)]
+            pick = next(((q, i) for i, s in enumerate(q) if s.family not in recent), None)
+            if pick:
+                turn += step + 1
+                break
+        if pick is None:  # every candidate was just seen: take the next in turn anyway
+            q = next(q for q in queues[turn % len(queues):] + queues if q)
+            pick, turn = (q, 0), turn + 1
+        q, i = pick
+        out.append(q.pop(i))
+    return out
+
+
+RECENT = 4  # a family is not introduced again within this many new cards (when another can be)
+
+
+#: The order forms take in the interleaving: writing first, then reading shapes and values.
+FORM_ORDER = ("write", "shape", "value", "read", "fix", "task")
 
 
 @dataclass
