@@ -32,6 +32,8 @@ def history(tmp_path_factory):
         for i in range(3):
             fam, form, seed = d.next_exercise()
             d.send(answer_for(fam, form, seed) if i < 2 else wrong_for(fam, form, seed))
+        d.expect("again> ")  # the Socratic retry after the miss; "?" shows the answer
+        d.send("?")
         assert d.wait() == 0
     finally:
         d.close()

@@ -148,6 +148,9 @@ def drill(limit: int, new: int, topic: str | None, families: tuple[str, ...], fo
     except click.ClickException as e:
         e.show()
         code = e.exit_code
+    except StoreError as e:  # a damaged cell found while printing
+        click.ClickException(str(e)).show()
+        code = 1
     finally:
         store.close()
     _exit_cleanly(session, code)
@@ -214,6 +217,7 @@ def stats(db: Path | None, as_json: bool, export: Path | None) -> None:
     import json
 
     from cardgen.console import console, fail
+    from cardgen.drill.store import StoreError
 
     store, path, clock = _open_store(db, must_exist=True)
     if store is None:
@@ -237,7 +241,10 @@ def stats(db: Path | None, as_json: bool, export: Path | None) -> None:
             return
         from exercises import TOPICS
 
-        data = store.stats(clock.now(), TOPICS)
+        try:
+            data = store.stats(clock.now(), TOPICS)
+        except StoreError as e:
+            fail(str(e))
         if as_json:
             click.echo(json.dumps(data, indent=2))
             return

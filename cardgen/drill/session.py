@@ -563,7 +563,7 @@ class Session:
     def next_due_line(self) -> str:
         try:
             nxt = self.store.next_due(self.by_key)
-        except sqlite3.Error:
+        except (sqlite3.Error, StoreError):
             return "next due: unknown (the store cannot be read)"
         if nxt is None:
             return "next due: nothing scheduled yet"
