@@ -53,7 +53,7 @@ def find(card: str, root: Path | None = None) -> tuple[Call, object]:
     file = next((b / path for b in bases if (b / path).is_file()), None)
     if file is None:
         raise CardIdError(f"{path} is not found from {bases[0]}; run this in the project the deck was built "
-                          f"from, or pass --root")
+                          f"from")
     found = collect([file])
     for call, st in found.items:
         call.path = path  # as the deck named it, whatever folder the check runs from
