@@ -44,6 +44,9 @@ from cardgen.drill.clock import UTC, ClockError, iso, local_midnight_after, pars
 FILE_NAME = "drill.sqlite3"
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000
+HISTORY_DAYS = 14  # stats: reviews and retention per day over this many days, today included
+FORECAST_DAYS = 14  # stats: cards due per day over this many days from today
+WEAK_SPOTS = 5  # stats: the cards (family, form) with the lowest accuracy
 
 
 class StoreError(Exception):
@@ -493,6 +496,32 @@ class Store:
         for d in per_topic.values():
             d["accuracy"] = d["correct"] / d["reviews"] if d["reviews"] else None
         nxt = min((c.due for c in cards), default=None)
+        history = []  # reviews and retention per local day, the last HISTORY_DAYS days
+        for back in range(HISTORY_DAYS - 1, -1, -1):
+            day = today - timedelta(days=back)
+            mine = [r for r in reviews if r.reviewed_at.astimezone().date() == day]
+            right = sum(r.correct for r in mine)
+            history.append({"day": day.isoformat(), "reviews": len(mine), "correct": right,
+                            "retention": right / len(mine) if mine else None})
+        forecast = []  # cards falling due per local day from today (overdue ones count today)
+        for ahead in range(FORECAST_DAYS):
+            day = today + timedelta(days=ahead)
+            start = local_midnight_after(day - timedelta(days=1)) if ahead else None
+            end = local_midnight_after(day)
+            forecast.append({"day": day.isoformat(),
+                             "due": sum((start is None or c.due >= start) and c.due < end for c in cards)})
+        per_card: dict[tuple[str, str], dict] = {}
+        for r in reviews:
+            d = per_card.setdefault((r.family, r.form), {"family": r.family, "form": r.form, "reviews": 0,
+                                                         "correct": 0})
+            d["reviews"] += 1
+            d["correct"] += r.correct
+        lapses = {(c.family, c.form): c.lapses for c in cards}
+        weak = sorted((d for d in per_card.values() if d["correct"] < d["reviews"]),
+                      key=lambda d: (d["correct"] / d["reviews"], -d["reviews"], d["family"], d["form"]))
+        for d in weak:
+            d["accuracy"] = d["correct"] / d["reviews"]
+            d["lapses"] = lapses.get((d["family"], d["form"]), 0)
         return {
             "store": str(self.path),
             "now": now.isoformat(),
@@ -509,6 +538,9 @@ class Store:
             "retention_30d": (sum(r.correct for r in last30) / len(last30)) if last30 else None,
             "streak_days": streak,
             "topics": per_topic,
+            "history": history,
+            "forecast": forecast,
+            "weak": weak[:WEAK_SPOTS],
         }
 
 
