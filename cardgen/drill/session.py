@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from cardgen.console import escape_text, print_variant, render_markup, render_text
+from cardgen.console import Prose, escape_text, print_variant, render_markup, render_text
 from cardgen.drill.clock import Clock, describe_due
 from cardgen.drill.scheduler import RATING_NAMES, parse_rating_key, suggest_rating
 from cardgen.drill.store import Store, StoreError
@@ -394,7 +394,7 @@ class Session:
         if kind == "skip":
             self._drop(slot)
             self.summary.skipped += 1
-            out.print(f"[dim]skipped — the answer was:[/] {render_text(variant.answer_text)}")
+            out.print(Prose(f"[dim]skipped — the answer was:[/] {render_text(variant.answer_text)}"))
             return
         if kind == "broken":
             self._drop(slot)
@@ -435,8 +435,8 @@ class Session:
                     return "hint", line, None
                 if hints[0] < len(variant.hints):
                     hints[0] += 1
-                    out.print(f"[cyan]hint {hints[0]}/{len(variant.hints)}:[/] "
-                              f"{render_markup(variant.hints[hints[0] - 1])}")
+                    out.print(Prose(f"[cyan]hint {hints[0]}/{len(variant.hints)}:[/] "
+                                    f"{render_markup(variant.hints[hints[0] - 1])}"))
                 else:
                     out.print("[dim]no more hints — answer, or type s to skip[/]")
                 continue
@@ -457,7 +457,7 @@ class Session:
         """The Socratic step after a miss: a question aimed at the mistake, then one more try,
         judged; the answer is shown only after it (or at once on ``?``)."""
         out = self.out
-        out.print(f"[cyan]think:[/] {render_markup(self._socratic(variant, response, verdict, hints))}")
+        out.print(Prose(f"[cyan]think:[/] {render_markup(self._socratic(variant, response, verdict, hints))}"))
         out.print("[dim]answer again with that in mind (? shows the answer, s moves on)[/]")
         kind, line, second = self._read_answer(variant, RETRY_PROMPT, [hints], reveal_on_hint=True)
         if kind == "answer" and second.correct:
@@ -472,11 +472,11 @@ class Session:
 
     def _reveal(self, variant) -> None:
         out = self.out
-        out.print(f"[bold]answer:[/] {render_text(variant.answer_text)}")
+        out.print(Prose(f"[bold]answer:[/] {render_text(variant.answer_text)}"))
         if variant.alternatives:
-            out.print(f"[dim]also right: {render_text(' · '.join(variant.alternatives[:3]))}[/]")
+            out.print(Prose(f"[dim]also right:[/] " + " [dim]·[/] ".join(f"[dim]{render_text(a)}[/]" for a in variant.alternatives[:3])))
         if variant.explanation:
-            out.print(f"[dim]why: {render_markup(variant.explanation)}[/]")
+            out.print(Prose(f"[dim]why: {render_markup(variant.explanation)}[/]"))
 
     def _record(self, slot: Slot, seed: int, line: str, verdict, seconds: float, hints: int, suggested: int):
         with hold_sigint():
