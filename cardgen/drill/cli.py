@@ -67,14 +67,19 @@ def drill(limit: int, new: int, topic: str | None, families: tuple[str, ...], fo
     pattern that computes the same tensor is right; numbers at the precision the
     card asks for, arithmetic included (0.9^5, sqrt(2)/2); shapes as (3, 4), 3x4
     or [3, 4]. An answer that cannot be read as the kind asked is asked again,
-    with an example, and not rated. After a wrong answer, a question aims at the
-    mistake the checker recognised.
+    with an example, and not rated. After a wrong answer (rated Again and saved), a
+    question aims at the mistake the checker recognised and you answer once more at
+    again>: you are told whether that is now right, then shown the answer (? there
+    shows it at once). A card missed in the session comes back later in it, as a
+    new variant, until answered or skipped. New cards come interleaved across topics
+    and forms.
 
     \b
     At the answer> prompt:
       ?      show the next hint (vague first; a hint caps the rating at Hard)
       s      skip: nothing is recorded and the card stays due
-      q      end the session (so do Ctrl-C and Ctrl-D)
+      q      end the session (so do Ctrl-C, Ctrl-D and the end of piped input;
+             every answered exercise is saved, the exit status is 0)
       Enter  on an empty line does nothing
 
     \b
