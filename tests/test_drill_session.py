@@ -333,3 +333,33 @@ def test_help_teaches_and_the_command_module_stays_light():
     code = "import sys, cardgen.drill.cli; print(sorted(m for m in ('torch', 'fsrs', 'einops', 'rich') if m in sys.modules))"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=drill_env(), cwd=ROOT)
     assert r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
+def test_a_checker_that_raises_is_reported_apart_from_a_skip(tmp_path):
+    """An exception inside the checker is the tool's bug: the drill says so, records nothing,
+    sets the card aside and lists it in the summary apart from the learner's skips."""
+    script = tmp_path / "run.py"
+    script.write_text(textwrap.dedent('''
+        import sys
+        from exercises import Family, Variant, register
+
+        class Broken:
+            def check(self, response):
+                raise ZeroDivisionError("checker bug")
+
+        def make(rng, form, seed):
+            return Variant(family="einsum.zz_badcheck", form=form, seed=seed, params={}, prompt="Any answer",
+                           answer="1", answer_text="1", checker=Broken(), hints=("h",))
+
+        register(Family("einsum.zz_badcheck", "Bad checker", make, ("value",)))
+        from cardgen.cli import main
+        main(sys.argv[1:])
+    '''))
+    db = tmp_path / "drill.sqlite3"
+    r = subprocess.run([sys.executable, str(script), "drill", "--db", str(db), "--family", "einsum.zz_badcheck"],
+                       input="42\n", capture_output=True, text=True, env=drill_env(T0), cwd=ROOT, timeout=60)
+    assert (r.returncode, r.stderr) == (0, ""), r.stderr
+    out = " ".join(r.stdout.split())
+    assert "the checker failed on this answer (ZeroDivisionError: checker bug): a bug in cardgen, not your mistake" in out
+    assert "skipped 0" in out and "checker failures (cardgen bugs, not skips): einsum.zz_badcheck/value" in out
+    assert reviews(db) == []

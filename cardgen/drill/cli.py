@@ -145,7 +145,7 @@ def drill(limit: int, new: int, topic: str | None, families: tuple[str, ...], fo
             session.print_summary()
             fail(str(e))
         _ignore_sigint()  # the session has ended: a second Ctrl-C must not cut the summary short
-        if summary.reviewed == 0 and summary.skipped == 0 and summary.ended == "done":
+        if session.shown == 0 and not summary.failed and summary.ended == "done":
             console.print("Nothing to practise now: no card is due and no new card is allowed (see --new).")
             console.print(session.next_due_line())
         else:
