@@ -99,7 +99,7 @@ def _item(item) -> str:
 
 def _spaced(node) -> bool:
     """Keep the space typed after a symbol macro (``\\approx 0.5``), not after an accent."""
-    symbols, _, _, accents = _tables()
+    accents = _tables()[3]
     return node.macroname not in accents and not _args(node)
 
 

@@ -474,7 +474,8 @@ class Session:
         out = self.out
         out.print(Prose(f"[bold]answer:[/] {render_text(variant.answer_text)}"))
         if variant.alternatives:
-            out.print(Prose(f"[dim]also right:[/] " + " [dim]·[/] ".join(f"[dim]{render_text(a)}[/]" for a in variant.alternatives[:3])))
+            also = " [dim]·[/] ".join(f"[dim]{render_text(a)}[/]" for a in variant.alternatives[:3])
+            out.print(Prose(f"[dim]also right:[/] {also}"))
         if variant.explanation:
             out.print(Prose(f"[dim]why: {render_markup(variant.explanation)}[/]"))
 
