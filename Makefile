@@ -34,7 +34,9 @@ install-test: $(VENV)/.installed-test
 deck: install
 	$(BIN)/cardgen build-deck -o cardgen.apkg
 
+# ruff first (the rule set is in pyproject.toml): a lint error fails the build before the suite runs.
 test: install-test
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 bench: install

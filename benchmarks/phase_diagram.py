@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from superpos_core.sweep import (  # noqa: E402
+from superpos_core.sweep import (
     PHASE_BATCH,
     PHASE_STEPS,
     default_importances,

@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torch  # noqa: E402
+import torch
 
-from superpos_core import (  # noqa: E402
+from superpos_core import (
     SAE,
     SAE_D_SAE,
     SAE_SEEDS,
@@ -74,7 +74,7 @@ def main(argv=None) -> int:
         s = [m.instance(i) for m in metrics]
         rep = s[0]["represented"]
         every = [f for f in rep if all(f in x["recovered"] for x in s)]
-        mean = lambda k: statistics.mean(x[k] for x in s)  # noqa: E731
+        mean = lambda k: statistics.mean(x[k] for x in s)
         rep_s, every_s = ",".join(map(str, rep)) or "-", ",".join(map(str, every)) or "-"
         print(
             f"{i:>4} {p[i]:>6.3f} {rep_s:>12} {every_s:>24} "

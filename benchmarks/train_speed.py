@@ -32,7 +32,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from superpos_core import Config, Model, optimize  # noqa: E402
+from superpos_core import Config, Model, optimize
 
 
 # --------------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def time_size(n_features, n_hidden, n_batch, steps, rounds, warmup, baseline_thr
     for t in baseline_threads:
         label = f"baseline ({t or torch.get_num_threads()} thr)"
         runs[label] = with_threads(t, lambda k: notebook_optimize(base_model, n_batch=n_batch, steps=k))
-    runs["ours"] = lambda k: optimize(our_model, n_batch=n_batch, steps=k, progress=False)  # noqa: E731
+    runs["ours"] = lambda k: optimize(our_model, n_batch=n_batch, steps=k, progress=False)
     for fn in runs.values():
         fn(warmup)
     times = {label: [] for label in runs}

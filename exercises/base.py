@@ -11,6 +11,8 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
+from exercises.verdict import Verdict
+
 if TYPE_CHECKING:  # pragma: no cover
     from exercises.checking import Check
 
@@ -25,21 +27,7 @@ FORMS: dict[str, str] = {
 
 MAX_SEED = 2**63 - 1
 
-
-@dataclass(frozen=True)
-class Verdict:
-    """The judgement of one response: ``reason`` says why, ``expected`` shows the answer.
-
-    ``unreadable`` marks a response that could not be read as the kind asked (not wrong, just
-    not an answer yet: the drill asks again). ``diagnosis`` names the mistake the checker
-    recognised (e.g. ``"axis_order"``), so feedback can aim at it.
-    """
-
-    correct: bool
-    reason: str
-    expected: str = ""
-    unreadable: bool = False
-    diagnosis: str = ""
+__all__ = ["FORMS", "MAX_SEED", "Verdict", "Image", "Variant", "Mistake", "CodeSpec", "Family"]
 
 
 @dataclass(frozen=True)

@@ -477,7 +477,7 @@ def value_attempts(v: Variant) -> list[tuple[str, str]]:
     attempts = [("format example", e) for e in format_examples(card_text(v))]
     try:
         unreadable = v.check("?")
-    except Exception:  # noqa: BLE001 - a crash is the checker tests' business
+    except Exception:  # a crash is the checker tests' business
         unreadable = None
     if unreadable is not None and not unreadable.correct:
         attempts += [("format example", e) for e in format_examples(unreadable.reason)]
@@ -493,7 +493,7 @@ def solved_by(v: Variant, attempts: Iterable[tuple[str, str]]) -> list[tuple[str
     for name, resp in attempts:
         try:
             ok = v.check(resp).correct
-        except Exception:  # noqa: BLE001 - a crash is the checker's bug, not a solve
+        except Exception:  # a crash is the checker's bug, not a solve
             ok = False
         if ok:
             out.append((name, resp))
@@ -588,3 +588,49 @@ def question_key(v: Variant) -> tuple:
 
     img = hashlib.sha256(v.image.data).hexdigest() if v.image is not None else ""
     return (v.prompt, v.code or "", img)
+
+
+# ----------------------------------------------------------------------------- printed answers
+
+#: Most seeds of a shape or value form whose answer is a literal the card prints.
+MAX_PRINTED_SHARE = 0.05
+_LITERAL_BODY = re.compile(r"^[\d\s,.+\-eE()\[\]]*\d[\d\s,.+\-eE()\[\]]*$")
+
+
+def _closing(text: str, i: int) -> int | None:
+    """Index of the bracket closing the one at ``i`` (round and square counted alike), or None."""
+    depth = 0
+    for j in range(i, len(text)):
+        if text[j] in "([":
+            depth += 1
+        elif text[j] in ")]":
+            depth -= 1
+            if depth == 0:
+                return j
+    return None
+
+
+def printed_literals(text: str) -> list[str]:
+    """The outermost bracketed number literals a card prints: ``(6, 9)`` of ``torch.randn(6, 9)``
+    or of "shape (6, 9)", ``[[1, 2], [3, 4]]`` of ``torch.tensor([[1, 2], [3, 4]])``. Only whole
+    literals: a row inside a printed tensor, or one printed number, is often the very entry a
+    card points at and reading it still takes the skill."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        j = _closing(text, i) if text[i] in "([" else None
+        if j is None or not _LITERAL_BODY.match(text[i + 1 : j]):
+            i += 1
+            continue
+        body = text[i + 1 : j].strip()
+        for lit in (text[i : j + 1], body if body[:1] in "([" and _closing(body, 0) == len(body) - 1 else ""):
+            if lit and lit not in out:
+                out.append(lit)
+        i = j + 1
+    return out
+
+
+def printed_answer(v: Variant) -> list[tuple[str, str]]:
+    """The literals printed on a shape or value card (prompt and code) that its own checker
+    accepts: copying one answers the card without the skill."""
+    return solved_by(v, [("copy a printed literal", lit) for lit in printed_literals(card_text(v))])

@@ -58,6 +58,7 @@ from torch import nn
 
 from . import train as _train
 from .analysis import REPRESENTED_THRESHOLD
+from .loop import drive, n_cpus, runs_small
 from .model import Model, device_and_generator
 
 __all__ = [
@@ -288,7 +289,7 @@ class _SAETrainer:
         self.l1_over_b = (l1.expand(I) / n_batch)[:, None, None].contiguous()  # [I, 1, 1]
         self.c = 2.0 / (n_batch * H)
         self.inv_bh, self.inv_b = 1.0 / (n_batch * H), 1.0 / n_batch
-        e = lambda *s: torch.empty(s, device=dev, dtype=dt)  # noqa: E731
+        e = lambda *s: torch.empty(s, device=dev, dtype=dt)
         self.hc, self.err, self.ge = e(I, H, n_batch), e(I, H, n_batch), e(I, H, n_batch)
         self.z, self.a, self.ga = e(I, D, n_batch), e(I, D, n_batch), e(I, D, n_batch)
         self.amax = e(I, D)
@@ -459,63 +460,61 @@ def optimize_sae(
         generator = torch.Generator(device=device).manual_seed(int(seed))
     elif generator is None:
         generator = sae.generator
-    hooks = list(hooks) if hooks else []
-    n_instances = sae.config.n_instances
     resample_end = int(resample_until * steps) if resample_window else 0
+    size = sae.config.n_instances * n_batch * max(model.config.n_features, sae.config.d_sae)
+    small = runs_small(size, device)
 
-    threads = torch.get_num_threads()
-    size = n_instances * n_batch * max(model.config.n_features, sae.config.d_sae)
-    small = size < _train._SMALL and device.type == "cpu"
-    if small and threads > 1:
-        torch.set_num_threads(1)
-    tr = batches = bar = None
-    final = None
-    try:
+    def start() -> _SAESteps:
         # single-threaded torch leaves a core for drawing the next batch meanwhile
-        prefetch = small and _train._n_cpus() > 1
-        batches = _Batches(model, n_batch, sae.W_enc.dtype, generator=generator, prefetch=prefetch)
-        tr = _SAETrainer(sae, n_batch, l1_coeff, lr=lr, generator=generator)
-        bar = _train._Progress(steps) if progress else None
-        for step in range(steps):
-            step_lr = float(lr * lr_scale(step, steps))
-            h = batches.sample()
-            tr.grads(h)
-            report = step % print_freq == 0 or step + 1 == steps
-            losses = tr.losses() if (hooks or report) else None
-            if hooks:
-                snap = dict(
-                    h=h.permute(2, 0, 1).clone(),
-                    acts=tr.a.permute(2, 0, 1).clone(),
-                    h_hat=(tr.err + h).permute(2, 0, 1),
-                )
-            resampling = step < resample_end
-            if resampling:
-                tr.track_firing()
-            tr.apply(step_lr)
-            resampled = None
-            if resampling and (step + 1) % resample_window == 0:
-                resampled = tr.resample()
-            if hooks:
-                tr.update.sync()
-                data = dict(sae=sae, model=model, step=step, opt=tr.opt, loss=losses.sum(), lr=step_lr,
+        prefetch = small and n_cpus() > 1
+        return _SAESteps(sae, model, n_batch, l1_coeff, lr, generator, prefetch, resample_window, resample_end)
+
+    return drive(start, steps=steps, lr=lr, lr_scale=lr_scale, print_freq=print_freq, hooks=hooks,
+                 progress=progress, n_instances=sae.config.n_instances, single_thread=small)
+
+
+class _SAESteps:
+    """:func:`optimize_sae`'s step (batches from the frozen model, one SAE update, dead-latent
+    resampling), for the shared loop (:func:`.loop.drive`)."""
+
+    def __init__(self, sae: SAE, model: Model, n_batch: int, l1_coeff, lr: float, generator, prefetch: bool,
+                 resample_window: int | None, resample_end: int):
+        self.sae, self.model = sae, model
+        self.resample_window, self.resample_end = resample_window, resample_end
+        self.batches = _Batches(model, n_batch, sae.W_enc.dtype, generator=generator, prefetch=prefetch)
+        try:
+            self.tr = _SAETrainer(sae, n_batch, l1_coeff, lr=lr, generator=generator)
+        except BaseException:
+            self.batches.close()
+            raise
+
+    def step(self, step: int, lr: float, report: bool, hooked: bool):
+        tr = self.tr
+        h = self.batches.sample()
+        tr.grads(h)
+        losses = tr.losses() if (hooked or report) else None
+        if hooked:
+            snap = dict(
+                h=h.permute(2, 0, 1).clone(),
+                acts=tr.a.permute(2, 0, 1).clone(),
+                h_hat=(tr.err + h).permute(2, 0, 1),
+            )
+        resampling = step < self.resample_end
+        if resampling:
+            tr.track_firing()
+        tr.apply(lr)
+        resampled = None
+        if resampling and (step + 1) % self.resample_window == 0:
+            resampled = tr.resample()
+        if not hooked:
+            return losses, None
+        tr.update.sync()
+        return losses, dict(sae=self.sae, model=self.model, step=step, opt=tr.opt, loss=losses.sum(), lr=lr,
                             resampled=resampled, **snap)
-                for hook in hooks:
-                    hook(data)
-            if report:
-                if bar is not None:
-                    bar.update(step + 1, losses.sum().item() / n_instances, step_lr)
-                if step + 1 == steps:
-                    final = losses.detach().cpu()
-    finally:
-        if tr is not None:
-            tr.update.sync()
-        if batches is not None:
-            batches.close()
-        if bar is not None:
-            bar.close()
-        if torch.get_num_threads() != threads:
-            torch.set_num_threads(threads)
-    return final
+
+    def close(self) -> None:
+        self.tr.update.sync()
+        self.batches.close()
 
 
 # ---------------------------------------------------------------------------------------
@@ -655,7 +654,7 @@ def sae_metrics(
     W = model.W.detach()
     represented = torch.linalg.vector_norm(W, dim=-1) > norm_threshold
     cos, latent = feature_recovery(W, sae.W_dec, alive)
-    cpu = lambda t: t.detach().cpu()  # noqa: E731
+    cpu = lambda t: t.detach().cpu()
     return SAEMetrics(
         l0=cpu(fires.sum(dim=-1).to(h.dtype).mean(dim=0)),
         dead_fraction=cpu((~alive).to(h.dtype).mean(dim=-1)),

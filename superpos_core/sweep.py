@@ -170,8 +170,6 @@ def train_sweep(
     """
     import torch
 
-    from .model import Config
-    from .train import optimize
     from .variants import model_class
 
     cls = model_class(kind)
@@ -183,39 +181,21 @@ def train_sweep(
         raise ValueError("a sweep needs at least one row and one column value")
     R, C, S, F = len(rows), len(cols), n_seeds, n_features
 
-    def per_feature(value, what, rv, cv) -> list[float]:
-        t = torch.as_tensor(value, dtype=torch.float64).flatten()
-        if t.numel() == 1:
-            t = t.expand(F)
-        if t.numel() != F:
-            raise ValueError(f"setting({rv}, {cv}) gave {t.numel()} {what} values for {F} features")
-        return t.tolist()
-
     imp, prob = [], []
     for rv in rows:
         imp_row, prob_row = [], []
         for cv in cols:
             i_, p_ = setting(rv, cv)
-            imp_row.append(per_feature(i_, "importance", rv, cv))
-            prob_row.append(per_feature(p_, "feature_probability", rv, cv))
+            imp_row.append(_per_feature(i_, F, "importance", f"{rv}, {cv}").tolist())
+            prob_row.append(_per_feature(p_, F, "feature_probability", f"{rv}, {cv}").tolist())
         imp.append(imp_row)
         prob.append(prob_row)
     # [R, C, F] -> one row per instance, seeds innermost
     imp_t = torch.tensor(imp).repeat_interleave(S, dim=1).reshape(R * C * S, F)
     prob_t = torch.tensor(prob).repeat_interleave(S, dim=1).reshape(R * C * S, F)
-    if not torch.all((prob_t >= 0) & (prob_t <= 1)):
-        raise ValueError("feature probabilities must lie in [0, 1]")
-
-    model = cls(
-        Config(n_features=F, n_hidden=n_hidden, n_instances=R * C * S),
-        feature_probability=prob_t.float(),
-        importance=imp_t.float(),
-        device=device,
-        seed=seed,
-        correlation=correlation,
-    )
-    losses = optimize(model, n_batch=n_batch, steps=steps, lr=lr, progress=progress, single_thread=single_thread)
-    eval_losses = evaluate_losses(model, eval_batch, single_thread=single_thread)
+    model, losses, eval_losses = _train_instances(
+        cls, n_hidden, imp_t, prob_t, correlation=correlation, steps=steps, n_batch=n_batch, lr=lr, seed=seed,
+        device=device, progress=progress, eval_batch=eval_batch, single_thread=single_thread)
     return Sweep(
         kind=kind,
         n_features=F,
@@ -271,13 +251,11 @@ def train_size_sweep(
     """
     import torch
 
-    from .model import Config
-    from .train import optimize
     from .variants import model_class
 
     cls = model_class(kind)
     if setting is None:
-        setting = lambda n_f, n_h: (1.0, 0.05)  # noqa: E731
+        setting = lambda n_f, n_h: (1.0, 0.05)
     Fs = [int(v) for v in feature_counts]
     Hs = [int(v) for v in hidden_sizes]
     if not Fs or not Hs or min(Fs) < 1 or min(Hs) < 1:
@@ -294,13 +272,7 @@ def train_size_sweep(
         imp_row, prob_row = [], []
         for c, nh in enumerate(Hs):
             i_, p_ = setting(nf, nh)
-            cell = []
-            for value, what in ((i_, "importance"), (p_, "feature_probability")):
-                t = torch.as_tensor(value, dtype=torch.float64).flatten()
-                t = t.expand(nf) if t.numel() == 1 else t
-                if t.numel() != nf:
-                    raise ValueError(f"setting({nf}, {nh}) gave {t.numel()} {what} values for {nf} features")
-                cell.append(t)
+            cell = [_per_feature(v, nf, what, f"{nf}, {nh}") for v, what in ((i_, "importance"), (p_, "feature_probability"))]
             imp_row.append(cell[0].tolist())
             prob_row.append(cell[1].tolist())
             k = (r * C + c) * S
@@ -309,21 +281,9 @@ def train_size_sweep(
             mask[k : k + S, :nf, :nh] = 1
         imp_cells.append(imp_row)
         prob_cells.append(prob_row)
-    if not torch.all((prob >= 0) & (prob <= 1)):
-        raise ValueError("feature probabilities must lie in [0, 1]")
-
-    model = cls(
-        Config(n_features=Fm, n_hidden=Hm, n_instances=I),
-        feature_probability=prob.float(),
-        importance=imp.float(),
-        device=device,
-        seed=seed,
-    )
-    model.W_mask = mask.to(model.W.device)
-    with torch.no_grad():
-        model.W.mul_(model.W_mask)
-    losses = optimize(model, n_batch=n_batch, steps=steps, lr=lr, progress=progress, single_thread=single_thread)
-    eval_losses = evaluate_losses(model, eval_batch, single_thread=single_thread)
+    model, losses, eval_losses = _train_instances(
+        cls, Hm, imp, prob, W_mask=mask, steps=steps, n_batch=n_batch, lr=lr, seed=seed, device=device,
+        progress=progress, eval_batch=eval_batch, single_thread=single_thread)
     W = model.W.detach().cpu()
     b = model.b_final.detach().cpu()
 
@@ -352,6 +312,50 @@ def train_size_sweep(
     )
 
 
+def _per_feature(value, n: int, what: str, cell: str):
+    """``value`` (one number, or one per feature) as ``n`` float64 values; a ValueError naming
+    the cell's setting otherwise."""
+    import torch
+
+    t = torch.as_tensor(value, dtype=torch.float64).flatten()
+    if t.numel() == 1:
+        t = t.expand(n)
+    if t.numel() != n:
+        raise ValueError(f"setting({cell}) gave {t.numel()} {what} values for {n} features")
+    return t
+
+
+def _train_instances(cls, n_hidden: int, imp, prob, *, W_mask=None, correlation=None, steps, n_batch, lr, seed,
+                     device, progress, eval_batch, single_thread):
+    """The body both sweeps share: one batched model of class ``cls`` whose instance ``k`` has
+    importance ``imp[k]`` and feature probability ``prob[k]`` (``[I, F]`` float64), its
+    masked ``W`` entries (``W_mask``, if any) held at 0, trained by
+    :func:`superpos_core.optimize` and scored on fresh batches. Returns the model, the last
+    step's losses and the evaluation losses (``[I]`` each)."""
+    import torch
+
+    from .model import Config
+    from .train import optimize
+
+    if not torch.all((prob >= 0) & (prob <= 1)):
+        raise ValueError("feature probabilities must lie in [0, 1]")
+    I, F = prob.shape
+    model = cls(
+        Config(n_features=F, n_hidden=n_hidden, n_instances=I),
+        feature_probability=prob.float(),
+        importance=imp.float(),
+        device=device,
+        seed=seed,
+        correlation=correlation,
+    )
+    if W_mask is not None:
+        model.W_mask = W_mask.to(model.W.device)
+        with torch.no_grad():
+            model.W.mul_(model.W_mask)
+    losses = optimize(model, n_batch=n_batch, steps=steps, lr=lr, progress=progress, single_thread=single_thread)
+    return model, losses, evaluate_losses(model, eval_batch, single_thread=single_thread)
+
+
 def evaluate_losses(model, n_rows: int = 16_384, chunk: int = 4096, generator=None, single_thread=None):
     """Per-instance loss ``[I]`` (the notebook's objective) on fresh batches of
     ``chunk`` rows, ``ceil(n_rows / chunk)`` of them, drawn and computed by the
@@ -360,27 +364,22 @@ def evaluate_losses(model, n_rows: int = 16_384, chunk: int = 4096, generator=No
     :func:`superpos_core.optimize`."""
     import torch
 
-    from .train import _SMALL, _Trainer
+    from .loop import runs_small, torch_threads
+    from .train import _Trainer
 
     if generator is None:
         generator = model.generator
     n_chunks = max(1, -(-n_rows // chunk))
-    threads = torch.get_num_threads()
-    small = model.config.n_instances * chunk * model.config.n_features < _SMALL
-    if single_thread is not None:
-        small = bool(single_thread)
-    if model.W.device.type == "cpu" and small and threads > 1:
-        torch.set_num_threads(1)
-    tr = _Trainer(model, chunk, with_opt=False, generator=generator)
-    try:
-        total = torch.zeros(model.config.n_instances, dtype=torch.float64, device=model.W.device)
-        for _ in range(n_chunks):
-            tr.grads(tr.sample())
-            total += tr.losses().double()
-    finally:
-        tr.close()
-        if torch.get_num_threads() != threads:
-            torch.set_num_threads(threads)
+    c = model.config
+    with torch_threads(runs_small(c.n_instances * chunk * c.n_features, model.W.device, single_thread)):
+        tr = _Trainer(model, chunk, with_opt=False, generator=generator)
+        try:
+            total = torch.zeros(c.n_instances, dtype=torch.float64, device=model.W.device)
+            for _ in range(n_chunks):
+                tr.grads(tr.sample())
+                total += tr.losses().double()
+        finally:
+            tr.close()
     return (total / n_chunks).float().cpu()
 
 

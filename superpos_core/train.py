@@ -40,12 +40,12 @@ entries; with the defaults the step is exactly the one above.
 from __future__ import annotations
 
 import math
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
 
+from .loop import drive, n_cpus, runs_small
 from .model import Model
 
 __all__ = [
@@ -76,7 +76,6 @@ def cosine_decay_lr(step, steps):
 # random numbers
 # ---------------------------------------------------------------------------------------
 _CHUNK = 1 << 18  # entries per independent numpy stream; fixed so results never depend on threads
-_SMALL = 1 << 18  # entries per batch below which optimize() runs torch single-threaded
 
 
 class _UniformSource:
@@ -187,7 +186,7 @@ class _AdamWUpdate:
         self.params = list(group["params"])
         p0 = self.params[0]
         n = sum(p.numel() for p in self.params)
-        buf = lambda: torch.zeros(n, device=p0.device, dtype=p0.dtype)  # noqa: E731
+        buf = lambda: torch.zeros(n, device=p0.device, dtype=p0.dtype)
         self.flat_grad, self.flat_m, self.flat_v, self.flat_d = buf(), buf(), buf(), buf()
 
         def views(flat):
@@ -290,7 +289,7 @@ class _Trainer:
         self.neg_cimp3 = (-c * self.imp)[:, :, None].contiguous()  # [I, F, 1]
         self.inv_bf = 1.0 / (n_batch * F)
 
-        e = lambda *s: torch.empty(s, device=dev, dtype=dt)  # noqa: E731
+        e = lambda *s: torch.empty(s, device=dev, dtype=dt)
         self.xn = None  # the random-number buffer, transformed in place by sample()
         self.hn = e(I, H, n_batch)  # -h^T
         self.pre = e(I, F, n_batch)
@@ -418,50 +417,34 @@ def loss_and_grads(model: Model, batch: torch.Tensor):
 
 
 # ---------------------------------------------------------------------------------------
-# progress bar
-# ---------------------------------------------------------------------------------------
-class _Progress:
-    """rich progress bar refreshed only when told (every ``print_freq`` steps)."""
-
-    def __init__(self, steps: int):
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self.progress = Progress(
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            TextColumn("{task.fields[stats]}"),
-            console=Console(stderr=True),
-            auto_refresh=False,
-        )
-        self.task = self.progress.add_task("train", total=steps, stats="")
-        self.progress.start()
-
-    def update(self, completed: int, loss: float, lr: float) -> None:
-        self.progress.update(self.task, completed=completed, stats=f"loss={loss:.4g} lr={lr:.3g}")
-        self.progress.refresh()
-
-    def close(self) -> None:
-        self.progress.stop()
-
-
-# ---------------------------------------------------------------------------------------
 # the notebook's optimize()
 # ---------------------------------------------------------------------------------------
-def _n_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+class _ModelSteps:
+    """:func:`optimize`'s step on a :class:`_Trainer`, for the shared loop (:func:`.loop.drive`)."""
+
+    def __init__(self, model: Model, tr: _Trainer):
+        self.model, self.tr = model, tr
+
+    def step(self, step: int, lr: float, report: bool, hooked: bool):
+        tr = self.tr
+        xn = tr.sample()
+        tr.grads(xn)
+        err = losses = None
+        if hooked:
+            err = tr.error()
+            losses = tr.losses_from_error(err)
+        elif report:
+            losses = tr.losses()
+        tr.apply(lr)
+        if not hooked:
+            return losses, None
+        tr.update.sync()
+        data = dict(model=self.model, step=step, opt=tr.opt, error=err.permute(2, 0, 1), loss=losses.sum(), lr=lr)
+        return losses, data
+
+    def close(self) -> None:
+        self.tr.update.sync()
+        self.tr.close()
 
 
 def optimize(
@@ -499,57 +482,13 @@ def optimize(
         generator = torch.Generator(device=model.W.device).manual_seed(int(seed))
     elif generator is None:
         generator = model.generator
-    hooks = list(hooks) if hooks else []
-    n_instances = model.config.n_instances
+    c = model.config
+    small = runs_small(c.n_instances * n_batch * c.n_features, model.W.device, single_thread)
 
-    threads = torch.get_num_threads()
-    small = n_instances * n_batch * model.config.n_features < _SMALL and model.W.device.type == "cpu"
-    if single_thread is not None and model.W.device.type == "cpu":
-        small = bool(single_thread)
-    if small and threads > 1:
-        torch.set_num_threads(1)
-    tr = bar = None
-    final = None
-    try:
+    def start() -> _ModelSteps:
         # single-threaded torch leaves a core for drawing the next batch meanwhile
-        prefetch = small and _n_cpus() > 1
-        tr = _Trainer(model, n_batch, lr=lr, generator=generator, prefetch=prefetch)
-        bar = _Progress(steps) if progress else None
-        for step in range(steps):
-            step_lr = float(lr * lr_scale(step, steps))
-            xn = tr.sample()
-            tr.grads(xn)
-            report = step % print_freq == 0 or step + 1 == steps
-            err = losses = None
-            if hooks:
-                err = tr.error()
-                losses = tr.losses_from_error(err)
-            elif report:
-                losses = tr.losses()
-            tr.apply(step_lr)
-            if hooks:
-                tr.update.sync()
-                data = dict(
-                    model=model,
-                    step=step,
-                    opt=tr.opt,
-                    error=err.permute(2, 0, 1),
-                    loss=losses.sum(),
-                    lr=step_lr,
-                )
-                for h in hooks:
-                    h(data)
-            if report:
-                if bar is not None:
-                    bar.update(step + 1, losses.sum().item() / n_instances, step_lr)
-                if step + 1 == steps:
-                    final = losses.detach().cpu()
-    finally:
-        if tr is not None:
-            tr.update.sync()
-            tr.close()
-        if bar is not None:
-            bar.close()
-        if torch.get_num_threads() != threads:
-            torch.set_num_threads(threads)
-    return final
+        prefetch = small and n_cpus() > 1
+        return _ModelSteps(model, _Trainer(model, n_batch, lr=lr, generator=generator, prefetch=prefetch))
+
+    return drive(start, steps=steps, lr=lr, lr_scale=lr_scale, print_freq=print_freq, hooks=hooks,
+                 progress=progress, n_instances=c.n_instances, single_thread=small)

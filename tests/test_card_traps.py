@@ -14,8 +14,10 @@ from exercises.traps import (
     MAX_ANSWER_SHARE,
     MAX_LAZY_SHARE,
     MAX_LAZY_SHARE_FAMILY,
+    MAX_PRINTED_SHARE,
     MIN_TRAINED_QUESTIONS,
     WRITE_FORMS,
+    printed_answer,
 )
 
 WRITE_SEEDS = 30  # >= 20 per write family
@@ -85,6 +87,27 @@ def test_non_integer_answers_state_their_precision(slot):
     fam, form = slot
     problems = L.precision_problems(fam, form, VALUE_SEEDS)
     assert not problems, f"{len(problems)}/{VALUE_SEEDS} variants: " + "; ".join(problems[:3])
+
+
+@pytest.mark.parametrize("slot", [s for s in VALUE_SLOTS if s[1] in ("shape", "value")], ids=_id)
+def test_the_answer_is_not_printed_in_the_prompt_or_code(slot):
+    """A shape or value card whose answer is a literal it prints (``X = torch.randn(6, 9)``
+    and the answer ``(6, 9)``) is answered by copying, not by the skill."""
+    fam, form = slot
+    hits = [(v.key, h[0][1]) for v in L.variants(fam, form, VALUE_SEEDS) if (h := printed_answer(v))]
+    assert len(hits) / VALUE_SEEDS <= MAX_PRINTED_SHARE, (
+        f"{len(hits)}/{VALUE_SEEDS} cards print their own answer, e.g. "
+        + "; ".join(f"{key}: {lit!r}" for key, lit in hits[:3])
+    )
+
+
+def test_the_printed_answer_judge_reads_code_and_prompt():
+    from exercises.traps import printed_literals
+
+    text = ("`x` has shape (4,) after `f(x, (2, 3))`.\nX = torch.randn(6, 9)\n"
+            "y = torch.tensor([[1, 2],\n [3, 4]], dtype=torch.float32)\nz = torch.tensor([0.5, 1e-3])")
+    assert printed_literals(text) == ["(4,)", "(2, 3)", "(6, 9)", "[[1, 2],\n [3, 4]]", "([0.5, 1e-3])", "[0.5, 1e-3]"]
+    assert "[1, 2]" not in printed_literals(text)  # a row inside a printed tensor is not copied
 
 
 @pytest.mark.parametrize("slot", VALUE_SLOTS, ids=_id)

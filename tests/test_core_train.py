@@ -226,7 +226,7 @@ def test_same_seed_same_result():
     lb = optimize(b, n_batch=64, steps=50, progress=False, seed=11)
     lc = optimize(c, n_batch=64, steps=50, progress=False, seed=12)
     assert torch.equal(la, lb) and torch.equal(a.W, b.W) and torch.equal(a.b_final, b.b_final)
-    assert not torch.equal(a.W, c.W)
+    assert not torch.equal(a.W, c.W) and not torch.equal(la, lc)
     # a seeded Model is reproducible without passing a seed to optimize
     d, e = make(seed=5), make(seed=5)
     assert torch.equal(optimize(d, n_batch=64, steps=20, progress=False), optimize(e, n_batch=64, steps=20, progress=False))

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from _llm_helpers import BMM_PROMPT, bmm_shape, dot_value, fake_server, llm_env, matmul_write, reply  # noqa: F401
+from _llm_helpers import BMM_PROMPT, bmm_shape, dot_value, fake_server, llm_env, matmul_write, reply  # noqa: F401 - pytest fixtures and helpers
 from cardgen.llm import LlmNotConfigured, get_assistant, offline_hint
 from exercises.base import Verdict
 from fake_openai_server import user_payload

@@ -9,7 +9,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from _llm_helpers import fake_server, llm_env  # noqa: F401
+from _llm_helpers import fake_server, llm_env  # noqa: F401 - pytest fixtures and helpers
 from cardgen.cli import cli
 from cardgen.llm.review import LLM_PRINCIPLES
 from cardgen.llm.principles import PRINCIPLES
@@ -148,7 +148,9 @@ def test_review_cards_flags_the_crafted_bad_cards(offline, bad_deck):
     assert p.returncode == 0, p.stderr
     assert "t.bad/shape/0 no_yes_no: the answer is 'yes'" in p.stdout
     assert "t.bad/shape/1 effortful: the answer '(4, 3)' is written in the prompt" in p.stdout
-    assert "3 cards from deck" in p.stdout and "1 meet every principle" in p.stdout
+    # the crafted families are unknown here: their traps are not checked, so not counted as met
+    assert "3 cards from deck" in p.stdout and "0 meet every principle; 1 more break none" in p.stdout
+    assert "Not checkable: not_transcribable (3)" in p.stdout
     strict = CliRunner().invoke(cli, ["review-cards", str(bad_deck), "--strict", "--problems-only", "--json"])
     assert strict.exit_code == 1
     assert [c["key"] for c in json.loads(strict.output)["cards"]] == ["t.bad/shape/0", "t.bad/shape/1"]

@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from _llm_helpers import fake_server, llm_env  # noqa: F401
+from _llm_helpers import fake_server, llm_env  # noqa: F401 - pytest fixtures and helpers
 from cardgen.llm import get_assistant
 from cardgen.llm.principles import PRINCIPLES
 from cardgen.llm.review import (LLM_PRINCIPLES, Card, SourceError, answer_kind, asks, cards_from_apkg,
@@ -25,9 +25,14 @@ def results(c: Card, *others: Card):
 
 
 def test_a_good_card_meets_every_principle():
+    from cardgen.llm.review import TRAP_PRINCIPLES
+
     r = results(card())
     assert set(r) == set(PRINCIPLES)
-    assert all(res.meets for res in r.values()), {p: x.why for p, x in r.items() if not x.meets}
+    ruled = {p: x for p, x in r.items() if p not in TRAP_PRINCIPLES}
+    assert all(res.meets for res in ruled.values()), {p: x.why for p, x in ruled.items() if not x.meets}
+    # the traps need the card's family ('t.fam' is none): not checked, and so never counted as met
+    assert all(r[p].meets is None and r[p].status == "not_checkable" for p in TRAP_PRINCIPLES)
 
 
 def test_focused_counts_questions_and_instructions_not_format_notes():
@@ -162,7 +167,7 @@ def test_cards_are_read_back_from_an_apkg(tmp_path):
     by_key = {r.card.key: r for r in review_cards(cards)}
     assert not by_key["t.bad/shape/0"].results["no_yes_no"].meets
     assert not by_key["t.bad/shape/1"].results["effortful"].meets
-    assert by_key["t.good/shape/0"].meets_all
+    assert not by_key["t.good/shape/0"].broken and not by_key["t.good/shape/0"].errors
 
 
 def test_apkg_errors_are_clear(tmp_path):
@@ -231,14 +236,14 @@ def test_llm_judgement_is_merged_beside_the_rules(llm_env):
     llm_env.responder = lambda body: json.dumps({"principles": {p: {"meets": False, "why": "meh"} for p in LLM_PRINCIPLES}})
     (again,) = review_cards([card("`x` has shape (5, 6). What is `x.sum(1).shape`?", "(5,)", key="t.h/shape/0")],
                             get_assistant())
-    assert again.meets_all and again.results["focused"].llm["meets"] is False
+    assert not again.broken and again.results["focused"].llm["meets"] is False
 
 
 def test_llm_judgement_with_a_broken_schema_is_dropped(llm_env):
     llm_env.mode = "malformed"
     a = get_assistant()
     (r,) = review_cards([card()], a)
-    assert all(res.llm is None for res in r.results.values()) and r.meets_all
+    assert all(res.llm is None for res in r.results.values()) and not r.broken
     assert len(a.warnings) == 1
 
 
@@ -330,14 +335,60 @@ def test_traps_are_not_checkable_without_the_family(tmp_path, trap_family):
     registry._FAMILIES.pop(TRAP_ID)  # a deck from another cardgen: the family is unknown here
     (r, *_) = review_cards(cards_from_apkg(deck))
     for p in review.TRAP_PRINCIPLES:
-        assert r.results[p].meets and not r.results[p].checkable
+        assert r.results[p].meets is None and not r.results[p].checkable and not r.results[p].error
         assert "not an exercise family" in r.results[p].why
         assert r.to_dict()["results"][p]["checkable"] is False
-    assert summary_counts(r)["not_checkable"] == len(review.TRAP_PRINCIPLES)
+    counts = summary_counts(r)
+    assert counts["not_checkable"] == len(review.TRAP_PRINCIPLES)  # counted once: never as meeting
+    assert counts["meets"] + counts["breaks"] == len(PRINCIPLES) - len(review.TRAP_PRINCIPLES)
+    assert counts["errors"] == 0 and not r.meets_all
+
+
+def test_a_card_that_cannot_be_rederived_is_an_error_not_a_pass(tmp_path, trap_family, monkeypatch):
+    """A family that raises when the card is re-derived: every trap is an error, counted apart,
+    and the card does not meet every principle."""
+    from cardgen.llm import review
+
+    deck = _build(tmp_path, [TRAP_ID], variants=1)
+
+    def crash(rng, form, seed):
+        raise RuntimeError("injected")
+
+    import dataclasses
+
+    from exercises import registry
+
+    monkeypatch.setitem(registry._FAMILIES, TRAP_ID, dataclasses.replace(trap_family, make=crash))
+    reviews = review_cards(cards_from_apkg(deck))
+    assert reviews
+    for r in reviews:
+        assert r.errors == list(review.TRAP_PRINCIPLES) and not r.meets_all
+        for p in review.TRAP_PRINCIPLES:
+            assert r.results[p].status == "errors" and "RuntimeError: injected" in r.results[p].why
+            assert r.to_dict()["results"][p]["error"] is True
+    counts = {k: sum(v[k] for v in review.summarize(reviews).values()) for k in ("meets", "errors")}
+    assert counts["errors"] == len(reviews) * len(review.TRAP_PRINCIPLES)
+    assert counts["meets"] <= len(reviews) * (len(PRINCIPLES) - len(review.TRAP_PRINCIPLES))
+    # the command says so: its own line, exit 1 under --strict, "error" in the JSON
+    from click.testing import CliRunner
+
+    from cardgen.cli import cli
+
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CARDGEN_LLM_MODEL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("CARDGEN_HOME", str(tmp_path / "home"))
+    text = CliRunner().invoke(cli, ["review-cards", str(deck), "--strict"])
+    assert text.exit_code == 1, text.output
+    said = " ".join(text.output.split())
+    assert f"{len(reviews)} cards from deck" in said and ": 0 meet every principle." in said
+    assert "Errors (the check raised): not_transcribable (2)," in said
+    data = json.loads(CliRunner().invoke(cli, ["review-cards", str(deck), "--json"]).output)
+    assert all(s["errors"] == len(reviews) for p, s in data["summary"].items() if p in review.TRAP_PRINCIPLES)
+    assert all(c["errors"] == list(review.TRAP_PRINCIPLES) and not c["meets_all"] for c in data["cards"])
 
 
 def summary_counts(r):
     from cardgen.llm.review import summarize
 
     s = summarize([r])
-    return {k: sum(v[k] for v in s.values()) for k in ("meets", "breaks", "not_checkable")}
+    return {k: sum(v[k] for v in s.values()) for k in ("meets", "breaks", "not_checkable", "errors")}

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import zipfile
 
-from _llm_helpers import fake_server, llm_env  # noqa: F401
+from _llm_helpers import fake_server, llm_env  # noqa: F401 - pytest fixtures and helpers
 from cardgen.deck import model as M
 
 

@@ -150,7 +150,7 @@ Examples:
 @click.option("--llm/--no-llm", "use_llm", default=None,
               help="Add the LLM's judgement (default: when one is configured).")
 @click.option("--problems-only", is_flag=True, help="List only cards that break a principle.")
-@click.option("--strict", is_flag=True, help="Exit 1 when any card breaks a rule.")
+@click.option("--strict", is_flag=True, help="Exit 1 when any card breaks a rule or its check raised.")
 def review_cards(deck_or_topic: str, seed: int, variants: int, form: str | None, as_json: bool,
                  use_llm: bool | None, problems_only: bool, strict: bool) -> None:
     from cardgen.console import console, err_console, escape_text
@@ -174,6 +174,7 @@ def review_cards(deck_or_topic: str, seed: int, variants: int, form: str | None,
     warnings = assistant.report_warnings(err_console)
     summary = summarize(reviews)
     broken_any = any(r.broken for r in reviews)
+    errored_any = any(r.errors for r in reviews)
     judged = sum(1 for r in reviews if any(res.llm is not None for res in r.results.values()))
     if as_json:
         click.echo(json.dumps({
@@ -183,22 +184,26 @@ def review_cards(deck_or_topic: str, seed: int, variants: int, form: str | None,
             if assistant.online and assistant.config else None,
             "errors": errors,
             "summary": summary,
-            "cards": [r.to_dict() for r in reviews if r.broken or not problems_only],
+            "cards": [r.to_dict() for r in reviews if r.broken or r.errors or not problems_only],
         }, indent=2, ensure_ascii=False))
     else:
         _print_table(reviews, source, problems_only, show_llm=judged > 0)
-        n_ok = sum(1 for r in reviews if not r.broken)
-        console.print(f"{len(reviews)} cards from {escape_text(source)}: {n_ok} meet every principle.")
-        broken = [f"{p} ({s['breaks']})" for p, s in summary.items() if s["breaks"]]
-        if broken:
-            console.print("Broken: " + ", ".join(broken))
+        n_ok = sum(1 for r in reviews if r.meets_all)
+        n_unchecked = sum(1 for r in reviews if not (r.meets_all or r.broken or r.errors))
+        unchecked = f"; {n_unchecked} more break none of the principles checked" if n_unchecked else ""
+        console.print(f"{len(reviews)} cards from {escape_text(source)}: {n_ok} meet every principle{unchecked}.")
+        for key, label in (("breaks", "Broken"), ("errors", "[red]Errors (the check raised)[/]"),
+                           ("not_checkable", "[dim]Not checkable[/]")):
+            counts = [f"{p} ({s[key]})" for p, s in summary.items() if s[key]]
+            if counts:
+                console.print(f"{label}: " + ", ".join(counts))
         if assistant.online:
             console.print(f"[dim]LLM {escape_text(assistant.config.model)} judged {judged} of {len(reviews)} cards.[/]")
         for e in errors:
             err_console.print(f"[red]could not generate[/] {escape_text(e)}")
     if errors:
         sys.exit(1)
-    if strict and broken_any:
+    if strict and (broken_any or errored_any):
         sys.exit(1)
 
 
@@ -209,7 +214,9 @@ _SHORT = {"focused": "foc", "precise": "pre", "consistent": "con", "tractable": 
           "varied_answer": "var", "no_answer_example": "exa"}
 
 
-def _mark(ok: bool, checkable: bool = True) -> str:
+def _mark(ok: bool | None, checkable: bool = True, error: bool = False) -> str:
+    if error:
+        return "[red]![/]"
     if not checkable:
         return "[dim]?[/]"
     return "[green]✓[/]" if ok else "[red]✗[/]"
@@ -231,21 +238,21 @@ def _print_table(reviews, source: str, problems_only: bool, show_llm: bool) -> N
         table.add_column(_SHORT[p], justify="center", no_wrap=True, min_width=3)
     problems: list[str] = []
     for r in reviews:
-        if problems_only and not r.broken:
+        if problems_only and not (r.broken or r.errors):
             continue
         cells = []
         for p, res in r.results.items():
-            cell = _mark(res.meets, res.checkable)
+            cell = _mark(res.meets, res.checkable, res.error)
             if show_llm:
                 cell += "/" + (_mark(res.llm["meets"]) if res.llm else "[dim]–[/]")
             cells.append(cell)
-            if not res.meets:
+            if res.meets is False or res.error:
                 problems.append(f"{escape_text(r.card.key)} [red]{p}[/]: {escape_text(res.why)}")
             if res.llm and not res.llm["meets"]:
                 problems.append(f"{escape_text(r.card.key)} [magenta]{p} (LLM)[/]: {escape_text(res.llm['why'])}")
         table.add_row(escape_text(r.card.key), *cells)
     console.print(table)
     legend = ", ".join(f"{short} = {name}" for name, short in _SHORT.items())
-    console.print(f"[dim]{escape_text(legend)}; ? = not checkable (see --json)[/]")
+    console.print(f"[dim]{escape_text(legend)}; ? = not checkable, ! = the check raised (see --json)[/]")
     for line in problems:
         console.print(line)

@@ -90,16 +90,30 @@ class Card:
 
 @dataclass
 class Result:
-    meets: bool
+    #: None when the rule was not applied: never counted as meeting (see ``checkable``, ``error``)
+    meets: bool | None
     why: str
     llm: dict | None = None  # {"meets": bool, "why": str} when an LLM judged the card
-    #: False when the rule could not be applied (``meets`` is then True: nothing was found)
+    #: False when the rule could not be applied (the family or the code is out of reach)
     checkable: bool = True
+    #: True when applying the rule crashed (re-deriving the card raised): an error, not a pass
+    error: bool = False
+
+    @property
+    def status(self) -> str:
+        """The one count of :func:`summarize` this result falls in."""
+        if self.error:
+            return "errors"
+        if not self.checkable:
+            return "not_checkable"
+        return "meets" if self.meets else "breaks"
 
     def to_dict(self) -> dict:
         d: dict[str, Any] = {"meets": self.meets, "why": self.why}
         if not self.checkable:
             d["checkable"] = False
+        if self.error:
+            d["error"] = True
         if self.llm is not None:
             d["llm"] = self.llm
         return d
@@ -112,17 +126,23 @@ class CardReview:
 
     @property
     def meets_all(self) -> bool:
-        return all(r.meets for r in self.results.values())
+        """Every principle was checked and met (a principle not checked does not count)."""
+        return all(r.meets is True for r in self.results.values())
 
     @property
     def broken(self) -> list[str]:
-        return [p for p, r in self.results.items() if not r.meets]
+        return [p for p, r in self.results.items() if r.meets is False]
+
+    @property
+    def errors(self) -> list[str]:
+        """Principles whose check crashed: the card could not be re-derived or judged."""
+        return [p for p, r in self.results.items() if r.error]
 
     def to_dict(self) -> dict:
         c = self.card
         return {"key": c.key, "family": c.family, "form": c.form, "seed": c.seed, "prompt": c.prompt,
                 "code": c.code, "image": c.image, "answer_text": c.answer_text, "meets_all": self.meets_all,
-                "results": {p: r.to_dict() for p, r in self.results.items()}}
+                "errors": self.errors, "results": {p: r.to_dict() for p, r in self.results.items()}}
 
 
 # ----------------------------------------------------------------------------- text helpers
@@ -417,7 +437,18 @@ WRITE_SEEDS = 30
 
 
 def _not_checkable(why: str) -> Result:
-    return Result(True, f"not checkable: {why}", checkable=False)
+    """The rule cannot be applied here (family unknown, code out of reach, stale deck): said so,
+    never counted as meeting it."""
+    return Result(None, f"not checkable: {why}", checkable=False)
+
+
+def _crashed(why: str) -> Result:
+    """Applying the rule raised: an error of the card (or of cardgen), reported as one."""
+    return Result(None, f"error: {why}", checkable=False, error=True)
+
+
+def _exc(e: BaseException) -> str:
+    return f"{type(e).__name__}: {str(e)[:80]}"
 
 
 class _Traps:
@@ -452,41 +483,49 @@ class _Traps:
             raise fam
         return fam
 
-    def variant(self, c: Card) -> tuple[Any, str]:
-        """The card's variant, with the prompt and code as the card shows them, or (None, why)."""
+    def variant(self, c: Card) -> tuple[Any, Result | None]:
+        """The card's variant, with the prompt and code as the card shows them, or (None, the
+        result every trap gets: not checkable when the family is out of reach, an error when
+        re-deriving the card raised)."""
         v = c.variant
         if v is None:
             if c.seed is None:
-                return None, "the card stores no seed"
+                return None, _not_checkable("the card stores no seed")
             try:
                 fam = self.family(c)
             except KeyError as e:
-                return None, e.args[0]
+                return None, _not_checkable(e.args[0])
             if c.form not in fam.forms:
-                return None, f"{c.family} has no form {c.form!r} now"
+                return None, _not_checkable(f"{c.family} has no form {c.form!r} now")
             try:
                 v = fam.variant(seed=c.seed, form=c.form)
-            except Exception as e:  # noqa: BLE001 - a broken family is reported, not raised
-                return None, f"re-deriving it failed: {type(e).__name__}: {str(e)[:80]}"
+            except Exception as e:  # a broken family is reported as an error of the card, not raised
+                return None, _crashed(f"re-deriving the card raised {_exc(e)}")
             if " ".join(v.answer_text.split()) != " ".join(c.answer_text.split()):
-                return None, "the family now gives another answer for this seed (rebuild the deck)"
+                return None, _not_checkable("the family now gives another answer for this seed (rebuild the deck)")
         import dataclasses
 
-        return dataclasses.replace(v, prompt=c.prompt, code=c.code), ""
+        return dataclasses.replace(v, prompt=c.prompt, code=c.code), None
 
     def judge(self, c: Card) -> dict[str, Result]:
         from exercises import traps
 
-        v, why = self.variant(c)
+        v, unjudged = self.variant(c)
         if v is None:
-            return {p: _not_checkable(why) for p in TRAP_PRINCIPLES}
-        out = {
-            "not_transcribable": self._transcribable(c, v, traps),
-            "no_mistake_scores": self._mistakes(v, traps),
-            "states_precision": self._precision(v, traps),
-            "varied_answer": self._share(c, traps),
-            "no_answer_example": self._examples(v, traps),
+            return {p: unjudged for p in TRAP_PRINCIPLES}
+        rules = {
+            "not_transcribable": lambda: self._transcribable(c, v, traps),
+            "no_mistake_scores": lambda: self._mistakes(v, traps),
+            "states_precision": lambda: self._precision(v, traps),
+            "varied_answer": lambda: self._share(c, traps),
+            "no_answer_example": lambda: self._examples(v, traps),
         }
+        out = {}
+        for p, rule in rules.items():
+            try:
+                out[p] = rule()
+            except Exception as e:  # the card's own checker raised: an error of this card, not of the review
+                out[p] = _crashed(f"checking it raised {_exc(e)}")
         return out
 
     def _transcribable(self, c: Card, v: Any, traps: Any) -> Result:
@@ -501,14 +540,14 @@ class _Traps:
             try:
                 solved = sum(bool(traps.lazy_write_solves(fam.variant(seed=s, form=c.form)))
                              for s in range(WRITE_SEEDS))
-            except Exception as e:  # noqa: BLE001
-                self.lazy[c.group] = None, f"drawing {WRITE_SEEDS} seeds failed: {type(e).__name__}"
+            except Exception as e:  # a seed that raises is reported as an error, not raised
+                self.lazy[c.group] = None, f"drawing {WRITE_SEEDS} seeds raised {_exc(e)}"
             else:
                 self.lazy[c.group] = solved / WRITE_SEEDS, ""
         share, failed = self.lazy[c.group]
         this = f"; this card too: {hits[0][0]} gives {hits[0][1]!r}" if hits else ""
         if share is None:
-            return Result(not hits, f"answered from the card's own text{this}") if hits else _not_checkable(failed)
+            return Result(False, f"answered from the card's own text{this}") if hits else _crashed(failed)
         limit = traps.MAX_LAZY_SHARE_FAMILY
         text = f"lazy solvers answer {share:.0%} of {WRITE_SEEDS} seeds of {c.group} (limit {limit:.0%}){this}"
         reworded = (c.prompt, c.code or None) != self._family_text(c)
@@ -547,13 +586,14 @@ class _Traps:
 
     def _share(self, c: Card, traps: Any) -> Result:
         if c.source_id and c.form in ("write", "read"):
-            return _not_checkable("a from-code card asks about the pattern in the code, the same every time")
+            # not a trap by design: the card asks for its code's own pattern
+            return Result(True, "a from-code card asks about the pattern in the code, the same every time")
         if c.group not in self.shares:
             fam = self.family(c)
             try:
                 answers = [traps.canonical_answer(fam.variant(seed=s, form=c.form)) for s in range(SHARE_SEEDS)]
-            except Exception as e:  # noqa: BLE001
-                self.shares[c.group] = _not_checkable(f"drawing {SHARE_SEEDS} seeds failed: {type(e).__name__}")
+            except Exception as e:  # a seed that raises is reported as an error, not raised
+                self.shares[c.group] = _crashed(f"drawing {SHARE_SEEDS} seeds raised {_exc(e)}")
                 return self.shares[c.group]
             top, share, limit = traps.answer_share(answers)
             ok = share <= limit
@@ -813,10 +853,10 @@ def load_cards(target: str, seed: int = 0, variants: int = 3, form: str | None =
 
 
 def summarize(reviews: Iterable[CardReview]) -> dict[str, dict[str, int]]:
-    """principle -> counts; ``not_checkable`` cards are also counted in ``meets`` (nothing found)."""
-    out = {p: {"meets": 0, "breaks": 0, "not_checkable": 0} for p in PRINCIPLES}
+    """principle -> counts; each result is counted once: it meets, breaks, could not be checked
+    (out of reach), or its check raised (``errors``)."""
+    out = {p: {"meets": 0, "breaks": 0, "not_checkable": 0, "errors": 0} for p in PRINCIPLES}
     for r in reviews:
         for p, res in r.results.items():
-            out[p]["meets" if res.meets else "breaks"] += 1
-            out[p]["not_checkable"] += not res.checkable
+            out[p][res.status] += 1
     return out

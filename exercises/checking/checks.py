@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from exercises.base import Verdict
+from exercises.verdict import Verdict
 from exercises.checking.precision import Precision, counted
 from exercises.checking.reading import (
     Pair,
@@ -269,8 +269,53 @@ class ArrayCheck(Check):
         )
 
 
+class _SetAnswer(Check):
+    """The body :class:`SetCheck` and :class:`PairsCheck` share: parse the response as a set,
+    compare it with the expected one, and name what is missing and what should not be there.
+    A subclass says how to parse, and how to word the items and a right answer."""
+
+    def _parse(self, response: str) -> frozenset:  # pragma: no cover - interface
+        """The response as a set; ValueError (unreadable) when it is not one."""
+        raise NotImplementedError
+
+    def _expected_set(self) -> frozenset:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _right(self, exp: frozenset) -> str:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _missing(self, items: list) -> str:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _extra(self, items: list) -> str:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _none_either_side(self, got: frozenset, exp: frozenset) -> Verdict | None:
+        """A shorter verdict when one side is empty, or None (then missing/extra are listed)."""
+        return None
+
+    def check(self, response: str) -> Verdict:
+        try:
+            got = self._parse(response)
+        except ValueError as e:
+            return self.unreadable(str(e))
+        exp = self._expected_set()
+        if got == exp:
+            return self.right(self._right(exp))
+        short = self._none_either_side(got, exp)
+        if short is not None:
+            return short
+        missing, extra = sorted(exp - got), sorted(got - exp)
+        parts = []
+        if missing:
+            parts.append(self._missing(missing))
+        if extra:
+            parts.append(self._extra(extra))
+        return self.wrong("; ".join(parts), "missing" if not extra else "extra" if not missing else "missing_and_extra")
+
+
 @dataclass(frozen=True)
-class SetCheck(Check):
+class SetCheck(_SetAnswer):
     """A set of indices in any order, e.g. which features are represented; a repeated index or
     a nested list is unreadable, not wrong."""
 
@@ -288,24 +333,24 @@ class SetCheck(Check):
     def examples(self) -> Sequence[str]:
         return ("0, 2", "1, 3, 4", "5", "none")
 
-    def check(self, response: str) -> Verdict:
-        try:
-            got = parse_int_set(response)
-        except ValueError as e:
-            return self.unreadable(str(e))
-        if got == self.expected:
-            return self.right(f"right {self.noun}s" if self.expected else f"right: no {self.noun}")
-        missing, extra = sorted(self.expected - got), sorted(got - self.expected)
-        parts = []
-        if missing:
-            parts.append(f"missing {self.noun} {', '.join(map(str, missing))}")
-        if extra:
-            parts.append(f"{self.noun} {', '.join(map(str, extra))} should not be there")
-        return self.wrong("; ".join(parts), "missing" if not extra else "extra" if not missing else "missing_and_extra")
+    def _parse(self, response: str) -> frozenset:
+        return parse_int_set(response)
+
+    def _expected_set(self) -> frozenset:
+        return self.expected
+
+    def _right(self, exp: frozenset) -> str:
+        return f"right {self.noun}s" if exp else f"right: no {self.noun}"
+
+    def _missing(self, items: list) -> str:
+        return f"missing {self.noun} {', '.join(map(str, items))}"
+
+    def _extra(self, items: list) -> str:
+        return f"{self.noun} {', '.join(map(str, items))} should not be there"
 
 
 @dataclass(frozen=True)
-class PairsCheck(Check):
+class PairsCheck(_SetAnswer):
     """A set of unordered index pairs (e.g. antipodal pairs): ``(0, 3), (1, 2)`` or ``none``.
     Ungrouped indices, a repeated pair or (``disjoint``) an index in two pairs is unreadable."""
 
@@ -324,25 +369,27 @@ class PairsCheck(Check):
     def examples(self) -> Sequence[str]:
         return ("(0, 5), (2, 4)", "(1, 4)", "(2, 3), (0, 1)", "none")
 
-    def check(self, response: str) -> Verdict:
-        try:
-            got = parse_pairs(response, self.disjoint)
-        except ValueError as e:
-            return self.unreadable(str(e))
-        exp = norm_pairs(self.expected)
-        if got == exp:
-            return self.right(f"right {self.noun}s" if exp else "right: there is none")
+    def _parse(self, response: str) -> frozenset:
+        return parse_pairs(response, self.disjoint)
+
+    def _expected_set(self) -> frozenset:
+        return norm_pairs(self.expected)
+
+    def _right(self, exp: frozenset) -> str:
+        return f"right {self.noun}s" if exp else "right: there is none"
+
+    def _none_either_side(self, got: frozenset, exp: frozenset) -> Verdict | None:
         if not exp:
             return self.wrong(f"there is no such {self.noun}", "extra")
         if not got:
             return self.wrong(f"there {'is' if len(exp) == 1 else 'are'} {len(exp)}", "missing")
-        missing, extra = sorted(exp - got), sorted(got - exp)
-        parts = []
-        if missing:
-            parts.append(f"missing {format_pairs(missing)}")
-        if extra:
-            parts.append(f"{format_pairs(extra)} {'is' if len(extra) == 1 else 'are'} not")
-        return self.wrong("; ".join(parts), "missing" if not extra else "extra" if not missing else "missing_and_extra")
+        return None
+
+    def _missing(self, items: list) -> str:
+        return f"missing {format_pairs(items)}"
+
+    def _extra(self, items: list) -> str:
+        return f"{format_pairs(items)} {'is' if len(items) == 1 else 'are'} not"
 
 
 @dataclass(frozen=True)
@@ -386,7 +433,7 @@ def rejected(check: Check, candidates: Iterable[str], answer_text: str) -> tuple
             continue
         try:
             v = check.check(c)
-        except Exception:  # noqa: BLE001 - a candidate that breaks the check is no distractor
+        except Exception:  # a candidate that breaks the check is no distractor
             continue
         if not v.correct and not v.unreadable:
             out.append(c)

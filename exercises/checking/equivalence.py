@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from exercises.base import Verdict
+from exercises.verdict import Verdict
 from exercises.checking.checks import Check
 from exercises.checking.expressions import (
     ExpressionFailed,

@@ -37,6 +37,7 @@ from exercises.checking import (
 )
 from exercises.patterns import ELL, and_list, einsum_terms, parse
 from exercises.patterns import rename as rename_pattern
+from exercises.redraw import redraw
 
 VALUES = range(-3, 4)  # entries of the value form's tiny tensors
 FULL_LIMIT = 9  # the value form asks for the whole result up to this many entries (and 2-D)
@@ -94,13 +95,15 @@ def einsum_maker(spec: Spec) -> Callable[[random.Random, str, int], Variant]:
 
     def make(rng: random.Random, form: str, seed: int) -> Variant:
         case = pick_case(spec, form, seed)
-        for _ in range(SIZE_REDRAWS):
+
+        def draw() -> Variant | None:
             d = _draw(spec, case, rng, form)
             try:
                 return {"write": _write, "shape": _shape, "value": _value}[form](spec, d, rng, seed)
             except _Inseparable:  # on these sizes some mistake always agrees with the answer
-                continue
-        raise RuntimeError(f"einsum.{spec.name}/{form}/{seed}: no draw separates every mistake from the answer")
+                return None
+
+        return redraw(draw, SIZE_REDRAWS, family=f"einsum.{spec.name}", form=form, seed=seed)
 
     return make
 

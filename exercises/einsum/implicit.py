@@ -31,6 +31,7 @@ from exercises.checking import (
     format_shape,
     parse_call,
 )
+from exercises.redraw import redraw
 
 ID = "einsum.implicit"
 VALUES = range(-3, 4)
@@ -392,11 +393,8 @@ _FORMS = {"write": _write, "shape": _shape, "value": _value}
 
 def make(rng: random.Random, form: str, seed: int) -> Variant:
     case = _pick_case(form, seed)
-    for _ in range(20):
-        v = _FORMS[form](_draw(case, rng, form), rng, seed)
-        if v is not None:
-            return v
-    raise RuntimeError(f"{ID}/{form}/{seed}: no draw separates every misreading from the answer")
+    return redraw(lambda: _FORMS[form](_draw(case, rng, form), rng, seed), 20, family=ID, form=form, seed=seed,
+                  why="separates every misreading from the answer")
 
 
 FAMILY = Family(

@@ -11,6 +11,7 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import NumberCheck, Precision
+from exercises.redraw import redraw
 from exercises.superposition._common import clean, fmt, give, literal, number_mistakes, number_spellings, variant
 
 ID = "superposition.all_zero_prob"
@@ -48,7 +49,8 @@ def _mistakes(F: int, probs: list[float], i: int, value: float) -> list[tuple[st
 
 def make(rng: random.Random, form: str, seed: int) -> Variant:
     precision = Precision.sig(3)
-    for _ in range(500):
+
+    def draw():
         F = rng.randint(2, 6)
         I = rng.choice([1, 2, 3])
         probs = [rng.choice(PROBS) for _ in range(I)]
@@ -56,8 +58,9 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         value = all_zero_probability(F, probs, i)
         check = NumberCheck(value, precision=precision)
         mistakes = number_mistakes(check, precision, _mistakes(F, probs, i, value))
-        if mistakes is not None:
-            break
+        return None if mistakes is None else (F, I, probs, i, value, check, mistakes)
+
+    F, I, probs, i, value, check, mistakes = redraw(draw, 500, family=ID, form=form, seed=seed)
     p = probs[i]
     if I == 1:
         setup = f"`Model(Config(n_features={F}, n_hidden=2, n_instances=1), feature_probability=torch.tensor({p:g}))`"

@@ -11,6 +11,7 @@ import random
 
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import NumberCheck, Precision
+from exercises.redraw import redraw
 from exercises.superposition._common import clean, fmt, give, number_mistakes, number_spellings, variant
 
 ID = "superposition.cosine_decay_lr"
@@ -89,7 +90,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     with_lr = rng.random() < 0.4
     precision = Precision.sig(3) if with_lr else Precision.decimals(3)
     lr = rng.choice(BASE_LRS) if with_lr else None
-    for _ in range(500):
+
+    def draw():
         num, den = rng.choice(RATIOS)
         # few steps, so that dividing by `steps` instead of `steps - 1` shows in the answer
         k = rng.randint(1, 60 // den)
@@ -105,8 +107,9 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
             value = scale
         check = NumberCheck(value, precision=precision)
         mistakes = number_mistakes(check, precision, mistaken)
-        if mistakes is not None:
-            break
+        return None if mistakes is None else (step, steps, scale, value, check, mistakes)
+
+    step, steps, scale, value, check, mistakes = redraw(draw, 500, family=ID, form=form, seed=seed)
     angle = f"\\frac{{\\pi}}{{2}} \\cdot \\frac{{{step}}}{{{steps - 1}}}"
     if with_lr:
         prompt = (

@@ -10,6 +10,7 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import NumberCheck, Precision
+from exercises.redraw import redraw
 from exercises.superposition._common import clean, fmt, give, number_mistakes, number_spellings, variant
 from exercises.superposition._small_w import as_model_W, first_instance, show, small_w
 
@@ -40,19 +41,21 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     import superpos_core
 
     precision = Precision.decimals(3)
-    for _ in range(500):
+
+    def draw():
         F = rng.choice([3, 4])
         i = rng.randrange(F)
         rows = small_w(rng, F, i)
         values = first_instance(superpos_core.feature_dimensionality(as_model_W(rows)))
         if values[i] >= 0.999:  # no interference: the denominator would not matter
-            continue
+            return None
         value = clean(values[i], 6)
         W = np.array(rows)
         check = NumberCheck(value, precision=precision)
         mistakes = number_mistakes(check, precision, _mistakes(W, i, value))
-        if mistakes is not None:
-            break
+        return None if mistakes is None else (i, rows, W, value, check, mistakes)
+
+    i, rows, W, value, check, mistakes = redraw(draw, 500, family=ID, form=form, seed=seed)
     norm2 = float(W[i] @ W[i])
     dots = W @ W[i]
     denom = float(np.sum(dots**2) / norm2)

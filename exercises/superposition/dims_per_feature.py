@@ -10,6 +10,7 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import NumberCheck, Precision
+from exercises.redraw import redraw
 from exercises.superposition._common import clean, fmt, give, number_mistakes, number_spellings, variant
 from exercises.superposition._small_w import NICE, as_model_W, first_instance, show
 
@@ -40,17 +41,19 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     import superpos_core
 
     precision = Precision.decimals(3)
-    for _ in range(500):
+
+    def draw():
         F = rng.choice([3, 4, 5])
         rows = [list(rng.choice(ROWS)) for _ in range(F)]
         if not any(any(r) for r in rows) or len({tuple(r) for r in rows}) != F:
-            continue
+            return None
         value = clean(first_instance(superpos_core.dimensions_per_feature(as_model_W(rows)))[0], 6)
         W = np.array(rows)
         check = NumberCheck(value, precision=precision)
         mistakes = number_mistakes(check, precision, _mistakes(W))
-        if mistakes is not None:
-            break
+        return None if mistakes is None else (F, rows, W, value, check, mistakes)
+
+    F, rows, W, value, check, mistakes = redraw(draw, 500, family=ID, form=form, seed=seed)
     fro2 = float(np.sum(W**2))
     return variant(
         ID, form, seed,

@@ -11,6 +11,7 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import NumberCheck, Precision
+from exercises.redraw import redraw
 from exercises.superposition._common import clean, fmt, give, number_mistakes, number_spellings, variant
 
 ID = "superposition.expected_present"
@@ -45,7 +46,8 @@ def _mistakes(n: int, I: int, F: int, p: float) -> list[tuple[str, float]]:
 
 def make(rng: random.Random, form: str, seed: int) -> Variant:
     precision = Precision.exact()
-    for _ in range(500):
+
+    def draw():
         F = rng.randint(2, 20)
         I = rng.choice([2, 2, 3, 4, 5])
         p = rng.choice(PROBS)
@@ -53,8 +55,9 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         value = expected_present(F, I, p, n)
         check = NumberCheck(value, precision=precision)
         mistakes = number_mistakes(check, precision, _mistakes(n, I, F, p))
-        if mistakes is not None:
-            break
+        return None if mistakes is None else (F, I, p, n, value, check, mistakes)
+
+    F, I, p, n, value, check, mistakes = redraw(draw, 500, family=ID, form=form, seed=seed)
     prompt = (
         f"A TMS `Model` with `n_features={F}`, `n_instances={I}` and `feature_probability={p:g}` "
         f"generates `batch = model.generate_batch({n})`. "

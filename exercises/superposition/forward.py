@@ -12,6 +12,7 @@ import random
 
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import ArrayCheck, Precision, distinct_sizes, format_array
+from exercises.redraw import redraw
 from exercises.fixes import with_fix
 from exercises.superposition._common import build_model, clean, give, indent_rows, literal, variant
 from exercises.superposition._forward_fix import fix
@@ -210,38 +211,36 @@ def _mistaken(args) -> list[tuple[str, str, list[float]]]:
 
 
 def _draw(rng: random.Random, precision):
-    """Small round W, b and x where W, the ReLU and the bias all matter: every slip in
-    VALUE_MISTAKES gives another vector at the stated precision, the hidden vector is not
-    zero, at least one entry is clipped and at least one is positive."""
+    """One draw of small round W, b and x, or None unless W, the ReLU and the bias all matter:
+    every slip in VALUE_MISTAKES gives another vector at the stated precision, the hidden vector
+    is not zero, at least one entry is clipped and at least one is positive."""
     import torch
 
-    for _ in range(2000):
-        F, H = rng.choice(SHAPES)
-        W = [[[rng.choice(W_CHOICES) for _ in range(H)] for _ in range(F)]]
-        if sum(v != 0 for row in W[0] for v in row) < F:
-            continue
-        b = [[rng.choice(B_VALUES) for _ in range(F)]]
-        x = [[[rng.choice(X_VALUES) for _ in range(F)]]]
-        args = (torch.tensor(W), torch.tensor(b), torch.tensor(x))
-        hidden = torch.einsum("bif,ifh->bih", args[2], args[0])
-        if not hidden.abs().sum() > 0:
-            continue
-        out = reference(*args)
-        pre = no_relu(*args)
-        if not ((pre < 0).any() and (out > 0).any()):
-            continue
-        vec = [clean(v, 6) for v in out[0, 0].tolist()]
-        check = ArrayCheck(vec, precision=precision)
-        mistaken = _mistaken(args)
-        if any(check.check(format_array(m)).correct for _, _, m in mistaken):
-            continue
-        return F, H, W, b, x, vec, check, mistaken
-    raise AssertionError("no forward variant found")  # pragma: no cover
+    F, H = rng.choice(SHAPES)
+    W = [[[rng.choice(W_CHOICES) for _ in range(H)] for _ in range(F)]]
+    if sum(v != 0 for row in W[0] for v in row) < F:
+        return None
+    b = [[rng.choice(B_VALUES) for _ in range(F)]]
+    x = [[[rng.choice(X_VALUES) for _ in range(F)]]]
+    args = (torch.tensor(W), torch.tensor(b), torch.tensor(x))
+    hidden = torch.einsum("bif,ifh->bih", args[2], args[0])
+    if not hidden.abs().sum() > 0:
+        return None
+    out = reference(*args)
+    pre = no_relu(*args)
+    if not ((pre < 0).any() and (out > 0).any()):
+        return None
+    vec = [clean(v, 6) for v in out[0, 0].tolist()]
+    check = ArrayCheck(vec, precision=precision)
+    mistaken = _mistaken(args)
+    if any(check.check(format_array(m)).correct for _, _, m in mistaken):
+        return None
+    return F, H, W, b, x, vec, check, mistaken
 
 
 def make(rng: random.Random, form: str, seed: int) -> Variant:
     precision = Precision.decimals(3)  # entries are multiples of 1/8, so 3 decimals are exact
-    F, H, W, b, x, vec, check, mistaken = _draw(rng, precision)
+    F, H, W, b, x, vec, check, mistaken = redraw(lambda: _draw(rng, precision), 2000, family=ID, form=form, seed=seed)
     code = (
         indent_rows("W", [W[0]], f"[instances=1, features={F}, hidden={H}]") + "\n"
         + f"b_final = torch.tensor({literal(b)})  # [instances, features]\n"

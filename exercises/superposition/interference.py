@@ -10,6 +10,7 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import NumberCheck, Precision
+from exercises.redraw import redraw
 from exercises.superposition._common import clean, fmt, give, number_mistakes, number_spellings, variant
 from exercises.superposition._small_w import as_model_W, first_instance, show, small_w
 
@@ -38,19 +39,21 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     import superpos_core
 
     precision = Precision.decimals(3)
-    for _ in range(500):
+
+    def draw():
         F = rng.choice([3, 4])
         i = rng.randrange(F)
         rows = small_w(rng, F, i)
         values = first_instance(superpos_core.interference(as_model_W(rows)))
         if values[i] <= 0:  # an all-orthogonal W makes a dull question
-            continue
+            return None
         W = np.array(rows)
         value = clean(values[i], 6)
         check = NumberCheck(value, precision=precision)
         mistakes = number_mistakes(check, precision, _mistakes(W, i, values))
-        if mistakes is not None:
-            break
+        return None if mistakes is None else (F, i, rows, W, value, check, mistakes)
+
+    F, i, rows, W, value, check, mistakes = redraw(draw, 500, family=ID, form=form, seed=seed)
     norm = float(np.linalg.norm(W[i]))
     dots = W @ W[i]
     return variant(

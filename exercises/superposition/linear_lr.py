@@ -10,6 +10,7 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import NumberCheck, Precision
+from exercises.redraw import redraw
 from exercises.superposition._common import clean, fmt, give, number_mistakes, number_spellings, variant
 
 ID = "superposition.linear_lr"
@@ -32,7 +33,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     ask_lr = schedule == "constant_lr" or rng.random() < 0.5
     precision = Precision.sig(3) if ask_lr else Precision.decimals(3)
     fn = getattr(superpos_core, schedule)
-    for _ in range(500):
+
+    def draw():
         steps = rng.choice(STEPS)
         step = rng.randrange(1, steps)
         lr = rng.choice(BASE_LRS)
@@ -52,8 +54,9 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
             value = scale
         check = NumberCheck(value, precision=precision)
         mistakes = number_mistakes(check, precision, mistaken)
-        if mistakes is not None:
-            break
+        return None if mistakes is None else (steps, step, lr, scale, value, check, mistakes)
+
+    steps, step, lr, scale, value, check, mistakes = redraw(draw, 500, family=ID, form=form, seed=seed)
     if ask_lr:
         prompt = (
             f"`optimize(model, steps={steps}, lr={lr:g}, lr_scale={schedule})` sets the learning rate of each "

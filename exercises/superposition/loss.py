@@ -12,6 +12,7 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import NumberCheck, Precision
+from exercises.redraw import redraw
 from exercises.superposition._common import clean, give, literal, number_mistakes, number_spellings, variant
 from exercises.superposition._loss import tms_loss
 
@@ -45,7 +46,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
 
     precision = Precision.sig(3)
     B, I, F = 2, 2, 2  # two instances, so that averaging over them too is caught
-    for _ in range(500):
+
+    def draw():
         imp = list(rng.choice(IMPORTANCES))
         # axis-aligned rows keep the model's output on a grid of halves
         W = [[list(rng.choice(ROWS)) for _ in range(F)] for _ in range(I)]
@@ -56,12 +58,13 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         with torch.no_grad():
             t_out = model(t_batch)
         if torch.equal(t_out, t_batch):
-            continue
+            return None
         value = clean(tms_loss(model, t_batch), 9)
         check = NumberCheck(value, precision=precision)
         mistakes = number_mistakes(check, precision, _mistakes(t_batch, t_out, imp))
-        if mistakes is not None:
-            break
+        return None if mistakes is None else (imp, W, b, batch, t_out, value, check, mistakes)
+
+    imp, W, b, batch, t_out, value, check, mistakes = redraw(draw, 500, family=ID, form=form, seed=seed)
     out = [[[clean(v, 6) for v in row] for row in inst] for inst in t_out.tolist()]
     code = (
         f"batch = torch.tensor({literal(batch)})  # [batch={B}, instances={I}, features={F}]\n"

@@ -20,6 +20,7 @@ import random
 
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import ArrayCheck, Precision, distinct_sizes, format_array
+from exercises.redraw import redraw
 from exercises.fixes import with_fix
 from exercises.superposition._common import clean, give, literal, variant
 
@@ -204,35 +205,35 @@ def _run(fn, W_enc, b_enc, W_dec, b_dec, h, target):
 
 
 def _draw(rng: random.Random, target: str, precision: Precision):
-    """Weights and h where W_enc, both biases, the ReLU and (for h_hat) W_dec all matter: every
-    slip gives another vector at the stated precision, at least one latent is clipped and one is on."""
+    """One draw of weights and h, or None unless W_enc, both biases, the ReLU and (for h_hat)
+    W_dec all matter: every slip gives another vector at the stated precision, at least one
+    latent is clipped and one is on."""
     import torch
 
-    for _ in range(3000):
-        W_enc = [[rng.choice(W_ENC_VALUES) for _ in range(D_SAE)] for _ in range(D_IN)]
-        b_enc = [rng.choice(B_ENC_VALUES) for _ in range(D_SAE)]
-        W_dec = [list(r) for r in rng.sample(UNIT_ROWS, D_SAE)]
-        b_dec = [rng.choice(B_DEC_VALUES) for _ in range(D_IN)]
-        h = [rng.choice(H_VALUES) for _ in range(D_IN)]
-        args = (W_enc, b_enc, W_dec, b_dec, h)
-        pre = (torch.tensor(h) - torch.tensor(b_dec)) @ torch.tensor(W_enc) + torch.tensor(b_enc)
-        if not ((pre < 0).any() and (pre > 0).any()):
-            continue
-        answer = _run(reference, *args, target)
-        check = ArrayCheck(answer, precision=precision)
-        mistaken = [(what, key, _run(fn, *args, target)) for what, key, fn, _, on_acts in SLIPS
-                    if target == "h_hat" or on_acts]
-        if any(check.check(format_array(m, precision)).correct or check.check(format_array(m)).correct
-               for _, _, m in mistaken):
-            continue
-        return args, answer, check, mistaken, [clean(v, 9) for v in pre.tolist()]
-    raise AssertionError("no sae_forward variant found")  # pragma: no cover
+    W_enc = [[rng.choice(W_ENC_VALUES) for _ in range(D_SAE)] for _ in range(D_IN)]
+    b_enc = [rng.choice(B_ENC_VALUES) for _ in range(D_SAE)]
+    W_dec = [list(r) for r in rng.sample(UNIT_ROWS, D_SAE)]
+    b_dec = [rng.choice(B_DEC_VALUES) for _ in range(D_IN)]
+    h = [rng.choice(H_VALUES) for _ in range(D_IN)]
+    args = (W_enc, b_enc, W_dec, b_dec, h)
+    pre = (torch.tensor(h) - torch.tensor(b_dec)) @ torch.tensor(W_enc) + torch.tensor(b_enc)
+    if not ((pre < 0).any() and (pre > 0).any()):
+        return None
+    answer = _run(reference, *args, target)
+    check = ArrayCheck(answer, precision=precision)
+    mistaken = [(what, key, _run(fn, *args, target)) for what, key, fn, _, on_acts in SLIPS
+                if target == "h_hat" or on_acts]
+    if any(check.check(format_array(m, precision)).correct or check.check(format_array(m)).correct
+           for _, _, m in mistaken):
+        return None
+    return args, answer, check, mistaken, [clean(v, 9) for v in pre.tolist()]
 
 
 def make(rng: random.Random, form: str, seed: int) -> Variant:
     precision = Precision.decimals(3)  # every entry is a multiple of 1/40: 3 decimals are exact
     target = TARGETS[seed % 2]  # alternate, so a note holds both
-    (W_enc, b_enc, W_dec, b_dec, h), answer, check, mistaken, pre = _draw(rng, target, precision)
+    (W_enc, b_enc, W_dec, b_dec, h), answer, check, mistaken, pre = redraw(
+        lambda: _draw(rng, target, precision), 3000, family=ID, form=form, seed=seed)
     acts = _run(reference, W_enc, b_enc, W_dec, b_dec, h, "acts")
     code = (
         f"W_enc = torch.tensor({literal(W_enc)})  # [d_in={D_IN}, d_sae={D_SAE}]\n"

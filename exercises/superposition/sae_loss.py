@@ -19,6 +19,7 @@ import random
 
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import NumberCheck, Precision, distinct_sizes
+from exercises.redraw import redraw
 from exercises.superposition._common import (
     give,
     literal,
@@ -145,20 +146,20 @@ def _value(fn, h, h_hat, acts, l1):
 
 def make(rng: random.Random, form: str, seed: int) -> Variant:
     precision = Precision.decimals(4)  # values are multiples of 1/80 or 1/16: 4 decimals hold them exactly
-    for _ in range(2000):
+
+    def draw():
         h = [[rng.choice(H_VALUES) for _ in range(D_IN)] for _ in range(B)]
         h_hat = [[rng.choice(H_VALUES) for _ in range(D_IN)] for _ in range(B)]
         acts = [[rng.choice(ACT_VALUES) for _ in range(D_SAE)] for _ in range(B)]
         l1 = rng.choice(L1_VALUES)
         if h == h_hat or not any(a < 0 for row in acts for a in row):
-            continue
+            return None
         value = _value(reference, h, h_hat, acts, l1)
         check = NumberCheck(value, precision=precision)
         mistakes = number_mistakes(check, precision, [(w, _value(fn, h, h_hat, acts, l1)) for w, fn, _ in SLIPS])
-        if mistakes is not None:
-            break
-    else:  # pragma: no cover
-        raise AssertionError("no sae_loss variant found")
+        return None if mistakes is None else (h, h_hat, acts, l1, value, check, mistakes)
+
+    h, h_hat, acts, l1, value, check, mistakes = redraw(draw, 2000, family=ID, form=form, seed=seed)
     rec = _value(lambda *a: reference(a[0], a[1], a[2], 0.0), h, h_hat, acts, l1)
     l1_term = (value - rec) / l1
     code = (

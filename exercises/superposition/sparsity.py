@@ -15,6 +15,7 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import NumberCheck, Precision
+from exercises.redraw import redraw
 from exercises.superposition._common import (
     clean,
     fmt,
@@ -115,7 +116,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     if kind == "p":
         return _make_p(rng, form, seed)
     precision = Precision.decimals(3) if kind == "S" else Precision.sig(3)
-    for _ in range(500):
+
+    def draw():
         base = rng.choice(BASES)
         I = rng.choice(N_INSTANCES)
         k = rng.randint(1, I - 2)
@@ -123,10 +125,9 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         value = clean(_value(kind, probs[k]), 9)
         check = NumberCheck(value, precision=precision)
         mistakes = number_mistakes(check, precision, _mistakes(kind, base, I, k, probs))
-        if mistakes is not None:
-            break
-    else:  # pragma: no cover - the draws above always succeed within a few tries
-        raise RuntimeError(f"{ID}: no variant for seed {seed}")
+        return None if mistakes is None else (base, I, k, probs, value, check, mistakes)
+
+    base, I, k, probs, value, check, mistakes = redraw(draw, 500, family=ID, form=form, seed=seed)
     p = probs[k]
     setup = (
         f"The notebook trains {I} instances with "

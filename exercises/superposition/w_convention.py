@@ -13,6 +13,7 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import NumberCheck, Precision
+from exercises.redraw import redraw
 from exercises.superposition._common import (
     clean,
     fmt,
@@ -54,21 +55,21 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     precision = Precision.exact()
     direction = DIRECTIONS[seed % 2]
     m = 3
-    for _ in range(500):
+
+    def draw():
         F = rng.randint(4, 6)
         rows = [[rng.choice(ENTRIES) for _ in range(m)] for _ in range(F)]
         if any(not any(r) for r in rows):
-            continue
+            return None
         i, j = rng.sample(range(m), 2)
         value = feature_gram(rows)[i][j]
         if value == 0:
-            continue
+            return None
         check = NumberCheck(value, precision=precision)
         mistakes = number_mistakes(check, precision, _mistakes(rows, i, j))
-        if mistakes is not None:
-            break
-    else:  # pragma: no cover - the draws above always succeed within a few tries
-        raise RuntimeError(f"{ID}: no variant for seed {seed}")
+        return None if mistakes is None else (F, rows, i, j, value, check, mistakes)
+
+    F, rows, i, j, value, check, mistakes = redraw(draw, 500, family=ID, form=form, seed=seed)
     if direction == "notebook_to_paper":
         code = indent_rows("W[0]", rows, f"notebook layout: {F} features x {m} hidden")
         prompt = (
