@@ -17,20 +17,22 @@ HEADER = re.compile(r"\[(\d+)/(\d+)\] (\S+) · (\w+) · seed (\d+)( · again)?")
 class Tmux:
     def __init__(self, argv: list[str], width: int, env: dict[str, str]):
         self.name = f"cg-{uuid.uuid4().hex[:8]}"
+        self.tmux = ["tmux", "-L", self.name]  # a server of its own: no other tmux user can disturb it
         exports = " ".join(f"{k}={_q(v)}" for k, v in env.items() if k in
                            ("PYTHONPATH", "TZ", "CARDGEN_NOW", "CARDGEN_HOME", "PATH", "HOME", "LANG", "LC_ALL"))
         shell = f"cd {_q(str(ROOT))} && env {exports} TERM=xterm-256color {' '.join(map(_q, argv))}; " \
                 f"echo EXIT=$?; sleep 60"
-        subprocess.run(["tmux", "-f", "/dev/null", "new-session", "-d", "-s", self.name, "-x", str(width),
+        env = {k: v for k, v in env.items() if k not in ("COLUMNS", "LINES")}  # the terminal's own size
+        subprocess.run([*self.tmux, "-f", "/dev/null", "new-session", "-d", "-s", self.name, "-x", str(width),
                         "-y", "50", shell], check=True, env={**env, "LANG": "C.UTF-8"})
-        subprocess.run(["tmux", "set-option", "-t", self.name, "history-limit", "5000"], check=True)
+        subprocess.run([*self.tmux, "set-option", "-t", self.name, "history-limit", "5000"], check=True)
 
     def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-J", "-S", "-", "-t", self.name],
+        return subprocess.run([*self.tmux, "capture-pane", "-p", "-J", "-S", "-", "-t", self.name],
                               capture_output=True, text=True, check=True).stdout
 
     def rows(self) -> str:  # as displayed, one terminal row per line
-        return subprocess.run(["tmux", "capture-pane", "-p", "-S", "-", "-t", self.name],
+        return subprocess.run([*self.tmux, "capture-pane", "-p", "-S", "-", "-t", self.name],
                               capture_output=True, text=True, check=True).stdout
 
     def wait_for(self, pattern: str, after: int = 0, timeout: float = 90) -> re.Match:
@@ -44,11 +46,11 @@ class Tmux:
 
     def type(self, text: str) -> None:
         if text:
-            subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "Enter"], check=True)
+            subprocess.run([*self.tmux, "send-keys", "-t", self.name, "-l", text], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, "Enter"], check=True)
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True)
 
 
 def _q(s: str) -> str:
@@ -104,12 +106,15 @@ def test_a_whole_socratic_drill_on_a_real_terminal(tmp_path, width):
     assert "Session: reviewed 2 · correct 1 (50%) · skipped 1" in screen
     assert "Traceback" not in screen and "terminate called" not in screen
     assert max(len(r) for r in rows.splitlines()) <= width
+    # no line was wider than the terminal (capture-pane -J joins a line the terminal wrapped)
+    assert [r.rstrip() for r in screen.splitlines()] == [r.rstrip() for r in rows.splitlines()]
     # no word is split across rows: every word of each prompt shown lies within one row
     from rich.text import Text
 
     from cardgen.console import render_markup
     from exercises import get_family
 
+    (tmp_path / "rows.txt").write_text(rows)  # what the terminal showed, for a failure's reader
     for m in HEADER.finditer(screen):
         v = get_family(m.group(3)).variant(seed=int(m.group(5)), form=m.group(4))
         for word in Text.from_markup(render_markup(v.prompt)).plain.split():
