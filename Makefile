@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python benchmarks/build_deck.py
 	$(BIN)/python benchmarks/grade.py
 	$(BIN)/python benchmarks/drill.py
+	$(BIN)/python benchmarks/notebook.py
 	$(BIN)/python benchmarks/phase_diagram.py
 	$(BIN)/python benchmarks/sae.py
 	$(BIN)/python benchmarks/fromcode_coverage.py

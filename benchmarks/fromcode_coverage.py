@@ -58,8 +58,9 @@ def sources(path: Path):
         else:
             try:
                 nb = json.loads(f.read_text())
-                cells = ["".join(c.get("source", "")) if isinstance(c.get("source"), list) else c.get("source", "")
-                         for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+                # every cell keeps its place (numbered as the tool numbers them: all cells, from 1)
+                cells = [("".join(c.get("source", "")) if isinstance(c.get("source"), list) else c.get("source", ""))
+                         if c.get("cell_type") == "code" else "" for c in nb.get("cells", [])]
             except Exception:
                 continue
             yield f, cells
@@ -95,15 +96,28 @@ def main(paths: list[str]) -> None:
         for c in result.calls:
             full = str(files[c.path].resolve())
             found.add((full, c.cell or 0, c.line))
-            for a in c.also:
-                found.add((full, c.cell or 0, int(a.rsplit("line ", 1)[1])))
+            for a in c.also:  # "line 12" or, in a notebook, "cell 3, line 12"
+                cell = int(a.split(",")[0].split()[1]) if a.startswith("cell ") else c.cell or 0
+                found.add((full, cell, int(a.rsplit("line ", 1)[1])))
+        listed: dict[tuple[str, int, int], str] = {}  # skipped with a reason, by site
+        for sk in result.skipped:
+            if sk.line and sk.path in files:
+                listed[(str(files[sk.path].resolve()), sk.cell or 0, sk.line)] = sk.reason
         hit = sum(1 for f, sites in expected.items() for (cell, line) in sites if (f, cell, line) in found)
-        missed = [(Path(f).name, cell, line) for f, sites in expected.items() for (cell, line) in sorted(sites)
+        missed = [(f, cell, line) for f, sites in expected.items() for (cell, line) in sorted(sites)
                   if (f, cell, line) not in found]
+        silent = [m for m in missed if m not in listed]
         print(f"{p}: {hit}/{total} literal-pattern call sites found ({100 * hit / max(total, 1):.1f}%), "
-              f"scan {scan_s:.2f} s")
-        for m in missed[:15]:
-            print("  missed:", *m)
+              f"{len(missed) - len(silent)} skipped with a reason, {len(silent)} silent misses; scan {scan_s:.2f} s")
+        reasons: dict[str, int] = {}
+        for m in missed:
+            if m in listed:
+                key = listed[m].split(": ", 1)[-1][:90]
+                reasons[key] = reasons.get(key, 0) + 1
+        for why, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:8]:
+            print(f"  skipped {n:4d}x: {why}")
+        for f, cell, line in silent[:15]:
+            print("  silent miss:", Path(f).name, cell, line)
 
 
 if __name__ == "__main__":

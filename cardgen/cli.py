@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "from-code": "cardgen.fromcode.cli:from_code",
     "review-cards": "cardgen.llm.cli:review_cards",
     "llm": "cardgen.llm.cli:llm",
+    "figures": "cardgen.figures:figures",
 }
 
 

@@ -23,6 +23,7 @@ FORMS: dict[str, str] = {
     "value": "compute a value by hand on tiny tensors or numbers",
     "read": "read a quantity off an image or a trained model",
     "fix": "retype a marked expression with its bug fixed",
+    "task": "solve a stated problem with one expression, choosing the tool yourself",
 }
 
 MAX_SEED = 2**63 - 1

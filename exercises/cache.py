@@ -68,9 +68,18 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def cached_json(namespace: str, payload: Any, compute: Callable[[], Any]) -> Any:
+def prebuilt_path(prebuilt: Path, namespace: str, payload: Any) -> Path:
+    """Where a prebuilt (shipped) entry of ``payload`` lies under ``prebuilt``."""
+    return prebuilt / (cache_key(namespace, payload) + ".json.gz")
+
+
+def cached_json(namespace: str, payload: Any, compute: Callable[[], Any], prebuilt: Path | None = None) -> Any:
     """``compute()``'s JSON result, read from the cache when present.
 
+    ``prebuilt`` is a folder of entries shipped with the package (gzipped, under the same key):
+    on a cache miss an entry found there is used (and cached) instead of computing it. The key
+    covers everything that determines the entry (the code included), so a prebuilt entry is
+    only ever used for exactly the inputs it was computed from; a changed input computes afresh.
     A corrupt entry is recomputed; an unwritable cache directory only costs the caching.
     """
     path = cache_dir() / namespace / (cache_key(namespace, payload) + ".json")
@@ -78,7 +87,16 @@ def cached_json(namespace: str, payload: Any, compute: Callable[[], Any]) -> Any
         return json.loads(path.read_text())
     except (OSError, ValueError):
         pass
-    value = compute()
+    value = None
+    if prebuilt is not None:
+        import gzip
+
+        try:
+            value = json.loads(gzip.decompress(prebuilt_path(prebuilt, namespace, payload).read_bytes()))
+        except (OSError, ValueError, EOFError):
+            value = None
+    if value is None:
+        value = compute()
     try:
         _write_atomic(path, json.dumps(value).encode())
     except OSError:

@@ -78,6 +78,8 @@ def feature_geometry_png(W_instance, title: str | None = None) -> bytes:
     W = _instance(W_instance)
     if W.shape[1] != 2:
         raise ValueError(f"feature_geometry_png needs n_hidden == 2, got {W.shape[1]}")
+    import math
+
     import matplotlib
 
     pts = W.numpy()
@@ -88,6 +90,8 @@ def feature_geometry_png(W_instance, title: str | None = None) -> bytes:
     ax = fig.add_subplot()
     ax.axhline(0, color="0.85", lw=0.8, zorder=0)
     ax.axvline(0, color="0.85", lw=0.8, zorder=0)
+    # labels of (near-)zero arrows would pile up at the origin: spread them on a small ring
+    short = [i for i, (x, y) in enumerate(pts) if (x * x + y * y) ** 0.5 < 0.25 * r]
     for i, (x, y) in enumerate(pts):
         c = colors(i % 10)
         ax.annotate(
@@ -98,6 +102,11 @@ def feature_geometry_png(W_instance, title: str | None = None) -> bytes:
         )
         norm = (x * x + y * y) ** 0.5
         ux, uy = (x / norm, y / norm) if norm > 1e-9 else (0.0, 0.0)
+        if i in short:
+            a = math.pi / 4 + 2 * math.pi * short.index(i) / len(short)
+            ax.text(0.2 * r * math.cos(a), 0.2 * r * math.sin(a), str(i), color=c, fontsize=9, ha="center",
+                    va="center")
+            continue
         ax.text(x + 0.12 * r * ux, y + 0.12 * r * uy, str(i), color=c, fontsize=9, ha="center", va="center")
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
@@ -108,10 +117,11 @@ def feature_geometry_png(W_instance, title: str | None = None) -> bytes:
     return _png(fig)
 
 
-def neuron_weights_png(W_instance, title: str | None = None) -> bytes:
+def neuron_weights_png(W_instance, title: str | None = None, kinds: bool = True) -> bytes:
     """The hidden-ReLU model's weights of one instance as neurons x features
     (``W^T``, diverging colours centred at 0), each neuron labelled with its kind
-    from :func:`superpos_core.analysis.neuron_kinds` ("mono", "poly", "dead")."""
+    from :func:`superpos_core.analysis.neuron_kinds` ("mono", "poly", "dead") unless
+    ``kinds`` is False (a card asking what a neuron carries must not label it)."""
     from .analysis import neuron_kinds
 
     W = _instance(W_instance)
@@ -126,7 +136,7 @@ def neuron_weights_png(W_instance, title: str | None = None) -> bytes:
     if F <= 20:
         ax.set_xticks(range(F))
     if H <= 20:
-        ax.set_yticks(range(H), [f"{k} {short[kind]}" for k, kind in enumerate(neuron_kinds(W))])
+        ax.set_yticks(range(H), [f"{k} {short[kind]}" if kinds else str(k) for k, kind in enumerate(neuron_kinds(W))])
     ax.tick_params(labelsize=7)
     ax.set_xlabel("feature", fontsize=8)
     ax.set_ylabel("neuron", fontsize=8)
@@ -193,12 +203,13 @@ PHASE_COLORS = {"ignored": "#e8e8e8", "dedicated": "#4a7fc1", "superposed": "#d0
 """Colours of :func:`phase_diagram_png`, close to the paper's figure (white / blue / red)."""
 
 
-def phase_diagram_png(sweep, title: str | None = None, marks=(), colors: bool = True) -> bytes:
+def phase_diagram_png(sweep, title: str | None = None, marks=(), colors: bool = True, hidden=()) -> bytes:
     """The phase diagram of a :func:`superpos_core.sweep.phase_diagram` sweep: each
     cell coloured by the phase of its best seed (:func:`~superpos_core.sweep.phase_grid`
     ``"best"``), a dot where the seeds disagree, and a legend. ``marks`` are
     ``(row, col)`` cell indices circled and labelled A, B, ... (for "which phase at
-    A?"); ``colors=False`` leaves the phases out (the axes and marks only)."""
+    A?"); ``colors=False`` leaves the phases out (the axes and marks only); ``hidden``
+    cells are drawn blank (a card asking for the phase of a marked cell hides it)."""
     import math
 
     from matplotlib.colors import ListedColormap
@@ -209,15 +220,16 @@ def phase_diagram_png(sweep, title: str | None = None, marks=(), colors: bool = 
     names = list(PHASES) + ["other"]
     best = phase_grid(sweep, "best")
     agreed = phase_grid(sweep, "all")
-    image = [[names.index(p) for p in row] for row in best]
+    hidden = {tuple(rc) for rc in hidden}
+    image = [[len(names) if (r, c) in hidden else names.index(p) for c, p in enumerate(row)] for r, row in enumerate(best)]
     fig = _figure()
     ax = fig.add_subplot()
-    cmap = ListedColormap([PHASE_COLORS[n] for n in names] if colors else ["white"] * len(names))
-    _grid_image(ax, sweep, image, cmap=cmap, vmin=-0.5, vmax=len(names) - 0.5)
+    cmap = ListedColormap([PHASE_COLORS[n] for n in names] + ["white"] if colors else ["white"] * (len(names) + 1))
+    _grid_image(ax, sweep, image, cmap=cmap, vmin=-0.5, vmax=len(names) + 0.5)
     xs, ys = [], []
     for r, row in enumerate(agreed):
         for c, p in enumerate(row):
-            if p is None and colors:
+            if p is None and colors and (r, c) not in hidden:
                 xs.append(math.log10(sweep.col_values[c]))
                 ys.append(math.log10(sweep.row_values[r]))
     if xs:
@@ -230,7 +242,8 @@ def phase_diagram_png(sweep, title: str | None = None, marks=(), colors: bool = 
     ax.set_xlabel("relative importance of feature 1", fontsize=8)
     ax.set_ylabel("feature probability p = 1 - S", fontsize=8)
     if colors:
-        handles = [Patch(facecolor=PHASE_COLORS[n], edgecolor="0.5", label=n) for n in names if any(n in row for row in best)]
+        shown = [p for r, row in enumerate(best) for c, p in enumerate(row) if (r, c) not in hidden]
+        handles = [Patch(facecolor=PHASE_COLORS[n], edgecolor="0.5", label=n) for n in names if n in shown]
         # below the axes, so it hides no cell and no mark
         ax.legend(handles=handles, fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(handles), frameon=False)
     ax.set_title(title if title is not None else "2 features in 1 dimension", fontsize=9)

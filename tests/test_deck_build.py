@@ -102,7 +102,7 @@ def test_the_default_deck_imports_completely(tmp_path):
     """What `cardgen build-deck` builds (every registered family, all topics, seed 0) in a fresh
     collection; K = 2 rather than 8 keeps it quick and changes nothing else."""
     out, report = build_into(tmp_path, seed=0, variants=2)
-    slots = {(f.id, form) for f in all_families() for form in f.forms}
+    slots = {(f.id, form) for f in all_families() for form in f.forms} | {("mixed.tasks", "task")}
     assert {(n.family, n.form) for n in report.notes} == slots
     col = fresh_collection(tmp_path)
     try:

@@ -585,8 +585,11 @@ def test_trained_variants_come_from_one_cached_run(trained, cache):
                 again = get_family(fid).variant(seed=seed)
                 assert again.to_dict() == v.to_dict() and again.image == v.image
     assert len(instances) >= 12, "variants should spread over the grid"
+    from exercises.cache import cache_key
+
     entries = list((cache / T.NAMESPACE).glob("*.json"))
-    assert [e.stem for e in entries] == [T.run_key()], f"expected one cached run, found {entries}"
+    assert sorted(e.stem for e in entries) == sorted([T.run_key(), cache_key(T.NAMESPACE, T.payload("check"))]), (
+        f"expected the main and the check run, found {entries}")
 
 
 def _module(fid):
@@ -606,10 +609,26 @@ def test_trained_cards_ask_what_all_runs_agree_on_or_about_the_run_shown(trained
     picked = [T.pick(qs, seed, fid) for seed in SPREAD_SEEDS]
     assert len({(q.setting, q.quantity) for q in picked}) >= 30, "too few distinct questions"
     _assert_spread(fid, [repr(q.answer) for q in picked])
+    check = T.check_run()
+
+    def clear_answer(W):  # None inside the margins (norm within 0.1 of 0.5; antipodal band)
+        W = np.asarray(W, dtype=float)
+        norms = np.linalg.norm(W, axis=1)
+        if any(abs(x - 0.5) < T.NORM_MARGIN for x in norms):
+            return None
+        if fid.endswith("antipodal"):
+            cos, _ = cosines(W)
+            rep = [i for i in range(len(norms)) if norms[i] > 0.5]
+            if any(-0.985 <= cos[a, b] <= -0.85 for a, b in itertools.combinations(rep, 2)):
+                return None
+        return repr(_np_answer(fid, q.quantity, W))
+
     for q in set(picked):
-        answers = [_np_answer(fid, q.quantity, run["W"][k]) for k in T.instances_of(q.setting)]
-        if q.scope == "all":
-            assert len({repr(a) for a in answers}) == 1, f"{fid}: runs of setting {q.setting} disagree"
+        if q.scope == "all":  # 9 of the 10 main seeds and all 3 check seeds, each clear of the margins
+            main = [clear_answer(run["W"][k]) for k in T.instances_of(q.setting)]
+            ck = [clear_answer(check["W"][q.setting * 3 + r]) for r in range(3)]
+            want = repr(_np_answer(fid, q.quantity, run["W"][q.runs[0]]))
+            assert sum(a == want for a in main) >= 9 and all(a == want for a in ck), (fid, q, main, ck)
         else:
             assert q.runs[0] in T.instances_of(q.setting) and len(q.runs) == 1
         if q.quantity.startswith("partner of "):  # asked only where that feature is represented
@@ -627,7 +646,7 @@ def test_trained_explanations_agree_with_the_answer(trained, fid):
     for seed in TRAINED_SEEDS:
         v = draw(fid, seed)
         if v.params["scope"] == "all":
-            assert "All 3 runs" in v.explanation and "At this setting" in v.prompt, v.key
+            assert "of 10 runs give this answer" in v.explanation and "At this setting" in v.prompt, v.key
         else:
             assert "In this run" in v.prompt, v.key
         if fid == "superposition.trained_which" and "importance decides" in v.explanation.lower():
@@ -674,16 +693,17 @@ def test_trained_run_shows_the_papers_picture(trained):
         s = grid.index({"feature_probability": p, "importance_decay": d})
         return [np.linalg.norm(np.asarray(run["W"][k]), axis=1) for k in T.instances_of(s)]
 
-    for d in T.DECAYS:
-        for dense in runs(1.0, d):
-            assert [i for i in range(T.N_FEATURES) if dense[i] > 0.5] == [0, 1], "dense: only the top 2 features"
+    for d in T.DECAYS:  # 9 of the 10 runs at least: a run can stick in a local minimum
+        top2 = [[i for i in range(T.N_FEATURES) if x[i] > 0.5] == [0, 1] for x in runs(1.0, d)]
+        assert sum(top2) >= T.REPLICATES - 1, f"dense: only the top 2 features (decay {d}: {top2})"
         sparse = runs(min(T.PROBABILITIES), d)
-        assert sum((x > 0.5).sum() >= 4 for x in sparse) >= 2, "sparse: more features than dimensions"
+        assert sum((x > 0.5).sum() >= 4 for x in sparse) >= 2 * T.REPLICATES // 3, "sparse: more features than dims"
     assert sum(bool(_np_pairs(W)) for W in run["W"]) >= 12, "antipodal pairs in the middle of the grid"
     s = grid.index({"feature_probability": min(T.PROBABILITIES), "importance_decay": max(T.DECAYS)})
-    for k in T.instances_of(s):  # a pentagon in every run
-        W = np.asarray(run["W"][k])
-        assert (np.linalg.norm(W, axis=1) > 0.5).all() and not _np_pairs(W)
+    pentagons = [(np.linalg.norm(np.asarray(run["W"][k]), axis=1) > 0.5).all() and not _np_pairs(run["W"][k])
+                 for k in T.instances_of(s)]
+    # 6 of the 10 seeds at this budget (the 3-seed run had 3 of 3: the luck issue 20 is about)
+    assert sum(pentagons) >= T.REPLICATES // 2, f"a pentagon in most runs: {pentagons}"
 
 
 @pytest.mark.slow

@@ -24,36 +24,51 @@ IDS = ("superposition.linear_vs_relu", "superposition.phase_diagram", "superposi
        "superposition.privileged_basis")
 
 
-def raw_W(name: str, label: str) -> np.ndarray:
-    """``W`` ``[rows, cols, seeds, F, H]`` of one sweep, read straight from the cache file."""
-    R.run(name)  # trains it if this session has not yet
-    path = cache_dir() / f"{R.NAMESPACE}-{name}" / f"{R.run_key(name)}.json"
+def raw_W(name: str, label: str, which: str = "main") -> np.ndarray:
+    """``W`` ``[rows, cols, seeds, F, H]`` of one sweep (of the main or the check run), read
+    straight from the cache file."""
+    from exercises.cache import cache_key
+
+    R.run(name, which)  # trains (or unpacks) it if this session has not yet
+    ns = f"{R.NAMESPACE}-{name}"
+    path = cache_dir() / ns / f"{cache_key(ns, R.payload(name, which))}.json"
     return np.asarray(json.loads(path.read_text())["sweeps"][label]["W"], dtype=float)
+
+
+def decided(main: list, check: list, answer) -> bool:
+    """Issue 20's rule, in plain Python: at least 9 of the 10 main seeds and all 3 check seeds
+    give ``answer`` (a seed inside the margin gives None)."""
+    return len(main) == 10 and len(check) == 3 and sum(a == answer for a in main) >= 9 and all(
+        a == answer for a in check)
 
 
 def norms(W):
     return np.sqrt((W**2).sum(-1))
 
 
-def test_linear_vs_relu_answers_hold_for_every_seed():
+def test_linear_vs_relu_answers_are_decided_by_the_setting():
     from exercises.superposition import linear_vs_relu as F
 
-    lin, relu = raw_W("linear_vs_relu", "linear"), raw_W("linear_vs_relu", "relu")
+    W = {k: raw_W("linear_vs_relu", k) for k in ("linear", "relu")}
+    Wc = {k: raw_W("linear_vs_relu", k, "check") for k in ("linear", "relu")}
     imp = np.asarray(R.sweeps("linear_vs_relu")["linear"].importance)
     qs = F.questions()
     assert {q.quantity for q in qs} == set(F.QUANTITIES)
-    cols = lin.shape[1]
+    cols = W["linear"].shape[1]
+
+    def seed(w, q):
+        n = norms(w)
+        if np.any(np.abs(n - 0.5) < 0.1):
+            return None
+        s = tuple(int(i) for i in np.flatnonzero(n > 0.5))
+        return len(s) if q.quantity == "relu count" else s
+
     for q in qs:
         r, c = divmod(q.setting, cols)
-        W = lin[r, c] if q.quantity.startswith("linear") else relu[r, c]
-        n = norms(W)  # [seeds, F]
-        assert np.all(np.abs(n - 0.5) >= 0.1), (q, n)
-        sets = {tuple(np.flatnonzero(row > 0.5)) for row in n}
-        assert len(sets) == 1, (q, sets)
-        (s,) = sets
-        assert q.answer == (len(s) if q.quantity == "relu count" else s), q
+        k = "linear" if q.quantity.startswith("linear") else "relu"
+        assert decided([seed(w, q) for w in W[k][r, c]], [seed(w, q) for w in Wc[k][r, c]], q.answer), q
         if q.quantity == "linear which":  # the paper's result: the top n_hidden by importance
-            assert s == tuple(sorted(np.argsort(-imp[r, c])[: lin.shape[-1]])), q
+            assert q.answer == tuple(sorted(np.argsort(-imp[r, c])[: W["linear"].shape[-1]])), q
     # the paper's first result shows in the run: the ReLU model superposes when sparse
     assert any(q.quantity == "relu count" and q.answer > 2 for q in qs)
     assert any(q.quantity == "relu count" and q.answer == 2 for q in qs)
@@ -72,27 +87,33 @@ def _phase(W2):
     return "other"
 
 
-def test_phase_diagram_answers_hold_for_every_seed():
+def _clear_phase(W2):
+    return None if np.any(np.abs(norms(W2) - 0.5) < 0.1) else _phase(W2)
+
+
+def test_phase_diagram_answers_are_decided_by_the_setting():
     from exercises.superposition import phase_diagram as F
 
     W = raw_W("phase_diagram", "phase")  # [R, C, S, 2, 1]
+    Wc = raw_W("phase_diagram", "phase", "check")
     qs = F.questions()
     seen = set()
     for q in qs:
         r, c = divmod(q.setting, W.shape[1])
-        assert [_phase(W[r, c, s]) for s in range(W.shape[2])] == [q.answer] * W.shape[2], q
+        assert decided([_clear_phase(w) for w in W[r, c]], [_clear_phase(w) for w in Wc[r, c]], q.answer), q
         seen.add(q.answer)
     assert seen == set(F.PHASES), "every phase is asked somewhere"
-    # cells where the seeds disagree exist in the run and are never asked
+    # cells where two or more seeds disagree exist in the run and are never asked
     disagree = {(r, c) for r in range(W.shape[0]) for c in range(W.shape[1])
-                if len({_phase(W[r, c, s]) for s in range(W.shape[2])}) > 1}
+                if max(sum(_phase(w) == p for w in W[r, c]) for p in F.PHASES + ("other",)) < 9}
     assert disagree and not disagree & {divmod(q.setting, W.shape[1]) for q in qs}
 
 
-def test_correlated_answers_hold_for_every_seed():
+def test_correlated_answers_are_decided_by_the_setting():
     from exercises.superposition import correlated as F
 
     sw = {k: raw_W("correlated", k)[:, 0] for k in F.KINDS}  # [rows, seeds, 4, 2]
+    ch = {k: raw_W("correlated", k, "check")[:, 0] for k in F.KINDS}
     qs = F.questions()
     kinds = set()
     for q in qs:
@@ -100,10 +121,14 @@ def test_correlated_answers_hold_for_every_seed():
         what, _, *rest = q.quantity.split()
         pairs = [(0, 1), (2, 3)] if what == "mates" else [(int(rest[0]), int(rest[1]))]
         i, j = pairs[int(rest[0])] if what == "mates" else pairs[0]
-        for W in sw[kind][r]:
+
+        def seed(W):
             u = W / norms(W)[:, None]
             cos = float(u[i] @ u[j])
-            assert (cos < -0.95) if q.answer == "antipodal" else (abs(cos) < 0.15), (q, cos)
+            return "antipodal" if cos < -0.95 else "orthogonal" if abs(cos) < 0.15 else None
+
+        main, check = [seed(W) for W in sw[kind][r]], [seed(W) for W in ch[kind][r]]
+        assert sum(a == q.answer for a in main) >= 9 and all(a == q.answer for a in check), (q, main, check)
         kinds.add((kind, what, q.answer))
     # the paper's result, as asked: correlated pairs orthogonal, anticorrelated antipodal
     assert ("correlated", "mates", "orthogonal") in kinds and ("anticorrelated", "mates", "antipodal") in kinds

@@ -48,14 +48,14 @@ def test_typical_mistakes_are_diagnosed(tmp_path):
     bmm = t["batched_matmul"]
     assert bmm["status"] == "fail"
     assert "returned None" in bmm["message"] and "print" in bmm["message"]
-    assert bmm["output"].startswith("torch.Size([")  # what it printed, cut to 500 characters
-    assert len(bmm["output"]) <= 500 and "output cut" in bmm["output"]
+    assert bmm["output"].startswith("torch.Size([")  # what the failing case printed...
+    assert bmm["output"].count("torch.Size") == 1  # ...not the output of all cases mixed
 
     fwd = t["forward"]
     assert fwd["status"] == "fail"
     assert fwd["message"].startswith("Did you forget the ReLU?")
     assert "counterexample (case" in fwd["message"]
-    assert "features: tensor of shape" in fwd["message"]
+    assert "features: tensor of shape" in fwd["message"] or "features = torch.tensor([[" in fwd["message"]
     assert "max abs difference" in fwd["message"]
     assert "expected[" in fwd["message"] and "got[" in fwd["message"]
 

@@ -59,6 +59,33 @@ def sysv(fn, *args):
     return go
 
 
+def unix_dgram():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.sendto(b"leak", UNIX_DGRAM)
+
+
+def netlink():
+    socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+
+
+def raw_syscall(nr, *args):
+    """A system call by number (what a solution would do to get around the socket module)."""
+    def go():
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        if libc.syscall(nr, *args) < 0:
+            raise OSError(ctypes.get_errno(), "refused")
+    return go
+
+
+IO_URING_PARAMS = ctypes.create_string_buffer(120)
+
+
+def prlimit_parent():
+    import resource
+    resource.prlimit(os.getppid(), resource.RLIMIT_NOFILE, (3, 3))
+
+
 def fork():
     if os.fork() == 0:
         os._exit(0)
@@ -83,6 +110,18 @@ def attack_all():
     attempt("semget", sysv("semget", 0, 1, 0o1000 | 0o600))
     attempt("fork", fork)
     attempt("signal_parent", lambda: os.kill(os.getppid(), 0))
+    attempt("unix_dgram", unix_dgram)
+    attempt("netlink", netlink)
+    attempt("io_uring", raw_syscall(425, 8, IO_URING_PARAMS))  # io_uring_setup: IORING_OP_SOCKET's way in
+    attempt("socket_by_number", raw_syscall(41, 2, 2, 0))  # socket(AF_INET, SOCK_DGRAM) without the module
+    attempt("prlimit_parent", prlimit_parent)
+    attempt("add_key", raw_syscall(248, b"user", b"cardgen-leak", b"secret", 6, ctypes.c_long(-3)))
+    attempt("keyctl", raw_syscall(250, 0, ctypes.c_long(-3), 1))  # KEYCTL_GET_KEYRING_ID, session
+    attempt("stat_cache", lambda: os.stat(CACHE))
+    attempt("stat_reference", lambda: os.stat(REFERENCE))
+    half = torch.ones(4, 4, dtype=torch.half) @ torch.ones(4, 4, dtype=torch.half)  # needs /proc/cpuinfo
+    if float(half[0, 0]) != 4.0:
+        LEAKS.append("half_precision_broken")
 
 
 def batched_matmul(a, b):
@@ -128,6 +167,10 @@ class Targets:
         self.unix.bind(self.unix_path)
         self.unix.listen(1)
         self.unix.setblocking(False)
+        self.unix_dgram_path = str(tmp_path / "listener-dgram.sock")
+        self.unix_dgram = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.unix_dgram.bind(self.unix_dgram_path)
+        self.unix_dgram.setblocking(False)
         self.cache = tmp_path / "cache"
         (self.cache / "grade-cases").mkdir(parents=True)
         self.ipcs = _ipcs()
@@ -135,6 +178,7 @@ class Targets:
         self.solution.write_text(
             "# cardgen: einsum.batched_matmul seed=0\nimport torch\n"
             f"UDP_PORT = {self.udp.getsockname()[1]}\nUNIX_PATH = {self.unix_path!r}\nSECRET = {str(self.secret)!r}\n"
+            f"UNIX_DGRAM = {self.unix_dgram_path!r}\n"
             f"REFERENCE = {str(REPO / 'exercises' / 'superposition' / 'forward.py')!r}\n"
             f"CACHE = {str(self.cache / 'grade-cases')!r}\nCANARY = {str(self.canary)!r}\n" + ATTACKS
         )
@@ -146,6 +190,8 @@ class Targets:
             self.udp.recv(100)
         with pytest.raises(BlockingIOError):
             self.unix.accept()
+        with pytest.raises(BlockingIOError):
+            self.unix_dgram.recv(100)
         after = os.stat(self.canary)
         assert (after.st_mode, after.st_mtime_ns) == (self.before.st_mode, self.before.st_mtime_ns)
         if self.has_xattr:
@@ -170,12 +216,13 @@ def test_nothing_leaves_the_strong_sandbox(tmp_path):
 
 
 @needs_landlock
-def test_nothing_leaves_a_child_forked_by_the_watch_template(tmp_path):
+def test_nothing_leaves_a_child_forked_by_the_watch_template(tmp_path, monkeypatch):
     """--watch forks its children from a template that has imported torch: same walls."""
     from cardgen.grade.grader import grade_file
     from cardgen.grade.sandbox import Template
 
     t = Targets(tmp_path)
+    monkeypatch.setenv("CARDGEN_CACHE", str(t.cache))
     template = Template()
     try:
         assert template.ready(timeout=120)
@@ -212,10 +259,15 @@ def _daemon():
 
 
 def _rewrite_cache():
-    """Finds the cache through the grader's environment; every expected value becomes zeros."""
+    """Finds the cache through the grader's environment, sets every expected value to zeros
+    and signs the entries again with the cache's own key (readable at this level); then puts
+    a FIFO where the key was, which would block a grader that opened it."""
+    import base64, hashlib, hmac
     env = open(f"/proc/{os.getppid()}/environ", "rb").read().split(b"\\0")
     cache = dict(e.decode().split("=", 1) for e in env if b"=" in e)["CARDGEN_CACHE"]
     folder = os.path.join(cache, "grade-cases")
+    key = open(os.path.join(folder, ".hmac-key"), "rb").read()
+    n = 0
     for name in os.listdir(folder):
         if not name.endswith(".json"):
             continue
@@ -224,11 +276,16 @@ def _rewrite_cache():
         data = json.loads(body)
         for e in data["expected"]:
             if e["t"] == "array":
-                import base64
                 e["data"] = base64.b64encode(bytes(len(base64.b64decode(e["data"])))).decode()
             elif e["t"] == "num":
                 e["v"] = 0.0
-        open(path, "wb").write(mac + b"\\n" + json.dumps(data).encode())
+        body = json.dumps(data).encode()
+        mac = hmac.new(key, name[:-5].encode() + b"\\0" + body, hashlib.sha256).hexdigest().encode()
+        open(path, "wb").write(mac + b"\\n" + body)
+        n += 1
+    os.unlink(os.path.join(folder, ".hmac-key"))
+    os.mkfifo(os.path.join(folder, ".hmac-key"))
+    open(RESIGNED, "w").write(str(n))
 
 
 def batched_matmul(a, b):
@@ -261,6 +318,9 @@ def cosine_decay_lr(step, steps):
 @pytest.mark.slow
 @linux_only
 def test_basic_level_daemon_dies_and_a_rewritten_cache_changes_no_verdict(tmp_path):
+    """A real basic-level run that re-signs the case cache with its own key and leaves a FIFO
+    in the key's place, then a real strong run: same verdicts as before, no hang, because the
+    grader discards a cache that graded code could reach."""
     cache = tmp_path / "cache"
     env = {"CARDGEN_CACHE": str(cache)}
     zeros = tmp_path / "zeros.py"
@@ -268,29 +328,45 @@ def test_basic_level_daemon_dies_and_a_rewritten_cache_changes_no_verdict(tmp_pa
     first = cardgen("grade", str(zeros), "--json", cwd=tmp_path, env=env)  # strong: fills the cache
     t = by_function(first.json())
     assert t["batched_matmul"]["status"] == "fail" and t["cosine_decay_lr"]["status"] == "pass"
-    entries = sorted((cache / "grade-cases").glob("*.json"))
-    assert len(entries) == 2
-    original = [p.read_bytes() for p in entries]
+    assert len(list((cache / "grade-cases").glob("*.json"))) == 2
 
-    pidfile = tmp_path / "daemon.pid"
+    pidfile, resigned = tmp_path / "daemon.pid", tmp_path / "resigned.txt"
     attacker = tmp_path / "attacker.py"
     attacker.write_text("# cardgen: einsum.batched_matmul seed=0\n# cardgen: superposition.cosine_decay_lr seed=0\n"
-                        f"PIDFILE = {str(pidfile)!r}\n" + DAEMON)
+                        f"PIDFILE = {str(pidfile)!r}\nRESIGNED = {str(resigned)!r}\n" + DAEMON)
     r = cardgen("grade", str(attacker), cwd=tmp_path, env={**env, "CARDGEN_GRADE_SANDBOX": "basic"})
     assert r.rc == 1 and "FAIL  batched_matmul" in r.out, r.out + r.err
     assert "note: sandbox level basic" in r.out and "not used" in r.out  # one line says what is not contained
     pid = int(pidfile.read_text())
     time.sleep(0.2)
     assert not Path(f"/proc/{pid}").exists(), "the fork + setsid daemon outlived the grading"
-    assert [p.read_bytes() for p in entries] != original  # the attack did rewrite the cache...
+    assert resigned.read_text() == "2"  # the attack did re-sign both entries...
+    assert not (cache / "grade-cases").exists()  # ...and the grader discarded what it could reach
 
-    again = cardgen("grade", str(zeros), cwd=tmp_path, env=env)
-    assert "FAIL  batched_matmul" in again.out  # ...but a zeros answer still fails
+    again = cardgen("grade", str(zeros), cwd=tmp_path, env=env, timeout=120)
+    assert "FAIL  batched_matmul" in again.out, again.out + again.err  # a zeros answer still fails
     assert "PASS  cosine_decay_lr" in again.out  # and a right one still passes
-    if sorted((cache / "grade-cases").glob("*.json")) != entries:  # new keys: the code changed meanwhile
-        pytest.skip("the exercise sources changed while this test ran, so the entries were not reused")
-    assert "note: the cached cases of einsum.batched_matmul had been changed" in again.out
-    assert "computed afresh" in again.out
+    assert len(list((cache / "grade-cases").glob("*.json"))) == 2  # computed afresh, under a new key
+
+
+def test_a_fifo_or_link_in_the_cache_never_blocks_the_grader(tmp_path, monkeypatch):
+    """Were the discard to fail, a FIFO in place of the key or of an entry is refused, not read."""
+    import threading
+
+    from cardgen.grade import cases
+
+    monkeypatch.setenv("CARDGEN_CACHE", str(tmp_path))
+    folder = tmp_path / "grade-cases"
+    folder.mkdir()
+    os.mkfifo(folder / ".hmac-key")
+    os.mkfifo(folder / "grade-cases-x.json")
+    result = []
+    worker = threading.Thread(target=lambda: result.append(cases.read_entry("grade-cases-x")), daemon=True)
+    worker.start()
+    worker.join(10)
+    assert result == [(None, False)]
+    assert (folder / ".hmac-key").is_file() and len((folder / ".hmac-key").read_bytes()) == 64  # a new key
+    assert cases.discard_all() and not folder.exists()
 
 
 # ------------------------------------------------------------------ the channel

@@ -143,6 +143,8 @@ def plan(topics: Iterable[str] | None = None, families: Iterable[str] | None = N
         fams = [f for f in fams if f.topic in chosen_topics]
     else:
         fams = [f for t in chosen_topics for f in all_families(t)]
+        if set(chosen_topics) == set(TOPICS):  # the mix of tasks across every topic (exercises.mixed)
+            fams.append(get_family("mixed.tasks"))
     return [(f, form) for f in fams for form in f.forms]
 
 

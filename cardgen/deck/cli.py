@@ -5,6 +5,7 @@ the command runs, so ``cardgen --help`` stays instant.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -66,6 +67,8 @@ def build_deck(output: Path, topics: tuple[str, ...], variants: int, seed: int, 
     from cardgen.deck.build import DeckError, build
     from cardgen.llm import get_assistant
 
+    _check_output(output)
+
     assistant = get_assistant(llm)
     reword = assistant.reword if assistant.online else None
     try:
@@ -88,6 +91,26 @@ def build_deck(output: Path, topics: tuple[str, ...], variants: int, seed: int, 
     _summary(report)
     if assistant.summary():
         console.print(f"[dim]{assistant.summary()}[/]")
+
+
+def _check_output(output: Path) -> None:
+    """Refuse an -o that is not (or would not replace) a regular file: a device such as
+    /dev/full, a FIFO, a socket or a directory, directly or through a link. The deck is
+    renamed into place, which would replace a device node with a plain file."""
+    import stat
+
+    try:
+        st = os.stat(output)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        fail(f"cannot write {output}: {e.strerror or e}")
+        return
+    if stat.S_ISDIR(st.st_mode):
+        fail(f"cannot write {output}: it is a directory; give a file name such as {output / 'cardgen.apkg'}")
+    if not stat.S_ISREG(st.st_mode):
+        fail(f"cannot write {output}: it is not a regular file (a device, FIFO or socket); give a file name "
+             "such as cardgen.apkg")
 
 
 def _summary(report) -> None:

@@ -76,8 +76,10 @@ def media_name(original: str, data: bytes) -> str:
 
 
 def question_html(v: "Variant", family: "Family", image_name: str | None) -> str:
+    # a task card names no tool, and many family titles do ("Tile with einops.repeat")
+    title = "A tensor task" if v.form == "task" else family.title
     parts = [
-        f'<div class="cg-meta">{html.escape(family.title)}'
+        f'<div class="cg-meta">{html.escape(title)}'
         f'<span class="cg-form">{html.escape(v.form)}</span></div>',
         f'<div class="cg-prompt">{markup(v.prompt)}</div>',
     ]

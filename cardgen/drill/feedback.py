@@ -194,7 +194,7 @@ def _axes_context(checker: Any, response: str) -> dict[str, str]:
     if isinstance(checker, EinsumCheck):
         import torch
 
-        from exercises.checking.equivalence import random_inputs
+        from exercises.checking import random_inputs
 
         call = parse_call(response)
         ops = random_inputs(shapes, checker.seed)

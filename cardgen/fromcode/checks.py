@@ -8,7 +8,10 @@ import re
 from dataclasses import dataclass
 
 from exercises.base import Verdict
-from exercises.checking import Check
+from exercises.checking import Check, parse_call
+from exercises.patterns import run
+
+from cardgen.fromcode.example import same_as_shown
 from exercises.patterns import ELL
 
 NONE_WORDS = {"none", "nothing", "no axes", "no axis", "-", "{}", "[]", "()", "set()", "∅", "empty"}
@@ -144,3 +147,75 @@ class ShapeListCheck(Check):
         i = next(i for i, (a, b) in enumerate(zip(got, exp)) if a != b)
         return Verdict(False, f"shape {i} is {_shape_list_text([got[i]])[1:-1]}, but it is "
                               f"{_shape_list_text([exp[i]])[1:-1]}", self.expected_text)
+
+
+@dataclass(frozen=True)
+class ShownCheck(Check):
+    """A write card whose worked example (or stated shape) two non-equivalent patterns satisfy:
+    the code's own pattern is judged by ``base``, and any other pattern that gives what the card
+    shows is accepted too — a correct reading of the card is never marked wrong.
+
+    ``inputs`` are the example's operands ``(name, start, shape)`` as ``arange`` (empty: the
+    card states only the result's shape, and ``shapes`` are the operands' shapes); ``names``
+    the operands in the order the call passes them."""
+
+    base: Check
+    op: str
+    library: str
+    names: tuple[str, ...]
+    inputs: tuple[tuple[str, int, tuple[int, ...]], ...]
+    values: object
+    shape: tuple[int, ...]
+    shapes: tuple[tuple[int, ...], ...] = ()
+    reduction: str | None = None
+    lengths: tuple[tuple[str, int], ...] = ()
+    probes: tuple[tuple[int, ...], ...] = ()  # a big result: the indices whose values the card shows
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return self.base.kind
+
+    @property
+    def expected_text(self) -> str:
+        return self.base.expected_text
+
+    def examples(self):
+        return self.base.examples()
+
+    def check(self, response: str) -> Verdict:
+        verdict = self.base.check(response)
+        if verdict.correct or verdict.unreadable:
+            return verdict
+        pattern = parse_call(response).pattern.strip()
+        if pattern and self._matches(pattern):
+            return self.right(f"gives what the card shows (the code's own pattern is `{self.base.expected_text}`, "
+                              f"which the card cannot tell apart from yours)")
+        return verdict
+
+    def _operands(self) -> list:
+        import math
+
+        import torch
+
+        if self.inputs:
+            by_name = {n: torch.arange(float(s), float(s + math.prod(sh)), dtype=torch.float64).reshape(sh)
+                       for n, s, sh in self.inputs}
+            ts = [by_name[n] for n in self.names]
+        else:
+            first = {}
+            for n, sh in zip(self.names, self.shapes):
+                first.setdefault(n, torch.zeros(sh, dtype=torch.float64))
+            ts = [first[n] for n in self.names]
+        return [t.numpy() for t in ts] if self.library == "numpy" else ts
+
+    def _matches(self, pattern: str) -> bool:
+        import torch
+
+        try:
+            got = torch.as_tensor(run(self.op, pattern, self._operands(), library=self.library,
+                                      reduction=self.reduction, lengths=dict(self.lengths)))
+        except Exception:  # a pattern the library refuses gives nothing the card shows
+            return False
+        if not self.inputs:
+            return tuple(got.shape) == tuple(self.shape)
+        return same_as_shown(got, self.shape, self.values, self.probes)

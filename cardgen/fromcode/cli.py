@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from cardgen.console import console, err_console, escape_text, fail, print_variant
+from cardgen.console import console, err_console, escape_text as _escape, fail, print_variant
 
 MAX_SEED = 2**63 - 1
 DEFAULT_OUTPUT = Path("cardgen-from-code.apkg")
@@ -65,8 +65,13 @@ def from_code(paths: tuple[Path, ...], show: bool, output: Path | None, variants
     if show and as_json:
         raise click.UsageError("use --show or --json, not both")
     found = collect(paths)
+    from cardgen.fromcode.ids import remember_roots
+
+    remember_roots(found)  # so the cards' ids resolve from any folder
     if not found.files:
-        fail(f"no Python files (.py) or notebooks (.ipynb) found under {', '.join(str(p) for p in paths)}")
+        from cardgen.fromcode.scan import printable
+
+        fail(printable(f"no Python files (.py) or notebooks (.ipynb) found under {', '.join(str(p) for p in paths)}"))
     write_to = output if output is not None else (None if (show or as_json) else DEFAULT_OUTPUT)
 
     notes = []
@@ -96,6 +101,13 @@ def _build(items, variants: int, seed: int, skipped: list):
                            on_note=lambda n: bar.update(task, advance=1, description=n.call.where))
 
 
+def escape_text(text: str) -> str:
+    """Markup-escaped, with a file name's control characters (escape sequences) made visible."""
+    from cardgen.fromcode.scan import printable
+
+    return _escape(printable(text))
+
+
 def _listing(found, variants: int, seed: int, notes, write_to: Path | None) -> dict:
     """Everything found, with the exercises as data (all variants of each form)."""
     from cardgen.fromcode.deck import deck_name, note_guid, seeds_for
@@ -107,7 +119,7 @@ def _listing(found, variants: int, seed: int, notes, write_to: Path | None) -> d
     for call, st in found.items:
         try:
             by_form = variants_for(call, st, {f: seeds_for(seed, call, f, variants) for f in forms_for(call, st)})
-        except Exception as e:  # noqa: BLE001 - listed as skipped, with the reason
+        except Exception as e:  # listed as skipped, with the reason
             found.skipped.append(skip_for(call, e))
             continue
         calls.append({
@@ -140,7 +152,7 @@ def _show(found, seed: int) -> None:
         for form in forms_for(call, st):
             try:
                 print_variant(make_variant(call, form, seed, st), show_answer=True)
-            except Exception as e:  # noqa: BLE001 - one odd call never stops the listing
+            except Exception as e:  # one odd call never stops the listing
                 console.print(f"[yellow]{form}: cannot draw it: {escape_text(str(e))}[/]")
     if found.skipped:
         console.rule("[bold]skipped[/]", align="left")

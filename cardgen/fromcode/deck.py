@@ -20,7 +20,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from cardgen.fromcode.patterns import Structure
     from cardgen.fromcode.scan import Call
 
-from cardgen.fromcode.exercises import TOPIC
+from cardgen.fromcode.digest import card_id
+from cardgen.fromcode.exercises import TOPIC, forms_for, title, variants_for
+from cardgen.fromcode.scan import Skip
 
 PARENT = f"cardgen::{TOPIC}"
 
@@ -74,7 +76,6 @@ class _Titled:
 
 def _source_html(call: "Call", form: str, seed: int) -> str:
     """Where the call is, and the command that checks an answer to this variant."""
-    from cardgen.fromcode.ids import card_id
 
     fn = "module level" if call.function == "<module>" else f"<code>{html.escape(call.function)}</code>"
     cmd = f'cardgen check {card_id(call)} --form {form} --seed {seed} "ANSWER"'
@@ -90,13 +91,12 @@ def build_notes(items: Iterable[tuple["Call", "Structure"]], variants: int, seed
     from cardgen import __version__
     from cardgen.deck.build import Note
     from cardgen.deck.render import render_variant
-    from cardgen.fromcode.exercises import forms_for, title, variants_for
 
     notes: list[FromCodeNote] = []
     for call, st in items:
         try:
             by_form = variants_for(call, st, {f: seeds_for(seed, call, f, variants) for f in forms_for(call, st)})
-        except Exception as e:  # noqa: BLE001 - reported as skipped, with the reason
+        except Exception as e:  # reported as skipped, with the reason
             if skipped is not None:
                 skipped.append(skip_for(call, e))
             continue
@@ -119,7 +119,6 @@ def build_notes(items: Iterable[tuple["Call", "Structure"]], variants: int, seed
 
 def skip_for(call: "Call", e: Exception):
     """The skip-list entry for a call whose exercises failed to draw."""
-    from cardgen.fromcode.scan import Skip
 
     why = str(e) if isinstance(e, ValueError) else f"unexpected {type(e).__name__}: {e}"
     return Skip(call.path, f"`{call.api}` with {call.pattern!r}: {why}", call.line, call.cell)

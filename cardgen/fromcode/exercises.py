@@ -23,7 +23,9 @@ from typing import Any
 from exercises.base import Variant
 from exercises.checking import EinopsCheck, EinsumCheck, ShapeCheck, rejected
 
-from cardgen.fromcode.checks import AxesCheck, ShapeListCheck
+from cardgen.fromcode import example as examples
+from cardgen.fromcode.checks import AxesCheck, ShapeListCheck, ShownCheck
+from cardgen.fromcode.digest import card_id
 from cardgen.fromcode.patterns import (
     Draw,
     Item,
@@ -36,9 +38,9 @@ from cardgen.fromcode.patterns import (
     side_text,
     structure_of,
 )
-from cardgen.fromcode.ids import card_id
-from cardgen.fromcode.scan import LAYER_CLASS, Call, Skip, scan_paths
-from exercises.patterns import ELL, and_list, shape_of
+from cardgen.fromcode.scan import Call, Skip, printable, scan_paths
+from exercises.calls import call_expr, call_lines, shape_list
+from exercises.patterns import ELL, and_list
 
 FORMS = ("shape", "write", "read")
 BLANK = "____"
@@ -54,9 +56,29 @@ def title(call: Call) -> str:
 
 
 def forms_for(call: Call, st: Structure) -> tuple[str, ...]:
-    """The forms a call supports: all three, or — for a pattern that names no axis, like
-    ``'... -> ... 1'`` or pack's ``'*'`` — the shape and write forms only (no axis to read)."""
-    return FORMS if st.names else ("shape", "write")
+    """The forms a call supports. No read form where there is nothing to ask that the code
+    does not show (a pattern that names no axis, like ``'... -> ... 1'`` or pack's ``'*'``, or a
+    plain reordering whose only question would be the result's axes, printed in the pattern);
+    no shape form where the result has an operand's exact axes (its shape is printed in the
+    snippet that defines that operand)."""
+    forms = list(FORMS)
+    if not st.names or (call.op not in ("pack", "unpack") and not read_questions(call, st)):
+        forms.remove("read")
+    if _result_is_an_operand(st):
+        forms.remove("shape")
+    return tuple(forms)
+
+
+def _result_is_an_operand(st: Structure) -> bool:
+    """The result always has an operand's shape: the same axes, each group holding the same
+    members (in any order: ``b (c1 c2) -> b (c2 c1)``)."""
+    if st.output is None:
+        return False
+
+    def dims(side):
+        return [(it.grouped, tuple(sorted(it.members))) for it in side]
+
+    return any(dims(side) == dims(st.output) for side in st.inputs)
 
 
 def prepare(call: Call) -> Structure:
@@ -108,15 +130,25 @@ def make_variant(call: Call, form: str, seed: int, structure: Structure | None =
         raise ValueError(f"form must be one of {', '.join(forms_for(call, st))}, got {form!r}")
     rng = random.Random(f"fromcode/{call.slot}/{form}/{seed}")
     d = draw_inputs(call, st, rng)
+    for _ in range(8):  # a shape card whose answer is an operand's shape printed in its code: draw again
+        answer = d.piece_shapes[seed % len(d.pieces)] if call.op == "unpack" else d.out_shape
+        if form != "shape" or tuple(answer) not in [tuple(s) for s in d.shapes]:
+            break
+        d = draw_inputs(call, st, rng)
     return {"shape": _shape, "write": _write, "read": _read}[form](call, st, d, rng, seed)
 
 
 # ----------------------------------------------------------------------------- text
 
 
+def _where(call: Call) -> str:
+    """Where the call is, with a file name's control characters written as escapes."""
+    return printable(call.where)
+
+
 def context(call: Call) -> str:
     fn = "at module level" if call.function == "<module>" else f"in `{call.function}`"
-    return f"From `{call.where}`, {fn}"
+    return f"From `{_where(call)}`, {fn}"
 
 
 def _quote(pattern: str) -> str:
@@ -131,59 +163,51 @@ def _tensor_line(call: Call, name: str, shape: tuple[int, ...]) -> str:
 
 
 def _reduction_text(call: Call, d: Draw) -> str:
-    """The reduction as the code passes it: ``'mean'``, or the expression (``reduction``) when
-    it is not a literal — then the shape questions hold whatever it is."""
-    if call.reduction_literal or not call.reduction_source:
+    """The reduction as the code passes it: ``'mean'``, or the variable (``reduction``) when it
+    is not a literal — then the shape questions hold whatever it is. An expression that is not
+    a plain name is shown as the value the snippet uses, so the snippet runs."""
+    if call.reduction_literal or not call.reduction_source or not call.reduction_source.isidentifier():
         return repr(d.reduction)
     return call.reduction_source
 
 
+def _render(call: Call, d: Draw, operands: list[str] | None = None) -> dict[str, Any]:
+    return dict(library=call.library, reduction=_reduction_text(call, d) if call.op == "reduce" else None,
+                lengths=list(d.lengths.items()), layer=call.layer, layer_name=d.layer_name,
+                weight_shape=call.weight_shape, bias_shape=call.bias_shape)
+
+
 def _call_expr(call: Call, d: Draw, pattern_text: str) -> str:
     """The call as one expression (a layer is constructed and applied in one go)."""
-    names = d.names
-    kw = "".join(f", {k}={v}" for k, v in d.lengths.items())
-    red = f", {_reduction_text(call, d)}" if call.op == "reduce" else ""
-    if call.op == "einsum" and call.library == "torch":
-        return f"torch.einsum({pattern_text}, {', '.join(names)})"
-    if call.op == "einsum" and call.library == "numpy":
-        return f"np.einsum({pattern_text}, {', '.join(names)})"
-    if call.op == "einsum":
-        return f"einops.einsum({', '.join(names)}, {pattern_text})"
-    if call.op == "pack":
-        return f"einops.pack([{', '.join(names)}], {pattern_text})"
-    if call.op == "unpack":
-        return f"einops.unpack({names[0]}, ps, {pattern_text})"
-    if call.op == "einmix":
-        bias = f", bias_shape={call.bias_shape!r}" if call.bias_shape else ""
-        return f"EinMix({pattern_text}, weight_shape={call.weight_shape!r}{bias}{kw})"
-    if call.layer:
-        return f"{_layer_class(call)}({pattern_text}{red}{kw})"
-    return f"einops.{call.op}({names[0]}, {pattern_text}{red}{kw})"
+    r = _render(call, d)
+    r.pop("layer_name")
+    return call_expr(call.op, pattern_text, d.names, **r)
 
 
-def _layer_class(call: Call) -> str:
-    return LAYER_CLASS[call.op]
+def _call_lines(call: Call, d: Draw, pattern_text: str, operands: list[str] | None = None) -> list[str]:
+    """The line(s) that run the call and name its result (``operands``: the expressions shown
+    for the tensors, the code's own on a write card)."""
+    return call_lines(call.op, pattern_text, operands or d.names, d.result, pieces=d.pieces,
+                      packed_shapes=d.stars, **_render(call, d))
 
 
-def _call_lines(call: Call, d: Draw, pattern_text: str) -> list[str]:
-    """The line(s) that run the call and name its result."""
-    expr = _call_expr(call, d, pattern_text)
-    if call.layer:
-        return [f"{d.layer_name} = {expr}", f"{d.result} = {d.layer_name}({d.names[0]})"]
-    if call.op == "pack":
-        return [f"{d.result}, ps = {expr}"]
-    if call.op == "unpack":
-        targets = ", ".join(d.pieces) + ("," if len(d.pieces) == 1 else "")
-        return [f"ps = {_shape_list(d.stars)}", f"{targets} = {expr}"]
-    return [f"{d.result} = {expr}"]
-
-
-def _shape_list(shapes) -> str:
-    return "[" + ", ".join(shape_text(s) for s in shapes) + "]"
+def _shown_operands(call: Call, d: Draw) -> list[str]:
+    """The tensors as the code passes them: ``c1[:, p0:p1]`` rather than the name it stands for."""
+    sources = call.operand_sources if call.operands_known and len(call.operand_sources) == len(d.names) else ()
+    return [src or n for src, n in zip(sources, d.names)] if sources else list(d.names)
 
 
 def _snippet(call: Call, d: Draw) -> str:
-    lines = [_tensor_line(call, n, s) for n, s in dict(zip(d.names, d.shapes)).items()]
+    """Runnable code: the tensors (named as in the code; one that stands for an expression says
+    which), a reduction passed as a variable bound to a value, then the call."""
+    shown = dict(zip(d.names, _shown_operands(call, d)))
+    lines = []
+    for n, s in dict(zip(d.names, d.shapes)).items():
+        note = f"  # your code passes {shown[n]}" if shown.get(n, n) != n else ""
+        lines.append(_tensor_line(call, n, s) + note)
+    if call.op == "reduce" and not call.reduction_literal and call.reduction_source:
+        if call.reduction_source.isidentifier():
+            lines.append(f"{call.reduction_source} = {d.reduction!r}  # any reduction gives the same shape")
     return "\n".join(lines + _call_lines(call, d, _quote(call.pattern)))
 
 
@@ -197,13 +221,6 @@ def _sizes_hint(st: Structure, d: Draw) -> str:
     if st.has_ellipsis:
         text += f"; `...` covers {shape_text(d.ell)}" if d.ell else "; `...` covers no axes here"
     return text + "."
-
-
-def _operands_text(st: Structure, d: Draw) -> str:
-    seen: dict[str, str] = {}
-    for name, side, shape in zip(d.names, st.inputs, d.shapes):
-        seen.setdefault(name, f"`{name}` has axes {axes_text(side)}, shape {shape_text(shape)}")
-    return and_list(list(seen.values()))
 
 
 def _ell_text(st: Structure, d: Draw) -> str:
@@ -275,16 +292,21 @@ def _shape(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) ->
         layout = f"`{d.result}` has the axes {axes_text(st.output)}" if st.output else f"`{d.result}` is a scalar"
         expl = f"{layout}, so running the code gives `{target}` = {shape_text(shape)}."
         if call.op in ("einsum", "reduce"):
-            gone = [n for n in st.input_names() if n not in st.output_names()]
+            gone = _codes([n for n in st.input_names() if n not in st.output_names()])
+            gone += ["the axes of `...`"] if st.ellipsis_removed() else []
             if gone:
-                expl += f" {and_list(_codes(gone))} {'is' if len(gone) == 1 else 'are'} " + (
-                    "summed away." if call.op == "einsum" else f"reduced away (`{d.reduction}`).")
+                expl += f" {and_list(gone)} {'is' if len(gone) == 1 else 'are'} " + (
+                    "summed away." if call.op == "einsum" else f"reduced away (with `{_reduction_text(call, d)}`).")
         layout_hint = f"The result's layout is {axes_text(st.output)}." if st.output else "The result is a scalar."
     else:
-        star = " + ".join(str(math.prod(s)) for s in d.stars)
-        expl = (f"Each input's axes at `*` are flattened ({star} entries in all) and the inputs are joined "
-                f"along that axis, so running the code gives `{target}` = {shape_text(shape)}.")
-        layout_hint = f"The `*` axis has {star} entries."
+        sizes = [math.prod(s) for s in d.stars]
+        star = " + ".join(map(str, sizes))
+        total = f"{star} = {sum(sizes)}" if len(sizes) > 1 else str(sizes[0])
+        joined = "the inputs are joined along that axis" if len(sizes) > 1 else "that axis is the result's"
+        expl = (f"Each input's axes at `*` are flattened into one axis ({total} "
+                f"entr{'y' if sum(sizes) == 1 else 'ies'} in all) and {joined}, so running the code gives "
+                f"`{target}` = {shape_text(shape)}.")
+        layout_hint = f"The `*` axis has {total} entr{'y' if sum(sizes) == 1 else 'ies'}."
     alternatives = ("x".join(map(str, shape)), f"torch.Size([{', '.join(map(str, shape))}])") if shape \
         else ("torch.Size([])", "scalar")
     return Variant(
@@ -334,8 +356,12 @@ def _write(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) ->
             packed_shapes=tuple(d.stars) if call.op == "unpack" else (),
             weight_shape=call.weight_shape, bias_shape=call.bias_shape,
         )
-    code = "\n".join(_call_lines(call, d, BLANK))
-    what, hints = _write_text(call, st, d)
+    ex = examples.build(call, st, d, f"{card_id(call)}/{seed % EXAMPLES}")
+    if ex is not None and not ex.decisive:  # no example tells the answers apart: accept every one it fits
+        check = ShownCheck(check, call.op, call.library, tuple(d.names), ex.inputs, ex.values, ex.shape,
+                           shapes=tuple(d.shapes), reduction=d.reduction, lengths=ex.lengths, probes=ex.probes)
+    code = "\n".join(_call_lines(call, d, BLANK, _shown_operands(call, d)))
+    what, hints = _write_text(call, st, d, ex)
     full = _call_expr(call, d, repr(call.pattern))
     alternatives = [full]
     if call.op == "einsum" and call.library != "einops":
@@ -353,9 +379,11 @@ def _write(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) ->
         alternatives.append(compact)
     alternatives = [a for a in dict.fromkeys(alternatives) if a != call.pattern]
     distractors = rejected(check, _write_mistakes(call, st, d), call.pattern)
+    extra = {"example": {"decisive": ex.decisive, "by_values": ex.by_values, "alternatives_tried": ex.alternatives_tried,
+                         "ambiguous_with": ex.ambiguous_with}} if ex is not None else {}
     return Variant(
         family=family_id(call), form="write", seed=seed,
-        params=_params(call, st, d),
+        params=_params(call, st, d, **extra),
         prompt=f"{context(call)}: {what} Fill in the blank `{BLANK}` with the pattern.",
         code=code,
         answer=call.pattern, answer_text=call.pattern, checker=check,
@@ -364,12 +392,34 @@ def _write(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) ->
     )
 
 
-def _write_text(call: Call, st: Structure, d: Draw) -> tuple[str, tuple[str, ...]]:
-    """The operation in words and shapes, and the hints of the write form."""
+#: How many different worked examples a call's write variants cycle through.
+EXAMPLES = 3
+
+
+def _named(call: Call, d: Draw) -> list[tuple[str, str, tuple[int, ...], int]]:
+    """(shown name, variable, shape, index of its pattern side) per distinct operand; the shown
+    name is the code's expression where the operand is one (``c1[:, p0:p1]``)."""
+    shown = _shown_operands(call, d)
+    out: dict[str, tuple[str, str, tuple[int, ...], int]] = {}
+    for i, (name, shape) in enumerate(zip(d.names, d.shapes)):
+        out.setdefault(name, (shown[i], name, shape, i))
+    return list(out.values())
+
+
+def _operands_desc(call: Call, st: Structure, d: Draw) -> str:
+    parts = []
+    for shown, _, shape, i in _named(call, d):
+        parts.append(f"`{shown}` has axes {axes_text(st.inputs[i])}, shape {shape_text(shape)}")
+    return and_list(parts)
+
+
+def _write_text(call: Call, st: Structure, d: Draw, ex) -> tuple[str, tuple[str, ...]]:
+    """The operation in words and shapes — the result shown by a worked example or its shape,
+    never by its axes — and the hints of the write form."""
     out = d.out_shape
     if call.op == "unpack":
         pieces = and_list([f"`{p}` of shape {shape_text(s)}" for p, s in zip(d.pieces, d.piece_shapes)])
-        what = (f"`{d.names[0]}` has shape {shape_text(d.shapes[0])} and `ps` = {_shape_list(d.stars)}. Split it "
+        what = (f"`{d.names[0]}` has shape {shape_text(d.shapes[0])} and `ps` = {shape_list(d.stars)}. Split it "
                 f"into {pieces}.")
         hints = ("An unpack pattern has no `->`: it names the axes every piece keeps and puts `*` where the "
                  "split axis is.",
@@ -378,44 +428,35 @@ def _write_text(call: Call, st: Structure, d: Draw) -> tuple[str, tuple[str, ...
     if call.op == "pack":
         side = st.inputs[0]
         star = [i for i, it in enumerate(side) if it.members == ("*",)][0]
-        before = [it.members[0] for it in side[:star]]
-        after = [it.members[0] for it in side[star + 1:]]
         ins = and_list([f"`{n}` has shape {shape_text(s)}" for n, s in dict(zip(d.names, d.shapes)).items()])
-        keep = []
-        if before:
-            keep.append(f"the leading {and_list(_codes(before))} ({', '.join(str(d.sizes[n]) for n in before)})")
-        if after:
-            keep.append(f"the trailing {and_list(_codes(after))} ({', '.join(str(d.sizes[n]) for n in after)})")
-        what = (f"{ins}. Pack them into `{d.result}` of shape {shape_text(out)}: keep {and_list(keep) or 'no axis'} "
-                f"and flatten the axes in between into one axis, joining the inputs along it.")
-        hints = ("A pack pattern has no `->`: it names the axes every input shares and puts `*` where "
+        several = len(d.names) > 1
+        what = (f"{ins}. Pack {'them' if several else 'it'} into `{d.result}` of shape {shape_text(out)}: the "
+                f"axes every input keeps stay as they are, and each input's other axes are flattened into one "
+                f"axis, the {_ordinal(star)} of `{d.result}`{', joining the inputs along it' if several else ''}.")
+        hints = ("A pack pattern has no `->`: it names the axes every input keeps and puts `*` where "
                  "each input's remaining axes go.",
-                 f"The named axes, in order: {and_list(_codes(before + ['*'] + after))}.")
+                 f"Compare each input's shape with `{d.result}`'s: which axes are in every input, before and after "
+                 f"the flattened one?")
         return what, hints
-    example = _example(call, st, d)
-    if example is not None:  # the layout is shown by values, not printed as an axis list
-        result_text = f"`{d.result}` comes out as in this example: {example}"
+    shows = examples.text(call, ex, d.result, dict(zip(d.names, _shown_operands(call, d)))) if ex is not None else f"`{d.result}` has shape {shape_text(out)}"
+    if ex is not None and ex.by_values:
+        result_text = f"`{d.result}` comes out as in this example: {shows}"
     else:
-        result_text = (f"`{d.result}` has axes {axes_text(st.output)}, shape {shape_text(out)}" if st.output
-                       else f"`{d.result}` is a scalar")
+        result_text = shows if st.output else f"`{d.result}` is a scalar"
+    ops = _operands_desc(call, st, d)
+    ell = _ell_text(st, d)
     if call.op == "einsum":
         gone = [n for n in st.input_names() if n not in st.output_names()]
         repeated = [it.members[0] for side in st.inputs for i, it in enumerate(side)
                     if it.members != (ELL,) and it in side[:i]]
-        ell_gone = any(ELL in side_text(s, False) for s in st.inputs) and ELL not in side_text(st.output, False)
-        summed = _codes(gone) + (["the axes of `...`"] if ell_gone else [])
+        summed = _codes(gone) + (["the axes of `...`"] if st.ellipsis_removed() else [])
         how = f"summing over {and_list(summed)}" if summed else "with nothing summed"
         if repeated:
             how += f", reading the diagonal where an operand repeats {and_list(_codes(dict.fromkeys(repeated)))}"
-        order = f" The operands are passed as `{', '.join(d.names)}`." if len(d.names) > 1 else ""
-        combine = ("Multiply them along their shared axes so that" if len(st.inputs) > 1
-                   else "Compute from it a tensor so that")
-        if example is not None:  # one request (the blank), the operation stated around it
-            them = "them" if len(st.inputs) > 1 else "it"
-            what = (f"{_operands_text(st, d)}{_ell_text(st, d)}. `{d.result}` is made from {them}, {how}, and "
-                    f"{result_text}.{order}")
-        else:
-            what = f"{_operands_text(st, d)}{_ell_text(st, d)}. {combine} {result_text}{', ' + how if how else ''}.{order}"
+        shown = [n for n, *_ in _named(call, d)]
+        order = f" The operands are passed as `{', '.join(_shown_operands(call, d))}`." if len(d.names) > 1 else ""
+        them = "them" if len(shown) > 1 or len(st.inputs) > 1 else "it"
+        what = f"{ops}{ell}. `{d.result}` is made from {them}, {how}, and {result_text}.{order}"
         lhs = ",".join(side_text(s, st.letters) for s in st.inputs) if st.letters \
             else ", ".join(side_text(s, False) for s in st.inputs)
         hints = ("An axis named in two operands is paired up; an axis left out of the result is summed over.",
@@ -423,90 +464,37 @@ def _write_text(call: Call, st: Structure, d: Draw) -> tuple[str, tuple[str, ...
         return what, hints
     grouped = [n for it in st.inputs[0] if it.grouped for n in it.names]
     with_sizes = f" where {', '.join(f'{n}={d.sizes[n]}' for n in grouped)}" if grouped else ""
-    what = f"{_operands_text(st, d)}{with_sizes}{_ell_text(st, d)}. Rearrange it so that {result_text}"
+    head = f"{ops}{with_sizes}{ell}."
     if call.op == "einmix":
-        what = (f"{_operands_text(st, d)}{with_sizes}{_ell_text(st, d)}. Mix it with the layer's weight "
-                f"(`{call.weight_shape}`) so that {result_text}")
-    if call.op == "reduce":
-        gone = [n for n in st.input_names() if n not in st.output_names()]
-        what = (f"{_operands_text(st, d)}{with_sizes}{_ell_text(st, d)}. Reduce it with `{_reduction_text(call, d)}` so that "
-                f"{result_text}" + (f" ({and_list(_codes(gone))} reduced away)" if gone else ""))
+        what = f"{head} Mix it with the layer's weight (`{call.weight_shape}`) so that {result_text}"
+    elif call.op == "reduce":
+        what = f"{head} Reduce it with `{_reduction_text(call, d)}` so that {result_text}"
     elif call.op == "repeat":
-        new = [n for n in st.output_names() if n not in st.input_names()]
-        what = (f"{_operands_text(st, d)}{with_sizes}{_ell_text(st, d)}. Repeat it so that {result_text}"
-                + (f" ({and_list([f'`{n}`={d.sizes[n]}' for n in new])} new)" if new and example is None else ""))
-    if example is not None and call.op == "reduce":
-        what = (f"{_operands_text(st, d)}{with_sizes}{_ell_text(st, d)}. Reduce it with "
-                f"`{_reduction_text(call, d)}` so that {result_text}")
+        what = f"{head} Repeat it so that {result_text}"
+    else:
+        what = f"{head} Rearrange it so that {result_text}"
     lhs = side_text(st.inputs[0], False)
     hints = (_rule(call, st), f"The left side is `{lhs}`; now write the right side.")
     return what + ".", hints
 
 
-#: An example is shown only while it stays tiny (entries per tensor).
-EXAMPLE_MAX = 16
-
-
-def _example(call: Call, st: Structure, d: Draw) -> str | None:
-    """A tiny worked run of the call — inputs from ``arange`` with every axis of size 2, and
-    the result's values — so the write form shows the result's layout by example instead of
-    listing its axes (equal sizes: matching sizes cannot stand in for reading the values).
-    None where the code does not allow it (lengths the code fixes above 3, a layer with random
-    weights, a reduction passed as a variable, or tensors too big to read)."""
-    import torch
-
-    from exercises.patterns import run as run_pattern
-
-    if call.op not in ("einsum", "rearrange", "reduce", "repeat") or not st.output:
-        return None
-    if call.op == "reduce" and not call.reduction_literal:
-        return None
-    fixed = {k: v for k, v in call.lengths if v is not None}
-    if any(v > 3 for v in fixed.values()):
-        return None
-    sizes = {n: fixed.get(n, 2) for n in st.names}
-    ell = (2,) if st.has_ellipsis else ()
-    shapes = [shape_of(side, sizes, ell) for side in st.inputs]
-    if any(math.prod(s) > EXAMPLE_MAX for s in shapes):
-        return None
-    tensors: dict[str, Any] = {}
-    for name, shape in zip(d.names, shapes):
-        tensors.setdefault(name, torch.arange(float(math.prod(shape))).reshape(shape))
-    lengths = {k: sizes[k] for k in d.lengths}
-    try:
-        out = run_pattern(call.op, call.pattern, [tensors[n] for n in d.names], library="torch",
-                          reduction=d.reduction, lengths=lengths)
-    except Exception:  # noqa: BLE001 - no example is better than a wrong one
-        return None
-    if out.numel() > EXAMPLE_MAX or out.ndim == 0:
-        return None
-    ins = and_list([f"`{n} = torch.arange({math.prod(t.shape)}.).reshape{shape_text(tuple(t.shape))}`"
-                    for n, t in tensors.items()])
-    kw = "".join(f", {k}={v}" for k, v in lengths.items())
-    with_kw = f" (with{kw[1:]})" if kw else ""
-    return f"with {ins}{with_kw}, `{d.result}` = `{_values(out.tolist())}`"
-
-
-def _values(x) -> str:
-    """Nested lists of numbers, integers without a point."""
-    if isinstance(x, list):
-        return "[" + ", ".join(_values(v) for v in x) + "]"
-    return str(int(x)) if float(x).is_integer() else f"{x:.4g}"
+def _ordinal(i: int) -> str:
+    return ["first", "second", "third", "fourth", "fifth", "sixth"][i] if i < 6 else f"axis {i}"
 
 
 def _write_explanation(call: Call, st: Structure, d: Draw) -> str:
     if call.op == "unpack":
         return (f"`{call.pattern}` names the axes every piece keeps and puts `*` at the axis that is split by "
-                f"`ps`; this is the pattern in `{call.where}`.")
+                f"`ps`; this is the pattern in `{_where(call)}`.")
     if call.op == "pack":
         return (f"`{call.pattern}` keeps the named axes and gathers each input's other axes at `*`; "
-                f"this is the pattern in `{call.where}`.")
-    lhs, rhs = call.pattern.split("->") if "->" in call.pattern else (call.pattern, None)
+                f"this is the pattern in `{_where(call)}`.")
     gone = [n for n in st.input_names() if n not in st.output_names()]
-    text = f"`{call.pattern}`, as in `{call.where}`"
+    text = f"`{call.pattern}`, as in `{_where(call)}`"
     if call.op == "einsum":
+        summed = _codes(gone) + (["the axes of `...`"] if st.ellipsis_removed() else [])
         keeps = f"the result keeps {axes_text(st.output)}" if st.output else "the result is a scalar"
-        text += (f": {and_list(_codes(gone))} {'is' if len(gone) == 1 else 'are'} summed, {keeps}." if gone
+        text += (f": {and_list(summed)} {'is' if len(summed) == 1 else 'are'} summed, {keeps}." if summed
                  else f": nothing is summed, {keeps}.")
     else:
         text += f": the left side names the input's axes {axes_text(st.inputs[0])}, the right side the result's " \
@@ -579,7 +567,9 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
     ins = st.input_names()
     outs = st.output_names()
     qs: list[_Question] = []
-    example = "`b, h`" if not st.letters else "`i, k`"
+    # a format example that names none of the call's axes, so typing it is never the answer
+    pairs = [("i", "k"), ("p", "q"), ("u", "v")] if st.letters else [("b", "h"), ("p", "q"), ("u", "v")]
+    example = "`{}, {}`".format(*next((p for p in pairs if not set(p) & set(st.names)), ("x1", "x2")))
     if call.op == "einsum":
         summed = [n for n in ins if n not in outs]
         in_ell = any(ELL in it.members for side in st.inputs for it in side)
@@ -626,7 +616,7 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
                 f"alphabetical order: `{' '.join(order) or 'none'}`.",
                 "Implicit mode: letters that appear once are kept (sorted alphabetically), repeated ones are summed.",
             ))
-        return qs
+        return [q for q in qs if q.expected]
 
     if call.op == "einmix":
         weight = call.weight_shape.split() if call.weight_shape else []
@@ -653,7 +643,7 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
                 "An axis on the right that the input does not have comes from the weight.",
             ))
         if qs and all(n in weight for n in mixed + new):
-            return qs
+            return [q for q in qs if q.expected]
 
     red = ""
     if call.op == "reduce":
@@ -703,16 +693,11 @@ def read_questions(call: Call, st: Structure) -> list[_Question]:
             f"{and_list(_codes(dict.fromkeys(split)))}.",
             "A parenthesised group on the left of `->` splits one input axis into its members.",
         ))
-    if not qs:
-        order = tuple(m for it in st.output for m in it.members)
-        literal = " (a literal axis as its number)" if any(m.isdigit() for m in order) else ""
-        qs.append(_Question(
-            f"what are the result's axes, in order? Type their names separated by spaces{literal}.",
-            order, True,
-            f"The right side of `->` lists the result's axes: `{' '.join(order)}`.",
-            "The result has exactly the axes on the right of `->`, in that order.",
-        ))
-    return qs
+    # no "what are the result's axes, in order?": the pattern on the card prints them; and a
+    # question whose answer is `none` only where there is nothing else to ask (typing the
+    # format example `none` must not be a strategy)
+    answered = [q for q in qs if q.expected]
+    return answered
 
 
 def _unnamed_removed(st: Structure) -> list[str]:

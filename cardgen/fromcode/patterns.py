@@ -157,7 +157,8 @@ def draw_inputs(call: Call, st: Structure, rng: random.Random) -> Draw:
         rep, names = _einsum_classes(st, names)
     free = [n for n in dict.fromkeys(rep[n] for n in st.names) if n not in fixed]
     # `...` and `*` cover 0-2 drawn axes; when that makes a tensor too big, draw again without them
-    for extra in ((0, 1, 2), (0,)):
+    # (a `...` that is summed or reduced away covers at least one axis: else the call does nothing)
+    for extra in (((1, 2) if st.ellipsis_removed() else (0, 1, 2)), (0,)):
         n_ell = rng.choice(extra) if st.has_ellipsis else 0
 
         groups = [it for side in (*st.inputs, *((st.output,) if st.output else ())) for it in side

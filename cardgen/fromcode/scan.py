@@ -16,6 +16,7 @@ import ast
 import json
 import os
 import re
+import stat
 import tokenize
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -62,6 +63,7 @@ class Call:
     source: str  # the call as written (one line if possible)
     operands: tuple[str | None, ...] = ()  # names of the tensor arguments (None: an expression)
     operands_known: bool = True  # False when the tensors come as *args or a non-literal list
+    operand_sources: tuple[str | None, ...] = ()  # an operand named after an expression: that expression
     lengths: tuple[tuple[str, int | None], ...] = ()  # axis-length keywords; None = not a literal
     star_kwargs: bool = False  # the call passes **kwargs (lengths we cannot see)
     reduction: str | None = None
@@ -74,6 +76,7 @@ class Call:
     layer: bool = False  # an einops layer (Rearrange/Reduce) rather than a function
     cell: int | None = None  # notebook cell, 1-based
     also: list[str] = field(default_factory=list)  # where identical calls in the same function are
+    root: str | None = None  # the folder ``path`` is relative to (not part of the call's identity)
 
     @property
     def api(self) -> str:
@@ -144,45 +147,70 @@ def project_root(start: Path) -> Path | None:
 def display_base(arg: Path) -> Path:
     """Where display paths start for files found under ``arg``: the project root if there is
     one, else the folder containing ``arg`` (so a folder's own name is kept)."""
-    arg = arg.resolve()
+    try:
+        arg = arg.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: shown from where it is
+        arg = arg.absolute()
     start = arg if arg.is_dir() else arg.parent
     return project_root(start) or arg.parent
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters (a file name's escape sequences) written as escapes, so
+    printing a name never drives the terminal."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
+def _resolved(p: Path) -> Path | None:
+    """``p`` with symlinks resolved, or None for a symlink loop or a path that cannot be."""
+    try:
+        return p.resolve(strict=True)
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
 def find_files(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[Skip]]:
     """``(file, display path)`` for every .py / .ipynb under ``paths``; hidden folders,
-    virtual environments and caches are not entered. A file given by name that is neither
-    is listed as skipped."""
+    virtual environments and caches are not entered. A file given by name that is neither,
+    and a name that is a symlink loop, are listed as skipped (what is not a regular file is
+    skipped when read, see :func:`scan_file`)."""
     found: dict[Path, str] = {}
     skipped: list[Skip] = []
     for arg in paths:
         arg = Path(arg)
         base = display_base(arg)
 
-        def rel(p: Path) -> str:
+        def rel(p: Path, resolved: Path | None) -> str:
             try:
-                return p.resolve().relative_to(base).as_posix()
+                return (resolved or p.absolute()).relative_to(base).as_posix()
             except ValueError:
-                return p.resolve().as_posix()
+                return (resolved or p.absolute()).as_posix()
 
-        if arg.is_file():
-            if arg.suffix in (".py", ".ipynb"):
-                found.setdefault(arg.resolve(), rel(arg))
+        if not arg.is_dir():
+            real = _resolved(arg)
+            if real is None:
+                skipped.append(Skip(rel(arg, None), "cannot be read: a symlink loop or a broken link"))
+            elif arg.suffix in (".py", ".ipynb"):
+                found.setdefault(real, rel(arg, real))
             else:
-                skipped.append(Skip(rel(arg), "not a Python file (.py) or notebook (.ipynb)"))
+                skipped.append(Skip(rel(arg, real), "not a Python file (.py) or notebook (.ipynb)"))
             continue
         for dirpath, dirnames, filenames in os.walk(arg):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
             for name in sorted(filenames):
                 if name.endswith((".py", ".ipynb")) and not name.startswith("."):
                     p = Path(dirpath) / name
-                    found.setdefault(p.resolve(), rel(p))
+                    real = _resolved(p)
+                    if real is None:
+                        skipped.append(Skip(rel(p, None), "cannot be read: a symlink loop or a broken link"))
+                        continue
+                    found.setdefault(real, rel(p, real))
     # two files shown under one name (folders from different places): keep names unique,
     # since a note's identity starts with its file's name
     seen: set[str] = set()
     unique: dict[Path, str] = {}
-    for path, rel in sorted(found.items(), key=lambda kv: (kv[1], str(kv[0]))):
-        unique[path] = rel if rel not in seen else path.as_posix()
+    for path, rel_ in sorted(found.items(), key=lambda kv: (kv[1], str(kv[0]))):
+        unique[path] = rel_ if rel_ not in seen else path.as_posix()
         seen.add(unique[path])
     return sorted(unique.items(), key=lambda kv: kv[1]), skipped
 
@@ -194,18 +222,48 @@ def scan_paths(paths: Iterable[Path]) -> ScanResult:
     for path, rel in files:
         result.files.append(rel)
         calls, skips = scan_file(path, rel)
+        root = str(path)[: -len(rel)] if not rel.startswith("/") and str(path).endswith("/" + rel) else None
+        for c in calls:
+            c.root = root
         result.calls += calls
         result.skipped += skips
     return result
 
 
+def read_source(path: Path) -> bytes:
+    """The bytes of a regular file, at most :data:`MAX_BYTES`; OSError (or ValueError with a
+    reason) for anything else. Opened without blocking, and checked after opening, so a FIFO or
+    a device put in a file's place (``/dev/zero``) is refused instead of hanging or filling memory."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = ("a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode)
+                    or stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a file")
+            raise ValueError(f"not a regular file ({kind})")
+        if st.st_size > MAX_BYTES:
+            raise ValueError(f"file too large ({st.st_size // (1024 * 1024)} MiB)")
+        chunks, left = [], MAX_BYTES + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > MAX_BYTES:
+            raise ValueError("file too large (it grew while being read)")
+        return data
+    finally:
+        os.close(fd)
+
+
 def scan_file(path: Path, rel: str) -> tuple[list[Call], list[Skip]]:
     """The calls of one file; any problem with the file is a Skip, never an exception."""
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return [], [Skip(rel, f"file too large ({size // (1024 * 1024)} MiB)")]
-        data = path.read_bytes()
+        data = read_source(path)
+    except ValueError as e:
+        return [], [Skip(rel, str(e))]
     except OSError as e:
         return [], [Skip(rel, f"cannot read the file: {e.strerror or e}")]
     if path.suffix == ".ipynb":
@@ -365,12 +423,16 @@ def scan_notebook(data: bytes, rel: str) -> tuple[list[Call], list[Skip]]:
 # ----------------------------------------------------------------------------- aliases
 
 
-def _imports_in(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
-    """Import statements of one scope: inside if/try/with blocks, not inside defs/classes."""
+def _imports_in(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom | ast.Assign]:
+    """Import statements of one scope, and assignments of one name to a dotted name
+    (``einsum = np.einsum``): inside if/try/with blocks, not inside defs/classes."""
     stack = list(reversed(body))
     while stack:
         node = stack.pop()
         if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+        elif (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+              and isinstance(node.value, (ast.Name, ast.Attribute, ast.Call))):
             yield node
         elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             stack.extend(reversed([c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt)]))
@@ -379,10 +441,22 @@ def _imports_in(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
 
 
 def scope_aliases(body: list[ast.stmt]) -> dict[str, str]:
-    """Local name -> what it refers to: ``{"E": "einops", "r": "einops.rearrange"}``."""
+    """Local name -> what it refers to: ``{"E": "einops", "r": "einops.rearrange"}``; an alias
+    assigned from an imported name (``einsum = np.einsum``) is followed too."""
     out: dict[str, str] = {}
     for node in _imports_in(body):
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.Assign):
+            target = node.targets[0].id
+            value = node.value
+            if isinstance(value, ast.Call):  # einsum = functools.partial(np.einsum, optimize=True)
+                is_partial = qualified(value.func, [out]) == "functools.partial"
+                value = value.args[0] if is_partial and value.args else None
+            name = qualified(value, [out]) if value is not None else None
+            if name is not None:
+                out[target] = name
+            else:
+                out.pop(target, None)  # rebound to something else: no longer the import
+        elif isinstance(node, ast.Import):
             for a in node.names:
                 if a.asname:
                     out[a.asname] = a.name
@@ -458,6 +532,8 @@ def resolve_name(name: str) -> tuple[str, str, bool] | str:
 #: Top-level modules whose functions of these names are not einops' (functools.reduce, ...).
 _NOT_EINOPS = frozenset({"torch", "numpy", "np", "functools", "itertools", "operator", "jax", "tensorflow",
                          "tf", "math", "builtins", "pandas", "scipy", "mlx", "paddle", "oneflow", "cupy"})
+#: Callee names that look like an einsum / einops call (what a reader would count as one).
+_LOOKALIKES = frozenset({"einsum", "rearrange", "reduce", "repeat", "pack", "unpack", "Rearrange", "Reduce", "EinMix"})
 #: einops functions a project may re-export under their own names (einsum is left out: its
 #: semantics — torch's letters or einops' names — cannot be told from the import).
 _REEXPORTED = ("rearrange", "reduce", "repeat", "pack", "unpack")
@@ -512,7 +588,10 @@ def _operand_name(node: ast.expr) -> str | None:
 
 def _operand_names(nodes: list[ast.expr]) -> tuple[str | None, ...]:
     """Short names for the tensor arguments, lengthened (``q_weight``, ``k_weight``) where two
-    different expressions would get the same one: the same name means the same tensor."""
+    different expressions would get the same one: the same name means the same tensor. An
+    expression of one named tensor — a slice ``c1[:, p0:p1]``, a cast or view ``z.float()``,
+    ``fov.conj()``, ``-x`` — keeps that tensor's name (``c1_2`` where the name is taken by
+    another operand); see :func:`_operand_sources`."""
     paths = [None if isinstance(n, ast.Starred) else _name_path(n) for n in nodes]
     names = [None if p is None else _operand_name(n) for n, p in zip(nodes, paths)]
     depth = [None if p is None else len(p) - _short_depth(p) for p in paths]  # parts left out
@@ -522,10 +601,59 @@ def _operand_names(nodes: list[ast.expr]) -> tuple[str | None, ...]:
             if i != j and a is not None and a == b and pa != pb and depth[i]
         }
         if not clash:
-            return tuple(names)
+            break
         for i in clash:
             depth[i] -= 1
             names[i] = "_".join(paths[i][depth[i]:])
+    texts: dict[str, str] = {}  # derived name -> the expression it stands for
+    for i, node in enumerate(nodes):
+        if names[i] is not None or isinstance(node, ast.Starred):
+            continue
+        base = _derived_name(node)
+        if base is None:
+            continue
+        text = _unparse(node, 200)
+        name, k = base, 2
+        while (name in names and texts.get(name) != text) or name in _RESERVED_NAMES:
+            name, k = f"{base}_{k}", k + 1
+        texts[name] = text
+        names[i] = name
+    return tuple(names)
+
+
+def _operand_sources(nodes: list[ast.expr], names: tuple[str | None, ...]) -> tuple[str | None, ...]:
+    """For each operand named after an expression of a tensor (not a plain name), that expression."""
+    return tuple(None if name is None or _name_path(n) is not None else _unparse(n, 200)
+                 for n, name in zip(nodes, names))
+
+
+#: Methods that give the same tensor in another dtype, device, memory layout or view: the
+#: result keeps the tensor's name (``z.float()`` is still ``z``).
+_KEEP_NAME_METHODS = frozenset({
+    "float", "double", "half", "bfloat16", "int", "long", "to", "cpu", "cuda", "numpy", "detach", "clone",
+    "contiguous", "conj", "conjugate", "resolve_conj", "copy", "astype", "squeeze", "unsqueeze", "transpose",
+    "permute", "t", "view", "reshape", "flatten", "expand", "real", "imag", "abs", "type_as", "view_as",
+    "requires_grad_", "cumsum", "exp", "sigmoid", "softmax", "tanh", "sqrt", "square",
+})
+_RESERVED_NAMES = frozenset({"torch", "np", "numpy", "einops", "ps"})
+
+
+def _derived_name(node: ast.expr) -> str | None:
+    """The name of the one tensor an expression is made from (``c1[:, p0:p1]`` -> ``c1``)."""
+    while True:
+        if isinstance(node, ast.Subscript):
+            node = node.value
+        elif isinstance(node, ast.UnaryOp):
+            node = node.operand
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr in _KEEP_NAME_METHODS):
+            node = node.func.value
+        else:
+            break
+    path = _name_path(node)
+    if path is None or (len(path) == 1 and path[0] in ("self", "cls")):
+        return None
+    return _operand_name(node)
 
 
 def _short_depth(path: list[str]) -> int:
@@ -628,6 +756,7 @@ class _Finder(ast.NodeVisitor):
         if what is None and _looks_like_layer(node):
             what = ("einops", LAYERS[node.func.attr], True)  # backend.layers().Reduce("...->", ...)
         if what is None:
+            self._unknown(node)
             return
         if isinstance(what, str):
             self._skip(node, what)
@@ -639,6 +768,24 @@ class _Finder(ast.NodeVisitor):
             self._skip(node, str(e))
             return
         self.calls.append(call)
+
+    def _unknown(self, node: ast.Call) -> None:
+        """A call named like einsum / einops with a string pattern that the imports do not tie
+        to torch, numpy or einops (``jnp.einsum``, a name never imported, a project's own
+        ``rearrange``) is listed as skipped, so no literal pattern goes missing silently."""
+        func = node.func
+        last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if last not in _LOOKALIKES or not any(
+                isinstance(a, ast.Constant) and isinstance(a.value, str) and a.value.strip()
+                for a in [*node.args, *(k.value for k in node.keywords)]):
+            return
+        name = _unparse(func)
+        if isinstance(func, ast.Name) and not any(last in scope for scope in self.scopes):
+            why = f"`{name}` is not imported in this file, so which function it is cannot be told"
+        else:
+            why = (f"`{name}` is not torch's, numpy's or einops' {last} as far as this file's imports show "
+                   f"(it is {qualified(func, self.scopes) or 'bound elsewhere'})")
+        self._skip(node, why)
 
     def _skip(self, node: ast.Call, reason: str) -> None:
         self.skipped.append(Skip(self.rel, f"`{_unparse(node.func)}(…)`: {reason}", node.lineno, self.cell))
@@ -734,7 +881,8 @@ class _Finder(ast.NodeVisitor):
             op=op,
             pattern=pat_node.value,
             source=self._source(node),
-            operands=_operand_names(operands),
+            operands=(names := _operand_names(operands)),
+            operand_sources=_operand_sources(operands, names),
             operands_known=known,
             lengths=lengths,
             star_kwargs=star_kwargs,

@@ -21,13 +21,14 @@ import json
 import os
 import random
 import secrets
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from cardgen.grade.stub import Exercise
+from cardgen.grade.exercise import Exercise
 from cardgen.grade.wire import Returned, codec, decode
 
 WIRE_VERSION = 2  # bump when the stored format changes
@@ -147,30 +148,56 @@ def cases_dir() -> Path:
     return cache_dir() / NAMESPACE
 
 
+def _read_small(path: Path, limit: int) -> bytes | None:
+    """A regular file's bytes (at most ``limit``), or None: never follows a symlink at the end,
+    and never blocks (a FIFO or a device put in place of the file is refused, not read)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            return None
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+        return data if len(data) <= limit else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def _key() -> bytes | None:
     """The cache's HMAC key (made on first use, owner-only); None when it cannot be kept."""
     path = cases_dir() / ".hmac-key"
-    try:
-        data = path.read_bytes()
-        if len(data) == 64:
-            return data
-    except OSError:
-        pass
+    data = _read_small(path, 64)
+    if data is not None and len(data) == 64:
+        return data
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-key-")
         with os.fdopen(fd, "wb") as f:
             f.write(secrets.token_bytes(64))
         os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-        data = path.read_bytes()
-        return data if len(data) == 64 else None
+        os.replace(tmp, path)  # also replaces whatever was there (a FIFO, a link)
     except OSError:
         return None
+    data = _read_small(path, 64)
+    return data if data is not None and len(data) == 64 else None
 
 
 def _mac(key: bytes, name: str, body: bytes) -> str:
     return hmac.new(key, name.encode() + b"\0" + body, hashlib.sha256).hexdigest()
+
+
+MAX_ENTRY = 256 << 20
 
 
 def read_entry(name: str) -> tuple[dict | None, bool]:
@@ -178,17 +205,37 @@ def read_entry(name: str) -> tuple[dict | None, bool]:
     key = _key()
     if key is None:
         return None, False
-    try:
-        raw = (cases_dir() / f"{name}.json").read_bytes()
-    except OSError:
+    raw = _read_small(cases_dir() / f"{name}.json", MAX_ENTRY)
+    if raw is None:
         return None, False
     mac, _, body = raw.partition(b"\n")
     if not hmac.compare_digest(mac.decode("ascii", "replace"), _mac(key, name, body)):
         return None, True
     try:
         return json.loads(body), False
-    except ValueError:
+    except (ValueError, RecursionError):
         return None, True
+
+
+def discard_all() -> bool:
+    """Forget every cached case and the key, after graded code ran where it could reach them
+    (the basic level): whatever it wrote there, a later grading computes afresh and signs
+    under a new key. True when the cache is gone."""
+    from cardgen.grade.fsutil import remove_tree
+
+    d = cases_dir()
+    try:
+        if d.is_symlink() or (d.exists() and not d.is_dir()):
+            d.unlink()
+            return True
+        if not d.exists():
+            return True
+        aside = d.with_name(f".{NAMESPACE}-discarded-{secrets.token_hex(8)}")
+        os.rename(d, aside)  # atomic: from here on nothing of it is read
+    except OSError:
+        return False
+    remove_tree(aside)
+    return True
 
 
 def write_entry(name: str, data: dict) -> None:
@@ -236,3 +283,19 @@ def make_plan(ex: Exercise, use_cache: bool = True) -> Plan:
     plan.mistakes = {name: [None if v is None else decode(v) for v in outs]
                      for name, outs in data["mistakes"].items()}
     return plan
+
+
+def case_inputs(family: str, seed: int = 0, case: int = 1) -> dict[str, Any]:
+    """The inputs of grading case ``case`` (1-based, as reports number them) of ``family`` at
+    ``seed``, as torch values: a counterexample too large to print is recreated with this."""
+    from exercises import get_family
+
+    fam = get_family(family)
+    if fam.code_spec is None:
+        raise ValueError(f"{family} has no code exercise")
+    plan = make_plan(Exercise(fam.id, seed, fam.code_spec))
+    if plan.spec_error:
+        raise RuntimeError(plan.spec_error)
+    if not 1 <= case <= len(plan.inputs):
+        raise ValueError(f"case must be from 1 to {len(plan.inputs)}")
+    return rebuild(plan.inputs[case - 1])

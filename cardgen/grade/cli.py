@@ -135,7 +135,7 @@ def _show_hints(path: Path, tier: int, err: bool, report=None) -> None:
         text = read_source(path)
         try:
             tree = ast.parse(text)
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
             tree = None
         exercises = find_exercises(text, tree)
     except ExerciseError as e:

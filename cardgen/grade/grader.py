@@ -18,7 +18,7 @@ import time
 import tokenize
 from pathlib import Path
 
-from cardgen.grade.cases import Plan, make_plan, positional
+from cardgen.grade.cases import Plan, discard_all, make_plan, positional
 from cardgen.grade.report import Comparison, Counterexample, FunctionResult, Report, compare, preview
 from cardgen.grade.sandbox import Limits, Outcome, Sandbox, Template, sandbox_level
 from cardgen.grade.stub import Exercise, ExerciseError, find_exercises, parse_header
@@ -64,7 +64,7 @@ def read_source(path: Path) -> str:
 
 def _syntax_message(e: SyntaxError, path: Path) -> str:
     line = (e.text or "").rstrip("\n")
-    msg = f"SyntaxError in {path.name}, line {e.lineno}: {e.msg}"
+    msg = f"SyntaxError in {path.name}" + (f", line {e.lineno}" if e.lineno else "") + f": {e.msg}"
     if line.strip():
         stripped = line.lstrip()
         caret = max((e.offset or 1) - 1 - (len(line) - len(stripped)), 0)
@@ -311,6 +311,7 @@ def grade_plan(i: int, plan: Plan, run: _Run | None, stop: str | None, tree: ast
             res.message += f"; your file defines: {', '.join(defined)}" if defined else "; your file defines no functions"
         return res
     outputs: list[str] = []
+    case_output: dict[int, str] = {}
     got: dict[int, Returned] = {}
     raised: set[int] = set()
     checks: dict[int, Comparison] = {}
@@ -330,6 +331,7 @@ def grade_plan(i: int, plan: Plan, run: _Run | None, stop: str | None, tree: ast
                 late_stop = f"later, {why}"
             break
         outputs.append(ev["output"])
+        case_output[j] = ev["output"]
         if ev["mutated"] and first_bad is None:
             names = ", ".join(f"`{n}`" for n in ev["mutated"])
             first_bad, first_kind = j, "mutated"
@@ -367,8 +369,14 @@ def grade_plan(i: int, plan: Plan, run: _Run | None, stop: str | None, tree: ast
     inputs = plan.inputs[first_bad]
     res.failing_inputs = inputs
     exp = plan.expected[first_bad]
-    ce = Counterexample(first_bad + 1, [describe_input(k, v) for k, v in inputs.items()],
-                        expected=_shape_text(exp), got="")
+    shown = [describe_input(k, v) for k, v in inputs.items()]
+    if any(": " in line.split("=", 1)[0] for line in shown):  # some input was too large to print
+        shown.append(f"(all of them: from cardgen.grade.cases import case_inputs; "
+                     f"inputs = case_inputs({ex.family!r}, seed={ex.seed}, case={first_bad + 1}); "
+                     f"{ex.function}(**inputs))")
+    if first_bad in case_output:  # what the failing case printed, not every case's output mixed
+        res.output = case_output[first_bad]
+    ce = Counterexample(first_bad + 1, shown, expected=_shape_text(exp), got="")
     if first_kind == "raised":
         res.status = "error"
         ce.error = error_text
@@ -471,6 +479,9 @@ def grade_file(path: Path, timeout: float = 10.0, level: str | None = None,
     except (SyntaxError, ValueError) as e:  # ValueError: null bytes in the source
         tree = None
         syntax = _syntax_message(e, path) if isinstance(e, SyntaxError) else f"cannot compile {path.name}: {e}"
+    except (MemoryError, RecursionError):  # e.g. 200,000 nested unary minus signs
+        tree = None
+        syntax = f"cannot parse {path.name}: its expressions are nested too deeply for Python's parser"
     limits = Limits(timeout=timeout)
     level = level or sandbox_level()
     sandbox = None
@@ -501,6 +512,8 @@ def grade_file(path: Path, timeout: float = 10.0, level: str | None = None,
     finally:
         if sandbox is not None:
             sandbox.close()
+        if level == "basic" and syntax is None:
+            discard_all()  # its code could reach the case cache: nothing of it is trusted later
     return build_report(path, plans, segments, tree, text_lines, limits, level, t0)
 
 

@@ -241,7 +241,9 @@ class Report:
                  "error": st("ERROR", fg="yellow", bold=True)}
         out: list[str] = []
         if self.message:
-            out.append(st("error: ", fg="yellow", bold=True) + esc(self.message))
+            first, *rest = esc(self.message).splitlines() or [""]
+            out.append(st("error: ", fg="yellow", bold=True) + first)
+            out += ["  " + ln for ln in rest]  # indented: no line of it can pass for a verdict line
         if self.module_output:
             out.append("your file printed while loading:")
             out += ["  | " + ln for ln in esc(_cut(self.module_output)).splitlines()]

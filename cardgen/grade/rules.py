@@ -41,13 +41,19 @@ def find_function(tree: ast.Module, name: str) -> ast.FunctionDef | ast.AsyncFun
     return found
 
 
+_CODE_VALUES = (ast.Lambda, ast.Name, ast.Attribute, ast.Call, ast.Subscript)
+
+
 def _definitions(tree: ast.Module) -> dict[str, ast.AST]:
-    """Module-level names bound to code: ``def``, ``class``, and ``name = lambda ...``."""
+    """Module-level names bound to code: ``def``, ``class``, ``name = lambda ...``, and names
+    bound to an expression that refers to code: an alias (``helper = _loops``), a
+    ``functools.partial(_loops, ...)`` or any other call or lookup; walking that expression
+    leads on to what it names."""
     defs: dict[str, ast.AST] = {}
     for n in tree.body:
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             defs[n.name] = n
-        elif isinstance(n, (ast.Assign, ast.AnnAssign)) and isinstance(n.value, ast.Lambda):
+        elif isinstance(n, (ast.Assign, ast.AnnAssign)) and isinstance(n.value, _CODE_VALUES):
             targets = n.targets if isinstance(n, ast.Assign) else [n.target]
             for t in targets:
                 if isinstance(t, ast.Name):

@@ -30,7 +30,6 @@ import json
 import os
 import secrets
 import select
-import shutil
 import signal
 import socket
 import subprocess
@@ -43,6 +42,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from cardgen.grade.fsutil import remove_tree
 from cardgen.grade.wire import ProtocolError
 
 CHILD = Path(__file__).with_name("child.py")
@@ -245,74 +245,164 @@ def child_env(workdir: str) -> dict[str, str]:
     return env
 
 
-def _project_root() -> Path:
-    return Path(__file__).resolve().parents[2]
+OWN_PACKAGES = ("cardgen", "exercises", "superpos_core")
 
 
-def _own_entries(root: Path) -> set[str]:
-    """Names in site-packages that are this project's: its packages (a regular install), and
-    its distribution's metadata and editable-install hooks (never readable by the child)."""
-    names = {p.name for p in root.iterdir() if (p / "__init__.py").is_file()} | {"cardgen", "exercises", "superpos_core"}
-    return names
+def _package_dirs(name: str) -> list[Path]:
+    """Where the import system finds top-level package ``name`` (real paths; nothing imported)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return []
+    if spec is None:
+        return []
+    locs = list(spec.submodule_search_locations or ()) or ([os.path.dirname(spec.origin)] if spec.origin else [])
+    return [Path(p).resolve() for p in locs if p]
 
 
-def _is_own(entry: str, own: set[str]) -> bool:
-    stem = entry.split(".")[0].split("-")[0]
-    return (stem in own or entry.startswith("__editable__")
-            or (entry.startswith("cardgen") and entry.endswith((".dist-info", ".egg-info", ".egg-link", ".pth"))))
+def _is_own_entry(name: str) -> bool:
+    """This project's metadata and editable-install hooks in a site directory."""
+    low = name.lower()
+    return (low.startswith("__editable__") and "cardgen" in low) or (
+        low.split("-")[0].split(".")[0] == "cardgen" and low.endswith((".dist-info", ".egg-info", ".egg-link", ".pth")))
 
 
-@lru_cache(maxsize=1)
-def allow_list() -> dict[str, list[str]]:
-    """What the strong child may read: the interpreter's library dirs, the system's shared
-    libraries, and each entry of site-packages except this project's own (entry by entry:
-    Landlock only allows, so a whole site-packages would let the project's files through)."""
+def _cache_dir() -> str:
+    try:
+        from exercises.cache import cache_dir
+
+        return str(cache_dir().expanduser().resolve())
+    except Exception:  # noqa: BLE001 - no cache dir is fine: nothing to hide
+        return ""
+
+
+def protected_paths(cache: str) -> list[Path]:
+    """What graded code must neither read nor even see: this project's packages wherever they
+    are installed (their real paths) and the cache (case answers and their key)."""
+    out: list[Path] = []
+    for name in OWN_PACKAGES:
+        out += _package_dirs(name)
+    if cache:
+        out.append(Path(cache))
+    return list(dict.fromkeys(out))
+
+
+def _interpreter_paths() -> list[Path]:
+    """The import path the child's ``python -I`` gets: the interpreter's library dirs and site
+    directories (with their .pth additions), without the script dir and PYTHONPATH."""
     import site
     import sysconfig
 
-    root = _project_root()
-    own = _own_entries(root)
-
-    def safe(p: Path) -> bool:  # never the project, nor anything that contains it
+    paths = [sysconfig.get_paths().get("stdlib")]
+    paths += site.getsitepackages() if hasattr(site, "getsitepackages") else []
+    env = set() if sys.flags.ignore_environment else set(filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep)))
+    first = 0 if (sys.flags.isolated or getattr(sys.flags, "safe_path", False)) else 1
+    paths += [p for p in sys.path[first:] if p and p not in env]
+    out = []
+    for p in paths:
+        if not p:
+            continue
         try:
-            p = p.resolve()
+            rp = Path(p).resolve()
         except OSError:
-            return False
-        return p.exists() and p != root and p not in root.parents
+            continue
+        if rp.is_dir():
+            out.append(rp)
+    return list(dict.fromkeys(out))
 
+
+def _library_homes() -> list[Path]:
+    """The import-path entries that hold numpy, torch and einops (wherever they were installed)."""
+    out = []
+    for name in ("numpy", "torch", "einops"):
+        for d in _package_dirs(name):
+            out.append(d.parent)
+    return out
+
+
+def _under(p: Path, base: Path) -> bool:
+    return p == base or base in p.parents
+
+
+def allow_list() -> dict[str, list[str]]:
+    return _allow_list(_cache_dir())
+
+
+@lru_cache(maxsize=4)
+def _allow_list(cache: str) -> dict[str, list[str]]:
+    """What the strong child may read, derived from where modules really are: the interpreter's
+    library dirs, its site directories, numpy's, torch's and einops' own homes, the system's
+    shared libraries. A directory that holds something protected (this project's packages,
+    however installed; the cache; a site directory this interpreter does not use, such as the
+    base interpreter's behind a venv) is opened up entry by entry around it (Landlock only
+    allows, so a whole directory would let it through)."""
+    roots = _interpreter_paths() + _library_homes()
+    if cache:  # a cache dir set to a folder that holds libraries or the temp dir (CARDGEN_CACHE=~):
+        c = Path(cache)  # hide only the grader's own part of it, never what the child needs
+        tmp = Path(tempfile.gettempdir()).resolve()
+        if c == Path(c.anchor) or any(_under(r, c) for r in roots) or _under(tmp, c):
+            cache = str(c / "grade-cases")
+    protected = protected_paths(cache)
+    site_dirs = set(roots)
+    foreign = []
+    for r in roots:
+        for pattern in ("site-packages", "dist-packages", "python3*/site-packages", "python3*/dist-packages"):
+            for cand in r.glob(pattern):
+                try:
+                    cand = cand.resolve()
+                except OSError:
+                    continue
+                if cand not in site_dirs:
+                    foreign.append(cand)
+    own = []
+    for r in site_dirs:
+        try:
+            own += [r / n for n in os.listdir(r) if _is_own_entry(n)]
+        except OSError:
+            pass
+    excluded = protected + foreign + own
+    # An editable install's source tree: its packages are excluded above, the rest (tests with
+    # solutions, notes) is no library either, so a root that is the tree itself is skipped.
+    sources = {d.parent for name in OWN_PACKAGES for d in _package_dirs(name) if (d.parent / "pyproject.toml").is_file()}
     read_dirs: list[str] = []
     list_dirs: list[str] = []
     read_files: list[str] = []
-    base = Path(sys.base_prefix).resolve()
-    stdlib = {Path(sysconfig.get_paths()["stdlib"])}
-    stdlib |= {Path(p) for p in sys.path if p and Path(p).resolve().is_relative_to(base) and "site-packages" not in p}
-    for d in stdlib:
-        if d.is_dir() and not (d.name == "lib" and d.parent == base):
-            read_dirs.append(str(d))
+    seen: set[Path] = set()
+
+    def add(p: Path, depth: int = 0) -> None:
+        try:
+            rp = p.resolve()
+        except OSError:
+            return
+        if rp in seen or rp in sources or not rp.exists() or depth > 8:
+            return
+        seen.add(rp)
+        if any(_under(rp, e) for e in excluded):
+            return
+        if rp.is_dir() and any(rp in e.parents for e in excluded):
+            list_dirs.append(str(rp))  # names only; what is inside, one by one
+            try:
+                entries = sorted(os.listdir(rp))
+            except OSError:
+                return
+            for name in entries:
+                if not _is_own_entry(name):
+                    add(rp / name, depth + 1)
+            return
+        (read_dirs if rp.is_dir() else read_files).append(str(rp))
+
+    for r in roots:
+        add(r)
     for d in ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/share/zoneinfo", "/sys/devices/system/cpu"):
-        if safe(Path(d)):
-            read_dirs.append(d)
-    sites = [Path(p) for p in site.getsitepackages()]
-    for sp in sites:
-        if not sp.is_dir():
-            continue
-        list_dirs.append(str(sp))  # names only (the import system lists it)
-        for entry in sorted(os.listdir(sp)):
-            if _is_own(entry, own) or entry.endswith(".pth"):
-                continue
-            path = sp / entry
-            if entry == "__pycache__":
-                list_dirs.append(str(path))
-                for pyc in sorted(os.listdir(path)):
-                    if not _is_own(pyc, own):
-                        read_files.append(str(path / pyc))
-                continue
-            if safe(path):
-                (read_dirs if path.is_dir() else read_files).append(str(path))
-    for f in ("/dev/zero", "/dev/urandom", "/dev/random", "/etc/localtime", "/etc/ld.so.cache"):
+        add(Path(d))
+    for f in ("/dev/zero", "/dev/urandom", "/dev/random", "/etc/localtime", "/etc/ld.so.cache",
+              "/proc/cpuinfo", "/proc/meminfo", "/sys/fs/cgroup/cpu.max"):
         if os.path.exists(f):
             read_files.append(f)
-    return {"read_dirs": read_dirs, "list_dirs": list_dirs, "read_files": read_files}
+    masks = [str(p) for p in protected if p.is_dir()]
+    return {"read_dirs": read_dirs, "list_dirs": list_dirs, "read_files": read_files, "mask_dirs": masks}
 
 
 class _Forked:
@@ -420,7 +510,7 @@ class Template:
             pass
         self.proc.wait()
         _live_children.discard(self.proc.pid)
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        remove_tree(self.workdir)
 
 
 class Sandbox:
@@ -447,6 +537,7 @@ class Sandbox:
         self._since = 0
         self.peak_memory: int | None = None
         self.forked = False
+        self._units = 1
         self._state: dict[str, Any] = {}  # the layers the child reported before any learner code ran
 
     # ------------------------------------------------------------------ lifecycle
@@ -507,7 +598,7 @@ class Sandbox:
         except BaseException:
             os.close(in_w)
             os.close(out_r)
-            shutil.rmtree(self.workdir, ignore_errors=True)
+            remove_tree(self.workdir)
             raise
         finally:
             os.close(in_r)
@@ -534,6 +625,7 @@ class Sandbox:
 
     def send(self, job: dict[str, Any]) -> None:
         """Hand the job (source, inputs) to the child; the pipe then stays open as its lifeline."""
+        self._units = len(job.get("functions", ())) + 1  # each function, and loading the module
         data = (json.dumps({**job, "token": self.token}) + "\n").encode()
         fd = self._in_w
 
@@ -551,8 +643,11 @@ class Sandbox:
     def wait(self) -> Outcome:
         """Read the child's records until it is done, dies or runs out of time.
 
-        Each function gets ``timeout`` seconds: the clock restarts at the first call of the
-        next function (a record can only move it forward, once per function).
+        Time is the grader's alone: from the (one) ``started`` record, the whole run has
+        ``timeout`` seconds per function plus one for loading the module, measured on this
+        process's clock; within that, each function has ``timeout`` seconds from its first
+        call. A record can move a function's clock on, never the run's, so nothing the
+        solution writes on the channel (a forged ``started`` or ``call``) buys it time.
         """
         assert self.proc is not None and self._out_r is not None
         lim = self.limits
@@ -570,7 +665,10 @@ class Sandbox:
         exited_at: float | None = None
         while not finished and not eof:
             now = time.monotonic()
-            deadline = (started_at + lim.timeout) if started_at is not None else (self._spawned + lim.setup_timeout)
+            if started_at is None:
+                deadline = self._spawned + lim.setup_timeout
+            else:
+                deadline = min(started_at + lim.timeout, run_start + lim.timeout * self._units)
             if now >= deadline:
                 timed_out = "run" if started_at is not None else "setup"
                 break
@@ -610,6 +708,9 @@ class Sandbox:
                     sandbox = self._state = ev.get("sandbox") if isinstance(ev.get("sandbox"), dict) else {}
                     continue
                 if ev["ev"] == "started":
+                    if run_start is not None:
+                        protocol_error = "a second start record arrived while the solution was running"
+                        break
                     started_at = run_start = time.monotonic()
                 elif ev["ev"] == "call" and type(ev.get("fn")) is int and ev["fn"] > current_fn:
                     current_fn = ev["fn"]
@@ -723,5 +824,5 @@ class Sandbox:
                 pass
         self._raw_r = None
         if self.workdir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+            remove_tree(self.workdir)
             self.workdir = None

@@ -11,29 +11,19 @@ import datetime as _dt
 import random
 import re
 import textwrap
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from cardgen.grade.cases import make_plan
+from cardgen.grade.exercise import Exercise, ExerciseError
+
+__all__ = ["Exercise", "ExerciseError", "find_exercises", "new_exercise", "parse_header", "render"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from exercises.base import CodeSpec, Family
 
+MAX_SEED = 2**63 - 1  # exercises.base.MAX_SEED (a test keeps the two equal)
 HEADER = re.compile(r"^\s*#\s*cardgen:\s*(?P<rest>.*)$")
 SEED = re.compile(r"^seed=(\d{1,19})$")
-
-
-class ExerciseError(ValueError):
-    """The file does not say (or says wrongly) which exercise it answers: a usage error."""
-
-
-@dataclass(frozen=True)
-class Exercise:
-    family: str
-    seed: int
-    spec: "CodeSpec"
-
-    @property
-    def function(self) -> str:
-        return self.spec.function
 
 
 def code_families() -> list["Family"]:
@@ -70,6 +60,8 @@ def parse_header(text: str) -> list[tuple[str, int, int]]:
             if s:
                 if last is None:
                     raise ExerciseError(f"line {lineno}: seed= must follow a family name")
+                if int(s.group(1)) > MAX_SEED:
+                    raise ExerciseError(f"line {lineno}: the seed must be an integer from 0 to {MAX_SEED}")
                 found[last] = (found[last][0], int(s.group(1)), lineno)
             elif re.fullmatch(r"[a-z_]+\.[a-z0-9_]+", tok):
                 found.append((tok, 0, lineno))
@@ -130,8 +122,6 @@ def _example(fam: "Family", seed: int) -> str:
     It comes from the same cases ``cardgen grade`` uses (and caches), so writing the stub
     also prepares the first grading.
     """
-    from cardgen.grade.cases import make_plan
-
     spec = fam.code_spec
     plan = make_plan(Exercise(fam.id, seed, spec))
     if plan.spec_error:

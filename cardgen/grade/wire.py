@@ -17,6 +17,7 @@ match the bytes, an unknown dtype, a malformed record: ``ProtocolError``).
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ MAX_NDIM = 16
 MAX_ITEMS = 64
 MAX_DEPTH = 4
 MAX_SEND = 1 << 22  # elements of an array sent in full; above that only its shape
+MAX_LEAVES = 4096  # numbers and arrays in one returned value (lists and tuples of them)
 
 
 class ProtocolError(Exception):
@@ -150,10 +152,21 @@ class Codec:
         self.b64decode = base64.b64decode
         self.sendable = {getattr(torch, n) for n in TORCH_DTYPES}
         self.float64 = torch.float64
+        self.strided = torch.strided
+        self._leaves, self._elements = MAX_LEAVES, MAX_SEND
         self.torch_dtype = {n: getattr(torch, n) for n in (*TORCH_DTYPES, "bfloat16")}
 
     # -- any value -> wire
     def encode(self, obj: Any, depth: int = 0) -> dict[str, Any]:
+        """``obj`` on the wire. Its size is bounded before anything is serialized: at most
+        MAX_LEAVES numbers and arrays in all, and MAX_SEND array elements in all (a larger
+        value is sent as its shape, or as "too large"), so no legal return can flood the
+        grader."""
+        if depth == 0:
+            self._leaves, self._elements = MAX_LEAVES, MAX_SEND
+        self._leaves -= 1
+        if self._leaves < 0:
+            return {"t": "other", "type": f"a value with more than {MAX_LEAVES} numbers or arrays in lists and tuples"}
         tp = type(obj)
         if obj is None:
             return {"t": "none"}
@@ -181,6 +194,8 @@ class Codec:
         TB = self.TB
         with self.no_torch_function():
             t = TB.detach(obj)
+            if t.layout != self.strided:  # a sparse (COO, CSR...) result: its values are what count
+                t = TB.to_dense(t)
             if t.is_complex():
                 raise TypeError("returned a complex tensor; the exercise expects real numbers")
             name = str(t.dtype).replace("torch.", "")
@@ -196,8 +211,9 @@ class Codec:
     def encode_array(self, arr, kind: str, dtype_name: str) -> dict[str, Any]:
         if arr.dtype.kind not in "fiub":
             return {"t": "other", "type": f"{kind} of {arr.dtype}"}
-        if arr.size > MAX_SEND:  # the references are small: its shape alone will tell
-            return {"t": "big", "kind": kind, "dtype": dtype_name, "shape": list(arr.shape)}
+        if arr.size > min(MAX_SEND, getattr(self, "_elements", MAX_SEND)):  # the references are small: its
+            return {"t": "big", "kind": kind, "dtype": dtype_name, "shape": list(arr.shape)}  # shape will tell
+        self._elements = getattr(self, "_elements", MAX_SEND) - int(arr.size)
         le = arr.dtype.newbyteorder("<")
         data = self.tobytes(arr.astype(le, copy=False), order="C")  # 0-d stays 0-d
         return {"t": "array", "kind": kind, "dtype": dtype_name, "np": le.str,
@@ -243,18 +259,28 @@ def codec() -> Codec:
     return _codec
 
 
+SHOWN_IN_FULL = 64  # elements of an input tensor printed in full (as code that rebuilds it)
+
+
 def describe_input(name: str, v: dict[str, Any]) -> str:
-    """``a: tensor of shape (2, 3) (float32)``, with the values of tiny tensors; ``n = 3``."""
+    """An input as the learner can rebuild it: ``a = torch.tensor([[...]])`` in full for small
+    tensors, ``a: tensor of shape (2, 30) (float32)`` for larger ones (the report then adds
+    a line that recreates every input from the seed); ``n = 3`` for numbers."""
     import numpy as np
 
     t = v["t"]
     if t == "array":
-        s = f"{name}: tensor of shape {tuple(v['shape'])} ({v.get('dtype', v['np'])})"
+        dtype = v.get("dtype", v["np"])
         n = int(np.prod(v["shape"])) if v["shape"] else 1
-        if n <= 6:
-            arr = np.frombuffer(base64.b64decode(v["data"]), dtype=v["np"]).astype(np.float64)
-            s += f" = {[round(float(x), 4) for x in arr.reshape(-1)]}"
-        return s
+        if n <= SHOWN_IN_FULL:
+            arr = np.frombuffer(base64.b64decode(v["data"]), dtype=v["np"]).reshape(v["shape"])
+            body = np.array2string(arr, separator=", ", threshold=SHOWN_IN_FULL + 1, max_line_width=10**6,
+                                   floatmode="unique" if arr.dtype.kind == "f" else "maxprec")
+            body = re.sub(r"\[\s+", "[", re.sub(r"\s+", " ", body)).replace(" ,", ",").replace(" ]", "]")  # one line
+            if v.get("kind") == "ndarray":
+                return f"{name} = np.array({body}, dtype=np.{dtype})"
+            return f"{name} = torch.tensor({body}, dtype=torch.{dtype})"
+        return f"{name}: tensor of shape {tuple(v['shape'])} ({dtype})"
     if t in ("tuple", "list"):
         return f"{name}: {t} of {len(v['items'])}: " + "; ".join(
             describe_input(f"{name}[{i}]", x) for i, x in enumerate(v["items"]))

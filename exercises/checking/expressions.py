@@ -26,14 +26,24 @@ MAX_INT = 10**9  # largest number an expression may compute with
 _TORCH_FUNCS = frozenset({
     "einsum", "matmul", "bmm", "mm", "transpose", "permute", "reshape", "relu", "sum", "mean", "flatten",
     "unsqueeze", "squeeze", "movedim", "swapaxes", "cat", "stack", "clamp", "maximum",
+    # the task form: any tool a learner may choose for a described operation
+    "diagonal", "trace", "outer", "amax", "amin", "max", "min", "prod", "square", "abs", "sqrt", "exp",
+    "tile", "repeat_interleave", "diag_embed", "minimum", "where", "zeros_like", "ones_like", "mv", "dot",
+    "tensordot", "unflatten", "concat", "concatenate", "hstack", "vstack",
 })
-_EINOPS_FUNCS = frozenset({"rearrange", "reduce", "repeat", "einsum"})
+_EINOPS_FUNCS = frozenset({"rearrange", "reduce", "repeat", "einsum", "pack"})
 _F_FUNCS = frozenset({"relu"})
 _TENSOR_ATTRS = frozenset({"T", "mT", "shape", "ndim"})
 _TENSOR_METHODS = frozenset({
     "permute", "transpose", "reshape", "view", "sum", "mean", "relu", "flatten", "unsqueeze", "squeeze",
     "contiguous", "movedim", "swapaxes", "clamp", "matmul", "size", "dim",
+    # the task form
+    "max", "min", "amax", "amin", "prod", "diagonal", "trace", "t", "expand", "expand_as", "repeat",
+    "repeat_interleave", "tile", "unflatten", "pow", "square", "abs", "sqrt", "exp", "clamp_min", "mm",
+    "bmm", "mv", "dot", "outer", "view_as", "reshape_as", "diag_embed", "norm",
 })
+#: the fields of what ``max``/``min`` with a dim return
+_RESULT_FIELDS = frozenset({"values", "indices"})
 _EXPR_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
     ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow, ast.MatMult: operator.matmul,
@@ -41,7 +51,7 @@ _EXPR_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
 _KEYWORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 #: keywords a torch function or tensor method may get (never ``out=`` or ``inplace=``, which write)
 _TORCH_KEYWORDS = frozenset({"dim", "keepdim", "dim0", "dim1", "min", "max", "start_dim", "end_dim", "dims",
-                             "source", "destination"})
+                             "source", "destination", "dim2", "offset", "sizes", "p", "exponent", "repeats"})
 _DISPLAY_ONLY = re.compile(r"\s*(?:#.*|import\s.*|from\s.*)?\Z")
 
 
@@ -105,6 +115,8 @@ class _Evaluator:
         else:
             target = getattr(fn.owner, fn.name)
         self._guard_call(args, kwargs)
+        if fn.name == "einsum" and isinstance(fn.owner, _Namespace):
+            _guard_einsum(fn.owner.name, args)
         einops_call = isinstance(fn.owner, _Namespace) and fn.owner.name == "einops"
         if einops_call:
             if not all(isinstance(v, int) and not isinstance(v, bool) for v in kwargs.values()):
@@ -207,6 +219,8 @@ class _Evaluator:
                 if name in _TENSOR_METHODS:
                     return _Fn(owner, name)
                 raise ExpressionRefused(f"the tensor method {name!r} is not allowed here")
+            if isinstance(owner, tuple) and name in _RESULT_FIELDS and hasattr(owner, name):
+                return getattr(owner, name)  # x.max(-1).values
             raise ExpressionRefused(f"attribute {name!r} of a {type(owner).__name__}")
         if isinstance(node, ast.Call):
             fn = self.ev(node.func)
@@ -285,6 +299,83 @@ class _Evaluator:
         return v
 
 
+def _einsum_terms(library: str, args: list) -> tuple[list[list[str]], list[str], list] | None:
+    """The operands' and the output's axis labels of an einsum call, with its tensors (None when
+    the call is not one einsum can run: einsum itself then says why)."""
+    import torch
+
+    if library == "einops":  # einops.einsum(a, b, "i j, j k -> i k")
+        if not args or not isinstance(args[-1], str):
+            return None
+        text, tensors = args[-1], args[:-1]
+        if "->" not in text:
+            return None
+        lhs, rhs = text.split("->", 1)
+        ins = [t.replace("...", " ... ").split() for t in lhs.split(",")]
+        out = rhs.replace("...", " ... ").split()
+    else:  # torch.einsum("ij,jk->ik", a, b) or torch.einsum("ij,jk->ik", [a, b])
+        if not args or not isinstance(args[0], str):
+            return None
+        text, tensors = args[0].replace(" ", ""), list(args[1:])
+        if len(tensors) == 1 and isinstance(tensors[0], tuple):
+            tensors = list(tensors[0])
+        lhs, arrow, rhs = text.partition("->")
+
+        def letters(term: str) -> list[str]:
+            return re.findall(r"\.\.\.|.", term)
+
+        ins = [letters(t) for t in lhs.split(",")]
+        if arrow:
+            out = letters(rhs)
+        else:  # implicit mode: the letters used once, sorted
+            flat = [c for t in ins for c in t if c != "..."]
+            out = (["..."] if any("..." in t for t in ins) else []) + sorted(c for c in set(flat) if flat.count(c) == 1)
+    if len(ins) != len(tensors) or not all(isinstance(t, torch.Tensor) for t in tensors):
+        return None
+    return ins, out, tensors
+
+
+def _guard_einsum(library: str, args: list) -> None:
+    """Refuse an einsum whose contraction path builds an intermediate of more than MAX_ELEMENTS.
+
+    torch contracts the operands pairwise, left to right (opt_einsum is not installed): after the
+    k-th operand, the intermediate holds every axis seen so far that a later operand or the output
+    still needs. The meta-device probe cannot see these: only the result is a tensor there.
+    """
+    parsed = _einsum_terms(library, args)
+    if parsed is None or len(parsed[0]) < 3:
+        return  # one or two operands: torch's intermediates are no larger than the inputs and result
+    ins, out, tensors = parsed
+    size: dict[str, int] = {}
+    for term, t in zip(ins, tensors):
+        n_ell = t.ndim - (len(term) - term.count("..."))
+        dims = iter(t.shape)
+        for label in term:
+            if label == "...":
+                for k in range(max(n_ell, 0)):
+                    size[f"...{k}"] = max(size.get(f"...{k}", 1), int(next(dims)))
+            else:
+                d = next(dims, None)
+                if d is None:
+                    return  # a rank mismatch: einsum says so
+                size[label] = max(size.get(label, 1), int(d))
+
+    def expand(term: list[str]) -> set[str]:
+        return {k for label in term for k in ([k for k in size if k.startswith("...")] if label == "..." else [label])}
+
+    terms = [expand(t) for t in ins]
+    needed_out = expand(out)
+    seen: set[str] = set()
+    for k, term in enumerate(terms[:-1]):
+        seen |= term
+        later = set().union(needed_out, *terms[k + 1:])
+        total = math.prod(size[label] for label in seen & later)
+        if total > MAX_ELEMENTS:
+            raise ExpressionRefused(
+                f"its contraction path builds an intermediate of {total:,} elements (more than {MAX_ELEMENTS:,})")
+        seen &= later
+
+
 def parse_expression(text: str) -> ast.expr:
     """The tree of one Python expression, size-checked; ExpressionRefused when it is not one."""
     s = text.strip()
@@ -314,6 +405,9 @@ def evaluate_expression(text: str, env: dict[str, Any], trusted: bool = False) -
     import torch
 
     tree = parse_expression(text)
+    threads = torch.get_num_threads()
+    if threads != 1:  # tiny tensors: one thread beats two, by far on a busy machine (20 ms against 0.05 ms)
+        torch.set_num_threads(1)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. torch deprecating .T of a 3-D tensor: a library note, not a verdict
@@ -323,6 +417,9 @@ def evaluate_expression(text: str, env: dict[str, Any], trusted: bool = False) -
             return _Evaluator(env).ev(tree)
     except RecursionError:
         raise ExpressionRefused("too deeply nested") from None
+    finally:
+        if threads != 1:
+            torch.set_num_threads(threads)
 
 
 def split_assignment(line: str) -> tuple[tuple[str, ...], str] | None:

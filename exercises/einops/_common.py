@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from exercises.base import Variant
+from exercises.calls import call_expr, call_lines
 from exercises.checking import (
     ArrayCheck,
     EinopsCheck,
@@ -201,36 +202,21 @@ def _try(fn: Callable[[], Any]):
 # ------------------------------------------------------------------------- text
 
 
-def _kwargs(p: Problem, names: dict[str, str] | None = None) -> str:
+def _render_args(p: Problem, names: dict[str, str] | None) -> dict:
     names = names or {}
-    return "".join(f", {names.get(n, n)}={p.sizes[n]}" for n in p.lengths)
+    return dict(reduction=repr(p.reduction) if p.op == "reduce" else None,
+                lengths=[(names.get(n, n), p.sizes[n]) for n in p.lengths])
 
 
 def call_code(p: Problem, pattern_text: str, names: dict[str, str] | None = None) -> str:
-    """The call as a line of code (preceded by ``ps = ...`` for unpack)."""
-    ops = [o.name for o in p.operands]
-    red = f", {p.reduction!r}" if p.op == "reduce" else ""
-    if p.op in ("rearrange", "reduce", "repeat"):
-        return f"{p.result} = einops.{p.op}({ops[0]}, {pattern_text}{red}{_kwargs(p, names)})"
-    if p.op == "einsum":
-        return f"{p.result} = einops.einsum({', '.join(ops)}, {pattern_text})"
-    if p.op == "pack":
-        return f"{p.result}, ps = einops.pack([{', '.join(ops)}], {pattern_text})"
-    ps = "[" + ", ".join(shape_text(s) if s else "()" for s in p.packed_shapes) + "]"
-    return f"ps = {ps}\n{', '.join(p.pieces)} = einops.unpack({ops[0]}, ps, {pattern_text})"
+    """The call as a line of code (preceded by ``ps = ...`` for unpack), by the one renderer."""
+    return "\n".join(call_lines(p.op, pattern_text, [o.name for o in p.operands], p.result,
+                                 pieces=p.pieces, packed_shapes=p.packed_shapes, **_render_args(p, names)))
 
 
 def _expr(p: Problem, pattern: str, names: dict[str, str] | None = None) -> str:
     """The call as one expression (a whole-call response to the write form)."""
-    ops = [o.name for o in p.operands]
-    red = f", {p.reduction!r}" if p.op == "reduce" else ""
-    if p.op in ("rearrange", "reduce", "repeat"):
-        return f"einops.{p.op}({ops[0]}, {pattern!r}{red}{_kwargs(p, names)})"
-    if p.op == "einsum":
-        return f"einops.einsum({', '.join(ops)}, {pattern!r})"
-    if p.op == "pack":
-        return f"einops.pack([{', '.join(ops)}], {pattern!r})"
-    return f"einops.unpack({ops[0]}, ps, {pattern!r})"
+    return call_expr(p.op, repr(pattern), [o.name for o in p.operands], **_render_args(p, names))
 
 
 def _in_desc(p: Problem) -> str:
@@ -659,8 +645,12 @@ _BUILDERS = {"write": _write, "shape": _shape, "value": _value}
 _ATTEMPTS = 200
 
 
-def einops_maker(problem: Callable[[random.Random, str], Problem]) -> Callable[[random.Random, str, int], Variant]:
+def einops_maker(problem: Callable[[random.Random, str], Problem], task: str = "") -> Callable[[random.Random, str, int], Variant]:
     """The ``make`` of the family whose module defines ``problem(rng, form)``.
+
+    ``task`` is the family's problem sentence for the task form, in the learner's terms and never
+    the tool (``{t0}``... name the operands, ``{red}`` the reduction, ``{<role>}`` a keyword length);
+    the task form draws the value form's small problem and states it (:mod:`exercises.einops._task`).
 
     Problems are drawn from ``rng`` until one gives a card on which every classic mistake is
     rejected (value cards), so the card stays reproducible from the seed. The family id comes
@@ -669,6 +659,10 @@ def einops_maker(problem: Callable[[random.Random, str], Problem]) -> Callable[[
     fid = problem.__module__.removeprefix("exercises.")
 
     def make(rng: random.Random, form: str, seed: int) -> Variant:
+        if form == "task":
+            from exercises.einops._task import einops_task
+
+            return einops_task(fid, seed, rng, problem(rng, "value"), task, _expr, unique_slips)
         for _ in range(_ATTEMPTS):
             p = problem(rng, form)
             params = {

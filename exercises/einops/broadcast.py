@@ -59,11 +59,13 @@ def problem(rng, form):
     )
 
 
+_TASK = "Give `{t0}` a new axis of identical copies (a grayscale image made multi-channel, one vector placed at every position...), placed where the example's result shows."
+
 FAMILY = Family(
     id="einops.broadcast",
     title="Add an axis with einops.repeat",
-    forms=FORMS,
+    forms=(*FORMS, "task"),
     difficulty=1,
     summary="A name only on the right is a new, repeated axis: repeat(x, 'h w -> b h w', b=4).",
-    make=einops_maker(problem),
+    make=einops_maker(problem, task=_TASK),
 )

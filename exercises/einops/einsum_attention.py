@@ -74,11 +74,13 @@ def problem(rng, form):
     )
 
 
+_TASK = 'Raw attention scores, before scaling and softmax: for every example and head, the dot product of each query vector in `{t0}` with each key vector in `{t1}`.'
+
 FAMILY = Family(
     id="einops.einsum_attention",
     title="Attention with einops.einsum",
-    forms=FORMS,
+    forms=(*FORMS, "task"),
     difficulty=3,
     summary="Scores and mixing with named axes: einsum(q, k, 'b h q_pos d, b h k_pos d -> b h q_pos k_pos').",
-    make=einops_maker(problem),
+    make=einops_maker(problem, task=_TASK),
 )

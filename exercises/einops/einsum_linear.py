@@ -75,11 +75,13 @@ def problem(rng, form):
     )
 
 
+_TASK = "Apply a linear map at every position: each output feature is the dot product of the position's feature vector with that output feature's weights."
+
 FAMILY = Family(
     id="einops.einsum_linear",
     title="Linear maps with einops.einsum",
-    forms=FORMS,
+    forms=(*FORMS, "task"),
     difficulty=2,
     summary="einops.einsum with word axis names: einsum(x, W, 'batch seq d_model, d_model d_out -> batch seq d_out').",
-    make=einops_maker(problem),
+    make=einops_maker(problem, task=_TASK),
 )

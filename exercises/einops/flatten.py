@@ -70,11 +70,13 @@ def problem(rng, form):
     )
 
 
+_TASK = "Merge the spatial axes of each image in `{t0}` into one axis, pixels in raster order (row by row), laid out as the example's result shows."
+
 FAMILY = Family(
     id="einops.flatten",
     title="Flatten axes with rearrange",
-    forms=FORMS,
+    forms=(*FORMS, "task"),
     difficulty=1,
     summary="Merge axes into one with parentheses: b c h w -> b (c h w), or b (h w) c for pixel tokens.",
-    make=einops_maker(problem),
+    make=einops_maker(problem, task=_TASK),
 )

@@ -64,11 +64,13 @@ def problem(rng, form):
     )
 
 
+_TASK = 'Global {red} pooling: one number per channel of each example of `{t0}`, the {red} over all its pixels.'
+
 FAMILY = Family(
     id="einops.global_pool",
     title="Global pooling with einops.reduce",
-    forms=FORMS,
+    forms=(*FORMS, "task"),
     difficulty=1,
     summary="Reduce away height and width: reduce(x, 'b c h w -> b c', 'mean'), or 'b c 1 1' to keep dims.",
-    make=einops_maker(problem),
+    make=einops_maker(problem, task=_TASK),
 )

@@ -103,12 +103,14 @@ CODE = CodeSpec(
     rules=("no_loops",),
 )
 
+_TASK = 'Concatenate the per-head outputs in `{t0}` into one feature vector per example and position, head after head.'
+
 FAMILY = Family(
     id="einops.merge_heads",
     title="Merge attention heads",
-    forms=(*FORMS, "fix"),
+    forms=(*FORMS, "fix", "task"),
     difficulty=2,
     summary="Move heads after seq and merge them with the head dimension: b h s d -> b s (h d).",
-    make=with_fix(einops_maker(problem), einops_fix(problem)),
+    make=with_fix(einops_maker(problem, task=_TASK), einops_fix(problem)),
     code_spec=CODE,
 )

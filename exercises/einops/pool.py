@@ -111,12 +111,14 @@ CODE = CodeSpec(
     rules=("no_loops",),
 )
 
+_TASK = '{red} pooling over non-overlapping windows of neighbouring samples or pixels of `{t0}`: each output entry is the {red} of one window.'
+
 FAMILY = Family(
     id="einops.pool",
     title="Pooling with anonymous axes",
-    forms=FORMS,
+    forms=(*FORMS, "task"),
     difficulty=2,
     summary="k×k pooling in one reduce: reduce(x, 'b c (h 2) (w 2) -> b c h w', 'max').",
-    make=einops_maker(problem),
+    make=einops_maker(problem, task=_TASK),
     code_spec=CODE,
 )

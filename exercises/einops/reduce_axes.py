@@ -64,11 +64,13 @@ def problem(rng, form):
     )
 
 
+_TASK = 'Take the {red} of `{t0}` over one of its axes, keeping every other axis in its order.'
+
 FAMILY = Family(
     id="einops.reduce_axes",
     title="Reduce axes with einops.reduce",
-    forms=FORMS,
+    forms=(*FORMS, "task"),
     difficulty=1,
     summary="Axes missing on the right are reduced: reduce(x, 'b s d -> b d', 'mean').",
-    make=einops_maker(problem),
+    make=einops_maker(problem, task=_TASK),
 )

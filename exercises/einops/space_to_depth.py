@@ -64,11 +64,13 @@ def problem(rng, form):
     )
 
 
+_TASK = 'Move pixels between space and channels, block by block: a block of neighbouring pixels of one channel corresponds to consecutive channels (offset (i, j) in a k×k block is channel c·k² + k·i + j).'
+
 FAMILY = Family(
     id="einops.space_to_depth",
     title="Space-to-depth and pixel shuffle",
-    forms=(*FORMS, "fix"),
+    forms=(*FORMS, "fix", "task"),
     difficulty=3,
     summary="Trade spatial blocks for channels: b c (h p1) (w p2) <-> b (c p1 p2) h w.",
-    make=with_fix(einops_maker(problem), einops_fix(problem)),
+    make=with_fix(einops_maker(problem, task=_TASK), einops_fix(problem)),
 )

@@ -109,12 +109,14 @@ CODE = CodeSpec(
     rules=("no_loops",),
 )
 
+_TASK = "`{t0}` holds {heads} attention heads side by side in its last axis, each head's features contiguous. Split the heads out, laid out as the example's result shows."
+
 FAMILY = Family(
     id="einops.split_heads",
     title="Split attention heads",
-    forms=(*FORMS, "fix"),
+    forms=(*FORMS, "fix", "task"),
     difficulty=2,
     summary="Split the model axis into heads and move them forward: b s (h d) -> b h s d, h=n_heads.",
-    make=with_fix(einops_maker(problem), einops_fix(problem)),
+    make=with_fix(einops_maker(problem, task=_TASK), einops_fix(problem)),
     code_spec=CODE,
 )

@@ -61,12 +61,14 @@ def problem(rng, form):
     )
 
 
+_TASK = 'Make `{t0}` longer along one axis with copies: {copies}.'
+
 FAMILY = Family(
     id="einops.tile",
     title="Tile with einops.repeat",
-    forms=FORMS,
+    forms=(*FORMS, "task"),
     difficulty=2,
     summary="Copies as the slow part of a group tile the tensor: repeat(x, 'h w -> (r h) w', r=3); "
     "as the fast part they repeat each entry.",
-    make=einops_maker(problem),
+    make=einops_maker(problem, task=_TASK),
 )

@@ -73,11 +73,13 @@ def problem(rng, form):
     )
 
 
+_TASK = "Reorder the axes of `{t0}` into the layout the example's result shows."
+
 FAMILY = Family(
     id="einops.transpose",
     title="Permute axes with rearrange",
-    forms=(*FORMS, "fix"),
+    forms=(*FORMS, "fix", "task"),
     difficulty=1,
     summary="Reorder axes by naming them in the new order: b c h w -> b h w c.",
-    make=with_fix(einops_maker(problem), einops_fix(problem)),
+    make=with_fix(einops_maker(problem, task=_TASK), einops_fix(problem)),
 )

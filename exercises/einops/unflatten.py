@@ -50,11 +50,13 @@ def problem(rng, form):
     )
 
 
+_TASK = 'One axis of `{t0}` holds several axes stored one after another (the first varying slowest); split it into separate axes.'
+
 FAMILY = Family(
     id="einops.unflatten",
     title="Unflatten an axis with rearrange",
-    forms=FORMS,
+    forms=(*FORMS, "task"),
     difficulty=2,
     summary="Split an axis into two with a group on the left and one keyword length: b (h w) -> b h w, h=4.",
-    make=einops_maker(problem),
+    make=einops_maker(problem, task=_TASK),
 )

@@ -66,11 +66,13 @@ def problem(rng, form):
     )
 
 
+_TASK = 'Nearest-neighbour upsampling of `{t0}`: every sample or pixel becomes a block of copies of itself, by the factors the example shows.'
+
 FAMILY = Family(
     id="einops.upsample",
     title="Nearest-neighbour upsampling with repeat",
-    forms=FORMS,
+    forms=(*FORMS, "task"),
     difficulty=2,
     summary="Repeat each pixel into a block: repeat(x, 'b c h w -> b c (h 2) (w 2)').",
-    make=einops_maker(problem),
+    make=einops_maker(problem, task=_TASK),
 )

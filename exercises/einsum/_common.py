@@ -88,6 +88,9 @@ class Spec:
     same_size: dict[str, str] = field(default_factory=dict)  # letter -> letter of equal size
     value_sizes: dict[str, tuple[int, ...]] = field(default_factory=dict)  # default (2, 3)
     batch_names: tuple[str, ...] = ("batch", "sample", "pos")  # names for the axes of "..."
+    #: the task form's problem statement, in the learner's terms, never the tool ({t0}... name the
+    #: operands by role); a family without one has no task form
+    task: str = ""
 
 
 def einsum_maker(spec: Spec) -> Callable[[random.Random, str, int], Variant]:
@@ -99,6 +102,10 @@ def einsum_maker(spec: Spec) -> Callable[[random.Random, str, int], Variant]:
         def draw() -> Variant | None:
             d = _draw(spec, case, rng, form)
             try:
+                if form == "task":
+                    from exercises.einsum._task import einsum_task
+
+                    return einsum_task(spec, d, rng, seed, _fill, generic_mistakes)
                 return {"write": _write, "shape": _shape, "value": _value}[form](spec, d, rng, seed)
             except _Inseparable:  # on these sizes some mistake always agrees with the answer
                 return None

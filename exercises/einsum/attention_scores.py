@@ -61,12 +61,14 @@ SPEC = Spec(
     concept="Batch and head axes are kept everywhere; each dot product sums over the d_head axis.",
     note="These are the raw scores, without the 1/sqrt(d_head) scale.",
     value_sizes={"b": (1,), "h": (2,), "d": (2,)},
+    task="Raw attention scores, without any scaling: for every example and head, the dot product of each "
+         "query vector in `{t0}` with each key vector in `{t1}`.",
 )
 
 FAMILY = Family(
     id="einsum.attention_scores",
     title="Attention scores",
-    forms=("write", "shape", "value"),
+    forms=("write", "shape", "value", "task"),
     difficulty=2,
     summary="Q K^T per batch element and head, whatever the operands' layout.",
     make=einsum_maker(SPEC),

@@ -47,12 +47,13 @@ SPEC = Spec(
     concept="A batch axis appears in every operand and in the output; only the shared inner axis is summed.",
     note="With no transposes it is the same as `torch.bmm`.",
     value_sizes={"b": (2,)},
+    task='A batch of matrix products: for every example, multiply the matrix in `{t0}` by the matrix in `{t1}`, each factor used the way its shape fits, as the example fixes.',
 )
 
 FAMILY = Family(
     id="einsum.batched_matmul",
     title="Batched matrix product",
-    forms=("write", "shape", "value"),
+    forms=("write", "shape", "value", "task"),
     difficulty=1,
     summary="torch.bmm as an einsum: the batch axis is kept, the inner axis summed.",
     make=einsum_maker(SPEC),

@@ -21,12 +21,13 @@ SPEC = Spec(
     tensors=("x A y", "u M v", "p W q"),
     concept="einsum takes any number of operands: every letter not in the output is summed over all of them at once.",
     value_sizes={"b": (2, 3), "i": (2,), "j": (2,)},
+    task='A bilinear form per example: for every example, the number obtained by weighting every pair of entries of its two vectors by the matching entry of the weight matrix and adding them all up.',
 )
 
 FAMILY = Family(
     id="einsum.bilinear",
     title="Batched bilinear form",
-    forms=("write", "shape", "value"),
+    forms=("write", "shape", "value", "task"),
     difficulty=2,
     summary="x[n] @ A @ y[n] for every n: a three-operand einsum summing two axes.",
     make=einsum_maker(SPEC),

@@ -31,12 +31,13 @@ SPEC = Spec(
     tensors=("A B C", "P Q R", "X Y Z"),
     concept="einsum takes any number of operands: a letter missing after `->` is summed over all of them at once.",
     value_sizes={"b": (2,), "i": (2,), "k": (2,), "l": (2,), "m": (2,), "q": (2,), "p": (2,), "v": (2,)},
+    task='A chain of matrix products (per example where the inputs have a batch axis), combined in the order the example fixes.',
 )
 
 FAMILY = Family(
     id="einsum.chain",
     title="Chains of three or more operands",
-    forms=("write", "shape", "value"),
+    forms=("write", "shape", "value", "task"),
     difficulty=2,
     summary="A @ B @ C (and batched chains) in one einsum: inner letters summed, outer ones kept in the asked order.",
     make=einsum_maker(SPEC),

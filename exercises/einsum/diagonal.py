@@ -18,12 +18,13 @@ SPEC = Spec(
     tensors=("x", "A", "M", "S", "P", "mat"),
     concept="A letter repeated in one operand walks the diagonal; whether it is summed depends on the output.",
     value_sizes={"b": (2,)},
+    task='Read the diagonal of `{t0}` along its two equal-sized axes, for every index of the remaining axis.',
 )
 
 FAMILY = Family(
     id="einsum.diagonal",
     title="Diagonal",
-    forms=("write", "shape", "value"),
+    forms=("write", "shape", "value", "task"),
     difficulty=1,
     summary="torch.diagonal as an einsum: a repeated letter that is kept in the output.",
     make=einsum_maker(SPEC),

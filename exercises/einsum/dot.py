@@ -20,12 +20,13 @@ SPEC = Spec(
     tensors=("u v", "x y", "a b", "p q", "v w"),
     concept="Multiply matching entries, then sum: the shared axis is dropped from the output.",
     value_sizes={"t": (2,)},
+    task='Dot products: for every example (and position, where there is one), the dot product of the matching vectors of `{t0}` and `{t1}`.',
 )
 
 FAMILY = Family(
     id="einsum.dot",
     title="Dot product",
-    forms=("write", "shape", "value"),
+    forms=("write", "shape", "value", "task"),
     difficulty=1,
     summary="A shared letter missing from the output is multiplied and summed.",
     make=einsum_maker(SPEC),

@@ -30,12 +30,13 @@ SPEC = Spec(
     tensors=("A B", "X Y", "P Q"),
     concept="A letter shared by the operands pairs up matching entries; it is summed only if it is missing after `->`.",
     value_sizes={"b": (1,), "h": (2,), "w": (2,)},
+    task="Multiply the inputs entry by entry (broadcasting a vector where there is one), summing over an axis only where the example's result lacks it.",
 )
 
 FAMILY = Family(
     id="einsum.elementwise",
     title="Elementwise products",
-    forms=("write", "shape", "value"),
+    forms=("write", "shape", "value", "task"),
     difficulty=1,
     summary="Hadamard products, scaled columns or channels and row-wise dots: shared letters kept, or one summed.",
     make=einsum_maker(SPEC),

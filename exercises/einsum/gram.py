@@ -51,12 +51,13 @@ SPEC = Spec(
     concept="The same tensor can be passed twice; give its feature axis a different letter each time.",
     note="Its off-diagonal entries are the interference between features in TMS.",
     value_sizes={"i": (1, 2), "h": (2,)},
+    task="The Gram matrix of the feature directions: for every instance (where there is one), the dot product of every feature's vector with every other feature's vector in `{t0}`.",
 )
 
 FAMILY = Family(
     id="einsum.gram",
     title="Gram matrix per instance",
-    forms=("write", "shape", "value"),
+    forms=("write", "shape", "value", "task"),
     difficulty=2,
     summary="W W^T over features (per instance), the interference matrix of TMS, whichever way W is stored.",
     make=einsum_maker(SPEC),

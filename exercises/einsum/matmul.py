@@ -16,12 +16,13 @@ SPEC = Spec(
     axes={"i": "i:i m:m r:row", "k": "k:k c:inner", "j": "j:j n:n o:col"},
     tensors=("A B", "X Y", "P Q", "M N"),
     concept="A matrix product multiplies along the axis the two operands share and sums it away.",
+    task='The matrix product of `{t0}` and `{t1}`, each used the way its shape fits, laid out as the example fixes.',
 )
 
 FAMILY = Family(
     id="einsum.matmul",
     title="Matrix product",
-    forms=("write", "shape", "value"),
+    forms=("write", "shape", "value", "task"),
     difficulty=1,
     summary="A @ B (and its transposes) as an einsum: the shared axis is summed.",
     make=einsum_maker(SPEC),

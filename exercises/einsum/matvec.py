@@ -20,12 +20,13 @@ SPEC = Spec(
     axes={"i": "i:row m:row o:row", "j": "j:col k:col", "b": "b:batch s:sample"},
     tensors=("A x", "M v", "W h"),
     concept="Each output entry is the dot product of one row (or column) of the matrix with the vector.",
+    task='Apply a matrix to a batch of vectors: for every example, the matrix-vector product that the shapes of `{t0}` and `{t1}` allow.',
 )
 
 FAMILY = Family(
     id="einsum.matvec",
     title="Matrix-vector product",
-    forms=("write", "shape", "value"),
+    forms=("write", "shape", "value", "task"),
     difficulty=1,
     summary="A @ x for a batch of vectors (or of matrices) as an einsum: one output entry per row of A.",
     make=einsum_maker(SPEC),

@@ -48,12 +48,13 @@ SPEC = Spec(
     tensors=("u v", "x y", "a b"),
     concept="When no letter is shared and none is dropped, einsum multiplies every pair of entries.",
     value_sizes={"b": (2,), "k": (2,)},
+    task='Outer products: every entry of one vector times every entry of the other(s), for every example where there is a batch axis.',
 )
 
 FAMILY = Family(
     id="einsum.outer",
     title="Outer product",
-    forms=("write", "shape", "value"),
+    forms=("write", "shape", "value", "task"),
     difficulty=1,
     summary="Every pair of entries multiplied: letters kept, nothing summed, in the order the product asks.",
     make=einsum_maker(SPEC),

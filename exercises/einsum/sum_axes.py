@@ -23,12 +23,13 @@ SPEC = Spec(
     axes={"i": "b:batch n:batch", "j": "t:time s:seq p:pos", "k": "c:channel f:feature e:embed"},
     tensors=("x", "acts", "t"),
     concept="A letter that does not appear after `->` is summed over.",
+    task="Add up the entries of `{t0}` over the axes that the example's result no longer has.",
 )
 
 FAMILY = Family(
     id="einsum.sum_axes",
     title="Summing over axes",
-    forms=("write", "shape", "value"),
+    forms=("write", "shape", "value", "task"),
     difficulty=1,
     summary="x.sum(dim=...) as an einsum: leave the summed letters out of the output.",
     make=einsum_maker(SPEC),

@@ -22,12 +22,13 @@ SPEC = Spec(
     concept="The same W maps back: now the hidden axis is the one that is summed, per instance.",
     note="This is the second einsum of the TMS model's forward pass, before the bias and ReLU.",
     value_sizes={"i": (2,), "h": (2,), "b": (2,)},
+    task="The second half of a toy model of superposition: map the hidden vectors `{t0}` back to feature space with each instance's own weights `{t1}`: for every sample and instance, each feature's output is the dot product of the hidden vector with that feature's weight vector.",
 )
 
 FAMILY = Family(
     id="einsum.tms_back",
     title="TMS forward: hidden back to features",
-    forms=("write", "shape", "value"),
+    forms=("write", "shape", "value", "task"),
     difficulty=2,
     summary="W h for every instance of a Toy Models of Superposition model, whichever way W is stored.",
     make=einsum_maker(SPEC),

@@ -24,12 +24,13 @@ SPEC = Spec(
     concept="Every instance is an independent model: the instance axis is a batch axis, not a summed one.",
     note="This is the first einsum of the TMS model's forward pass.",
     value_sizes={"i": (2,), "h": (2,), "b": (2,)},
+    task="The first half of a toy model of superposition: project the feature vectors `{t0}` into the hidden space with each instance's own weight matrix `{t1}`, for every sample.",
 )
 
 FAMILY = Family(
     id="einsum.tms_hidden",
     title="TMS forward: features to hidden",
-    forms=("write", "shape", "value", "fix"),
+    forms=("write", "shape", "value", "task", "fix"),
     difficulty=2,
     summary="h = W^T x for every instance of a Toy Models of Superposition model, whichever way W is stored.",
     make=with_fix(einsum_maker(SPEC), fix),

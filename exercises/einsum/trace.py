@@ -25,12 +25,13 @@ SPEC = Spec(
     tensors=("x", "A", "M", "S", "P", "mat"),
     concept="Using the same letter twice walks along a diagonal; leaving it out of the output sums it.",
     value_sizes={"b": (2,), "i": (2,), "j": (2,), "k": (2,)},
+    task='Traces: for every example, the trace of its matrix, or of the product of its matrices where there are several.',
 )
 
 FAMILY = Family(
     id="einsum.trace",
     title="Trace",
-    forms=("write", "shape", "value"),
+    forms=("write", "shape", "value", "task"),
     difficulty=1,
     summary="Traces of a batch of matrices and of their products: a letter used twice, absent from the output.",
     make=einsum_maker(SPEC),

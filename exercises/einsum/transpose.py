@@ -29,12 +29,13 @@ SPEC = Spec(
     axes={"i": "b:batch n:batch", "j": "c:channel t:time s:seq", "k": "w:width d:dim f:feature"},
     tensors=("x", "t", "img", "seq"),
     concept="Nothing is summed in a permute: every input axis appears once in the output.",
+    task='Reorder the axes of `{t0}` so that the result is laid out as the example shows.',
 )
 
 FAMILY = Family(
     id="einsum.transpose",
     title="Permuting axes",
-    forms=("write", "shape", "value"),
+    forms=("write", "shape", "value", "task"),
     difficulty=1,
     summary="x.permute(...) as an einsum: the output lists the same letters in a new order.",
     make=einsum_maker(SPEC),

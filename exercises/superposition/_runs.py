@@ -1,8 +1,9 @@
 """The cached sweeps behind the paper-result families of issue 13 (linear vs ReLU, the phase
 diagram, correlated features, the privileged basis).
 
-Each family reads ONE small :class:`superpos_core.Sweep` (a grid of settings x 3 training
-seeds trained as the instances of one batched model), cached on disk with
+Each family reads ONE small :class:`superpos_core.Sweep` (a grid of settings x 10 training
+seeds trained as the instances of one batched model) and its check run (3 seeds, twice the
+steps at half the batch: see ``_decide``), cached on disk (and shipped prebuilt, ``_prebuilt``) with
 :func:`exercises.cache.cached_json` under a key made of everything that determines it -- the
 run's parameters and a digest of ``superpos_core`` -- exactly as ``_trained`` caches the
 notebook grid. Answers and pictures are recomputed from the cached ``W``. Questions are
@@ -19,10 +20,14 @@ from collections.abc import Callable
 from typing import Any
 
 from exercises.cache import cache_dir, cache_key, cached_json, code_digest
+from exercises.superposition import _decide as D
+from exercises.superposition._prebuilt import PREBUILT
 
-VERSION = 1  # bump when the meaning of a cached entry changes
+VERSION = 2  # bump when the meaning of a cached entry changes
 NAMESPACE = "superposition-runs"
-SEEDS = 3  # training seeds per setting (instances of one batched run)
+SEEDS = D.SEEDS  # training seeds per setting (instances of one batched run)
+#: runs whose cards ask only about the run shown: no check run, fewer seeds
+RUN_SCOPE = {"privileged_basis": 3}
 
 # Row/column values of each run and its training budget. ``train`` below turns a spec into
 # a Sweep; the spec is part of the cache key.
@@ -60,8 +65,13 @@ def _code() -> str:
     return code_digest(("superpos_core",), ("torch", "numpy"))
 
 
-def payload(name: str) -> dict[str, Any]:
-    return {"version": VERSION, "code": _code(), "name": name, "seeds": SEEDS, **RUNS[name]}
+def payload(name: str, which: str = "main") -> dict[str, Any]:
+    """Everything that determines run ``name``'s ``"main"`` or ``"check"`` run (see ``_decide``)."""
+    spec = {"version": VERSION, "code": _code(), "name": name, "seeds": RUN_SCOPE.get(name, SEEDS), "seed": 0,
+            **RUNS[name]}
+    if which == "check":
+        spec.update(seeds=D.CHECK_SEEDS, seed=D.CHECK_SEED, **D.check_budget(spec["steps"], spec["n_batch"]))
+    return spec
 
 
 def run_key(name: str) -> str:
@@ -78,8 +88,8 @@ def _train_linear_vs_relu(spec) -> dict:
         return [spec["decay"] ** order[i] for i in range(spec["n_features"])], p
 
     return {kind: train_sweep(spec["n_features"], spec["n_hidden"], "feature_probability", spec["probabilities"],
-                              "order", range(len(orders)), setting, n_seeds=SEEDS, kind=kind, steps=spec["steps"],
-                              n_batch=spec["n_batch"], lr=spec["lr"], device="cpu", eval_batch=512,
+                              "order", range(len(orders)), setting, n_seeds=spec["seeds"], seed=spec["seed"], kind=kind,
+                              steps=spec["steps"], n_batch=spec["n_batch"], lr=spec["lr"], device="cpu", eval_batch=512,
                               single_thread=True).to_dict()
             for kind in spec["kinds"]}
 
@@ -91,8 +101,9 @@ def _train_phase_diagram(spec) -> dict:
         phase_diagram,
     )
 
-    sw = phase_diagram(default_importances(spec["cols"]), default_probabilities(spec["rows"]), n_seeds=SEEDS,
-                       steps=spec["steps"], n_batch=spec["n_batch"], lr=spec["lr"], device="cpu", single_thread=True)
+    sw = phase_diagram(default_importances(spec["cols"]), default_probabilities(spec["rows"]), n_seeds=spec["seeds"],
+                       seed=spec["seed"], steps=spec["steps"], n_batch=spec["n_batch"], lr=spec["lr"], device="cpu",
+                       single_thread=True)
     return {"phase": sw.to_dict()}
 
 
@@ -100,8 +111,8 @@ def _train_correlated(spec) -> dict:
     from superpos_core import train_sweep
 
     return {kind: train_sweep(spec["n_features"], spec["n_hidden"], "feature_probability", spec[kind], "column", [1.0],
-                              lambda p, c: (1.0, p), n_seeds=SEEDS, correlation=kind, steps=spec["steps"],
-                              n_batch=spec["n_batch"], lr=spec["lr"], device="cpu", eval_batch=512,
+                              lambda p, c: (1.0, p), n_seeds=spec["seeds"], seed=spec["seed"], correlation=kind,
+                              steps=spec["steps"], n_batch=spec["n_batch"], lr=spec["lr"], device="cpu", eval_batch=512,
                               single_thread=True).to_dict()
             for kind in ("correlated", "anticorrelated")}
 
@@ -112,8 +123,9 @@ def _train_privileged_basis(spec) -> dict:
     F = spec["n_features"]
     return {"hidden_relu": train_sweep(
         F, spec["n_hidden"], "feature_probability", spec["probabilities"], "importance_decay", spec["decays"],
-        lambda p, d: ([d**i for i in range(F)], p), n_seeds=SEEDS, kind="hidden_relu", steps=spec["steps"],
-        n_batch=spec["n_batch"], lr=spec["lr"], device="cpu", eval_batch=512, single_thread=True).to_dict()}
+        lambda p, d: ([d**i for i in range(F)], p), n_seeds=spec["seeds"], seed=spec["seed"], kind="hidden_relu",
+        steps=spec["steps"], n_batch=spec["n_batch"], lr=spec["lr"], device="cpu", eval_batch=512,
+        single_thread=True).to_dict()}
 
 
 _TRAIN: dict[str, Callable[[dict], dict]] = {
@@ -126,19 +138,20 @@ _TRAIN: dict[str, Callable[[dict], dict]] = {
 _MEMO: dict[str, dict] = {}
 
 
-def run(name: str) -> dict[str, Any]:
-    """``{"sweeps": {label: Sweep}, "train_seconds": ...}`` of run ``name``, trained on first use
-    and read from disk once per process and cache directory."""
+def run(name: str, which: str = "main") -> dict[str, Any]:
+    """``{"sweeps": {label: Sweep}, "train_seconds": ...}`` of run ``name`` (its ``"main"`` or
+    ``"check"`` run), trained on first use and read from disk once per process and cache directory."""
     from superpos_core import Sweep
 
-    memo = f"{cache_dir()}|{run_key(name)}"
+    spec = payload(name, which)
+    memo = f"{cache_dir()}|{cache_key(f'{NAMESPACE}-{name}', spec)}"
     if memo not in _MEMO:
         def compute() -> dict:
             start = time.perf_counter()
-            sweeps = _TRAIN[name](RUNS[name])
-            return {"payload": payload(name), "sweeps": sweeps, "train_seconds": round(time.perf_counter() - start, 3)}
+            sweeps = _TRAIN[name](spec)
+            return {"payload": spec, "sweeps": sweeps, "train_seconds": round(time.perf_counter() - start, 3)}
 
-        raw = cached_json(f"{NAMESPACE}-{name}", payload(name), compute)
+        raw = cached_json(f"{NAMESPACE}-{name}", spec, compute, prebuilt=PREBUILT)
         _MEMO[memo] = {"sweeps": {k: Sweep.from_dict(v) for k, v in raw["sweeps"].items()},
                        "train_seconds": raw["train_seconds"]}
     return _MEMO[memo]
@@ -146,6 +159,20 @@ def run(name: str) -> dict[str, Any]:
 
 def sweeps(name: str) -> dict:
     return run(name)["sweeps"]
+
+
+def check_sweeps(name: str) -> dict:
+    """The check run's sweeps (twice the steps, half the batch, other seeds: see ``_decide``)."""
+    return run(name, "check")["sweeps"]
+
+
+def fresh_sweeps(name: str, seed: int, n_seeds: int = 3) -> dict:
+    """Run ``name``'s main settings retrained from run seed ``seed`` (never cached): the
+    retraining checks' independent runs."""
+    from superpos_core import Sweep
+
+    raw = _TRAIN[name]({**payload(name), "seeds": n_seeds, "seed": seed})
+    return {k: Sweep.from_dict(v) for k, v in raw.items()}
 
 
 def arrange(n: int, answer: int, slot: int, rng) -> list[int]:
@@ -159,4 +186,4 @@ def arrange(n: int, answer: int, slot: int, rng) -> list[int]:
 
 
 def runs_text() -> str:
-    return f"{SEEDS} times from different random starts ({SEEDS} instances of one batched run)"
+    return D.training_text(SEEDS)

@@ -10,7 +10,9 @@ learned ``W`` stored as nested lists; answers and pictures are recomputed from t
 with ``superpos_core.analysis``.
 
 Questions: a family lists every question the run can answer cleanly — ``scope="all"``
-(every run of the setting agrees; the picture shows one of them) or ``scope="run"`` (the
+(the setting decides it, ``_decide.decide``: at least 9 of the 10 runs and every run of the
+check run -- twice the steps at half the batch -- give the answer, each clear of the margins;
+the picture shows one of the agreeing runs) or ``scope="run"`` (the
 runs disagree, so the card asks about the run shown, "in this run …") — and
 :func:`pick` maps a seed onto that list, dealing seeds round-robin over the distinct answers
 (rare answers weighted up to a cap) so that no answer dominates the deck and seeds 0..7 of
@@ -29,20 +31,24 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable
 
 from exercises.cache import cache_key, cached_json, code_digest
+from exercises.superposition import _decide as D
+from exercises.superposition._prebuilt import PREBUILT
 
 NAMESPACE = "superposition-tms-grid"
 N_FEATURES = 5
 N_HIDDEN = 2
 PROBABILITIES = (1.0, 0.7, 0.5, 0.3, 0.2, 0.15, 0.1, 0.07, 0.05, 0.03, 0.02, 0.01)
 DECAYS = (0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5)
-REPLICATES = 3  # training seeds per setting: instances of the same batched run
+REPLICATES = D.SEEDS  # training seeds per setting: instances of the same batched run
 # 252 instances of [512, 5]: ~5 s of CPU time on one idle core; converged enough for the
 # paper's picture (dense: the top 2 features; sparser: antipodal pairs, then a pentagon).
 # A batch of 256 halves the time but leaves the sparsest settings (p = 0.01: ~2 features
 # present per batch) half trained: squares of antipodal pairs instead of the pentagon.
 TRAINING = {"n_batch": 512, "steps": 2000, "lr": 2e-2, "lr_scale": "cosine_decay_lr"}
 SEED = 0
-VERSION = 2  # bump when the meaning of a cached entry changes
+#: the check run (see ``_decide``): the same grid, twice the steps at half the batch, other seeds
+CHECK = {**TRAINING, **D.check_budget(TRAINING["steps"], TRAINING["n_batch"])}
+VERSION = 3  # bump when the meaning of a cached entry changes
 
 THRESHOLD = 0.5  # superpos_core.REPRESENTED_THRESHOLD: represented when ||W_i|| > 0.5
 NORM_MARGIN = 0.1
@@ -68,17 +74,19 @@ def _training_code() -> str:
     return code_digest(("superpos_core",), ("torch", "numpy"))
 
 
-def payload() -> dict[str, Any]:
-    """Everything that determines the run, the training code included: the cache key."""
+def payload(which: str = "main") -> dict[str, Any]:
+    """Everything that determines the run (``"main"`` or ``"check"``), the training code
+    included: the cache key."""
+    main = which == "main"
     return {
         "version": VERSION,
         "code": _training_code(),
         "n_features": N_FEATURES,
         "n_hidden": N_HIDDEN,
         "grid": grid(),
-        "replicates": REPLICATES,
-        "seed": SEED,
-        **TRAINING,
+        "replicates": REPLICATES if main else D.CHECK_SEEDS,
+        "seed": SEED if main else D.CHECK_SEED,
+        **(TRAINING if main else CHECK),
     }
 
 
@@ -87,13 +95,19 @@ def run_key() -> str:
     return cache_key(NAMESPACE, payload())
 
 
-def _train() -> dict[str, Any]:
+def _train(spec: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Train the grid of ``spec`` (a :func:`payload`; a ``"settings"`` list of setting indices
+    restricts it, as the retraining checks do) as one batched model."""
     import time
 
     import torch
     import superpos_core
 
-    settings = [s for s in grid() for _ in range(REPLICATES)]
+    spec = payload() if spec is None else spec
+    REPLICATES, SEED = spec["replicates"], spec["seed"]
+    TRAINING = {k: spec[k] for k in ("n_batch", "steps", "lr", "lr_scale")}
+    chosen = spec.get("settings")
+    settings = [s for j, s in enumerate(grid()) if chosen is None or j in chosen for _ in range(REPLICATES)]
     probs = torch.tensor([[s["feature_probability"]] for s in settings], dtype=torch.float64)
     importance = torch.tensor(
         [[s["importance_decay"] ** k for k in range(N_FEATURES)] for s in settings], dtype=torch.float64
@@ -123,7 +137,7 @@ def _train() -> dict[str, Any]:
         torch.set_num_threads(threads)
     seconds = time.perf_counter() - start
     return {
-        "payload": payload(),
+        "payload": spec,
         "W": model.W.detach().double().tolist(),
         "b_final": model.b_final.detach().double().tolist(),
         "losses": [float(x) for x in losses],
@@ -135,16 +149,27 @@ def _train() -> dict[str, Any]:
 _RUN: dict[str, dict[str, Any]] = {}
 
 
-def trained_run() -> dict[str, Any]:
-    """The cached run (trained on first use, in seconds on a laptop CPU); read from disk
-    once per process and cache directory."""
+def trained_run(which: str = "main") -> dict[str, Any]:
+    """The cached run, ``"main"`` or ``"check"`` (trained on first use, in seconds on a laptop
+    CPU); read from disk once per process and cache directory."""
     from exercises.cache import cache_dir
 
-    memo = f"{cache_dir()}|{run_key()}"
+    spec = payload(which)
+    memo = f"{cache_dir()}|{cache_key(NAMESPACE, spec)}"
     if memo not in _RUN:
-        _RUN.clear()
-        _RUN[memo] = cached_json(NAMESPACE, payload(), _train)
+        _RUN[memo] = cached_json(NAMESPACE, spec, lambda: _train(spec), prebuilt=PREBUILT)
     return _RUN[memo]
+
+
+def check_run() -> dict[str, Any]:
+    return trained_run("check")
+
+
+def fresh_run(seed: int, replicates: int = 3, settings: list[int] | None = None) -> dict[str, Any]:
+    """The main run's settings retrained from run seed ``seed`` (not cached): the retraining
+    checks' independent runs. Instance ``j * replicates + r`` is run r of ``settings[j]``."""
+    return _train({**payload(), "replicates": replicates, "seed": seed,
+                   "settings": list(range(len(grid()))) if settings is None else list(settings)})
 
 
 def instance_W(run: dict[str, Any], k: int):
@@ -164,9 +189,7 @@ def describe(s: int) -> str:
 
 
 def runs_text() -> str:
-    return (
-        f"{REPLICATES} times from different random starts ({REPLICATES} instances of one batched run)"
-    )
+    return D.training_text(REPLICATES)
 
 
 # ------------------------------------------------------------------ what each run shows
@@ -184,9 +207,16 @@ class Summary:
 
 
 def _summarise(run: dict[str, Any], k: int) -> Summary:
+    return summarise(run["W"][k])
+
+
+def summarise(W_instance) -> Summary:
+    """One learned W ``[features, hidden]`` (nested lists) read with superpos_core.analysis."""
+    import torch
+
     import superpos_core
 
-    W = instance_W(run, k)
+    W = torch.tensor([W_instance], dtype=torch.float64)
     norms = tuple(float(v) for v in superpos_core.feature_norms(W)[0])
     rep = tuple(i for i, m in enumerate(superpos_core.represented(W, threshold=THRESHOLD)[0]) if bool(m))
     pairs = tuple(sorted(tuple(sorted((int(a), int(b)))) for a, b in superpos_core.antipodal_pairs(W[0])))
@@ -210,9 +240,13 @@ def summaries(run: dict[str, Any]) -> list[Summary]:
     """Every instance's summary, computed once per process and run."""
     key = cache_key(NAMESPACE, run["payload"])
     if key not in _SUMMARIES:
-        _SUMMARIES.clear()
         _SUMMARIES[key] = [_summarise(run, k) for k in range(len(run["W"]))]
     return _SUMMARIES[key]
+
+
+def seed_answer(fn: Callable[[Summary], Any], s: Summary, antipodal: bool = False) -> Any:
+    """One run's answer to a quantity, or None when the run is not clear of the margins."""
+    return fn(s) if (s.clear_pairs if antipodal else s.clear) else None
 
 
 # ------------------------------------------------------------------ questions
@@ -229,6 +263,7 @@ class Question:
     key: Hashable  # the answer, canonical, for balancing
     runs: tuple[int, ...]  # the instances whose picture may be shown
     others: tuple[Any, ...] = field(default=())  # the other runs' answers (scope "run")
+    agree: int = 0  # scope "all": how many of the main run's seeds give the answer
 
 
 _QUESTIONS: dict[tuple, list[Question]] = {}
@@ -242,20 +277,24 @@ def questions(
     run = trained_run()
     memo = (run_key(), tuple(quantities.items()), antipodal)
     if memo not in _QUESTIONS:
-        _QUESTIONS[memo] = _questions(run, quantities, antipodal)
+        _QUESTIONS[memo] = _questions(run, check_run(), quantities, antipodal)
     return _QUESTIONS[memo]
 
 
-def _questions(run, quantities, antipodal) -> list[Question]:
-    summ = summaries(run)
+def _questions(run, check, quantities, antipodal) -> list[Question]:
+    summ, csumm = summaries(run), summaries(check)
     out: list[Question] = []
     for s in range(len(grid())):
         ks = instances_of(s)
+        cks = [s * D.CHECK_SEEDS + r for r in range(D.CHECK_SEEDS)]
         ok = [k for k in ks if (summ[k].clear_pairs if antipodal else summ[k].clear)]
         for name, fn in quantities.items():
-            answers = [fn(summ[k]) for k in ks]  # None: the quantity does not apply to that run
-            if len(ok) == len(ks) and None not in answers and len(set(map(repr, answers))) == 1:
-                out.append(Question(s, name, "all", answers[0], repr(answers[0]), tuple(ks)))
+            main = [seed_answer(fn, summ[k], antipodal) for k in ks]  # None: unclear, or does not apply
+            decided = D.decide(main, [seed_answer(fn, csumm[k], antipodal) for k in cks])
+            if decided is not None:
+                agree = D.agreeing(main, decided)
+                out.append(Question(s, name, "all", decided, repr(decided), tuple(ks[j] for j in agree),
+                                    agree=len(agree)))
                 continue
             for k in ok:
                 a = fn(summ[k])

@@ -82,6 +82,34 @@ def _one_active(rng: random.Random) -> tuple[int, list[list[float]], int, list[f
     return F, rows, i, x
 
 
+def output_facts(without, value, i: int) -> dict[str, list[int]]:
+    """What the bias did to each absent feature's output, read off the numbers: ``removed``
+    (positive without the bias, 0 with it), ``survived`` (still positive), and ``above`` (an
+    absent feature's output larger than the present feature's own)."""
+    others = [j for j in range(len(value)) if j != i]
+    return {
+        "removed": [j for j in others if without[j] > 0 and value[j] == 0],
+        "survived": [j for j in others if value[j] > 0],
+        "above": [j for j in others if value[j] > value[i]],
+    }
+
+
+def explain_facts(facts: dict[str, list[int]], i: int) -> str:
+    """The explanation's sentences about the bias, each one a fact of ``output_facts``."""
+    def ids(js):
+        return ", ".join(map(str, js))
+
+    out = []
+    if facts["removed"]:
+        out.append(f"The bias removes the small interference on feature(s) {ids(facts['removed'])}.")
+    if facts["survived"]:
+        out.append(f"Interference on feature(s) {ids(facts['survived'])} is larger than the bias and survives.")
+    if facts["above"]:
+        out.append(f"Feature(s) {ids(facts['above'])}, absent from the input, even come out larger than present "
+                   f"feature {i}: this bias is too weak to filter this interference.")
+    return " ".join(out)
+
+
 def _make_output(rng: random.Random, form: str, seed: int):
     p = Precision.decimals(2)
     for _ in range(500):
@@ -100,7 +128,7 @@ def _make_output(rng: random.Random, form: str, seed: int):
         raise RuntimeError(f"{ID}: no variant for seed {seed}")
     without = outputs(rows, [0.0] * F, x)
     check = ArrayCheck(value, precision=p)
-    removed = [j for j in range(F) if j != i and without[j] > 0 and value[j] == 0]
+    facts = output_facts(without, value, i)
     question = (
         f"The model's `b_final[0]` is `{literal(b)}`. For the input `x` below (only feature {i} is present), what is "
         f"`model(x)[0, 0]`, the output for all {F} features? Write a list like [a, b, ...]." + give(p)
@@ -112,8 +140,7 @@ def _make_output(rng: random.Random, form: str, seed: int):
         "explanation": (
             f"\\(xWW^T\\) gives {format_array(_pre(rows, x), p)}: feature {i}'s own signal and interference on the others. "
             f"Without the bias the ReLU output is {format_array(without, p)}; adding the negative b_final before the "
-            f"ReLU gives {format_array(value, p)}"
-            + (f", so the small interference on feature(s) {', '.join(map(str, removed))} is removed." if removed else ".")
+            f"ReLU gives {format_array(value, p)}. " + explain_facts(facts, i)
         ),
         "hints": (
             "The TMS model computes relu(x W Wᵀ + b_final) per instance; the bias is added before the ReLU.",
@@ -170,7 +197,9 @@ def _make_threshold(rng: random.Random, form: str, seed: int):
         "explanation": (
             f"Output j before the bias is (W_j · W_{i}) x_{i}: {format_array(z, p)}. Negative ones are already "
             f"clipped by the ReLU; the largest positive one, feature {worst}'s {p.format(value)}, sets c. Feature "
-            f"{i} itself keeps {p.format(z[i] - value)} > 0 — a negative bias trades a little signal for no interference."
+            f"{i} itself keeps {p.format(z[i] - value)}"
+            + (" > 0 — a negative bias trades a little signal for no interference." if z[i] - value > 0 else
+               ": this bias would silence the present feature too.")
         ),
         "hints": (
             "The bias is added before the output ReLU: an output is 0 when its pre-activation is ≤ 0.",

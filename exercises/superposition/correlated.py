@@ -3,10 +3,11 @@
 
 One cached run (``_runs``) trains 4 features in 2 hidden dimensions grouped in two pairs:
 *correlated* pairs (both features present together or not at all; sparse, p <= 0.05) and
-*anticorrelated* ones (never both present; p >= 0.4), 3 training seeds per setting. A card
+*anticorrelated* ones (never both present; p >= 0.4), 10 training seeds per setting. A card
 asks how the two features of a pair sit (orthogonal or antipodal), or two features of
-different pairs -- only where all 3 seeds agree with every cosine clearly on one side
-(antipodal below -0.95, orthogonal within 0.15 of 0). Which feature of the other pair a
+different pairs -- only where the setting decides it (``_decide``: 9 of 10 seeds and every
+seed of the check run, every cosine clearly on one side: antipodal below -0.95, orthogonal
+within 0.15 of 0). Which feature of the other pair a
 correlated feature sits antipodal to is left to the random start, so it is never asked; nor
 is "which pairs are antipodal" (for anticorrelated pairs that is the printed grouping). Feature
 numbers are relabelled per question (a permutation of the inputs changes nothing about what is
@@ -19,6 +20,7 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import ChoiceCheck
+from exercises.superposition import _decide as D
 from exercises.superposition import _runs as R
 from exercises.superposition import _trained as T
 from exercises.superposition._common import fmt, variant
@@ -30,7 +32,7 @@ NORM_MARGIN = 0.1
 KINDS = ("correlated", "anticorrelated")
 # relabellings: trained feature j is shown as feature LABELS[m][j]
 LABELS = ((0, 1, 2, 3), (2, 0, 3, 1), (1, 3, 0, 2), (3, 2, 1, 0), (0, 2, 1, 3), (2, 3, 0, 1))
-RELATIONS = ("orthogonal (about 90° apart)", "antipodal (about 180° apart)", "the same direction (about 0° apart)",
+RELATIONS = ("orthogonal (about 90°)", "antipodal (about 180°)", "the same direction (about 0°)",
              "about 45° apart", "about 135° apart")
 
 
@@ -71,27 +73,34 @@ def settings() -> list[tuple[str, int]]:
     return [(kind, r) for kind in KINDS for r in range(len(sw[kind].row_values))]
 
 
+def seed_answer(what: str, W_instance) -> str | None:
+    """One run's answer: how the features of a pair sit (``"mates"``: the same relation in both
+    pairs) or every cross-pair couple (``"cross"``: the same relation for all four); None when a
+    norm or cosine is borderline or the relations differ."""
+    geo = geometry(W_instance)
+    if geo is None:
+        return None
+    if what == "mates":
+        return geo[0] if geo[0] == geo[1] else None
+    cross = {relation(cosines(W_instance)[i, j]) for i in (0, 1) for j in (2, 3)}
+    return cross.pop() if len(cross) == 1 else None
+
+
 @functools.cache
 def _questions(key: str) -> tuple:
-    sw = R.sweeps("correlated")
+    sw, check = R.sweeps("correlated"), R.check_sweeps("correlated")
     out = []
     for s, (kind, r) in enumerate(settings()):
-        geo = [geometry(w) for w in sw[kind].W[r][0]]
-        if None in geo:
-            continue
-        mate = {g[0] for g in geo} | {g[1] for g in geo}
-        if len(mate) != 1:
-            continue
-        (mate,) = mate
-        cross = {relation(cosines(w)[i, j]) for w in sw[kind].W[r][0] for i in (0, 1) for j in (2, 3)}
-        for m in range(len(LABELS)):
-            for g in (0, 1):
-                out.append(T.Question(s, f"mates {m} {g}", "all", mate, mate, (0, 1, 2)))
-            if len(cross) == 1:  # every feature of one pair sits the same way to every feature of the other
-                (rel,) = cross
-                for i in (0, 1):
-                    for j in (2, 3):
-                        out.append(T.Question(s, f"cross {m} {i} {j}", "all", rel, rel, (0, 1, 2)))
+        for what in ("mates", "cross"):
+            main = [seed_answer(what, w) for w in sw[kind].W[r][0]]
+            rel = D.decide(main, [seed_answer(what, w) for w in check[kind].W[r][0]])
+            if rel is None:
+                continue
+            runs = D.agreeing(main, rel)
+            for m in range(len(LABELS)):
+                quantities = ([f"mates {m} {g}" for g in (0, 1)] if what == "mates" else
+                              [f"cross {m} {i} {j}" for i in (0, 1) for j in (2, 3)])
+                out.extend(T.Question(s, qn, "all", rel, rel, runs, agree=len(runs)) for qn in quantities)
     return tuple(out)
 
 
@@ -108,16 +117,13 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     lab = LABELS[int(m)]
     groups = [tuple(sorted((lab[0], lab[1]))), tuple(sorted((lab[2], lab[3])))]
     if kind == "correlated":
-        how = ("the two features of a pair are always present together or absent together "
-               f"(a pair is present with probability p = {fmt(p, 3)}; a present feature's value is uniform on [0, 1))")
+        how = f"a pair's features are present together or not at all (with probability p = {fmt(p, 3)})"
     else:
-        how = ("the two features of a pair are never present together "
-               f"(each feature is present with probability p = {fmt(p, 3)}, at most one of a pair at a time; "
-               "a present feature's value is uniform on [0, 1))")
-    lead = (f"A ReLU-output toy model with 4 features and 2 hidden dimensions was trained with features grouped "
-            f"in the pairs {groups[0]} and {groups[1]}, {kind}: {how}. It was trained {R.runs_text()}; "
-            f"all {R.SEEDS} runs agree on the answer. ")
-    Ws = sw[kind].W[r][0]
+        how = f"at most one feature of a pair is present at a time (each with probability p = {fmt(p, 3)})"
+    lead = (f"A ReLU-output toy model, 4 features in 2 hidden dimensions, was trained with the features in pairs "
+            f"{groups[0]} and {groups[1]}, {kind}: {how}; a present feature's value is uniform on [0, 1). "
+            f"{q.agree} of {R.SEEDS} runs from different random starts agree on the answer. ")
+    Ws = [sw[kind].W[r][0][k] for k in q.runs]
     cos_runs = [cosines(w) for w in Ws]
     inv = {lab[j]: j for j in range(4)}
     if what == "mates":
@@ -141,7 +147,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     answer, wrong, right = right_rel, list("ABCDE"), [letter[right_rel].lower()]
     c_ab = [c[inv[a], inv[b]] for c in cos_runs]
     found = (f"{q.answer.capitalize()}: the cosine of \\(W_{{{a}}}\\) and \\(W_{{{b}}}\\) is "
-             + ", ".join(fmt(v, 2) for v in c_ab) + f" in the {R.SEEDS} runs. ")
+             + ", ".join(fmt(v, 2) for v in c_ab) + f" in the {len(Ws)} runs that agree. "
+             + D.agreement_text(q.agree) + " ")
     mistakes = [(w, x) for w, x in mistakes if not check.check(x).correct]
     why = ("Correlated features fire together, so any overlap between them would interfere every time they fire: "
            "the model puts each pair's features orthogonally (and, in 2 dimensions, each one antipodal to a "

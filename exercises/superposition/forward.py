@@ -14,6 +14,7 @@ from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import ArrayCheck, Precision, distinct_sizes, format_array
 from exercises.redraw import redraw
 from exercises.fixes import with_fix
+from exercises.superposition._tasks import FORWARD, with_task
 from exercises.superposition._common import build_model, clean, give, indent_rows, literal, variant
 from exercises.superposition._forward_fix import fix
 
@@ -146,9 +147,11 @@ CODE = CodeSpec(
     signature="def forward(W: torch.Tensor, b_final: torch.Tensor, features: torch.Tensor) -> torch.Tensor:",
     doc=(
         "The TMS model's forward pass, for every instance separately.\n\n"
-        "W: [instances, features, hidden]; b_final: [instances, features];\n"
-        "features: [batch, instances, features]. Map the features to the hidden space with W,\n"
-        "back with W's transpose, add b_final and apply a ReLU: ReLU(W^T W x + b).\n"
+        "W: [instances, features, hidden] (row f of W[i] is feature f's direction);\n"
+        "b_final: [instances, features]; features: [batch, instances, features].\n"
+        "With x one instance's row of features: h = x W (contract the features axis), then\n"
+        "back with W's transpose and a ReLU: out = ReLU(x W W^T + b_final) = ReLU(h W^T + b_final).\n"
+        "(The paper writes ReLU(W^T W x + b) for a W stored as [hidden, features].)\n"
         "Returns [batch, instances, features]."
     ),
     reference=reference,
@@ -279,8 +282,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
 FAMILY = Family(
     id=ID,
     title="The TMS forward pass",
-    make=with_fix(make, fix),
-    forms=("value", "fix"),
+    make=with_task(with_fix(make, fix), FORWARD, family=ID),
+    forms=("value", "fix", "task"),
     difficulty=2,
     summary="Run ReLU(W^T W x + b_final) by hand on a one-instance model with 2-3 features.",
     code_spec=CODE,

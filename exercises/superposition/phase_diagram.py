@@ -3,12 +3,13 @@
 "Superposition as a Phase Change": 2 features in 1 hidden dimension, feature 0 of
 importance 1, feature 1 of relative importance r, both present with probability p = 1 - S.
 Dense and r < 1: feature 1 is ignored; dense and r > 1: feature 1 gets the dimension;
-sparse: both share it antipodally. The cached coarse grid (``_runs``, 3 training seeds per
-cell) is shown without its colours, with one point marked; the card asks which phase the
-model is in there, or what W looks like there. Only cells where all 3 seeds agree
-(``phase_grid(sw, "all")``) and that lie inside a region (at least 2 of their grid neighbours
+sparse: both share it antipodally. The cached coarse grid (``_runs``, 10 training seeds per
+cell) is shown with every other cell's trained phase and the asked cell, marked A, blank; the
+card asks which phase the model is in there, or what W looks like there. Only cells the
+setting decides (``_decide``: 9 of 10 seeds and every seed of the check run, each with both
+norms clear of 0.5 by 0.1) and that lie inside a region (at least 2 of their grid neighbours
 agree on the same phase, so no isolated cell away from the paper's picture is asked) become
-questions, and only when every seed's feature norms are clear of the 0.5 threshold.
+questions.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import ChoiceCheck
+from exercises.superposition import _decide as D
 from exercises.superposition import _runs as R
 from exercises.superposition import _trained as T
 from exercises.superposition._common import fmt, png_image, variant
@@ -24,11 +26,11 @@ from exercises.superposition._common import fmt, png_image, variant
 ID = "superposition.phase_diagram"
 PHASES = ("ignored", "dedicated", "superposed")
 PHASE_OPTIONS = (
-    "ignored: feature 1 is not represented, feature 0 keeps the dimension",
-    "dedicated: feature 1 gets the dimension, feature 0 is dropped",
-    "superposed: both features share the dimension, in opposite directions",
-    "neither: both features are dropped",
-    "both features share the dimension, on the same side",
+    "ignored: only feature 0 is represented",
+    "dedicated: only feature 1 is represented",
+    "superposed: both, in opposite directions",
+    "neither is represented",
+    "both, on the same side",
 )
 W_OPTIONS = ("[[w], [0]]", "[[0], [w]]", "[[w], [-v]]", "[[w], [v]]", "[[0], [0]]")  # w, v > 0 up to an overall sign
 W_OF_PHASE = {"ignored": 0, "dedicated": 1, "superposed": 2}
@@ -43,16 +45,29 @@ def cell_of(setting: int) -> tuple[int, int]:
     return divmod(setting, len(sweep().col_values))
 
 
-@functools.cache
-def _questions(key: str) -> tuple:
+def seed_phase(W_instance) -> str | None:
+    """One run's phase, or None when a feature norm is within NORM_MARGIN of the 0.5 threshold."""
     import numpy as np
 
-    from superpos_core.sweep import phase_grid
+    from superpos_core.sweep import classify_phase
 
+    if np.any(np.abs(np.linalg.norm(np.asarray(W_instance, dtype=float), axis=-1) - 0.5) < NORM_MARGIN):
+        return None
+    return classify_phase(W_instance)
+
+
+def decided_grid(sw, check) -> list[list[str | None]]:
+    """The phase each cell decides (``_decide.decide``: 9 of 10 main seeds and every check seed,
+    each clear of the threshold), else None."""
+    return [[D.decide([seed_phase(w) for w in sw.W[r][c]], [seed_phase(w) for w in check.W[r][c]])
+             for c in range(len(sw.col_values))] for r in range(len(sw.row_values))]
+
+
+@functools.cache
+def _questions(key: str) -> tuple:
     sw = sweep()
-    grid = phase_grid(sw, "all")
+    grid = decided_grid(sw, R.check_sweeps("phase_diagram")["phase"])
     rows, cols = len(grid), len(grid[0])
-    W = np.asarray(sw.W, dtype=float)  # [R, C, S, 2, 1]
     out = []
     for r in range(rows):
         for c in range(cols):
@@ -63,10 +78,9 @@ def _questions(key: str) -> tuple:
                     if 0 <= r + dr < rows and 0 <= c + dc < cols]
             if sum(n == p for n in near) < 2:
                 continue
-            if np.any(np.abs(np.linalg.norm(W[r, c], axis=-1) - 0.5) < NORM_MARGIN):
-                continue
+            runs = D.agreeing([seed_phase(w) for w in sw.W[r][c]], p)
             for quantity in ("phase", "W"):
-                out.append(T.Question(r * cols + c, quantity, "all", p, p, tuple(range(sw.n_seeds))))
+                out.append(T.Question(r * cols + c, quantity, "all", p, p, runs, agree=len(runs)))
     return tuple(out)
 
 
@@ -114,8 +128,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         }[phase]
     else:
         options, answer_index = W_OPTIONS, W_OF_PHASE[phase]
-        ask = ("What does the learned W (2 × 1: row i is feature i's weight) look like there? "
-               "w and v stand for clearly non-zero positive numbers (up to flipping the sign of the whole W).")
+        ask = ("What does the learned W (2 × 1, row i = feature i) look like there? w, v: clearly positive "
+               "numbers (up to the sign of the whole W).")
         mistakes = {
             "ignored": [("swapped the rows (which feature keeps the dimension)", "B"),
                         ("put both features in the dimension on the same side", "D")],
@@ -131,12 +145,13 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     check = ChoiceCheck(options, answer_index)
     mistakes = [(w, m) for w, m in mistakes if not check.check(m).correct]
     letters = "ABCDE"[: len(options)]
-    image = png_image("phase-diagram", phase_diagram_png(sw, marks=[(r, c)], colors=False))
+    # the trained map of every other cell (its best run's phase; a dot where runs differ), A blank
+    image = png_image("phase-diagram", phase_diagram_png(sw, marks=[(r, c)], hidden=[(r, c)]))
     prompt = (
-        "The paper's phase-change experiment: 2 features in 1 hidden dimension, feature 0 of importance 1 and "
-        f"feature 1 of relative importance r, both present with probability p = 1 − S. A grid of (r, p) "
-        f"settings was trained, each {R.runs_text()}; the picture shows the grid's axes with one point marked "
-        f"A, at r = {fmt(imp, 3)} and p = {fmt(p, 3)}. All {sw.n_seeds} runs at A agree. {ask}\n"
+        "2 features in 1 hidden dimension: feature 0 of importance 1, feature 1 of importance r, both present "
+        f"with probability p = 1 − S. Each (r, p) cell of a grid was trained "
+        f"{R.runs_text()}; the picture shows each other cell's phase (a dot: its runs differ), cell A blank "
+        f"(r = {fmt(imp, 3)}, p = {fmt(p, 3)}). {q.agree} of {sw.n_seeds} runs at A agree. {ask}\n"
         + "\n".join(f"{l}) {o}" for l, o in zip(letters, options))
         + "\nAnswer with a letter."
     )
@@ -148,7 +163,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         answer=options[answer_index],
         check=check,
         explanation=(f"{phase.capitalize()} ({letters[answer_index]}). {_why(phase)} "
-                     f"The {sw.n_seeds} runs at A learned W = {runs}."),
+                     f"The {sw.n_seeds} runs at A learned W = {runs}. " + D.agreement_text(q.agree)),
         hints=(
             "Two things decide the phase: how sparse the features are (p) and which feature matters more (r).",
             "Dense features: the more important one keeps the dimension. Sparse ones: both share it, antipodally.",

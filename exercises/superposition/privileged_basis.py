@@ -7,8 +7,8 @@ inhibits it). One cached run (``_runs``) trains 6 features into 3 neurons at sev
 probabilities and importance decays, 3 seeds each. Which features share a neuron is decided by
 the random start, so every card is about the run in the picture (``neuron_weights_png``,
 neurons x features): which features drive neuron k, or which neurons feature i drives. The
-picture labels each neuron mono/poly/dead, so the card never asks for those labels, only for
-what a heat map row or column shows. Asked only when every weight in the row or column asked
+picture labels neurons by number only (no mono/poly/dead, which would give counts away).
+Asked only when every weight in the row or column asked
 is clear of the 0.5 threshold (superpos_core's NEURON_THRESHOLD) by 0.1 and every driving
 weight is visibly coloured (see :func:`drives`).
 """
@@ -125,7 +125,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     why = (" With dense features every neuron tends to carry one feature (monosemantic) and the rest are "
            "dropped; sparser features let neurons carry several (polysemantic), because they are rarely "
            "active together.")
-    image = png_image("neuron-weights", neuron_weights_png(sw.instance(r, c, s)))
+    image = png_image("neuron-weights", neuron_weights_png(sw.instance(r, c, s), kinds=False))
     return variant(
         ID, form, seed,
         params={"cell": [r, c], "run": s, "feature_probability": p, "importance_decay": decay,

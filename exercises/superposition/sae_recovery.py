@@ -90,19 +90,22 @@ def _not_recovered(m: dict) -> tuple[int, ...]:
 def _questions(key: str) -> list[T.Question]:
     """Per recovery setting: "not recovered" when every seed agrees (scope "all"); per clear-cut
     picture (setting, seed): the latent questions about that run (scope "run")."""
-    base = S.measured()["base"]
+    batches = [m["base"] for m in S.measured_batches()]  # every evaluation batch: a claim holds on each
     rows = S.layout()["base"]
     qs: list[T.Question] = []
     for i, row in enumerate(rows):
         if row["l1_coeff"] != S.L1 or tuple(row["setting"]) not in S.RECOVERY:
             continue
-        ms = [base[si][i] for si in range(len(S.SEEDS))]
-        clear = [si for si in range(len(S.SEEDS)) if _clear(row["setting"], si, i, ms[si])]
-        answers = [_not_recovered(m) for m in ms]
-        if len(set(answers)) == 1 and clear:
-            qs.append(T.Question(i, "not_recovered", "all", answers[0], repr(answers[0]), tuple(clear)))
+        ms = [[b[si][i] for b in batches] for si in range(len(S.SEEDS))]  # [seed][batch]
+        clear = [si for si in range(len(S.SEEDS))
+                 if all(_clear(row["setting"], si, i, m) for m in ms[si])
+                 and len({repr(_quantities(m)) for m in ms[si]}) == 1]
+        answers = {_not_recovered(m) for per_seed in ms for m in per_seed}
+        if len(answers) == 1 and clear:
+            (a,) = answers
+            qs.append(T.Question(i, "not_recovered", "all", a, repr(a), tuple(clear)))
         for si in clear:
-            for name, a in _quantities(ms[si]).items():
+            for name, a in _quantities(ms[si][0]).items():
                 qs.append(T.Question(i, name, "run", a, repr(a), (si,)))
     return qs
 
@@ -138,27 +141,26 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     live = [j for j in range(S.D_SAE) if j not in m["dead_latents"]]
     cos = _cosines(setting, si, i)
     context = (
-        f"A TMS model with {T.N_FEATURES} features (feature i has importance \\({setting[1]:g}^i\\)) and "
-        f"{T.N_HIDDEN} hidden dimensions was trained with feature probability {setting[0]:g}. Then an SAE with "
-        f"{S.D_SAE} latents and `l1_coeff = {S.L1:g}` was trained on its hidden activations h = x W "
-        f"({S.training_text()})"
+        f"A TMS model ({T.N_FEATURES} features of importance \\({setting[1]:g}^i\\), {T.N_HIDDEN} hidden "
+        f"dimensions, feature probability {setting[0]:g}) was trained, then an SAE ({S.D_SAE} latents, "
+        f"`l1_coeff = {S.L1:g}`) on its hidden activations h = x W"
     )
-    legend = (" The picture shows each feature's direction \\(W_i\\) (coloured arrow labelled i) and each "
-              "latent's decoder direction (dashed arrow labelled Lj; dotted grey: a dead latent, one that never fires). "
-              f"A live latent represents feature i when its decoder direction has cosine at least "
-              f"{RECOVERED_COSINE:g} with \\(W_i\\).")
+    legend = (" The picture shows each feature's direction \\(W_i\\) (coloured arrow i) and each "
+              "latent's decoder direction (dashed, Lj; dotted grey: dead). "
+              f"A live latent represents feature i within cosine {RECOVERED_COSINE:g} of \\(W_i\\).")
     lists = " Write latent Lj as j."
     if q.quantity == "not_recovered":
         noun = "feature"
-        prompt = (context + f", {len(S.SEEDS)} times from different random seeds. The picture shows one of them."
-                  + legend + " At this setting, which of the features 0 to "
-                  f"{T.N_FEATURES - 1} does no live latent represent (a feature the model itself does not "
-                  "represent, \\(\\|W_i\\| \\le 0.5\\), counts as not represented)? List them, or write none.")
+        prompt = (context + f", {len(S.SEEDS)} times from different random seeds;"
+                  + legend.replace(" The picture shows", " the picture shows, for one of them,", 1) + " At this setting, which of the features 0 to "
+                  f"{T.N_FEATURES - 1} does no live latent represent (\\(\\|W_i\\| \\le 0.5\\) counts)? "
+                  "List them, or write none.")
         dropped = [f for f in range(T.N_FEATURES) if f not in m["represented"]]
         mistakes = [("forgot the features the model itself drops", _text(f for f in answer if f not in dropped)),
                     ("listed the recovered features instead", _text(m["recovered"])),
                     ("assumed the least important feature is the one left out", str(T.N_FEATURES - 1))]
-        explanation = (f"All {len(S.SEEDS)} seeds agree: the SAE recovers features {_text(m['recovered'])}"
+        explanation = (f"All {len(S.SEEDS)} seeds agree on each of {len(S.EVAL_SEEDS)} evaluation batches of "
+                       f"{S.EVAL_BATCH} inputs: the SAE recovers features {_text(m['recovered'])}"
                        + (f"; features {_text(dropped)} have (almost) no direction in the model, so no latent can "
                           "recover them." if dropped else
                           ": on sparse inputs each input is one feature's direction times a magnitude, so one "
@@ -214,7 +216,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         check=check,
         answer_text=check.expected_text,
         image=picture(i, si),
-        explanation=explanation,
+        explanation=explanation + f" (The SAEs: {S.training_text()}.)",
         hints=(
             "Dashed arrows are the SAE's latents, solid coloured ones the model's features; a latent represents "
             "the feature whose arrow it lies along.",

@@ -32,11 +32,9 @@ COUNTS = ("dead latents", "features recovered")  # integers: a move is a change 
 D_SAE_ONLY = ("features recovered",)  # asked when d_sae changes (too few latents lose features)
 WORDS = {
     "L0": {"up": "L0 higher", "down": "L0 lower", "same": "L0 about the same"},
-    "reconstruction loss": {"up": "reconstruction loss higher", "down": "reconstruction loss lower",
-                            "same": "reconstruction loss about the same"},
-    "dead latents": {"up": "more dead latents", "down": "fewer dead latents", "same": "as many dead latents"},
-    "features recovered": {"up": "more features recovered", "down": "fewer features recovered",
-                           "same": "as many features recovered"},
+    "reconstruction loss": {"up": "MSE higher", "down": "MSE lower", "same": "MSE about the same"},
+    "dead latents": {"up": "more dead", "down": "fewer dead", "same": "as many dead"},
+    "features recovered": {"up": "more recovered", "down": "fewer recovered", "same": "as many recovered"},
 }
 FLIP = {"up": "down", "down": "up", "same": "up"}
 
@@ -72,13 +70,14 @@ def _configs() -> list[tuple[str, int, float]]:
     return out
 
 
-def _values(setting, config) -> list[dict[str, float]]:
-    """Per seed: the three quantities of ``config`` on ``setting``."""
+def _values(setting, config, measured=None) -> list[dict[str, float]]:
+    """Per seed: the quantities of ``config`` on ``setting`` (``measured``: one
+    ``_sae.measure`` result, default the cached runs on the first evaluation batch)."""
     name, _d_sae, l1 = config
     rows = S.layout()[name]
     i = next(k for k, r in enumerate(rows) if tuple(r["setting"]) == tuple(setting) and r["l1_coeff"] == l1)
     out = []
-    for per_seed in S.measured()[name]:
+    for per_seed in (S.measured() if measured is None else measured)[name]:
         m = per_seed[i]
         out.append({"L0": m["l0"], "reconstruction loss": m["reconstruction"],
                     "dead latents": float(len(m["dead_latents"])), "features recovered": float(len(m["recovered"]))})
@@ -103,25 +102,39 @@ def direction(a: list[float], b: list[float], counts: bool = False) -> str | Non
     return None
 
 
+def moves_on(setting, a, b, batches, knob: str) -> dict[str, str]:
+    """The clear moves from config ``a`` to ``b``: every seed on every batch of ``batches``
+    (``_sae.measure`` results) counts as one measurement, and all must agree; a count (dead
+    latents, features recovered) must moreover be the same on every batch for each seed."""
+    per_a = [_values(setting, a, m) for m in batches]  # [batch][seed]
+    per_b = [_values(setting, b, m) for m in batches]
+    va, vb = [v for vs in per_a for v in vs], [v for vs in per_b for v in vs]
+    moves = {}
+    for qn in QUANTITIES:
+        if qn in D_SAE_ONLY and knob != "d_sae":
+            continue
+        if qn in COUNTS and any(len({vs[si][qn] for vs in per}) > 1 for per in (per_a, per_b)
+                                for si in range(len(per[0]))):
+            continue  # a count that changes from batch to batch (a latent that rarely fires) is no margin
+        d = direction([v[qn] for v in va], [v[qn] for v in vb], counts=qn in COUNTS)
+        if d is not None:
+            moves[qn] = d
+    return moves
+
+
 @functools.lru_cache(maxsize=2)
 def _questions(key: str) -> list[T.Question]:
     qs = []
     configs = _configs()
+    batches = S.measured_batches()
     for si, setting in enumerate(S.SWEEP):
-        vals = {c: _values(setting, c) for c in configs}
         for a in configs:
             for b in configs:
                 knob = "l1_coeff" if a[1] == b[1] == S.D_SAE and a[0] == b[0] == "base" else (
                     "d_sae" if a[2] == b[2] == S.L1 and a[1] != b[1] else None)
                 if a == b or knob is None:
                     continue
-                moves = {}
-                for qn in QUANTITIES:
-                    if qn in D_SAE_ONLY and knob != "d_sae":
-                        continue
-                    d = direction([v[qn] for v in vals[a]], [v[qn] for v in vals[b]], counts=qn in COUNTS)
-                    if d is not None:
-                        moves[qn] = d
+                moves = moves_on(setting, a, b, batches, knob)
                 if len(moves) < 2:
                     continue
                 answer = tuple(sorted(moves.items(), key=lambda kv: QUANTITIES.index(kv[0])))
@@ -161,6 +174,9 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         if text not in seen:
             seen.add(text)
             mistakes.append((what, text))
+    # at most 3 wrong options (the prompt stays short); mistakes not shown are not offered
+    rng.shuffle(mistakes)
+    mistakes = mistakes[:3]
     options = [t for _, t in mistakes]
     rng.shuffle(options)
     # the right letter cycles A-D with the seed (every card has at least 4 options): none dominates
@@ -168,25 +184,23 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     why = {t: w.replace("had ", "gets ", 1).replace("expected ", "expects ", 1) for w, t in mistakes}
     check = LabelledChoice(tuple(options), options.index(truth), why=tuple(why.get(o, "") for o in options))
     if knob == "l1_coeff":
-        change = f"`l1_coeff` {a[2]:g} and with `l1_coeff` {b[2]:g} (both with d_sae = {S.D_SAE} latents)"
         first, second = f"l1_coeff = {a[2]:g}", f"l1_coeff = {b[2]:g}"
+        fixed = f"d_sae = {S.D_SAE}"
     else:
-        change = f"d_sae = {a[1]} latents and with d_sae = {b[1]} latents (both with `l1_coeff` {S.L1:g})"
         first, second = f"d_sae = {a[1]}", f"d_sae = {b[1]}"
-    names = [{"L0": "L0", "dead latents": "the number of dead latents",
-              "features recovered": "the number of features recovered"}.get(qn, "the " + qn) for qn, _ in moves]
+        fixed = f"l1_coeff = {S.L1:g}"
+    names = [{"reconstruction loss": "MSE", "dead latents": "dead latents",
+              "features recovered": "recovered features"}.get(qn, qn) for qn, _ in moves]
     asked = ", ".join(names[:-1]) + " and " + names[-1]
     labels = "ABCDEFGH"
     prompt = (
-        f"A TMS model with {T.N_FEATURES} features and {T.N_HIDDEN} hidden dimensions was trained with "
-        f"{S.describe(setting)}. SAEs were trained on its hidden activations ({S.training_text()}) with {change}, "
-        f"each from {len(S.SEEDS)} random seeds. "
-        "L0 is the mean number of active latents per input; a dead latent never fires; the reconstruction loss "
-        "is the mean squared error of h_hat"
-        + ("; a feature is recovered when a live latent's decoder direction has cosine at least 0.9 with it"
+        f"SAEs ({fixed}, {len(S.SEEDS)} seeds each) were trained on the hidden activations of a "
+        f"{T.N_FEATURES}→{T.N_HIDDEN} TMS model (p = {setting[0]:g}, importance \\({setting[1]:g}^i\\)). "
+        "L0: active latents per input; dead: never fires; MSE: reconstruction loss"
+        + ("; recovered: a live decoder at cosine ≥ 0.9"
            if any(qn == "features recovered" for qn, _ in moves) else "")
-        + f". Going from {first} to {second}, all seeds agree on how {asked} "
-        "change. Which option says how? Answer with its letter.\n"
+        + f". From {first} to {second}, how do {asked} move (alike for all seeds, "
+        f"{len(S.EVAL_SEEDS)} eval batches)? Give a letter.\n"
         + "\n".join(f"{labels[k]}) {o}" for k, o in enumerate(options))
     )
     va, vb = _values(setting, a), _values(setting, b)
@@ -204,7 +218,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         prompt=prompt,
         answer=truth,
         check=check,
-        explanation="Measured with superpos_core.sae_metrics: " + "; ".join(lines) + "." + why,
+        explanation=(f"The SAEs: {S.training_text()}. Measured with superpos_core.sae_metrics on {S.EVAL_BATCH} "
+                     "inputs (the first evaluation batch): " + "; ".join(lines) + "." + why),
         hints=(
             "The L1 term charges every active latent; the reconstruction term charges every error.",
             "Dead latents come from latents with nothing left to represent: count the model's features.",

@@ -17,6 +17,7 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import SetCheck
+from exercises.superposition import _decide as D
 from exercises.superposition import _trained as T
 from exercises.superposition._common import variant
 from exercises.superposition._pairs import PairsCheck, format_pairs
@@ -103,7 +104,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         lead = (f"A TMS model with {T.N_FEATURES} features and {T.N_HIDDEN} hidden dimensions was trained with "
                 f"{T.describe(q.setting)}, {T.runs_text()}. The picture shows the learned directions "
                 "\\(W_i\\) of one of the runs. At this setting, ")
-        context = f" All {T.REPLICATES} runs of this setting agree."
+        context = " " + D.agreement_text(q.agree)
     else:
         lead = (f"A TMS model with {T.N_FEATURES} features and {T.N_HIDDEN} hidden dimensions was trained with "
                 f"{T.describe(q.setting)}; the picture shows the learned directions \\(W_i\\) of one training "

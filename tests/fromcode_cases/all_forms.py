@@ -67,10 +67,10 @@ def not_literal(x, pattern, n):
 
 
 def lookalikes(x):
-    # Not einops or torch: a name never imported from einops, a method, an unrelated module.
+    # Not einops or torch: a name never imported from einops, a method, an unrelated module (listed as skipped).
     import mylib
 
-    return rearrange(x, "a b -> b a"), x.einsum("ij->ji"), mylib.einsum("ij->ji", x)  # noqa: F821
+    return rearrange(x, "a b -> b a"), x.einsum("ij->ji"), mylib.einsum("ij->ji", x)  # noqa: F821  # skip: not torch's, numpy's or einops'
 
 
 top_level = einops.rearrange(np.zeros((2, 3)), "a b -> b a")  # expect: einops.rearrange | a b -> b a

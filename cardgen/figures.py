@@ -1,0 +1,285 @@
+"""``cardgen figures``: the paper's key figures, reproduced from the project's own trained runs.
+
+Every figure is drawn from the runs the trained cards read (``exercises.superposition``'s
+``_trained``, ``_runs`` and ``_sae``: shipped prebuilt, or trained and cached on first use),
+so a figure costs a few seconds. Each figure has a ``*_data`` function returning the numbers it
+shows; ``tests/test_figures.py`` checks those against what the paper reports.
+
+    cardgen figures -o figs/
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+GEOMETRY_DECAY = 0.7
+GEOMETRY_PROBABILITIES = (1.0, 0.3, 0.1, 0.03, 0.01)
+_COLORS = "tab10"
+
+
+def _figure(cols: int, rows: int = 1, size: float = 2.2):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(size * cols, size * rows + 0.4), dpi=90)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(rows, cols, squeeze=False)
+
+
+def _png(fig, path: Path) -> None:
+    fig.tight_layout()
+    fig.savefig(path, format="png", dpi=90, metadata={"Software": None})
+
+
+def _arrows(ax, W, title: str, colors=None, dashed=()) -> None:
+    """Feature directions ``W`` [F, 2] as labelled arrows (the cards' geometry picture)."""
+    import math
+
+    import matplotlib
+    import numpy as np
+
+    W = np.asarray(W, dtype=float)
+    cmap = matplotlib.colormaps[_COLORS]
+    r = max(1e-6, float(np.linalg.norm(W, axis=1).max()))
+    short = [i for i in range(len(W)) if np.linalg.norm(W[i]) < 0.25 * r]
+    for i, (x, y) in enumerate(W):
+        c = cmap((colors[i] if colors else i) % 10)
+        ax.annotate("", xy=(x, y), xytext=(0, 0),
+                    arrowprops=dict(arrowstyle="-|>", color=c, lw=1.4, shrinkA=0, shrinkB=0,
+                                    linestyle="--" if i in dashed else "-"))
+        if i in short:  # labels of (near-)zero arrows spread on a ring, not piled at the origin
+            a = math.pi / 4 + 2 * math.pi * short.index(i) / len(short)
+            ax.text(0.2 * r * math.cos(a), 0.2 * r * math.sin(a), str(i), color=c, fontsize=8, ha="center",
+                    va="center")
+        else:
+            n = math.hypot(x, y)
+            ax.text(x + 0.13 * r * x / n, y + 0.13 * r * y / n, str(i), color=c, fontsize=8, ha="center",
+                    va="center")
+    ax.set_xlim(-1.35 * r, 1.35 * r)
+    ax.set_ylim(-1.35 * r, 1.35 * r)
+    ax.set_aspect("equal")
+    ax.axhline(0, color="0.88", lw=0.6, zorder=0)
+    ax.axvline(0, color="0.88", lw=0.6, zorder=0)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=8)
+
+
+def _represented(W) -> tuple[int, ...]:
+    import numpy as np
+
+    return tuple(int(i) for i in np.flatnonzero(np.linalg.norm(np.asarray(W, dtype=float), axis=1) > 0.5))
+
+
+def _typical(Ws) -> tuple[int, tuple[int, ...]]:
+    """The index of the first run showing the most common represented set, and that set."""
+    sets = [_represented(w) for w in Ws]
+    common = Counter(sets).most_common(1)[0][0]
+    return sets.index(common), common
+
+
+# ---------------------------------------------------------------- 1. geometry across sparsity
+
+
+def geometry_data() -> dict[float, dict[str, Any]]:
+    """Per feature probability (importance 0.7^i): each seed's represented features and
+    antipodal pairs, and the run drawn."""
+    import torch
+
+    import superpos_core
+    from exercises.superposition import _trained as T
+
+    run = T.trained_run()
+    out = {}
+    for p in GEOMETRY_PROBABILITIES:
+        s = T.grid().index({"feature_probability": p, "importance_decay": GEOMETRY_DECAY})
+        Ws = [run["W"][k] for k in T.instances_of(s)]
+        k, common = _typical(Ws)
+        pairs = [len(superpos_core.antipodal_pairs(torch.tensor(w, dtype=torch.float64))) for w in Ws]
+        out[p] = {"sets": [_represented(w) for w in Ws], "pairs": pairs, "typical": common, "W": Ws[k]}
+    return out
+
+
+def geometry_figure(path: Path) -> str:
+    data = geometry_data()
+    fig, axes = _figure(len(data))
+    for ax, (p, d) in zip(axes[0], data.items()):
+        _arrows(ax, d["W"], f"p = {p:g}: {len(d['typical'])} features")
+    fig.suptitle(f"5 features in 2 dimensions, importance {GEOMETRY_DECAY:g}^i: denser → sparser", fontsize=9)
+    _png(fig, path)
+    counts = ", ".join(f"p={p:g}: {len(d['typical'])}" for p, d in data.items())
+    return (f"Represented features (most common of {len(next(iter(data.values()))['sets'])} seeds): {counts}. "
+            "The paper: dense features keep the 2 most important orthogonally; sparser ones form antipodal pairs, "
+            "then a pentagon.")
+
+
+# ---------------------------------------------------------------- 2. linear vs ReLU
+
+
+def linear_vs_relu_data() -> dict[str, dict[float, tuple[int, ...]]]:
+    """Per model and feature probability (importance 0.7^i in index order): the most common
+    represented set over the seeds, and the runs drawn."""
+    from exercises.superposition import _runs as R
+
+    sw = R.sweeps("linear_vs_relu")
+    out: dict[str, Any] = {}
+    for kind in ("linear", "relu"):
+        s = sw[kind]
+        out[kind] = {}
+        for r, p in enumerate(s.row_values):
+            k, common = _typical(s.W[r][0])
+            out[kind][p] = {"typical": common, "W": s.W[r][0][k]}
+    return out
+
+
+def linear_vs_relu_figure(path: Path) -> str:
+    data = linear_vs_relu_data()
+    ps = list(data["linear"])
+    fig, axes = _figure(len(ps), 2)
+    for row, kind in enumerate(("linear", "relu")):
+        for ax, p in zip(axes[row], ps):
+            d = data[kind][p]
+            _arrows(ax, d["W"], f"{kind}, p = {p:g}: {len(d['typical'])}")
+    fig.suptitle("Linear vs ReLU output, 5 features in 2 dimensions (importance 0.7^i)", fontsize=9)
+    _png(fig, path)
+    return ("Linear keeps " + ", ".join(f"{len(data['linear'][p]['typical'])}" for p in ps)
+            + " features; ReLU keeps " + ", ".join(f"{len(data['relu'][p]['typical'])}" for p in ps)
+            + f" (p = {', '.join(f'{p:g}' for p in ps)}). The paper: the linear model keeps the top n_hidden "
+            "features at any sparsity; the ReLU model superposes more as features get sparser.")
+
+
+# ---------------------------------------------------------------- 3. the phase diagram
+
+
+def phase_data():
+    """The 2-features-in-1-dimension sweep and each cell's phase (best seed by eval loss)."""
+    from superpos_core.sweep import phase_grid
+
+    from exercises.superposition import _runs as R
+
+    sw = R.sweeps("phase_diagram")["phase"]
+    return sw, phase_grid(sw, "best")
+
+
+def phase_figure(path: Path) -> str:
+    from superpos_core.plots import phase_diagram_png
+
+    sw, grid = phase_data()
+    path.write_bytes(phase_diagram_png(sw, title="2 features in 1 dimension (trained)"))
+    cells = Counter(p for row in grid for p in row)
+    return ("Cells by phase: " + ", ".join(f"{p} {n}" for p, n in cells.most_common())
+            + ". The paper: dense features keep the more important one (ignored / dedicated either side of "
+            "relative importance 1); sparse ones superpose antipodally, over a band around 1 that widens "
+            "with sparsity.")
+
+
+# ---------------------------------------------------------------- 4. correlated features
+
+
+def correlated_data() -> dict[str, dict[str, Any]]:
+    """For the sparsest correlated and the densest anticorrelated setting: each seed's cosine
+    between the features of pair (0, 1) and of pair (2, 3), and the run drawn."""
+    from exercises.superposition import _runs as R
+    from exercises.superposition.correlated import cosines
+
+    sw = R.sweeps("correlated")
+    out = {}
+    for kind, r in (("correlated", len(sw["correlated"].row_values) - 1), ("anticorrelated", 0)):
+        Ws = sw[kind].W[r][0]
+        cos = [cosines(w) for w in Ws]
+        out[kind] = {"p": sw[kind].row_values[r], "mates": [(float(c[0, 1]), float(c[2, 3])) for c in cos],
+                     "W": Ws[0]}
+    return out
+
+
+def correlated_figure(path: Path) -> str:
+    data = correlated_data()
+    fig, axes = _figure(2)
+    for ax, (kind, d) in zip(axes[0], data.items()):
+        _arrows(ax, d["W"], f"{kind}, p = {d['p']:g}", colors=[0, 0, 1, 1])
+    fig.suptitle("Pairs (0, 1) blue, (2, 3) orange", fontsize=9)
+    _png(fig, path)
+    mean = {k: sum(a + b for a, b in d["mates"]) / (2 * len(d["mates"])) for k, d in data.items()}
+    return (f"Mean cosine within a pair: correlated {mean['correlated']:.2f}, anticorrelated "
+            f"{mean['anticorrelated']:.2f}. The paper: correlated features are put orthogonal, anticorrelated "
+            "ones antipodal.")
+
+
+# ---------------------------------------------------------------- 5. SAE latents vs true features
+
+
+def sae_data() -> list[dict[str, Any]]:
+    """Per recovery setting (SAE seed 0, the first evaluation batch): the model's represented
+    and the SAE's recovered features."""
+    from exercises.superposition import _sae as S
+
+    m = S.measured()["base"][0]
+    out = []
+    for i, row in enumerate(S.layout()["base"]):
+        if row["l1_coeff"] != S.L1 or tuple(row["setting"]) not in S.RECOVERY:
+            continue
+        out.append({"setting": tuple(row["setting"]), "instance": i, "represented": list(m[i]["represented"]),
+                    "recovered": list(m[i]["recovered"]), "dead": list(m[i]["dead_latents"])})
+    return out
+
+
+def sae_figure(path: Path) -> str:
+    import numpy as np
+
+    from exercises.superposition import _sae as S
+
+    data = sae_data()[:4]
+    fig, axes = _figure(len(data))
+    for ax, d in zip(axes[0], data):
+        W = np.asarray(S.W_of(d["setting"]), dtype=float)
+        D = np.asarray(S.W_dec_of("base", 0, d["instance"]), dtype=float)
+        live = [j for j in range(len(D)) if j not in d["dead"]]
+        scale = 0.8 * float(np.linalg.norm(W, axis=1).max())
+        rows = np.concatenate([W, scale * D[live]])
+        _arrows(ax, rows, f"p = {d['setting'][0]:g}, {d['setting'][1]:g}^i",
+                colors=list(range(len(W))) + [7] * len(live), dashed=range(len(W), len(rows)))
+    fig.suptitle("SAE decoder directions (dashed grey) on the model's features", fontsize=9)
+    _png(fig, path)
+    every = sae_data()
+    full = sum(set(d["represented"]) <= set(d["recovered"]) for d in every)
+    return (f"The SAE recovers every represented feature in {full} of {len(every)} sparse settings. Sparse "
+            "inputs are one feature's direction at a time, so one latent per feature is the cheapest code.")
+
+
+FIGURES: dict[str, tuple[str, Callable[[Path], str]]] = {
+    "geometry.png": ("5→2 geometry across sparsity", geometry_figure),
+    "linear_vs_relu.png": ("Linear vs ReLU output", linear_vs_relu_figure),
+    "phase_diagram.png": ("The 2-features-in-1-dimension phase diagram", phase_figure),
+    "correlated.png": ("Correlated and anticorrelated pairs", correlated_figure),
+    "sae_latents.png": ("SAE latents vs true features", sae_figure),
+}
+
+
+def write_figures(out: Path, progress: bool = True) -> Path:
+    """Every figure into ``out`` and an ``index.md`` naming each with what it shows."""
+    from rich.progress import Progress
+
+    out.mkdir(parents=True, exist_ok=True)
+    lines = ["# Toy Models of Superposition: the paper's figures from cardgen's own runs", ""]
+    with Progress(disable=not progress, transient=True) as bar:
+        task = bar.add_task("figures", total=len(FIGURES))
+        for name, (title, draw) in FIGURES.items():
+            bar.update(task, description=title)
+            caption = draw(out / name)
+            lines += [f"## {title}", "", f"![{title}]({name})", "", caption, ""]
+            bar.advance(task)
+    index = out / "index.md"
+    index.write_text("\n".join(lines))
+    return index
+
+
+@click.command("figures")
+@click.option("-o", "--output", "output", type=click.Path(file_okay=False, path_type=Path), default=Path("figs"),
+              show_default=True, help="Folder for the PNGs and index.md.")
+def figures(output: Path) -> None:
+    """Reproduce the paper's key figures from the project's trained runs (PNGs + index.md)."""
+    index = write_figures(output)
+    click.echo(f"wrote {len(FIGURES)} figures and {index}")

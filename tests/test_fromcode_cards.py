@@ -1,0 +1,200 @@
+"""From-code cards a learner can trust (issue 21): a write card's example fixes one answer (or
+its check accepts every answer the card fits), no card's answer is printed on it, the code's
+own words are kept; and hostile inputs (issue 19) and card ids from other folders (issue 25).
+Cases are small files under tests/fromcode_cases/regressions/."""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import subprocess
+import sys
+import json
+from pathlib import Path
+
+import pytest
+
+from cardgen.fromcode.exercises import collect, forms_for, make_variant
+from exercises.traps import lazy_write_solves
+
+CASES = Path(__file__).resolve().parent / "fromcode_cases" / "regressions"
+SEEDS = range(4)
+
+
+def _items(name: str):
+    found = collect([CASES / name])
+    assert not found.skipped, found.skipped
+    return found.items
+
+
+def _shown(prompt: str, library: str = "torch"):
+    """The worked example a prompt prints, read back here: operands evaluated from their
+    ``arange`` text, and the printed result (None when the card states a shape instead)."""
+    import numpy as np
+    import torch
+
+    lib = "np" if library == "numpy" else "torch"
+    ops = {m.group(1): torch.as_tensor(eval(m.group(2), {"np": np, "torch": torch}), dtype=torch.float64)
+           for m in re.finditer(rf"`([^`]+)` = `({lib}\.(?:arange|tensor|array)\([^`]*\))`", prompt)}
+    result = re.search(r"`\w+` = `(\[[^`]*\]|-?[\d.]+)`", prompt)
+    return ops, (torch.tensor(eval(result.group(1)), dtype=torch.float64) if result else None)
+
+
+def _einsum_rearrangements(pattern: str) -> list[str]:
+    lhs, rhs = pattern.replace(" ", "").split("->")
+    return [f"{lhs}->{''.join(p)}" for p in itertools.permutations(rhs) if "".join(p) != rhs]
+
+
+def test_an_example_fixes_the_answer_or_the_check_accepts_every_answer_it_fits():
+    import torch
+
+    for call, st in _items("decisive_examples.py"):
+        for seed in SEEDS:
+            v = make_variant(call, "write", seed, st)
+            assert v.check(call.pattern).correct
+            if call.op != "einsum":
+                continue
+            ops, printed = _shown(v.prompt)
+            if printed is None:
+                continue
+            tensors = [ops[n] for n in re.findall(r"einsum\(____, (.*)\)", v.code)[0].split(", ")]
+            for alt in _einsum_rearrangements(call.pattern):
+                fits = torch.equal(torch.einsum(alt, *tensors), printed) if torch.einsum(
+                    alt, *tensors).shape == printed.shape else False
+                assert v.check(alt).correct == fits, (v.prompt, alt)
+    rotary = next((c, s) for c, s in _items("decisive_examples.py") if c.function == "rotary")
+    v = make_variant(*rotary[:1], "write", 0, rotary[1])
+    assert not v.check("i,j->ji").correct and not v.check("j,i->ij").correct
+    ops, printed = _shown(v.prompt)
+    x, f = ops["x"], ops["inv_freq"]
+    assert set(x.tolist()).isdisjoint(f.tolist())  # the operands' values differ
+    assert not torch.equal(torch.einsum("i,j->ji", x, f), printed)  # so the transposed answer does not fit
+    gram = next((c, s) for c, s in _items("decisive_examples.py") if c.function == "gram")
+    assert make_variant(gram[0], "write", 0, gram[1]).check("ia,ka->ki").correct  # x·xᵀ is symmetric
+
+
+def _keeps_order(st) -> bool:
+    names = list(dict.fromkeys(n for side in st.inputs for it in side for n in it.names))
+    return st.output_names() == names
+
+
+def test_no_write_card_is_solved_by_copying_and_no_shape_answer_is_printed():
+    for name in ("decisive_examples.py", "code_words.py", "transcription.py", "wording.py", "write_prompts.py"):
+        for call, st in _items(name):
+            for form in forms_for(call, st):
+                for seed in SEEDS:
+                    v = make_variant(call, form, seed, st)
+                    # (pack's skill is matching the kept axes by size; a call whose result keeps the
+                    # inputs' axes in order, like a split, is answered by its inputs, which a card must show)
+                    if form == "write" and call.op not in ("pack", "unpack") and not _keeps_order(st):
+                        assert not lazy_write_solves(v), (v.prompt, lazy_write_solves(v))
+                        assert " has axes " + str(tuple(x.text() for x in (st.output or ()))) not in v.prompt
+                    if form == "shape":
+                        printed = [tuple(int(x) for x in m.split(",") if x.strip())
+                                   for m in re.findall(r"randn\(([\d, ]*)\)", v.code)]
+                        assert tuple(v.answer) not in printed, v.code
+
+
+def test_nothing_is_asked_that_the_code_shows():
+    (perm, st_p), (red, st_r), (mm, st_m) = _items("transcription.py")
+    assert "read" not in forms_for(perm, st_p)  # "what are the result's axes?" next to the pattern
+    assert "read" not in forms_for(red, st_r)
+    assert "shape" not in forms_for(mm, st_m)  # 'bij,bjk->bij': the result has a's shape
+
+
+def test_the_code_s_own_words():
+    items = _items("code_words.py")
+    assert [c.pattern for c, _ in items] == ["pi,qi->pq", "ij,jk->ik"]  # the alias `einsum = np.einsum`
+    (j, st_j), (k, st_k) = items
+    v = make_variant(j, "write", 0, st_j)
+    assert "c1[:, p0:p1]" in v.prompt and "fov.conj()" in v.prompt and "np.einsum(____, c1[:, p0:p1], fov.conj())" in v.code
+    assert "torch" not in v.prompt + v.code and "np.arange(" in v.prompt
+    s = make_variant(k, "shape", 0, st_k)
+    assert "z.astype(float)" in s.code and "torch" not in s.code
+    env: dict = {}
+    exec("import numpy as np\n" + s.code, env)  # the snippet runs as shown
+    assert list(env[s.params["result"]].shape) == s.answer
+
+
+def test_wording_says_what_happens():
+    (s, st_s), (p, st_p) = _items("wording.py")
+    for form in ("write", "shape"):
+        v = make_variant(s, form, 0, st_s)
+        assert "nothing is summed" not in v.explanation and "`...`" in v.explanation
+    for form in forms_for(p, st_p):
+        v = make_variant(p, form, 0, st_p)
+        text = v.prompt + v.explanation + " ".join(v.hints)
+        assert "in between" not in text and "1 entries" not in text
+
+
+def test_one_renderer_writes_every_call():
+    import einops
+    import numpy as np
+    import torch
+    from einops.layers.torch import EinMix, Rearrange, Reduce
+
+    from exercises.calls import call_lines
+
+    env = {"torch": torch, "np": np, "einops": einops, "EinMix": EinMix, "Rearrange": Rearrange, "Reduce": Reduce,
+           "x": torch.zeros(2, 6), "y": torch.zeros(6, 3), "n": np.zeros((2, 6))}
+    cases = [
+        (("einsum", "'ij,jk->ik'", ["x", "y"], "r"), {"library": "torch"}, (2, 3)),
+        (("einsum", "'ij->ji'", ["n"], "r"), {"library": "numpy"}, (6, 2)),
+        (("einsum", "'i j, j k -> i k'", ["x", "y"], "r"), {}, (2, 3)),
+        (("rearrange", "'a (b c) -> a b c'", ["x"], "r"), {"lengths": [("b", 2)]}, (2, 2, 3)),
+        (("reduce", "'a b -> a'", ["x"], "r"), {"reduction": "'max'"}, (2,)),
+        (("reduce", "'a b -> b'", ["x"], "r"), {"reduction": "'sum'", "layer": True}, (6,)),
+        (("pack", "'a *'", ["x", "x"], "r"), {}, (2, 12)),
+        (("unpack", "'a *'", ["x"], "r"), {"pieces": ["r", "q"], "packed_shapes": [(2,), (4,)]}, (2, 2)),
+        (("einmix", "'a b -> a c'", ["x"], "r"), {"weight_shape": "b c", "lengths": [("b", 6), ("c", 5)]}, (2, 5)),
+    ]
+    for args, kw, shape in cases:
+        code = "\n".join(call_lines(*args, **kw))
+        exec(code, env)
+        assert tuple(env["r"].shape) == shape, code
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def _cli(args, cwd, cache, timeout=120):
+    env = {**os.environ, "CARDGEN_CACHE": str(cache), "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "cardgen", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_hostile_files_are_skipped_with_a_reason_never_a_traceback_or_a_hang(tmp_path):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "ok.py").write_text('import torch\nx = torch.einsum("ij->ji", y)\n')
+    (tree / "loop1.py").symlink_to(tree / "loop2.py")
+    (tree / "loop2.py").symlink_to(tree / "loop1.py")
+    (tree / "zero.py").symlink_to("/dev/zero")
+    os.mkfifo(tree / "fifo.py")
+    (tree / "esc\x1b[31mred.py").write_text('import torch\nx = torch.einsum("ij->ji", y)\n')
+    proc = _cli(["from-code", str(tree), "--show"], tmp_path, tmp_path / "cache", timeout=60)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "Traceback" not in out, out
+    assert "symlink loop" in out and "a FIFO" in out and "a device" in out
+    assert "\x1b[31m" not in out and "esc\\x1b[31mred.py" in out
+
+
+def test_a_card_id_resolves_from_any_folder(tmp_path):
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "pyproject.toml").write_text("")
+    (proj / "attn.py").write_text("import torch\ndef f(q, k):\n    return torch.einsum('bqd,bkd->bqk', q, k)\n")
+    cache = tmp_path / "cache"
+    listing = json.loads(_cli(["from-code", str(proj), "--json"], tmp_path, cache).stdout)
+    shape = listing["calls"][0]["exercises"]["shape"][0]
+    card, seed = shape["params"]["card"], shape["seed"]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    ok = _cli(["check", card, "--form", "shape", "--seed", str(seed), str(tuple(shape["answer"]))], elsewhere, cache)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    gone = _cli(["check", "nowhere/attn.py#0123456789.abcdef", "--form", "shape", "--seed", "0", "(1,)"],
+                elsewhere, cache)
+    assert gone.returncode == 2 and "--root" not in gone.stdout + gone.stderr
+    for option in re.findall(r"(?<![\w-])--[a-z][\w-]*", gone.stdout + gone.stderr):  # every option it names exists
+        assert option in _cli(["check", "--help"], elsewhere, cache).stdout
