@@ -3,8 +3,12 @@
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# The CPU build of torch, installed first so that no multi-GB CUDA build is pulled in.
+# The CPU build of torch, installed first so that no multi-GB CUDA build is pulled in: a wheel
+# pip finds locally (find-links) is used as is, without the network; otherwise PyTorch's CPU
+# wheel index is added (its 2.13.0+cpu ranks above PyPI's CUDA 2.13.0). The last line adds
+# torch's own dependencies from the usual index.
 TORCH ?= torch==2.13.0
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
 .PHONY: install install-test deck test bench clean
 
@@ -13,6 +17,8 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --no-index --no-deps $(TORCH) 2>/dev/null || \
+		$(BIN)/pip install -q --no-deps --extra-index-url $(TORCH_INDEX) $(TORCH)
 	$(BIN)/pip install -q $(TORCH)
 	$(BIN)/pip install -q -e .
 	touch $@

@@ -94,6 +94,10 @@ def main() -> None:
             time.sleep(max(0.0, args.think - (time.monotonic() - shown)))
             start = time.monotonic()
             child.send(answer)
+            if i % 2:  # a miss: the Socratic question waits for one more try; "?" shows the answer
+                child.wait_for(re.compile(re.escape("again> ")))
+                start = time.monotonic()
+                child.send("?")
             current = child.next_exercise()
             shown = time.monotonic()
             latencies.append((shown - start) * 1000)

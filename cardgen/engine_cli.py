@@ -82,14 +82,16 @@ def list_families(topic: str | None, as_json: bool) -> None:
         if not group:
             continue
         table = Table(title=f"{t} ({len(group)} families)", title_justify="left", show_lines=False)
-        table.add_column("family")
-        table.add_column("what it drills")
-        table.add_column("forms")
-        table.add_column("level", justify="center")
+        # the id is what one types next: never wrapped or cut; the other columns wrap instead
+        widest = max(len(f.id) + (2 if f.code_spec is not None else 0) for f in group)
+        table.add_column("family", no_wrap=True, min_width=widest)
+        table.add_column("what it drills", ratio=1)
+        table.add_column("forms", max_width=12)
+        table.add_column("level", justify="center", no_wrap=True)
         for f in group:
             star = " *" if f.code_spec is not None else ""
             about = escape_text(f.title) + (f"\n[dim]{escape_text(f.summary)}[/]" if f.summary else "")
-            table.add_row(f.id + star, about, ", ".join(f.forms), "●" * f.difficulty)
+            table.add_row(f.id + star, about, ", ".join(f.forms), "●" * f.difficulty)  # forms wrap at ", "
         console.print(table)
     console.print("[dim]* also a code exercise: cardgen exercise new FAMILY[/]")
 
@@ -130,13 +132,16 @@ def show(family: str, form: str | None, seed: int, answer: bool, save_image: Pat
 @click.argument("response")
 @click.option("--form", help="Question form (default: the family's first).")
 @click.option("--seed", type=SEED, required=True, help="The variant that was answered.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def check(family: str, response: str, form: str | None, seed: int, as_json: bool) -> None:
+@click.option("--reveal", is_flag=True, help="Also show the answer when the response is wrong.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (includes the answer).")
+def check(family: str, response: str, form: str | None, seed: int, reveal: bool, as_json: bool) -> None:
     """Judge RESPONSE to a variant of FAMILY, by execution, and say why.
 
     Any einsum string or einops pattern that computes the same result is right.
     FAMILY may also be a from-code card id (shown on the card, e.g.
     models/attn.py#3fa2c1b9d0.8e1f2a); run it in the project the deck was built from.
+    A wrong response gets the diagnosis and a question aimed at the mistake; the
+    answer is kept back (try again) unless --reveal.
     Exit status: 0 when correct, 1 when not, 2 when it cannot be judged.
 
     \b
@@ -154,5 +159,14 @@ def check(family: str, response: str, form: str | None, seed: int, as_json: bool
         mark = "[bold green]correct[/]" if verdict.correct else "[bold red]wrong[/]"
         console.print(f"{mark} — {escape_text(verdict.reason)}")
         if not verdict.correct:
-            console.print(f"answer: {escape_text(verdict.expected)}")
+            from cardgen.console import render_markup, render_text
+            from cardgen.drill.feedback import question
+
+            asked = question(v, response, verdict)
+            if asked:
+                console.print(f"[cyan]think:[/] {render_markup(asked)}")
+            if reveal:
+                console.print(f"answer: {render_text(v.answer_text)}")
+            else:
+                console.print("[dim]try again, or add --reveal to see the answer[/]")
     sys.exit(0 if verdict.correct else 1)

@@ -27,8 +27,8 @@ def ask(checker, response, **kw):
 def test_the_right_axes_in_the_wrong_order_ask_where_an_operands_axis_goes():
     key, q = ask(BMM, "nrc,ncj->njr", answer="nrc,ncj->nrj")
     assert key == "axis_order"
-    assert q == ("Your result puts `col` (an axis of `b`) at position 2. In the operation, which axis of the "
-                 "result comes from `b`, and where does it sit?")
+    assert q == ("Your result puts `col` (an axis of `b`) at position 1 (counting from 0). In the operation, "
+                 "which axis of the result comes from `b`, and where does it sit?")
 
 
 def test_summed_and_kept_axes_are_named():
@@ -56,7 +56,7 @@ def test_numbers_sets_and_shapes():
     key, q = ask(PairsCheck(frozenset({(0, 1)})), "(0, 1), (2, 3)")
     assert key == "extra" and "pair" in q
     key, q = ask(ShapeCheck((3, 4)), "(3, 5)")
-    assert key == "wrong_size" and "dimension 1" in q
+    assert key == "wrong_size" and "dimension 1 of the result (counting from 0)" in q
 
 
 def test_a_listed_mistake_is_recognised_however_it_is_written():

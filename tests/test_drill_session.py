@@ -37,13 +37,18 @@ WRONG = ["zzzz,zzzz,zzzz,zzzz,zzzz->z", "yy,yy,yy,yy,yy->", "xxx,xxx,xxx,xxx,xxx
 
 def test_piped_session_records_every_review_and_ends_at_eof(tmp_path):
     db = tmp_path / "drill.sqlite3"
-    # unreadable then wrong; a hint then wrong; a skip; an empty line (ignored), unreadable, then wrong;
-    # then EOF after 3 reviews ("!" is in no einsum alphabet: never readable as an einsum string)
-    lines = ["zzz!", WRONG[0], "?", WRONG[1], "s", "", "no idea!", WRONG[2]]
+    # 1: unreadable, then wrong, then wrong again at the Socratic retry; 2: a hint, wrong, "?" shows the
+    # answer; 3: a skip; 4: an empty line (ignored), unreadable, wrong, "s" moves on; 5: meets the EOF
+    # ("!" is in no einsum alphabet: never readable as an einsum string)
+    lines = ["zzz!", WRONG[0], WRONG[0], "?", WRONG[1], "?", "s", "", "no idea!", WRONG[2], "s"]
     r = run(["drill", *WRITE, "--db", str(db), "--limit", "6", "--new", "6"], input="\n".join(lines) + "\n", now=T0)
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 0 and r.stderr == "", r.stderr
     out = r.stdout
-    assert out.count("✗ wrong") == 3 and "hint 1/" in out and "skipped — the answer was:" in out
+    assert out.count("✗ wrong") == 3 and out.count("✗ still wrong") == 1
+    assert "hint 1/" in out and "skipped — the answer was:" in out
+    assert out.count("think:") == 3 and out.count("again> ") == 3
+    for block in out.split("think:")[1:]:  # the answer is shown only after the retry
+        assert block.index("again> ") < block.index("answer: ")
     assert out.count("Couldn't read that as an einsum string, e.g. ") == 2
     assert out.count("try again (nothing recorded)") == 2
     assert out.count("answer: ") == 3  # an unreadable response never shows the answer
@@ -84,6 +89,8 @@ def test_right_answers_are_due_later_and_tomorrow_brings_back_the_wrong_ones(tmp
                 d.send(wrong_for(fam, form, seed))
                 wrong.append(fam)
                 d.expect("✗ wrong")
+                d.expect("again> ")
+                d.send("?")
         assert d.wait() == 0
     finally:
         d.close()
@@ -146,6 +153,8 @@ def test_terminal_session_hints_override_and_ctrl_c(tmp_path):
         d.expect("Couldn't read that as an einsum string, e.g. .*try again \\(nothing recorded\\)")
         d.send(wrong_for(fam, form, seed))
         d.expect("rated Again")
+        d.expect("again> ")
+        d.send("?")
         d.expect(re.escape(RATING_PROMPT))
         d.send("e")
         d.expect("re-rated Easy")
@@ -180,12 +189,17 @@ def test_after_a_wrong_answer_the_question_aims_at_the_diagnosed_mistake(tmp_pat
         v = get_family(fam).variant(seed=seed, form=form)
         ins, out = v.answer.split("->")
         d.send(f"{ins}->{out[0]}{out[2]}{out[1]}")  # the right axes, the last two swapped
-        m = d.expect(r"think: (.*)")
+        m = d.expect(r"think: ((?s:.*?))\nanswer again")
+        d.expect("again> ")
+        assert "answer: " not in d.text  # kept back while the learner thinks
+        d.send(v.answer)  # the Socratic answer: now right
+        d.expect("✓ now right")
+        d.expect("answer: ")
         assert d.wait() == 0
     finally:
         d.close()
-    asked = m.group(1)
-    assert "which axis of the result comes from" in asked and "position" in asked, asked
+    asked = " ".join(m.group(1).split())
+    assert "which axis of the result comes from" in asked and "position 1 (counting from 0)" in asked, asked
     assert asked != get_family(fam).variant(seed=seed, form=form).hints[0]
     assert v.answer not in asked
     assert [r["correct"] for r in reviews(db)] == [0]
@@ -220,6 +234,9 @@ def test_kill_9_while_waiting_keeps_every_finished_review(tmp_path):
             fam, form, seed = d.next_exercise()
             d.send(answer_for(fam, form, seed) if i != 1 else "nonsense")
             d.expect("rated")
+            if i == 1:
+                d.expect("again> ")
+                d.send("?")
         d.next_exercise()  # waiting for the 4th answer
         d.kill(signal.SIGKILL)
         assert d.wait() == -signal.SIGKILL
@@ -316,3 +333,33 @@ def test_help_teaches_and_the_command_module_stays_light():
     code = "import sys, cardgen.drill.cli; print(sorted(m for m in ('torch', 'fsrs', 'einops', 'rich') if m in sys.modules))"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=drill_env(), cwd=ROOT)
     assert r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
+def test_a_checker_that_raises_is_reported_apart_from_a_skip(tmp_path):
+    """An exception inside the checker is the tool's bug: the drill says so, records nothing,
+    sets the card aside and lists it in the summary apart from the learner's skips."""
+    script = tmp_path / "run.py"
+    script.write_text(textwrap.dedent('''
+        import sys
+        from exercises import Family, Variant, register
+
+        class Broken:
+            def check(self, response):
+                raise ZeroDivisionError("checker bug")
+
+        def make(rng, form, seed):
+            return Variant(family="einsum.zz_badcheck", form=form, seed=seed, params={}, prompt="Any answer",
+                           answer="1", answer_text="1", checker=Broken(), hints=("h",))
+
+        register(Family("einsum.zz_badcheck", "Bad checker", make, ("value",)))
+        from cardgen.cli import main
+        main(sys.argv[1:])
+    '''))
+    db = tmp_path / "drill.sqlite3"
+    r = subprocess.run([sys.executable, str(script), "drill", "--db", str(db), "--family", "einsum.zz_badcheck"],
+                       input="42\n", capture_output=True, text=True, env=drill_env(T0), cwd=ROOT, timeout=60)
+    assert (r.returncode, r.stderr) == (0, ""), r.stderr
+    out = " ".join(r.stdout.split())
+    assert "the checker failed on this answer (ZeroDivisionError: checker bug): a bug in cardgen, not your mistake" in out
+    assert "skipped 0" in out and "checker failures (cardgen bugs, not skips): einsum.zz_badcheck/value" in out
+    assert reviews(db) == []

@@ -32,6 +32,8 @@ def history(tmp_path_factory):
         for i in range(3):
             fam, form, seed = d.next_exercise()
             d.send(answer_for(fam, form, seed) if i < 2 else wrong_for(fam, form, seed))
+        d.expect("again> ")  # the Socratic retry after the miss; "?" shows the answer
+        d.send("?")
         assert d.wait() == 0
     finally:
         d.close()
@@ -105,3 +107,24 @@ def test_stats_without_a_store_creates_nothing(tmp_path):
     r = run(["stats", "--db", str(db)])
     assert r.returncode == 0 and "No drill store yet" in r.stdout and str(db) in r.stdout
     assert not db.exists()
+
+
+def test_history_forecast_weak_spots_and_png(history, tmp_path):
+    s = stats_json(history, DAY + timedelta(hours=2))
+    by_day = {h["day"]: h for h in s["history"]}
+    assert len(s["history"]) == 14 and s["history"][-1]["day"] == "2030-01-10"
+    assert (by_day["2030-01-10"]["reviews"], by_day["2030-01-10"]["correct"]) == (3, 2)
+    assert by_day["2030-01-08"]["retention"] == 0.0 and by_day["2030-01-06"]["reviews"] == 0
+    assert sum(f["due"] for f in s["forecast"]) == sum(
+        parse(c["due"]) < datetime(2030, 1, 24, tzinfo=timezone.utc) for c in rows(history, "SELECT due FROM cards"))
+    weak = s["weak"]
+    assert weak and all(w["correct"] < w["reviews"] for w in weak)
+    assert [w["accuracy"] for w in weak] == sorted(w["accuracy"] for w in weak)
+    assert {(w["family"], w["form"]) for w in weak} >= {("superposition.zz_stats", "value"), ("einops.transpose", "write")}
+    png = tmp_path / "stats.png"
+    r = run(["stats", "--db", str(history), "--png", str(png)], now=DAY + timedelta(hours=2))
+    assert r.returncode == 0, r.stderr
+    assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 10_000
+    for text in ("Reviews per day", "Forecast", "Weak spots", "einops.transpose (write)", "Thu 10 Jan", "█"):
+        assert text in r.stdout, text
+    assert " · next now" not in r.stdout

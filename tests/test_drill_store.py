@@ -166,3 +166,35 @@ def test_a_write_that_fails_is_a_clear_error_and_saves_nothing(tmp_path):
                      reason="", duration_ms=1, hints_used=0, suggested_rating=1, when=T0, session="t")
         assert not s.conn.in_transaction
     assert len(rows(db, "SELECT * FROM reviews")) == 1 and integrity_ok(db)
+
+
+def test_a_bad_cell_is_named_in_one_line_never_a_traceback(tmp_path):
+    """A hand-edited or damaged cell (a due time as words, broken fsrs JSON) stops drill and stats
+    with one line naming the card and the cell; the file is left as it was."""
+    t0 = datetime(2030, 1, 6, 9, 0, tzinfo=timezone.utc)
+    db = tmp_path / "drill.sqlite3"
+    with Store.open(db, now=t0) as store:
+        store.record(family="einsum.matmul", form="write", topic="einsum", seed=1, response="x", correct=False,
+                     reason="", duration_ms=1000, hints_used=0, suggested_rating=1, when=t0, session="s")
+    later = "2030-01-07T09:00Z"
+    for column, value, said in (("due", "tomorrow", "due 'tomorrow' is not a time"),
+                                ("fsrs", "{broken", "not readable fsrs Card JSON")):
+        conn = sqlite3.connect(db)
+        before = conn.execute("SELECT due, fsrs FROM cards").fetchone()
+        conn.execute(f"UPDATE cards SET {column} = ?", (value,))
+        conn.commit()
+        conn.close()
+        r = run(["drill", "--family", "einsum.matmul", "--form", "write", "--db", str(db), "--new", "0"],
+                      input="ij,jk->ik\n", now=later)
+        assert r.returncode == 1 and "Traceback" not in r.stdout + r.stderr, r.stdout + r.stderr
+        err = r.stderr.strip().splitlines()
+        assert len(err) == 1 and said in err[0] and "einsum.matmul (write)" in err[0], r.stderr
+        if column == "due":
+            s = run(["stats", "--db", str(db)], now=later)
+            assert s.returncode == 1 and said in s.stderr and len(s.stderr.strip().splitlines()) == 1, s.stderr
+        conn = sqlite3.connect(db)
+        assert conn.execute(f"SELECT {column} FROM cards").fetchone()[0] == value  # left untouched
+        assert conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == 1
+        conn.execute("UPDATE cards SET due = ?, fsrs = ?", before)
+        conn.commit()
+        conn.close()

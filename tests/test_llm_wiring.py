@@ -1,6 +1,7 @@
 """The LLM wired into the commands, through the real CLI and the fake OpenAI-compatible server:
 reworded prompts land in the deck, rejected ones keep the template, failures never break a build."""
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -112,7 +113,7 @@ def test_drill_wrong_answer_gets_the_llm_socratic_question_before_the_answer(llm
 def test_drill_offline_asks_the_family_hint_as_a_question(tmp_path):
     r = _drill(tmp_path)
     assert r.returncode == 0, r.stderr
-    think = [line for line in r.stdout.splitlines() if line.startswith("think:")]
+    think = re.findall(r"^think: (.*?)\nanswer again", r.stdout, re.S | re.M)  # wrapped at the width
     assert len(think) == 1 and think[0].rstrip().endswith("?")
 
 

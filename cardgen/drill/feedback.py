@@ -14,11 +14,12 @@ from typing import Any
 #: diagnosis key -> question templates, most specific first; ``{name}`` fields come from :func:`context`.
 QUESTIONS: dict[str, tuple[str, ...]] = {
     "axis_order": (
-        "Your result puts `{axis}` (an axis of `{axis_from}`) at position {pos}. In the operation, "
+        "Your result puts `{axis}` (an axis of `{axis_from}`) at position {pos} (counting from 0). In the operation, "
         "which axis of the result comes from `{axis_from}`, and where does it sit?",
         "Which axis of the result comes from `{first}`, and which from `{second}`: in what order does "
         "the operation list them?",
-        "Your result puts `{axis}` at position {pos}: in the layout asked for, which axis comes there?",
+        "Your result puts `{axis}` at position {pos} (counting from 0): in the layout asked for, which axis "
+        "comes there?",
         "The axes are right but not their order: which axis does the result list first, and why?",
     ),
     "transposed": (
@@ -46,7 +47,7 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
         "How many axes does the result have? Which input axes survive and which are summed away?",
     ),
     "wrong_size": (
-        "Which input axis does dimension {pos} of the result come from, and how long is it?",
+        "Which input axis does dimension {pos} of the result (counting from 0) come from, and how long is it?",
     ),
     "misplaced_elements": (
         "Right shape and the right numbers in the wrong places: in a merged axis like `(a b)`, which of "
@@ -213,7 +214,7 @@ def _axes_context(checker: Any, response: str) -> dict[str, str]:
     ctx: dict[str, str] = {}
     pos = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), None)
     if pos is not None:
-        ctx["pos"] = str(pos + 1) if names else str(pos)
+        ctx["pos"] = str(pos)  # 0-based, as tensor users count; the templates say so
         if got[pos] in names:
             ctx["axis"] = names[got[pos]]
             owners = [getattr(checker, "operands", ())[j] for j, s in enumerate(shapes)

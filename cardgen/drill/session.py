@@ -1,15 +1,20 @@
 """The drill loop: pick a due (or new) card, show a fresh variant, read, check, rate, schedule.
 
-Order: cards due now, most overdue first; then never-seen cards (easiest families first) up
-to ``--new``; at most ``--limit`` exercises in all. Cards reviewed earlier in the session come
-back when fsrs makes them due again (a wrong answer is due again after its 1-minute
-learning step). Each exercise is a new variant drawn with a random seed that is stored with
+Order: cards due now, most overdue first; then never-seen cards (interleaved across topics
+and forms) up to ``--new``; then, as Anki's learning steps do, cards missed in this session
+are asked again (a fresh variant) until answered right or skipped. At most ``--limit``
+exercises in all. Each exercise is a new variant drawn with a random seed that is stored with
 the review, so the exact variant can be regenerated.
 
 At the ``answer>`` prompt: ``?`` shows the next hint (vague first), ``s`` skips the exercise
 (nothing is recorded; the card stays due), ``q`` ends the session; an empty line is ignored,
 and a response that cannot be read as the kind asked (``Couldn't read that as a number, e.g.
 …``) is asked again without a rating.
+
+Socratic by default: a wrong answer is rated Again and saved at once; then a question aimed
+at the mistake is asked and the learner answers once more at ``again>`` — told whether that
+is now right — before the answer is shown (``?`` there shows it at once). A checker that
+raises is reported as a cardgen bug, never as the learner's skip.
 Ctrl-C, Ctrl-D or the end of piped input also end the session: every answered exercise is
 already saved, and the summary is printed.
 
@@ -31,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from cardgen.console import escape_text, print_variant, prompt_markup
+from cardgen.console import Prose, escape_text, print_variant, render_markup, render_text
 from cardgen.drill.clock import Clock, describe_due
 from cardgen.drill.scheduler import RATING_NAMES, parse_rating_key, suggest_rating
 from cardgen.drill.store import Store, StoreError
@@ -39,6 +44,7 @@ from cardgen.drill.store import Store, StoreError
 SKIP_WORDS = {"s", "skip", ":skip"}
 QUIT_WORDS = {"q", "quit", ":q"}
 ANSWER_PROMPT = "answer> "
+RETRY_PROMPT = "again> "  # the one more try after a miss and its Socratic question
 SEED_RANGE = 2**31  # seeds are drawn below this: short enough to read, plenty of variety
 LOOKAHEAD = 3  # variants generated ahead of the learner
 
@@ -59,21 +65,47 @@ class Slot:
 
 def slots(topic: str | None = None, families: tuple[str, ...] = (), forms: tuple[str, ...] = ()) -> list[Slot]:
     """Every drill card the registry offers, filtered, in the order new cards are introduced:
-    easiest families first; within a difficulty, each family's first form before any second
-    form (so new cards spread over families), then topic order and family id."""
+    interleaved across topics and question forms from the first session (one einsum write
+    card, one einops write card, one superposition value card, then the next topic and form,
+    ...), and within each topic and form the easiest families first."""
     from exercises import TOPICS, all_families, get_family
 
     fams = [get_family(f) for f in families] if families else all_families(topic)
-    out = [
-        Slot(f.id, form, f.topic, f.difficulty)
-        for f in fams
-        if topic is None or f.topic == topic
-        for form in f.forms
-        if not forms or form in forms
-    ]
     order = {f.id: i for i, f in enumerate(fams)}
-    return sorted(out, key=lambda s: (s.difficulty, get_family(s.family).forms.index(s.form),
-                                      TOPICS.index(s.topic), order[s.family]))
+    groups: dict[tuple[str, str], list[Slot]] = {}
+    for f in sorted(fams, key=lambda f: (f.difficulty, order[f.id])):
+        if topic is not None and f.topic != topic:
+            continue
+        for form in f.forms:
+            if not forms or form in forms:
+                groups.setdefault((f.topic, form), []).append(Slot(f.id, form, f.topic, f.difficulty))
+    # groups in topic order, each topic's forms in the order the registry lists them
+    form_order = {form: i for i, form in enumerate(FORM_ORDER)}
+    queues = [groups[k] for k in sorted(groups, key=lambda k: (form_order.get(k[1], 99), TOPICS.index(k[0])))]
+    out: list[Slot] = []
+    turn = 0
+    while any(queues):
+        recent = {s.family for s in out[-RECENT:]}
+        pick = None
+        for step in range(len(queues)):  # the next topic/form in turn with a family not just seen
+            q = queues[(turn + step) % len(queues)]
+            pick = next(((q, i) for i, s in enumerate(q) if s.family not in recent), None)
+            if pick:
+                turn += step + 1
+                break
+        if pick is None:  # every candidate was just seen: take the next in turn anyway
+            q = next(q for q in queues[turn % len(queues):] + queues if q)
+            pick, turn = (q, 0), turn + 1
+        q, i = pick
+        out.append(q.pop(i))
+    return out
+
+
+RECENT = 4  # a family is not introduced again within this many new cards (when another can be)
+
+
+#: The order forms take in the interleaving: writing first, then reading shapes and values.
+FORM_ORDER = ("write", "shape", "value", "read", "fix", "task")
 
 
 @dataclass
@@ -89,7 +121,8 @@ class Summary:
     correct: int = 0
     skipped: int = 0
     ratings: Counter = field(default_factory=Counter)
-    failed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # family/form that could not be generated
+    checker_failures: list[str] = field(default_factory=list)  # family/form whose checker raised
     ended: str = "done"  # done | eof | interrupt | quit
 
 
@@ -126,7 +159,25 @@ class _Generator:
         self._queue: list[tuple[Slot, int]] = []
         self._busy: tuple[str, str] | None = None
         self._done: dict[tuple[str, str], tuple[int, object, Exception | None]] = {}
-        threading.Thread(target=self._work, name="cardgen-variants", daemon=True).start()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._work, name="cardgen-variants", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float) -> bool:
+        """Forget the queue and let the worker end after the variant it is making; True once it
+        has ended (within ``timeout`` seconds).
+
+        Why it matters: at interpreter exit CPython 3.11 ends a daemon thread that wants the GIL
+        back with ``pthread_exit``, whose forced unwind through torch's C++ frames (a ``noexcept``
+        GIL guard) calls ``std::terminate``: "terminate called without an active exception",
+        exit 134. A worker that has ended cannot be caught that way."""
+        with self._cv:
+            self._stopping = True
+            self._queue.clear()
+            self._idle = None
+            self._cv.notify_all()
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def plan(self, upcoming: list[tuple[Slot, int]]) -> None:
         """Generate these (slot, seed) next, in order, forgetting other predictions."""
@@ -169,8 +220,10 @@ class _Generator:
                 except Exception:  # warm-up is an optimization only
                     pass
             with self._cv:
-                while not self._queue:
+                while not self._queue and not self._stopping:
                     self._cv.wait()
+                if self._stopping:
+                    return
                 slot, seed = self._queue.pop(0)
                 self._busy = slot.key
             try:
@@ -230,6 +283,7 @@ class Session:
         self.summary = Summary()
         self.session_id = uuid.uuid4().hex[:12]
         self.exclude: set[tuple[str, str]] = set()  # skipped or broken this session
+        self.relearn: list[tuple[str, str]] = []  # missed this session, not yet answered right
         self.shown = 0
         self.new_shown = 0
         self._rng = random.SystemRandom()
@@ -248,6 +302,9 @@ class Session:
             for s in self.slots:
                 if s.key not in known and s.key not in self.exclude:
                     return s, True
+        for key in self.relearn:  # learning steps: a card missed this session, asked again early
+            if key not in self.exclude and key in self.by_key:
+                return self.by_key[key], False
         return None
 
     def upcoming(self, current: Slot, k: int = LOOKAHEAD) -> list[Slot]:
@@ -270,6 +327,10 @@ class Session:
                 if s.key not in known and s.key not in skip:
                     out.append(s)
                     new_left -= 1
+        for key in self.relearn:
+            if len(out) < k and key not in skip and key in self.by_key:
+                out.append(self.by_key[key])
+                skip.add(key)
         return out
 
     def _variant_for(self, slot: Slot):
@@ -292,6 +353,7 @@ class Session:
                 if picked is None:
                     break
                 slot, is_new = picked
+                again = not is_new and slot.key in self.relearn
                 try:
                     seed, variant = self._variant_for(slot)
                 except Exception as e:  # a broken family must not end the learner's session
@@ -304,7 +366,7 @@ class Session:
                     continue
                 self.shown += 1
                 self.new_shown += is_new
-                self._exercise(slot, seed, variant, is_new)
+                self._exercise(slot, seed, variant, is_new, again)
         except EOFError:
             self.summary.ended = "eof"
         except KeyboardInterrupt:
@@ -315,9 +377,9 @@ class Session:
             raise StoreError(f"cannot read the drill store {self.store.path}: {e}") from None
         return self.summary
 
-    def _exercise(self, slot: Slot, seed: int, variant, is_new: bool) -> None:
+    def _exercise(self, slot: Slot, seed: int, variant, is_new: bool, again: bool = False) -> None:
         out = self.out
-        tag = " · [bold magenta]new[/]" if is_new else ""
+        tag = " · [bold magenta]new[/]" if is_new else " · [bold yellow]again[/]" if again else ""
         out.print()
         out.print(f"[bold]\\[{self.shown}/{self.options.limit}][/] {slot.family} · {slot.form} · seed {seed}{tag}",
                   soft_wrap=True)
@@ -327,49 +389,97 @@ class Session:
         self._prefetch_after(slot)
 
         t0 = time.monotonic()
-        hints = 0
+        hints = [0]
+        kind, line, verdict = self._read_answer(variant, ANSWER_PROMPT, hints)
+        if kind == "skip":
+            self._drop(slot)
+            self.summary.skipped += 1
+            out.print(Prose(f"[dim]skipped — the answer was:[/] {render_text(variant.answer_text)}"))
+            return
+        if kind == "broken":
+            self._drop(slot)
+            self.summary.checker_failures.append(f"{slot.family}/{slot.form}")
+            out.print(f"[yellow]the checker failed on this answer ({escape_text(line)}): a bug in cardgen, not "
+                      "your mistake — nothing recorded, the card is set aside for this session[/]")
+            return
+        seconds = time.monotonic() - t0
+        suggested = suggest_rating(verdict.correct, seconds, slot.difficulty, slot.form, hints[0])
+        if verdict.correct:
+            out.print(f"[bold green]✓ correct[/] — {escape_text(verdict.reason)} [dim]({seconds:.1f} s)[/]")
+            self.relearn = [k for k in self.relearn if k != slot.key]
+        else:
+            out.print(f"[bold red]✗ wrong[/] — {escape_text(verdict.reason)}")
+        rec = self._record(slot, seed, line, verdict, seconds, hints[0], suggested)
+        if not verdict.correct:
+            self.relearn = [k for k in self.relearn if k != slot.key] + [slot.key]  # asked again later
+            try:
+                self._teach(variant, line, verdict, hints[0])
+            except (EOFError, KeyboardInterrupt, _Quit):  # ending here still shows the answer
+                self._reveal(variant)
+                raise
+        self._reveal(variant)
+        self._offer_override(rec)
+
+    def _read_answer(self, variant, prompt: str, hints: list[int], reveal_on_hint: bool = False):
+        """Read lines until one can be judged: ("answer", line, verdict), ("skip", line, None),
+        ("hint", "?", None) when ``reveal_on_hint``, or ("broken", error text, None) when the
+        checker itself raised. ``?`` shows the next hint (counted in ``hints[0]``); ``q`` quits;
+        an empty or unreadable line is asked again."""
+        out = self.out
         while True:
-            line = self.ask(ANSWER_PROMPT).strip()
+            line = self.ask(prompt).replace("\u00a0", " ").strip()  # no-break spaces copied from the screen
             if not line:
                 continue
             if line == "?":
-                if hints < len(variant.hints):
-                    hints += 1
-                    out.print(f"[cyan]hint {hints}/{len(variant.hints)}:[/] {prompt_markup(variant.hints[hints - 1])}")
+                if reveal_on_hint:
+                    return "hint", line, None
+                if hints[0] < len(variant.hints):
+                    hints[0] += 1
+                    out.print(Prose(f"[cyan]hint {hints[0]}/{len(variant.hints)}:[/] "
+                                    f"{render_markup(variant.hints[hints[0] - 1])}"))
                 else:
                     out.print("[dim]no more hints — answer, or type s to skip[/]")
                 continue
             if line.lower() in SKIP_WORDS:
-                self.exclude.add(slot.key)
-                self.summary.skipped += 1
-                out.print(f"[dim]skipped — the answer was:[/] {escape_text(variant.answer_text)}")
-                return
+                return "skip", line, None
             if line.lower() in QUIT_WORDS:
                 raise _Quit
             try:
                 verdict = variant.check(line)
-            except Exception as e:  # a checker bug: say so, record nothing
-                self.exclude.add(slot.key)
-                self.summary.skipped += 1
-                out.print(f"[yellow]could not check the answer ({escape_text(str(e))}); not recorded[/]")
-                return
+            except Exception as e:  # a checker bug, not the learner's answer
+                return "broken", f"{type(e).__name__}: {e}" if str(e) else type(e).__name__, None
             if verdict.unreadable:  # not an answer yet: no rating, ask again
-                out.print(f"[yellow]{escape_text(verdict.reason)}[/] — try again (nothing recorded)", soft_wrap=True)
+                out.print(f"[yellow]{escape_text(verdict.reason)}[/] — try again (nothing recorded)")
                 continue
-            break
-        seconds = time.monotonic() - t0
-        suggested = suggest_rating(verdict.correct, seconds, slot.difficulty, slot.form, hints)
-        if verdict.correct:
-            out.print(f"[bold green]✓ correct[/] — {escape_text(verdict.reason)} [dim]({seconds:.1f} s)[/]")
-        else:
-            out.print(f"[bold red]✗ wrong[/] — {escape_text(verdict.reason)}")
-            out.print(f"[cyan]think:[/] {prompt_markup(self._socratic(variant, line, verdict, hints))}", soft_wrap=True)
-        out.print(f"[bold]answer:[/] {escape_text(variant.answer_text)}")
-        if variant.alternatives:
-            out.print(f"[dim]also right: {escape_text(' · '.join(variant.alternatives[:3]))}[/]")
-        if variant.explanation:
-            out.print(f"[dim]why: {prompt_markup(variant.explanation)}[/]")
+            return "answer", line, verdict
 
+    def _teach(self, variant, response: str, verdict, hints: int) -> None:
+        """The Socratic step after a miss: a question aimed at the mistake, then one more try,
+        judged; the answer is shown only after it (or at once on ``?``)."""
+        out = self.out
+        out.print(Prose(f"[cyan]think:[/] {render_markup(self._socratic(variant, response, verdict, hints))}"))
+        out.print("[dim]answer again with that in mind (? shows the answer, s moves on)[/]")
+        kind, line, second = self._read_answer(variant, RETRY_PROMPT, [hints], reveal_on_hint=True)
+        if kind == "answer" and second.correct:
+            out.print(f"[bold green]✓ now right[/] — {escape_text(second.reason)} [dim](the first answer is "
+                      "what is rated; the card comes back later in this session)[/]")
+        elif kind == "answer":
+            out.print(f"[bold red]✗ still wrong[/] — {escape_text(second.reason)}")
+        elif kind == "broken":
+            self.summary.checker_failures.append(f"{variant.family}/{variant.form}")
+            out.print(f"[yellow]the checker failed on this answer ({escape_text(line)}): a bug in cardgen, "
+                      "not your mistake[/]")
+
+    def _reveal(self, variant) -> None:
+        out = self.out
+        out.print(Prose(f"[bold]answer:[/] {render_text(variant.answer_text)}"))
+        if variant.alternatives:
+            also = " [dim]·[/] ".join(f"[dim]{render_text(a)}[/]" for a in variant.alternatives[:3])
+            out.print(Prose(f"[dim]also right:[/] {also}"))
+        if variant.explanation:
+            out.print(Prose(f"[dim]why: {render_markup(variant.explanation)}[/]"))
+
+    def _record(self, slot: Slot, seed: int, line: str, verdict, seconds: float, hints: int, suggested: int):
         with hold_sigint():
             rec = self.store.record(
                 family=slot.family, form=slot.form, topic=slot.topic, seed=seed, response=line,
@@ -379,8 +489,11 @@ class Session:
         self.summary.reviewed += 1
         self.summary.correct += verdict.correct
         self.summary.ratings[rec.rating] += 1
-        out.print(f"rated [bold]{RATING_NAMES[rec.rating]}[/] · next review {describe_due(rec.due, self.clock.now())}")
+        self.out.print(f"rated [bold]{RATING_NAMES[rec.rating]}[/] · next review {describe_due(rec.due, self.clock.now())}")
+        return rec
 
+    def _offer_override(self, rec) -> None:
+        out = self.out
         if self.interactive and self.options.override:
             key = self.ask(f"rating — Enter keeps {RATING_NAMES[rec.rating]}; 1 again 2 hard 3 good 4 easy> ")
             rating = parse_rating_key(key)
@@ -393,6 +506,11 @@ class Session:
                 self.summary.ratings[new.rating] += 1
                 out.print(f"re-rated [bold]{RATING_NAMES[new.rating]}[/] · next review "
                           f"{describe_due(new.due, self.clock.now())}")
+
+    def _drop(self, slot: Slot) -> None:
+        """Set a card aside for the rest of the session (skipped, or its checker is broken)."""
+        self.exclude.add(slot.key)
+        self.relearn = [k for k in self.relearn if k != slot.key]
 
     def _socratic(self, variant, response: str, verdict, hints_used: int) -> str:
         """A guiding question after a wrong answer: the LLM's when configured; offline, the
@@ -423,6 +541,10 @@ class Session:
 
     # -- the end --------------------------------------------------------------------------
 
+    def close(self, timeout: float = 5.0) -> bool:
+        """Stop generating variants ahead; True once the worker thread has ended."""
+        return self._gen.stop(timeout)
+
     def print_summary(self) -> None:
         s, out = self.summary, self.out
         out.print()
@@ -435,12 +557,14 @@ class Session:
         out.print("ratings: " + " · ".join(f"{name} {s.ratings.get(r, 0)}" for r, name in RATING_NAMES.items()))
         if s.failed:
             out.print(f"[yellow]could not generate: {escape_text(', '.join(s.failed))}[/]")
+        if s.checker_failures:
+            out.print(f"[yellow]checker failures (cardgen bugs, not skips): {escape_text(', '.join(s.checker_failures))}[/]")
         out.print(self.next_due_line())
 
     def next_due_line(self) -> str:
         try:
             nxt = self.store.next_due(self.by_key)
-        except sqlite3.Error:
+        except (sqlite3.Error, StoreError):
             return "next due: unknown (the store cannot be read)"
         if nxt is None:
             return "next due: nothing scheduled yet"

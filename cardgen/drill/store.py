@@ -39,11 +39,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterable, TextIO
 
-from cardgen.drill.clock import UTC, iso, local_midnight_after, parse_time
+from cardgen.drill.clock import UTC, ClockError, iso, local_midnight_after, parse_time
 
 FILE_NAME = "drill.sqlite3"
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000
+HISTORY_DAYS = 14  # stats: reviews and retention per day over this many days, today included
+FORECAST_DAYS = 14  # stats: cards due per day over this many days from today
+WEAK_SPOTS = 5  # stats: the cards (family, form) with the lowest accuracy
 
 
 class StoreError(Exception):
@@ -268,7 +271,22 @@ class Store:
         rows = self.conn.execute(
             "SELECT id, family, form, topic, state, due, reps, lapses FROM cards ORDER BY due, id"
         ).fetchall()
-        return [CardRow(r[0], r[1], r[2], r[3], r[4], parse_time(r[5]), r[6], r[7]) for r in rows]
+        return [CardRow(r[0], r[1], r[2], r[3], r[4], self._time(r[5], "due", r), r[6], r[7]) for r in rows]
+
+    def _time(self, raw, column: str, row) -> datetime:
+        """A stored time, or a StoreError that names the cell (a hand-edited or damaged row)."""
+        try:
+            return parse_time(raw)
+        except (ClockError, TypeError, AttributeError):
+            raise self._bad_cell(f"{column} {raw!r} is not a time", row) from None
+
+    def _bad_cell(self, what: str, row) -> StoreError:
+        who = f"the card {row[1]} ({row[2]}), cards.id {row[0]}" if len(row) > 2 else f"cards.id {row[0]}"
+        return StoreError(
+            f"cannot use the drill store {self.path}: {who}: {what}. Nothing was changed; fix that cell "
+            f"(times look like 2030-01-06T09:00:00.000000+00:00) or delete the card's row, or pass --db "
+            f"with another file."
+        )
 
     def due_cards(self, now: datetime) -> list[CardRow]:
         """Cards due at ``now``, most overdue first."""
@@ -297,8 +315,9 @@ class Store:
             args = (iso(since),)
         rows = self.conn.execute(sql + " ORDER BY r.reviewed_at, r.id", args).fetchall()
         return [
-            ReviewRow(r[0], r[1], r[2], r[3], r[4], parse_time(r[5]), r[6], r[7], bool(r[8]), r[9], r[10], r[11],
-                      r[12], parse_time(r[13]))
+            ReviewRow(r[0], r[1], r[2], r[3], r[4], self._time(r[5], "a review's reviewed_at", (r[1], r[2], r[3])),
+                      r[6], r[7], bool(r[8]), r[9], r[10], r[11], r[12],
+                      self._time(r[13], "a review's due_after", (r[1], r[2], r[3])))
             for r in rows
         ]
 
@@ -341,13 +360,17 @@ class Store:
             card_id, before, last = self.conn.execute(
                 "SELECT id, fsrs, last_review FROM cards WHERE family = ? AND form = ?", (family, form)
             ).fetchone()
-            if last is not None and parse_time(last) > when:
+            if last is not None and self._time(last, "last_review", (card_id, family, form)) > when:
                 when = parse_time(last)
             if not before:
                 before = new_card_json(card_id, when)
-            after = self.reviewer.review(before, rating, when, duration_ms)
+            try:
+                after = self.reviewer.review(before, rating, when, duration_ms)
+                was_review = json.loads(before)["state"] == 2
+            except (ValueError, KeyError, TypeError, AttributeError):
+                raise self._bad_cell("its fsrs state (cards.fsrs) is not readable fsrs Card JSON",
+                                     (card_id, family, form)) from None
             due = parse_time(after["due"])
-            was_review = json.loads(before)["state"] == 2
             cur = self.conn.execute(
                 "INSERT INTO reviews (card_id, session, reviewed_at, seed, response, correct, reason, duration_ms, "
                 "hints_used, suggested_rating, rating, card_before, card_after, due_after) "
@@ -473,6 +496,32 @@ class Store:
         for d in per_topic.values():
             d["accuracy"] = d["correct"] / d["reviews"] if d["reviews"] else None
         nxt = min((c.due for c in cards), default=None)
+        history = []  # reviews and retention per local day, the last HISTORY_DAYS days
+        for back in range(HISTORY_DAYS - 1, -1, -1):
+            day = today - timedelta(days=back)
+            mine = [r for r in reviews if r.reviewed_at.astimezone().date() == day]
+            right = sum(r.correct for r in mine)
+            history.append({"day": day.isoformat(), "reviews": len(mine), "correct": right,
+                            "retention": right / len(mine) if mine else None})
+        forecast = []  # cards falling due per local day from today (overdue ones count today)
+        for ahead in range(FORECAST_DAYS):
+            day = today + timedelta(days=ahead)
+            start = local_midnight_after(day - timedelta(days=1)) if ahead else None
+            end = local_midnight_after(day)
+            forecast.append({"day": day.isoformat(),
+                             "due": sum((start is None or c.due >= start) and c.due < end for c in cards)})
+        per_card: dict[tuple[str, str], dict] = {}
+        for r in reviews:
+            d = per_card.setdefault((r.family, r.form), {"family": r.family, "form": r.form, "reviews": 0,
+                                                         "correct": 0})
+            d["reviews"] += 1
+            d["correct"] += r.correct
+        lapses = {(c.family, c.form): c.lapses for c in cards}
+        weak = sorted((d for d in per_card.values() if d["correct"] < d["reviews"]),
+                      key=lambda d: (d["correct"] / d["reviews"], -d["reviews"], d["family"], d["form"]))
+        for d in weak:
+            d["accuracy"] = d["correct"] / d["reviews"]
+            d["lapses"] = lapses.get((d["family"], d["form"]), 0)
         return {
             "store": str(self.path),
             "now": now.isoformat(),
@@ -489,6 +538,9 @@ class Store:
             "retention_30d": (sum(r.correct for r in last30) / len(last30)) if last30 else None,
             "streak_days": streak,
             "topics": per_topic,
+            "history": history,
+            "forecast": forecast,
+            "weak": weak[:WEAK_SPOTS],
         }
 
 
