@@ -244,7 +244,7 @@ def warm_rendering() -> None:
     from rich.console import Console
     from rich.syntax import Syntax
 
-    Console(file=io.StringIO()).print(Syntax("out = torch.einsum('ij->ji', a)", "python", theme="ansi_dark"))
+    Console(file=io.StringIO(), force_jupyter=False).print(Syntax("out = torch.einsum('ij->ji', a)", "python", theme="ansi_dark"))
 
 
 def make_variant(slot: Slot, seed: int):
