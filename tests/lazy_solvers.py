@@ -14,6 +14,7 @@ from functools import cache
 
 from exercises import all_families, get_family
 from exercises.solvers import ENFORCED, REPORTED, Measure, measure
+from exercises.task_solvers import TASK_SOLVERS, TaskMeasure, measure_tasks
 from exercises.traps import (
     WRITE_FORMS,
     answer_share,
@@ -56,8 +57,8 @@ def is_trained(family_id: str) -> bool:
     return family_id.rsplit(".", 1)[-1].startswith("trained") or family_id in TRAINED_READERS
 
 
-#: Forms a stranger's solvers (:mod:`exercises.solvers`) are run over: every write form, and the
-#: task forms where the registry has them.
+#: Forms a stranger's write solvers (:mod:`exercises.solvers`) are run over; the task forms have
+#: their own solvers (:mod:`exercises.task_solvers`, :func:`task_stranger`, :func:`task_table`).
 STRANGER_FORMS = ("write",)
 STRANGER_SEEDS = 50  # seeds the solvers answer; the structures are counted over SEEDS
 
@@ -68,6 +69,18 @@ def stranger(family_id: str, form: str) -> Measure:
     :data:`STRANGER_SEEDS` seeds (each remembering the other seeds), the answer structures and
     the top structure's share over :data:`SEEDS` seeds. Drawn once per session."""
     return measure(variants(family_id, form), STRANGER_SEEDS)
+
+
+def task_slots() -> list[tuple[str, str]]:
+    """Every family's task form, the mixed families excepted (judged through their sources)."""
+    return [(f, form) for f, form in slots(("task",)) if not f.endswith(".mixed")]
+
+
+@cache
+def task_stranger(family_id: str) -> TaskMeasure:
+    """The issue-18 figures of one family's task form: each task solver's solve rate and the
+    answer structures over :data:`STRANGER_SEEDS` seeds, each solver remembering the other seeds."""
+    return measure_tasks(variants(family_id, "task", STRANGER_SEEDS))
 
 
 def is_pooled(family_id: str, form: str) -> bool:
@@ -81,17 +94,31 @@ _SHORT = {"copy names": "copy", "copy names reversed": "copy-r", "copy prose": "
           "first appearance, last shared summed": "last*", "lookup": "lookup*"}
 
 
-def stranger_table(forms: tuple[str, ...] = STRANGER_FORMS) -> list[str]:
+def stranger_table(forms: tuple[str, ...] = (*STRANGER_FORMS, "task")) -> list[str]:
     """The table of issue 18: per family/form, each solver's solve rate (%), the number of
     answer structures and the top structure's share; ``*`` solvers are reported, not enforced;
     ``pooled`` forms are judged in the mixed pool; ``FAIL`` marks a form above the limits."""
     cols = [*ENFORCED, *REPORTED]
     lines = [f"{'family/form':34s} " + " ".join(f"{_SHORT[c]:>7s}" for c in cols) + "  struct  top"]
-    for fam, form in slots(forms):
+    for fam, form in slots(tuple(f for f in forms if f != "task")):
         m = stranger(fam, form)
         mark = "pooled" if is_pooled(fam, form) else ("FAIL" if m.failures() else "")
         lines.append(f"{fam + '/' + form:34s} " + " ".join(f"{100 * m.rates[c]:7.0f}" for c in cols)
                      + f"  {m.structures:6d} {100 * m.top_share:4.0f}%  {mark}")
+    if "task" in forms:
+        lines += task_table()
+    return lines
+
+
+def task_table() -> list[str]:
+    """The task forms' table: each task solver's solve rate (%) over :data:`STRANGER_SEEDS` seeds,
+    the answer structures and the top structure's share over the same seeds; ``FAIL`` marks a form
+    a solver answers above the limit."""
+    lines = [f"{'family/form':34s} " + " ".join(f"{c:>13s}" for c in TASK_SOLVERS) + "  struct  top"]
+    for fam, _ in task_slots():
+        m = task_stranger(fam)
+        lines.append(f"{fam + '/task':34s} " + " ".join(f"{100 * m.rates[c]:13.0f}" for c in TASK_SOLVERS)
+                     + f"  {m.structures:6d} {100 * m.top_share:4.0f}%  {'FAIL' if m.failures() else ''}")
     return lines
 
 

@@ -1,0 +1,193 @@
+"""A stranger's solvers for task cards (issue 18, item 3): expressions typed without the skill.
+
+A task card names its inputs and their shapes, never the tool (:mod:`exercises.task_form`). A
+learner who has drilled the family but cannot choose a tool still has three cheap moves, each
+built from the card's text or the family's other seeds (never from this seed's answer):
+
+- ``top answer``: the family's most frequent reference answer on other seeds (structure by
+  :func:`exercises.mixed.answer_structure`), its input names mapped by position onto this
+  card's input names;
+- ``top 3 answers``: the three most frequent such answers, each tried after the same renaming
+  (solved when any is accepted);
+- ``template``: the most frequent answer among other seeds whose inputs have this card's ranks,
+  renamed, with its integer keyword values (``n_heads=3``) replaced by the numbers the card's
+  story prints, in order;
+- ``names + op``: the inputs' names in printed order joined by the family's commonest binary
+  operator (``@``, ``*``, ``+``, ``-``) of all solutions shown on other seeds; a single input
+  with the family's commonest argument-free method or attribute (``x.T``, ``x.flatten()``).
+
+:func:`measure_tasks` runs them over a family's task form; ``tests/test_task_solvers.py``
+judges each rate against :data:`exercises.solvers.MAX_SOLVED`.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from exercises.solvers import MAX_SOLVED
+
+if TYPE_CHECKING:  # pragma: no cover
+    from exercises.base import Variant
+
+TASK_SOLVERS = ("top answer", "top 3 answers", "template", "names + op")
+
+_INPUT = re.compile(r"^- `(\w+)`: shape \(([^)]*)\)", re.M)
+_BINOPS = {ast.MatMult: "@", ast.Mult: "*", ast.Add: "+", ast.Sub: "-"}
+
+
+def inputs(v: Variant) -> list[tuple[str, int]]:
+    """The card's inputs as printed: (name, rank), in order."""
+    return [(n, len([s for s in shape.split(",") if s.strip()])) for n, shape in _INPUT.findall(v.prompt)]
+
+
+def story_numbers(v: Variant) -> list[int]:
+    """Integers the card's story (the text before its input list) prints, in order."""
+    return [int(x) for x in re.findall(r"(?<![\w.])(\d+)(?![\w.])", v.prompt.split("\nInputs:")[0])]
+
+
+def rename(expr: str, mapping: dict[str, str], numbers: Sequence[int] | None = None) -> str | None:
+    """``expr`` with its variable names replaced per ``mapping`` (string literals untouched); with
+    ``numbers``, its integer keyword values replaced by them in order. None where it does not parse."""
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError:
+        return None
+    nums = list(numbers or [])
+
+    class Rename(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            return ast.copy_location(ast.Name(mapping.get(node.id, node.id), ast.Load()), node)
+
+        def visit_keyword(self, node: ast.keyword) -> ast.AST:
+            self.generic_visit(node)
+            if numbers is not None and isinstance(node.value, ast.Constant) and isinstance(node.value.value, int) and nums:
+                node.value = ast.Constant(nums.pop(0))
+            return node
+
+    return ast.unparse(Rename().visit(tree))
+
+
+@dataclass
+class Seen:
+    """What a learner remembers of one other seed: its input names and ranks, its answers."""
+
+    names: list[str]
+    ranks: tuple[int, ...]
+    reference: str
+    solutions: list[str]
+    structure: str
+
+    @classmethod
+    def of(cls, v: Variant) -> Seen:
+        from exercises.mixed import answer_structure
+
+        ins = inputs(v)
+        return cls([n for n, _ in ins], tuple(r for _, r in ins), v.answer, list(v.params.get("solutions", [v.answer])),
+                   answer_structure(v))
+
+
+def _renamed(seen: Seen, names: list[str], numbers: Sequence[int] | None = None) -> str | None:
+    if len(seen.names) != len(names):
+        return None
+    return rename(seen.reference, dict(zip(seen.names, names)), numbers)
+
+
+def _ranked(seen: Sequence[Seen]) -> list[Seen]:
+    """One remembered seed per structure, most frequent structure first (ties: first seen)."""
+    counts = Counter(s.structure for s in seen)
+    first: dict[str, Seen] = {}
+    for s in seen:
+        first.setdefault(s.structure, s)
+    return [first[k] for k, _ in counts.most_common()]
+
+
+def _common_op(seen: Sequence[Seen]) -> tuple[str | None, str | None]:
+    """The commonest binary operator and argument-free method/attribute over every shown solution."""
+    ops: Counter = Counter()
+    methods: Counter = Counter()
+    for s in seen:
+        for sol in s.solutions:
+            try:
+                tree = ast.parse(sol, mode="eval")
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+                    ops[_BINOPS[type(node.op)]] += 1
+                elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args \
+                        and not node.keywords and isinstance(node.func.value, ast.Name | ast.Attribute):
+                    methods[f".{node.func.attr}()"] += 1  # x.flatten(), x.t(): on an input, not a result
+                elif isinstance(node, ast.Attribute) and node.attr in ("T", "mT"):
+                    methods[f".{node.attr}"] += 1
+    top = lambda c: c.most_common(1)[0][0] if c else None  # noqa: E731
+    return top(ops), top(methods)
+
+
+def attempts(v: Variant, others: Sequence[Seen]) -> dict[str, list[str]]:
+    """Each solver's responses (one or a few) to ``v``, from its text and the other seeds."""
+    names = [n for n, _ in inputs(v)]
+    ranks = tuple(r for _, r in inputs(v))
+    ranked = _ranked(others)
+    out: dict[str, list[str]] = {}
+    out["top answer"] = [r for r in [_renamed(ranked[0], names)] if r] if ranked else []
+    out["top 3 answers"] = [r for s in ranked[:3] if (r := _renamed(s, names))]
+    same = _ranked([s for s in others if s.ranks == ranks])
+    out["template"] = [r for r in [_renamed(same[0], names, story_numbers(v))] if r] if same else []
+    op, method = _common_op(others)
+    lazy = []
+    if len(names) > 1 and op:
+        lazy.append(f" {op} ".join(names))
+    elif len(names) == 1:
+        lazy.append(names[0] + (method or ""))
+    out["names + op"] = lazy
+    return out
+
+
+def solves(v: Variant, others: Sequence[Seen]) -> dict[str, str]:
+    """The solvers whose response ``v``'s own checker accepts, with the accepted response."""
+    hits: dict[str, str] = {}
+    tried: dict[str, bool] = {}
+    for name, responses in attempts(v, others).items():
+        for r in responses:
+            if r not in tried:
+                try:
+                    tried[r] = bool(v.check(r).correct)
+                except Exception:  # noqa: BLE001 -- a refused expression is a wrong one
+                    tried[r] = False
+            if tried[r]:
+                hits[name] = r
+                break
+    return hits
+
+
+@dataclass
+class TaskMeasure:
+    """One family's task-form figures: each solver's solve rate, the structures and the top share."""
+
+    family: str
+    seeds: int
+    rates: dict[str, float]
+    structures: int
+    top_share: float
+    top: str
+
+    def failures(self) -> list[str]:
+        return [f"{s} solves {self.rates[s]:.0%}" for s in TASK_SOLVERS if self.rates[s] > MAX_SOLVED]
+
+
+def measure_tasks(variants: Sequence[Variant]) -> TaskMeasure:
+    """The figures of one family's task form over ``variants``, each solver remembering all the
+    other variants (never the one it answers)."""
+    seen = [Seen.of(v) for v in variants]
+    rates: Counter = Counter()
+    for k, v in enumerate(variants):
+        for name in solves(v, seen[:k] + seen[k + 1:]):
+            rates[name] += 1
+    counts = Counter(s.structure for s in seen)
+    top, n = counts.most_common(1)[0]
+    return TaskMeasure(variants[0].family, len(variants), {s: rates[s] / len(variants) for s in TASK_SOLVERS},
+                       len(counts), n / len(variants), top)

@@ -1,0 +1,82 @@
+"""Issue 18, item 3 for task forms: no stranger's solver (:mod:`exercises.task_solvers`) answers
+more than 30% of a family's task form.
+
+Every task family (the mixed families excepted: they draw these), 50 seeds, each solver
+remembering the family's other seeds: the most frequent other answer renamed by position, the
+top three, the template filled with the card's names and numbers, and the inputs' names joined
+by the family's commonest operator. ``python tests/lazy_solvers.py --stranger`` prints the table.
+Families still above the limit are strict xfails naming their figure (open in issue 18): the
+test fails once they are fixed, so the mark must then go.
+"""
+from __future__ import annotations
+
+import lazy_solvers as L
+import pytest
+
+from exercises import get_family
+from exercises.solvers import MAX_SOLVED
+from exercises.task_solvers import Seen, attempts, inputs, measure_tasks
+
+#: Families above the limit when this test was written (figures from its run): open, see issue 18.
+OPEN: dict[str, str] = {
+    "einsum.chain": "template 44% of 50 seeds (limit 30%)",
+    "einsum.diagonal": "top 3 answers 100% of 50 seeds (limit 30%)",
+    "einsum.elementwise": "top 3 answers 32%, template 66% of 50 seeds (limit 30%)",
+    "einsum.gram": "top 3 answers 100%, template 34% of 50 seeds (limit 30%)",
+    "einsum.outer": "template 40% of 50 seeds (limit 30%)",
+    "einsum.tms_back": "top 3 answers 32% of 50 seeds (limit 30%)",
+    "einsum.tms_hidden": "top 3 answers 44% of 50 seeds (limit 30%)",
+    "einsum.trace": "template 40% of 50 seeds (limit 30%)",
+    "einops.broadcast": "top 3 answers 34%, template 40% of 50 seeds (limit 30%)",
+    "einops.einsum_attention": "top 3 answers 42% of 50 seeds (limit 30%)",
+    "einops.einsum_linear": "template 52% of 50 seeds (limit 30%)",
+    "einops.flatten": "top 3 answers 62% of 50 seeds (limit 30%)",
+    "einops.global_pool": "top 3 answers 42% of 50 seeds (limit 30%)",
+    "einops.merge_heads": "top 3 answers 60% of 50 seeds (limit 30%)",
+    "einops.pool": "top answer 38%, top 3 answers 68%, template 50% of 50 seeds (limit 30%)",
+    "einops.space_to_depth": "top 3 answers 38% of 50 seeds (limit 30%)",
+    "einops.transpose": "top 3 answers 36%, template 36% of 50 seeds (limit 30%)",
+    "einops.upsample": "top 3 answers 64%, template 48% of 50 seeds (limit 30%)",
+    "superposition.forward": "top 3 answers 48% of 50 seeds (limit 30%)",
+}
+
+
+def _case(fid: str):
+    if fid in OPEN:
+        return pytest.param(fid, id=f"{fid}/task",
+                            marks=pytest.mark.xfail(strict=True, reason=f"{OPEN[fid]}: open, see issue 18"))
+    return pytest.param(fid, id=f"{fid}/task")
+
+
+TASK_FAMILIES = [f for f, _ in L.task_slots()]
+
+
+def test_every_task_family_is_judged():
+    assert len(TASK_FAMILIES) >= 20 and not any(f.endswith(".mixed") for f in TASK_FAMILIES)
+
+
+@pytest.mark.parametrize("fid", [_case(f) for f in TASK_FAMILIES])
+def test_no_stranger_answers_a_task_form(fid):
+    m = L.task_stranger(fid)
+    assert m.seeds >= 50
+    why = m.failures()
+    assert not why, f"{fid}/task: " + "; ".join(why) + " (python tests/lazy_solvers.py --stranger)"
+
+
+# ----------------------------------------------------------------------------- the solvers themselves
+
+
+def test_a_one_template_family_is_caught():
+    """Seeds that all share one answer: remembering the others answers every one."""
+    v = get_family("einsum.matmul").variant(seed=0, form="task")
+    m = measure_tasks([v] * 5)
+    assert m.rates["top answer"] == 1.0 and m.rates["template"] == 1.0 and m.structures == 1
+    assert m.rates["top answer"] > MAX_SOLVED and m.failures()
+
+
+def test_other_answers_are_renamed_onto_the_card():
+    a, b = (get_family("einsum.matmul").variant(seed=s, form="task") for s in (0, 1))
+    got = attempts(a, [Seen.of(b)])
+    names = [n for n, _ in inputs(a)]
+    assert got["top answer"] and all(n in got["top answer"][0] for n in names)
+    assert got["names + op"] == [" @ ".join(names)]
