@@ -94,9 +94,9 @@ def test_implicit_output_follows_the_alphabet_not_the_order_of_appearance():
         if appearance != _implicit_rule(implicit):
             differs += 1
             assert not v.check(f"{implicit}->{appearance}").correct, v.key
-        else:  # every write case sums a letter a copier would keep
-            assert not v.check(f"{implicit}->{''.join(dict.fromkeys(letters))}").correct, v.key
-    assert differs >= 20
+        # else: the write letters are drawn at random, so by chance (1 in 6 for three letters) the
+        # alphabet agrees with the order of appearance; the copy then is the answer
+    assert differs >= 0.7 * 30  # a copier of the order of appearance scores at most 30% (issue 18)
 
 
 # --------------------------------------------------------------------------- einops

@@ -408,7 +408,7 @@ def test_forward_fix_form_passes_the_fix_form_checks():
 
 def test_forward_fix_leaves_the_value_form_alone():
     fam = get_family(FORWARD)
-    assert fam.forms == ("value", "fix")
+    assert fam.forms == ("value", "fix", "task")
     v = fam.variant(5, "value")
     assert v.form == "value" and v.params["target"] in ("acts", "h_hat")
 
