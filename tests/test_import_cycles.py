@@ -11,16 +11,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("superpos_core", "exercises", "cardgen")
-
-#: Cycles being removed on other branches -> who removes them. Each is a strict expected failure
-#: of :func:`test_known_cycle_is_gone`: once the fix is merged the test passes, strict xfail turns
-#: that into a failure, and the entry must go.
-KNOWN: dict[tuple[str, str], str] = {}
-
 
 def modules() -> dict[str, Path]:
     out = {}
@@ -101,13 +93,6 @@ def test_the_graph_sees_function_local_and_relative_imports():
 
 
 def test_no_import_cycle_among_project_modules():
-    found = [c for c in cycles(graph()) if tuple(c) not in KNOWN]
+    found = cycles(graph())
     assert not found, "import cycles: " + "; ".join(" <-> ".join(c) for c in found)
 
-
-@pytest.mark.parametrize("cycle", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=f"being removed by {owner}"), id=" <-> ".join(c))
-    for c, owner in sorted(KNOWN.items())
-])
-def test_known_cycle_is_gone(cycle):
-    assert list(cycle) not in cycles(graph()), f"{' <-> '.join(cycle)} is still a cycle"
