@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from cardgen.grade.exercise import Exercise
+from cardgen.grade.fsutil import read_at_most, remove_tree
 from cardgen.grade.wire import Returned, codec, decode
 
 WIRE_VERSION = 2  # bump when the stored format changes
@@ -159,14 +160,7 @@ def _read_small(path: Path, limit: int) -> bytes | None:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
             return None
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, limit + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        data = b"".join(chunks)
+        data = read_at_most(fd, limit)
         return data if len(data) <= limit else None
     except OSError:
         return None
@@ -221,8 +215,6 @@ def discard_all() -> bool:
     """Forget every cached case and the key, after graded code ran where it could reach them
     (the basic level): whatever it wrote there, a later grading computes afresh and signs
     under a new key. True when the cache is gone."""
-    from cardgen.grade.fsutil import remove_tree
-
     d = cases_dir()
     try:
         if d.is_symlink() or (d.exists() and not d.is_dir()):

@@ -93,3 +93,16 @@ def remove_tree(path: str | os.PathLike) -> bool:
         return True
     except OSError:
         return False
+
+
+def read_at_most(fd: int, limit: int) -> bytes:
+    """Up to ``limit + 1`` bytes from ``fd``: a result longer than ``limit`` says the file grew past
+    it (its size was checked before, but a file can change while it is read)."""
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = os.read(fd, limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)

@@ -19,6 +19,7 @@ import tokenize
 from pathlib import Path
 
 from cardgen.grade.cases import Plan, discard_all, make_plan, positional
+from cardgen.grade.fsutil import read_at_most
 from cardgen.grade.report import Comparison, Counterexample, FunctionResult, Report, compare, preview
 from cardgen.grade.sandbox import Limits, Outcome, Sandbox, Template, sandbox_level
 from cardgen.grade.stub import Exercise, ExerciseError, find_exercises, parse_header
@@ -43,14 +44,7 @@ def read_source(path: Path) -> str:
             raise ExerciseError(f"{path} is not a regular file; grade a saved .py file")
         if st.st_size > MAX_SOURCE:
             raise ExerciseError(f"{path} is larger than {MAX_SOURCE // 1024} KiB; is it really a solution file?")
-        chunks, size = [], 0
-        while size <= MAX_SOURCE:
-            chunk = os.read(fd, MAX_SOURCE + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        data = b"".join(chunks)
+        data = read_at_most(fd, MAX_SOURCE)
     finally:
         os.close(fd)
     if len(data) > MAX_SOURCE:
