@@ -29,6 +29,29 @@ CODE = CodeSpec(
 _EACH = " for every `n`"
 _WHY = "`torch.outer(p, q)` has one row per entry of `p` and one column per entry of `q`; nothing is summed."
 
+_THREE = ("u v w", "x y z", "a b c")
+_OUT3 = "np.multiply.outer(np.multiply.outer(t0, t1), t2)"
+#: the task form's cases: which factor gives the rows, batch axes first, last or on one factor
+#: only, three factors in any order (16 layouts over five kinds of inputs)
+_TASK_CASES = (
+    Case("i,j->ij", "", "np.multiply.outer(t0, t1)"),
+    Case("i,j->ji", "", "np.multiply.outer(t1, t0)"),
+    Case("bi,bj->bij", "", "t0[:, :, None] * t1[:, None, :]"),
+    Case("bi,bj->bji", "", "t1[:, :, None] * t0[:, None, :]"),
+    Case("ib,bj->bij", "", "t0.T[:, :, None] * t1[:, None, :]"),
+    Case("bi,jb->bij", "", "t0[:, :, None] * t1.T[:, None, :]"),
+    Case("ib,jb->bij", "", "t0.T[:, :, None] * t1.T[:, None, :]"),
+    Case("bi,bj->ijb", "", "t0.T[:, None, :] * t1.T[None, :, :]"),
+    Case("bi,j->bij", "", "t0[:, :, None] * t1"),
+    Case("bi,j->bji", "", "t1[None, :, None] * t0[:, None, :]"),
+    Case("j,bi->bij", "", "t0[:, :, None] * t1", order=(1, 0)),
+    Case("j,bi->bji", "", "t1[None, :, None] * t0[:, None, :]", order=(1, 0)),
+    Case("i,j,k->ijk", "", _OUT3, tensors=_THREE),
+    Case("k,j,i->ijk", "", _OUT3, order=(2, 1, 0), tensors=_THREE),
+    Case("i,j,k->kij", "", "np.multiply.outer(t2, np.multiply.outer(t0, t1))", tensors=_THREE),
+    Case("i,j,k->jik", "", "np.multiply.outer(np.multiply.outer(t1, t0), t2)", tensors=_THREE),
+)
+
 SPEC = Spec(
     name="outer",
     cases=(
@@ -48,7 +71,9 @@ SPEC = Spec(
     tensors=("u v", "x y", "a b"),
     concept="When no letter is shared and none is dropped, einsum multiplies every pair of entries.",
     value_sizes={"b": (2,), "k": (2,)},
-    task='Outer products: every entry of one vector times every entry of the other(s), for every example where there is a batch axis.',
+    task='Outer products: every entry of one vector times every entry of the other(s), for every example where '
+         'there is a batch axis, the result laid out as its shape below shows.',
+    task_cases=_TASK_CASES,
 )
 
 FAMILY = Family(
