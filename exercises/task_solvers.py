@@ -179,6 +179,23 @@ class TaskMeasure:
         return [f"{s} solves {self.rates[s]:.0%}" for s in TASK_SOLVERS if self.rates[s] > MAX_SOLVED]
 
 
+def measure_in_mix(variants: Sequence[Variant], mix: Sequence[Variant]) -> TaskMeasure:
+    """The figures of a task form asked only inside mixed notes (``Family.pooled``): each of its
+    ``variants`` answered by a stranger who remembers the mixed note's variants ``mix`` (never the
+    same card: a mix variant drawn from this variant's family, form and seed is left out). Rates
+    are over ``variants``; structures and the top share are the mix's."""
+    seen = [(m.params.get("source"), Seen.of(m)) for m in mix]
+    rates: Counter = Counter()
+    for v in variants:
+        own = f"{v.family}/{v.form}/{v.seed}"
+        for name in solves(v, [s for src, s in seen if src != own]):
+            rates[name] += 1
+    counts = Counter(s.structure for _, s in seen)
+    top, n = counts.most_common(1)[0]
+    return TaskMeasure(variants[0].family, len(variants), {s: rates[s] / len(variants) for s in TASK_SOLVERS},
+                       len(counts), n / len(mix), top)
+
+
 def measure_tasks(variants: Sequence[Variant]) -> TaskMeasure:
     """The figures of one family's task form over ``variants``, each solver remembering all the
     other variants (never the one it answers)."""
