@@ -166,7 +166,8 @@ def _make_task(task: _Task, family: str) -> Callable[[random.Random, int], Varia
             solutions=task.solutions, mistakes=task.mistakes,
             hints=("Each instance is its own small model: its weights only ever meet its own slice of the input.",
                    "Match each axis of the result to an input axis by its size in the example."),
-            params={"layouts": {name: axes for name, axes, _ in task.inputs} | {"result": task.result or task.inputs[0][1]}},
+            params={"layouts": {name: axes for name, axes, _ in task.inputs}
+                    | {"result": task.result or task.inputs[0][1]}},
         )
 
     return make
