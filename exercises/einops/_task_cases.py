@@ -17,17 +17,19 @@ import re
 from typing import Sequence
 
 from exercises.checking import distinct_sizes
-from exercises.einops._common import Problem, operand, pick_names, reversed_group_slips, wrong_pattern
+from exercises.einops._common import (Problem, operand, pick_names, reversed_group_slips, swapped_axes_slips,
+                                      wrong_pattern)
 
 _ROLE = re.compile(r"[A-Za-z_]\w*")
 
 
 def task_case(rng: random.Random, op: str, pattern: str, story: str, *, tensors: Sequence[str] = ("x",),
               reduction: str | None = None, lengths: dict[str, int] | None = None,
-              wrong: Sequence[tuple[str, str]] = ()) -> Problem:
+              wrong: Sequence[tuple[str, str]] = (), operands: Sequence[str] = ()) -> Problem:
     """The Problem of one case: ``pattern`` over roles (keys of ``_common.NAMES``), one input named
-    from ``tensors``; ``lengths`` gives the keyword-length roles (a new axis of a repeat, a split
-    passed by keyword) their sizes; ``wrong`` adds (what, pattern over roles) classic mistakes."""
+    from ``tensors`` (or, for an einsum, inputs named ``operands``); ``lengths`` gives the
+    keyword-length roles (a new axis of a repeat, a split passed by keyword) their sizes; ``wrong``
+    adds (what, pattern over roles) classic mistakes."""
     roles = list(dict.fromkeys(_ROLE.findall(pattern)))
     names = dict(zip(roles, pick_names(rng, *roles, avoid=story)))
 
@@ -38,15 +40,20 @@ def task_case(rng: random.Random, op: str, pattern: str, story: str, *, tensors:
     lhs, rhs = (s.strip() for s in pat.split("->"))
     sizes = dict(zip(names.values(), distinct_sizes(rng, len(names))))
     sizes.update({names[r]: n for r, n in (lengths or {}).items()})
-    mistakes = [wrong_pattern(what, sub(w)) for what, w in wrong] + reversed_group_slips(pat)
+    mistakes = [wrong_pattern(what, sub(w)) for what, w in wrong]
+    if op == "einsum":
+        mistakes += swapped_axes_slips(pat)
+    else:
+        mistakes += reversed_group_slips(pat)
     if op == "rearrange" and "(" not in pat:  # a permutation read backwards
         src, dst = lhs.split(), rhs.split()
         inverse = [src[dst.index(n)] for n in src]
         if inverse != dst:
             mistakes.append(wrong_pattern("the permutation read backwards (the inverse permutation)",
                                           f"{lhs} -> {' '.join(inverse)}"))
-    x = rng.choice(list(tensors))
-    return Problem(op=op, pattern=pat, operands=[operand(x, lhs, sizes)], sizes=sizes,
+    names_in = list(operands) or [rng.choice(list(tensors))]
+    layouts = [t.strip() for t in lhs.split(",")]
+    return Problem(op=op, pattern=pat, operands=[operand(n, t, sizes) for n, t in zip(names_in, layouts)], sizes=sizes,
                    roles={n: r for r, n in names.items()}, what="", idea="", write_hints=[], explanation="",
                    wrong=[], reduction=reduction, lengths=tuple(names[r] for r in (lengths or {})),
                    mistakes=mistakes, task=story)
