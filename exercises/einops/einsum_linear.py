@@ -106,7 +106,7 @@ def task_problem(rng):
         w_l, _ = rng.choice(_WEIGHTS)
         out = rng.choice(outs)
         story = (f"Apply the linear map `{{t1}}` at {where} `{{t0}}`: each output feature is the dot product of the "
-                 "input's feature vector with that output feature's weights (no bias). The example's result shows "
+                 "input's feature vector with that output feature's weights. The example's result shows "
                  "the layout wanted.")
         flipped = " ".join(reversed(w_l.split()))
         wrong = [("the weight read transposed (input features taken for output features)", f"{x_l}, {flipped} -> {out}")]

@@ -77,7 +77,7 @@ def problem(rng, form):
 # The task form's cases: (input roles, the result's order as indices into them, why, tensor names, weight).
 # Every one of them also says that the example's result shows the layout (its sizes are all distinct).
 _TASK_CASES = [
-    ("height width channel", (2, 0, 1), "{x} is an image as PIL and numpy store it; a PyTorch convolution wants "
+    ("height width channel", (2, 0, 1), "{x} is an image as PIL stores it (channels last); a convolution wants "
      "it channels first.", ("img", "x"), 1),
     ("channel height width", (1, 2, 0), "Show the channels-first image {x} with matplotlib, which wants the "
      "channels last.", ("img", "x"), 1),
