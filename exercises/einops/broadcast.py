@@ -102,8 +102,23 @@ _TASK_CASES = [
 ]
 
 
+_ANY_PLACE = ["feature", "channel", "height width", "batch model", "batch channel", "batch seq model",
+              "channel height width", "batch height width", "batch channel height width", "batch heads seq head_dim"]
+
+
 def task_problem(rng):
-    pattern, story, tensors, _ = draw(rng, _TASK_CASES)
+    if rng.random() < 0.4:
+        pattern, story, tensors, _ = draw(rng, _TASK_CASES)
+    else:  # copies stacked along a new axis wherever the next function wants them
+        old = rng.choice(_ANY_PLACE).split()
+        out = list(old)
+        for new in ["rep", "group"][:rng.choice([1, 1, 2])]:
+            q = rng.randrange(len(out) + 1)
+            out = out[:q] + [new] + out[q:]
+        pattern = f"{' '.join(old)} -> {' '.join(out)}"
+        story = ("Stack identical copies of {x} along " + ("a new axis" if len(out) == len(old) + 1 else "two new axes")
+                 + ", placed where the next function wants them, as the example's result shows.")
+        tensors = ("x", "t")
     lhs, rhs = pattern.split(" -> ")
     new = [r for r in rhs.split() if r not in lhs.split()]
     counts = dict(zip(new, rng.sample(range(2, 6), len(new))))

@@ -99,22 +99,25 @@ def problem(rng, form):
 
 # The task form: scores or mixing, for a batch or one example, in the layouts attention code stores
 # queries, keys, values and patterns in; the result's layout is shown only by the example's shapes.
+_BATCHED = ("batch heads q_pos k_pos", "batch heads k_pos q_pos", "batch q_pos k_pos heads", "batch k_pos q_pos heads",
+            "heads batch q_pos k_pos", "batch q_pos heads k_pos")
+_ONE = ("heads q_pos k_pos", "heads k_pos q_pos", "q_pos k_pos heads", "k_pos q_pos heads", "q_pos heads k_pos")
 _SCORES = [  # (query layout, key layout, the results asked of them)
-    ("batch heads q_pos head_dim", "batch heads k_pos head_dim",
-     ("batch heads q_pos k_pos", "batch heads k_pos q_pos", "batch q_pos k_pos heads")),
-    ("batch q_pos heads head_dim", "batch k_pos heads head_dim",
-     ("batch heads q_pos k_pos", "batch heads k_pos q_pos", "batch q_pos k_pos heads")),
-    ("batch heads q_pos head_dim", "batch heads head_dim k_pos",
-     ("batch heads q_pos k_pos", "batch heads k_pos q_pos", "batch q_pos k_pos heads")),
-    ("heads q_pos head_dim", "heads k_pos head_dim", ("heads q_pos k_pos", "heads k_pos q_pos", "q_pos k_pos heads")),
-    ("q_pos heads head_dim", "k_pos heads head_dim", ("heads q_pos k_pos", "heads k_pos q_pos", "q_pos k_pos heads")),
+    ("batch heads q_pos head_dim", "batch heads k_pos head_dim", _BATCHED),
+    ("batch q_pos heads head_dim", "batch k_pos heads head_dim", _BATCHED),
+    ("batch heads q_pos head_dim", "batch heads head_dim k_pos", _BATCHED),
+    ("heads q_pos head_dim", "heads k_pos head_dim", _ONE),
+    ("q_pos heads head_dim", "k_pos heads head_dim", _ONE),
 ]
+_MIXED = ("batch heads q_pos head_dim", "batch q_pos heads head_dim", "q_pos batch heads head_dim",
+          "heads batch q_pos head_dim", "batch heads head_dim q_pos")
 _MIX = [  # (pattern layout, value layout, the results asked of them)
-    ("batch heads q_pos k_pos", "batch heads k_pos head_dim", ("batch heads q_pos head_dim", "batch q_pos heads head_dim")),
-    ("batch heads q_pos k_pos", "batch k_pos heads head_dim", ("batch heads q_pos head_dim", "batch q_pos heads head_dim")),
-    ("batch q_pos k_pos heads", "batch heads k_pos head_dim", ("batch heads q_pos head_dim", "batch q_pos heads head_dim")),
-    ("batch q_pos k_pos heads", "batch k_pos heads head_dim", ("batch heads q_pos head_dim", "batch q_pos heads head_dim")),
-    ("heads q_pos k_pos", "heads k_pos head_dim", ("heads q_pos head_dim", "q_pos heads head_dim")),
+    ("batch heads q_pos k_pos", "batch heads k_pos head_dim", _MIXED),
+    ("batch heads q_pos k_pos", "batch k_pos heads head_dim", _MIXED),
+    ("batch q_pos k_pos heads", "batch heads k_pos head_dim", _MIXED),
+    ("batch q_pos k_pos heads", "batch k_pos heads head_dim", _MIXED),
+    ("heads q_pos k_pos", "heads k_pos head_dim", ("heads q_pos head_dim", "q_pos heads head_dim", "heads head_dim q_pos",
+                                                   "head_dim q_pos heads")),
 ]
 
 

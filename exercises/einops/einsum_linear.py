@@ -85,15 +85,18 @@ def problem(rng, form):
 
 # The task form: (input layout, where it is applied, the results asked of it) × the weight stored
 # (input, output) or output-first like nn.Linear's; the result's layout shows in the example's shapes.
-_TASK_INPUTS = [
-    ("batch seq inp", "every position of", ("batch seq out", "seq batch out", "batch out seq")),
-    ("seq batch inp", "every position of the time-major", ("seq batch out", "batch seq out")),
-    ("batch inp", "every example (row) of", ("batch out", "out batch")),
-    ("inp batch", "every example (column) of", ("out batch", "batch out")),
+_TASK_INPUTS = [  # (input layout, where the map is applied, the result layouts asked, weight)
+    ("batch seq inp", "every position of", ("batch seq out", "seq batch out", "batch out seq", "out batch seq"), 1),
+    ("seq batch inp", "every position of the time-major", ("seq batch out", "batch seq out", "batch out seq",
+                                                          "out seq batch"), 1),
+    ("batch inp", "every example (row) of", ("batch out", "out batch"), 0.4),
+    ("inp batch", "every example (column) of", ("out batch", "batch out"), 0.4),
     ("batch height width inp", "every pixel of the channels-last feature maps", ("batch height width out",
-                                                                                  "batch out height width")),
+     "batch out height width", "out batch height width", "batch width height out"), 1),
     ("batch inp height width", "every pixel of the channels-first feature maps", ("batch out height width",
-                                                                                   "batch height width out")),
+     "batch height width out", "out batch height width", "batch out width height"), 1),
+    ("batch frame inp", "every frame's feature vector of", ("batch frame out", "frame batch out", "batch out frame",
+                                                            "out batch frame"), 1),
 ]
 _WEIGHTS = [("inp out", "input feature, then output feature"), ("out inp", "output feature first, like nn.Linear's")]
 _HEADS = [("heads inp head_dim", ("batch heads seq head_dim", "batch seq heads head_dim")),
@@ -102,7 +105,7 @@ _HEADS = [("heads inp head_dim", ("batch heads seq head_dim", "batch seq heads h
 
 def task_problem(rng):
     if rng.random() < 0.8:
-        x_l, where, outs = rng.choice(_TASK_INPUTS)
+        x_l, where, outs, _ = rng.choices(_TASK_INPUTS, weights=[c[-1] for c in _TASK_INPUTS])[0]
         w_l, _ = rng.choice(_WEIGHTS)
         out = rng.choice(outs)
         story = (f"Apply the linear map `{{t1}}` at {where} `{{t0}}`: each output feature is the dot product of the "

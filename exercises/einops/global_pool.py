@@ -85,7 +85,7 @@ _TASK_LAYOUTS = [
     ("batch frame channel height* width*", "the batch of videos {x} (frames, then channels first)",
      "channel of each frame of each video", "all the frame's pixels", 1),
 ]
-_KINDS = [("mean", "average", 0.4), ("max", "maximum", 0.4), ("sum", "sum", 0.2)]
+_KINDS = [("mean", "average", 1), ("max", "maximum", 1), ("sum", "sum", 1), ("min", "minimum", 1)]
 
 
 def task_problem(rng):
