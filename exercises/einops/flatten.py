@@ -137,6 +137,36 @@ _TASK_CASES = [
     ("batch channel frame height width -> batch (frame height width) channel", "Turn each video of {x} into one "
      "sequence of tokens, one per pixel of every frame (frame by frame, each frame's " + _RASTER + "), each "
      "token's features being its channel values.", ("video", "x"), 1),
+    # more than one answer for every input layout, so that recognising the input is not enough
+    ("height width channel -> (height width) channel", "{x} is a channels-last image. Make one row per pixel, "
+     + _RASTER + ", each row holding the pixel's channel values.", ("img", "x"), 1),
+    ("height width channel -> (width height) channel", "{x} is a channels-last image. Make one row per pixel, "
+     "scanned column by column (top to bottom within a column), each row holding the pixel's channel values.",
+     ("img", "x"), 1),
+    ("channel height width -> channel (height width)", "Make one row per channel of the image {x}, holding its "
+     + _RASTER + ".", ("img", "x"), 1),
+    ("channel height width -> (width height) channel", "Make one row per pixel of the image {x}, scanned column by "
+     "column (top to bottom within a column), each row holding the pixel's channel values.", ("img", "x"), 1),
+    ("batch heads seq head_dim -> (heads batch) seq head_dim", "Merge the example and head axes of {x} into one, "
+     "head-major: head 0 of every example first, then head 1, …", ("q", "k"), 1),
+    ("batch heads seq head_dim -> batch heads (seq head_dim)", "Unroll each head's output matrix in {x} into one "
+     "vector, position after position.", ("z", "v"), 1),
+    ("batch frame channel height width -> batch (frame channel) height width", "Stack the frames of each video in "
+     "{x} as channels of one image: all channels of frame 0 first, then frame 1's, …", ("video", "x"), 1),
+    ("batch frame channel height width -> batch frame channel (height width)", "Unroll every channel of every frame "
+     "of {x} into one vector of its " + _RASTER + ".", ("video", "x"), 1),
+    ("batch frame channel height width -> (batch frame) (height width) channel", "Turn every frame of the videos in "
+     "{x} into its own sequence of pixel tokens (" + _RASTER + ", each token's features its channel values), all "
+     "frames of video 0 first.", ("video", "x"), 1),
+    ("batch seq model -> batch (model seq)", "Unroll each sequence of {x} into one vector feature by feature: all "
+     "positions of feature 0, then of feature 1, …", ("x", "resid"), 1),
+    ("time batch feature -> (time batch) feature", "{x} is time-major. Make one row per (step, series), step-major: "
+     "step 0 of every series first, then step 1, …", ("x", "series"), 1),
+    ("batch height width channel -> batch (height width channel)", "{x} is stored channels-last. Unroll each image "
+     "into one vector in the order it is stored: " + _RASTER + ", each pixel's channels together.", ("x", "imgs"), 1),
+    ("batch height width channel -> batch (width height) channel", "{x} is stored channels-last. Turn each image "
+     "into a sequence of pixel tokens scanned column by column (top to bottom within a column), each token's "
+     "features being its pixel's channel values.", ("x", "imgs"), 1),
 ]
 
 
