@@ -1,7 +1,8 @@
-"""Every fact a trained card's explanation states comes from the variant's own numbers (issue 20).
+"""Every fact a picture card's explanation states comes from the variant's own numbers (issue 20).
 
 For each trained family whose explanation states numbers or facts about the run (norms,
-cosines, weights, which features are kept, a phase), 100 seeds: the stated number must be the
+cosines, weights, which features are kept, a phase), and the two picture families whose
+explanations state facts about a drawn W (geometry_image, gram_image), 100 seeds: the stated number must be the
 recomputed one, formatted as the card formats it, and the stated fact must be what the
 recomputed numbers show. Recomputed here from the cached runs with numpy, not with the
 family's own helpers. (``bias``, an untrained family, has its own test in
@@ -30,7 +31,7 @@ def _no_drawing():
     import superpos_core.plots as plots
 
     with pytest.MonkeyPatch.context() as mp:
-        for name in ("feature_geometry_png", "neuron_weights_png", "phase_diagram_png"):
+        for name in ("feature_geometry_png", "neuron_weights_png", "phase_diagram_png", "gram_heatmap_png"):
             mp.setattr(plots, name, lambda *a, **k: b"\x89PNG\r\n\x1a\n stub")
         yield
 
@@ -180,3 +181,31 @@ def test_phase_diagram_explanations_state_the_runs_weights():
         m = re.search(r"runs at A learned W = (.*?)\. ", v.explanation)
         want = "; ".join(f"[[{fmt(w[0][0], 2)}], [{fmt(w[1][0], 2)}]]" for w in sw.W[r][c])
         assert m.group(1) == want, v.key
+
+
+def test_geometry_image_explanations_state_what_its_W_shows():
+    for v in _variants("superposition.geometry_image"):
+        W = np.asarray(v.params["W"], dtype=float)
+        norms, cos = _norms(W), _cos(W)
+        if v.params["kind"] == "count":
+            m = re.match(r"(\d) of the (\d) arrows have length about 1", v.explanation)
+            long = [n for n in norms if n > 0.5]
+            assert int(m.group(1)) == len(long) and int(m.group(2)) == len(norms), v.key
+            assert all(abs(n - 1) <= 0.15 for n in long), (v.key, norms)  # "about 1"
+            assert all(n <= 0.15 for n in norms if n <= 0.5), (v.key, norms)  # "(nearly) zero"
+        else:
+            m = re.match(r"Feature (\d) points exactly opposite to feature (\d)", v.explanation)
+            assert cos[int(m.group(1)), int(m.group(2))] < -0.999, (v.key, cos)  # "exactly opposite"
+
+
+def test_gram_image_explanations_state_what_its_W_shows():
+    for v in _variants("superposition.gram_image"):
+        W = np.asarray(v.params["W"], dtype=float)
+        norms, cos = _norms(W), _cos(W)
+        if v.params["kind"] == "negative":
+            a, b = v.answer
+            assert f"Features {a} and {b} point in nearly opposite directions" in v.explanation, v.key
+            assert cos[a, b] < -0.95, (v.key, cos[a, b])  # "nearly opposite ... an antipodal pair"
+        else:
+            assert all(norms[i] ** 2 <= 0.05 for i in v.answer), (v.key, norms)  # "diagonal entries near 0"
+            assert all(norms[i] > 0.5 for i in range(len(norms)) if i not in v.answer), v.key
