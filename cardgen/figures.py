@@ -198,7 +198,7 @@ def phase_theory_figure(path: Path) -> str:
                        b_final=[[[[0.0, 0.0]] for _ in row] for row in theory],
                        loss=[[[min(cell["losses"].values())] for cell in row] for row in theory],
                        eval_loss=[[[min(cell["losses"].values())] for cell in row] for row in theory])
-    path.write_bytes(phase_diagram_png(as_sweep, title="2 features in 1 dimension (exact expected loss)"))
+    path.write_bytes(phase_diagram_png(as_sweep, title="2 features in 1 dim. (exact loss)"))
     same = sum(t["phase"] == g for trow, grow in zip(theory, trained) for t, g in zip(trow, grow))
     cells = sum(len(row) for row in theory)
     return (f"The loss-optimal phase of each cell, from the exact expected loss (no sampling, no training "
@@ -281,9 +281,11 @@ def dimensionality_figure(path: Path) -> str:
     data = dimensionality_data()
     fig, axes = _figure(1, size=4.2)
     ax = axes[0][0]
-    for f, label in zip(FRACTIONS, FRACTION_LABELS):
+    for k, (f, label) in enumerate(zip(FRACTIONS, FRACTION_LABELS)):
         ax.axhline(f, color="0.75", lw=0.6, ls="--", zorder=0)
-        ax.text(1.02, f, label, transform=ax.get_yaxis_transform(), fontsize=7, va="center", color="0.4")
+        # two columns of labels, so 2/5, 3/8 and 1/3 (0.025 apart) do not overlap
+        ax.text(1.02 + 0.09 * (k % 2), f, label, transform=ax.get_yaxis_transform(), fontsize=7, va="center",
+                color="0.4")
     rng = np.random.default_rng(0)  # a little horizontal jitter so equal points stay visible
     xs = [d["x"] * np.exp(rng.uniform(-0.04, 0.04)) for d in data for _ in d["D"]]
     ax.scatter(xs, [v for d in data for v in d["D"]], s=3, alpha=0.35, color="tab:blue", lw=0,
