@@ -33,6 +33,9 @@ def _no_drawing():
     with pytest.MonkeyPatch.context() as mp:
         for name in ("feature_geometry_png", "neuron_weights_png", "phase_diagram_png", "gram_heatmap_png"):
             mp.setattr(plots, name, lambda *a, **k: b"\x89PNG\r\n\x1a\n stub")
+        import superpos_core.sae_plots as sae_plots
+
+        mp.setattr(sae_plots, "sae_directions_png", lambda *a, **k: b"\x89PNG\r\n\x1a\n stub")
         yield
 
 
@@ -209,3 +212,41 @@ def test_gram_image_explanations_state_what_its_W_shows():
         else:
             assert all(norms[i] ** 2 <= 0.05 for i in v.answer), (v.key, norms)  # "diagonal entries near 0"
             assert all(norms[i] > 0.5 for i in range(len(norms)) if i not in v.answer), v.key
+
+
+def test_sae_recovery_explanations_state_the_runs_cosines_and_norms():
+    from exercises.superposition import _sae as S
+    from superpos_core import RECOVERED_COSINE
+
+    checked = 0
+    for v in _variants("superposition.sae_recovery"):
+        setting, q = tuple(v.params["setting"]), v.params["quantity"]
+        checked += q.startswith(("latents_of_", "feature_of_"))
+        W = np.asarray(S.W_of(setting), dtype=float)
+        D = np.asarray(S.W_dec_of("base", S.SEEDS.index(v.params["seed"]), v.params["instance"]), dtype=float)
+        Wu = W / np.maximum(np.linalg.norm(W, axis=1, keepdims=True), 1e-12)
+        Du = D / np.maximum(np.linalg.norm(D, axis=1, keepdims=True), 1e-12)
+        cos = Wu @ Du.T  # [features, latents]
+        text = v.explanation
+        if q == "not_recovered":
+            m = re.search(r"features? ([\d, ]+) ha(?:ve|s) norms? (.*?) in the model", text)
+            if m:  # the dropped features' stated norms are theirs, and small
+                dropped = [int(x) for x in m.group(1).split(", ")]
+                assert all(np.linalg.norm(W[f]) <= 0.5 for f in dropped), v.key
+                stated = re.findall(r"-?\d+(?:\.\d+)?", m.group(2))
+                assert stated == [fmt(np.linalg.norm(W[f]), 2) for f in dropped], (v.key, text)
+        elif q.startswith("latents_of_"):
+            f = int(q.rsplit("_", 1)[1])
+            m = re.search(r"\(cosine (.*?)\)", text)
+            assert m.group(1).split(", ") == [f"{cos[f][j]:.2f}" for j in v.answer], v.key
+            assert all(cos[f][j] >= RECOVERED_COSINE for j in v.answer), v.key
+        elif q.startswith("feature_of_"):
+            j = int(q.rsplit("_", 1)[1])
+            m = re.search(r"\(cosine (-?[\d.]+)\)|best cosine (-?[\d.]+) with \\\(W_(\d)", text)
+            if v.answer:
+                assert m.group(1) == f"{cos[v.answer[0]][j]:.2f}" and cos[v.answer[0]][j] >= RECOVERED_COSINE, v.key
+            elif m:  # live but far from every feature
+                best = int(m.group(3))
+                assert m.group(2) == f"{cos[best][j]:.2f}" and cos[best][j] == cos[:, j].max(), v.key
+                assert cos[best][j] < RECOVERED_COSINE, v.key
+    assert checked >= 50, checked
