@@ -20,19 +20,8 @@ from exercises import get_family
 from exercises.solvers import MAX_SOLVED
 from exercises.task_solvers import Seen, attempts, inputs, measure_in_mix, measure_tasks
 
-#: Families above the limit when this test was written (figures from its run): open, see issue 18.
-OPEN: dict[str, str] = {
-    "einops.broadcast": "top 3 answers 34%, template 40% of 50 seeds (limit 30%)",
-    "einops.einsum_attention": "top 3 answers 42% of 50 seeds (limit 30%)",
-    "einops.einsum_linear": "template 52% of 50 seeds (limit 30%)",
-    "einops.flatten": "top 3 answers 62% of 50 seeds (limit 30%)",
-    "einops.global_pool": "top 3 answers 42% of 50 seeds (limit 30%)",
-    "einops.merge_heads": "top 3 answers 60% of 50 seeds (limit 30%)",
-    "einops.pool": "top answer 38%, top 3 answers 68%, template 50% of 50 seeds (limit 30%)",
-    "einops.space_to_depth": "top 3 answers 38% of 50 seeds (limit 30%)",
-    "einops.transpose": "top 3 answers 36%, template 36% of 50 seeds (limit 30%)",
-    "einops.upsample": "top 3 answers 64%, template 48% of 50 seeds (limit 30%)",
-}
+#: Families above the limit (figure from the run that found it): open, see issue 18. None today.
+OPEN: dict[str, str] = {}
 
 
 def _case(fid: str):
