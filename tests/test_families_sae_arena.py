@@ -145,7 +145,7 @@ def test_gated_value_and_shrinkage_and_resample_answers():
         if s["penalty"] == "l1":
             assert a == pytest.approx(max(s["m"] - s["coeff"] * s["d_in"] / 2, 0))
         else:
-            assert a == pytest.approx(s["m"] if s["m"] ** 2 / s["d_in"] > s["coeff"] else 0)
+            assert a == pytest.approx(min(s["coeff"], s["m"] ** 2 / s["d_in"]))  # fire with a = m, or not at all
         r = get_family("superposition.sae_resample").variant(seed)
         losses = np.array(r.params["losses"])
         assert r.answer == pytest.approx(losses[r.params["k"]] ** 2 / (losses ** 2).sum())

@@ -151,7 +151,7 @@ CODE = CodeSpec(
 
 Z_VALUES = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 THETA_VALUES = (0.25, 0.5, 1.0, 2.0)
-ROWS, D = 4, 3
+SIZES = ((4, 3), (5, 3), (4, 4), (5, 4))  # (batch rows, latents)
 
 
 def _l0(z, theta, how):
@@ -181,7 +181,8 @@ SLIP_VALUES = (("compared z with log θ instead of θ", "log"), ("counted every 
 
 
 def make(rng: random.Random, form: str, seed: int) -> Variant:
-    precision = Precision.decimals(2)  # multiples of 1/4
+    precision = Precision.decimals(2)  # multiples of 1/4 or 1/5
+    ROWS, D = SIZES[(seed // 2) % len(SIZES)]
 
     def draw():
         theta = [rng.choice(THETA_VALUES) for _ in range(D)]

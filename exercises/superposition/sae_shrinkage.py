@@ -13,7 +13,8 @@ optimum is not: small activations are cut to zero, large ones kept whole -- what
 (JumpReLU) or a gate (Gated SAE) implements. ``superpos_core.sae_variants.optimal_activation``
 gives both (checked in the tests against a brute-force minimisation of ``superpos_core.sae_loss``).
 The code exercise asks for the L1 optimum as a function of the magnitudes; the value form asks
-for one optimum, L1 or L0.
+for the L1 optimum (shrunk) or for the least loss under L0 (``min(l0_coeff, m^2 / d_in)``: fire
+with ``a = m`` or not at all).
 """
 from __future__ import annotations
 
@@ -113,15 +114,23 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
 
     def draw():
         m, c, d_in = rng.choice(MAGNITUDES), rng.choice(COEFFS), rng.choice(D_INS)
-        value = float(optimal_activation(m, c, d_in, penalty))
+        if penalty == "l1":  # the activation, shrunk (never clamped to 0 here: the code exercise has that)
+            value = float(optimal_activation(m, c, d_in, "l1"))
+            if value <= 0:
+                return None
+            slips = [("no shrinkage (a = m)", m), ("shrunk by l1_coeff", m - c),
+                     ("shrunk by l1_coeff × d_in", m - c * d_in), ("shrunk by l1_coeff / 2", m - c / 2)]
+        else:  # the loss at the best activation: min(l0_coeff, m² / d_in), whichever choice is cheaper
+            a = float(optimal_activation(m, c, d_in, "l0"))
+            value = (a - m) ** 2 / d_in + c * (a > 0)
+            shrunk = max(m - c * d_in / 2, 0)
+            slips = [("always firing", c), ("never firing", m * m / d_in),
+                     ("as if the penalty were an L1", (shrunk - m) ** 2 / d_in + c * shrunk),
+                     ("m² not divided by d_in", min(c, m * m))]
         check = NumberCheck(value, precision=precision)
-        slips = [("no shrinkage (a = m)", m), ("shrunk by l1_coeff", max(m - c, 0)),
-                 ("shrunk by l1_coeff × d_in", max(m - c * d_in, 0)), ("zero", 0.0)]
-        if penalty == "l0":
-            slips = [("shrunk as if it were an L1", max(m - c * d_in / 2, 0)), *slips]
         slips = [(w, v) for w, v in slips if abs(v - value) > 1e-12]
         mistakes = number_mistakes(check, precision, slips)
-        return None if mistakes is None or not mistakes else (m, c, d_in, value, check, mistakes)
+        return None if not mistakes else (m, c, d_in, value, check, mistakes)
 
     m, c, d_in, value, check, mistakes = redraw(draw, 3000, family=ID, form=form, seed=seed)
     name = "l1_coeff" if penalty == "l1" else "l0_coeff"
@@ -132,18 +141,21 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
             f"# loss(a) = mean over d_in of (a*d - h)^2 + {term}")
     if penalty == "l1":
         expl = (f"(a - {m:g})² / {d_in} + {c:g} a has its minimum where 2 (a - {m:g}) / {d_in} + {c:g} = 0: "
-                f"a = {m:g} - {c:g} × {d_in} / 2 = {precision.format(value)}"
-                + (" (clamped at 0)" if value == 0 else "") + ". The L1 shrinks every active latent by the same "
-                "amount: the SAE under-reports magnitudes. That is shrinkage, and why JumpReLU and Gated SAEs exist.")
+                f"a = {m:g} - {c:g} × {d_in} / 2 = {precision.format(value)}. The L1 shrinks every active latent by "
+                "the same amount: the SAE under-reports magnitudes. That is shrinkage, and why JumpReLU and Gated "
+                "SAEs exist.")
+        ask = "Which activation a >= 0 minimises the loss below?"
     else:
-        expl = (f"An L0 penalty costs {c:g} whatever a is, so a firing latent takes a = m (no reconstruction error), "
-                f"which pays when m² / d_in = {m * m / d_in:g} exceeds {c:g}; else a = 0. Here a = "
-                f"{precision.format(value)}: no shrinkage, only a cut-off, what JumpReLU's threshold implements.")
+        expl = (f"An L0 penalty costs {c:g} whatever a is, so a firing latent takes a = m exactly (no shrinkage, "
+                f"no reconstruction error) and the loss is {c:g}; not firing costs the reconstruction, m² / d_in = "
+                f"{m * m / d_in:g}. The best is the smaller: {precision.format(value)}. Small magnitudes are cut, "
+                "large ones kept whole, which is what JumpReLU's threshold implements.")
+        ask = "What is the smallest loss any activation a >= 0 achieves?"
     return variant(
         ID, form, seed,
         params={"penalty": penalty, "m": m, "coeff": c, "d_in": d_in},
         prompt=(f"An SAE with an {'L1' if penalty == 'l1' else 'L0'} sparsity penalty reconstructs one input with "
-                "one latent. Which activation a >= 0 minimises the loss below?" + give(precision)),
+                "one latent. " + ask + give(precision)),
         answer=value,
         check=check,
         answer_text=precision.format(value),
