@@ -20,6 +20,7 @@ import random
 
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import NumberCheck, Precision, distinct_sizes
+from exercises.fixes import with_fix
 from exercises.redraw import redraw
 from exercises.superposition._common import give, number_mistakes, number_spellings, variant
 
@@ -209,11 +210,76 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     )
 
 
+# ------------------------------------------------------------------ the fix form
+
+
+def fix(rng: random.Random, seed: int) -> Variant:
+    """The decoder-normalisation line of an untied SAE (``W_dec`` rows) or of a tied one (the
+    encoder's transpose, whose rows are the encoder's columns) with one classic bug."""
+    from exercises.fixes import Bug, fix_variant
+
+    tied = rng.random() < 0.5
+    eps = rng.choice(("eps", "1e-8"))
+    if tied:
+        enc = rng.choice(("W_enc", "enc", "W_e", "encoder"))
+        src = f"{enc}.transpose(1, 2)"
+        ref = f"{src} / ({src}.norm(dim=-1, keepdim=True) + {eps})"
+        bugs = [
+            Bug("normalised over the latents instead of d_in", f"{src} / ({src}.norm(dim=1, keepdim=True) + {eps})",
+                "wrong_axis"),
+            Bug("not transposed: the encoder itself, [d_in, d_sae] per instance, normalised",
+                f"{enc} / ({enc}.norm(dim=-1, keepdim=True) + {eps})", "transposed"),
+            Bug("divided by the squared norm", f"{src} / ({src}.norm(dim=-1, keepdim=True) ** 2 + {eps})", "wrong_op"),
+        ]
+        alternatives = [f"{src} / ({src}.norm(dim=2, keepdim=True) + {eps})",
+                        f"({enc} / ({enc}.norm(dim=1, keepdim=True) + {eps})).transpose(1, 2)"]
+        setup = [f"{enc} = sae.W_enc  # [instances, d_in, d_sae]"]
+        what = ("A tied SAE decodes with its encoder's transpose, each latent's row normalised to unit length "
+                "(plus eps): W_dec = W_enc^T / (||row|| + eps).")
+        name = enc
+    else:
+        dec = rng.choice(("W_dec", "dec", "W_d", "decoder"))
+        ref = f"{dec} / ({dec}.norm(dim=-1, keepdim=True) + {eps})"
+        bugs = [
+            Bug("normalised over the latents instead of d_in", f"{dec} / ({dec}.norm(dim=1, keepdim=True) + {eps})",
+                "wrong_axis"),
+            Bug("the whole matrix normalised, not each row", f"{dec} / ({dec}.norm(dim=(1, 2), keepdim=True) + {eps})",
+                "wrong_axis"),
+            Bug("divided by the squared norm", f"{dec} / ({dec}.norm(dim=-1, keepdim=True) ** 2 + {eps})", "wrong_op"),
+        ]
+        alternatives = [f"{dec} / ({dec}.norm(dim=2, keepdim=True) + {eps})"]
+        setup = [f"{dec} = sae.W_dec  # [instances, d_sae, d_in]: one row per latent"]
+        what = ("An SAE keeps each latent's decoder row at unit length (plus eps) so that the L1 penalty cannot be "
+                "dodged by rescaling: W_dec_normalized = W_dec / (||row|| + eps).")
+        name = dec
+    if eps == "eps":
+        setup = [*setup, "eps = 1e-8"]
+
+    def inputs(r: random.Random) -> dict:
+        import torch
+
+        I, H, D = distinct_sizes(r, 3, 2, 8)
+        g = torch.Generator().manual_seed(r.getrandbits(62))
+        scale = 0.2 + 3 * torch.rand(I, 1, D, generator=g)
+        if tied:
+            return {name: torch.randn(I, H, D, generator=g) * scale}
+        return {name: torch.randn(I, D, H, generator=g) * scale.transpose(1, 2)}
+
+    return fix_variant(
+        ID, seed, rng, what=what, setup=["import torch", *setup], target="W_dec_normalized", reference=ref,
+        bugs=bugs, inputs=inputs, alternatives=alternatives,
+        explanation="A latent's direction is its decoder row, over d_in; each row gets its own norm.",
+        hints=("Which axis holds one latent's direction in the hidden space?",
+               "keepdim=True keeps the norm broadcastable against the matrix."),
+        params={"tied": tied},
+    )
+
+
 FAMILY = Family(
     id=ID,
     title="Setting an SAE up: init, tied decoder, decoder normalisation",
-    make=make,
-    forms=("value",),
+    make=with_fix(make, fix),
+    forms=("value", "fix"),
     difficulty=2,
     summary="Kaiming-uniform bound of a batched encoder (fan_in = d_in·d_sae), and why unit-norm decoder rows stop the L1 being dodged.",
     code_spec=CODE,
