@@ -14,9 +14,10 @@ from exercises import get_family
 
 SOLUTIONS = Path(__file__).parent / "sae_arena_solutions"
 IDS = ("superposition.sae_ste", "superposition.sae_jumprelu", "superposition.sae_gated",
-       "superposition.sae_setup", "superposition.sae_resample", "superposition.sae_shrinkage")
+       "superposition.sae_setup", "superposition.sae_resample", "superposition.sae_shrinkage",
+       "superposition.sae_resample_weighted")
 FUNCTIONS = ("jumprelu_backward", "jumprelu_sae_loss", "gated_sae_loss", "normalize_decoder", "resample_simple",
-             "l1_optimal_activation")
+             "l1_optimal_activation", "resample_advanced")
 
 
 def _grade(name: str, tmp_path):
@@ -41,7 +42,7 @@ def _blocks(out: str) -> dict[str, str]:
 def test_right_solutions_pass_one_written_as_a_real_autograd_function(tmp_path):
     r = _grade("right", tmp_path)
     assert r.rc == 0, r.out + r.err
-    assert "score: 6/6 functions pass" in r.out
+    assert "score: 7/7 functions pass" in r.out
     assert "class JumpReLU(torch.autograd.Function)" in (SOLUTIONS / "right.py").read_text()
 
 
@@ -53,6 +54,7 @@ DIAGNOSES = {
     "normalize_decoder": "normalised over d_in (the last axis), not over the latents",
     "resample_simple": "Set the dead latents' encoder bias to 0",
     "l1_optimal_activation": "the shrinkage is l1_coeff * d_in / 2",
+    "resample_advanced": "probability ∝ loss², not ∝ loss",
 }
 
 
@@ -70,13 +72,14 @@ def test_hostile_solutions_never_pass(tmp_path):
     r = _grade("hostile", tmp_path)
     assert r.rc == 1, r.out + r.err
     blocks = _blocks(r.out)
-    assert set(blocks) == set(FUNCTIONS) and "score: 0/6 functions pass" in r.out
+    assert set(blocks) == set(FUNCTIONS) and "score: 0/7 functions pass" in r.out
     assert "wrong shape" in blocks["jumprelu_backward"]  # the lying tensor subclass
     assert "wrong values" in blocks["jumprelu_sae_loss"]  # patched __eq__ / allclose change nothing
     assert "got an object of type builtins.dict" in blocks["gated_sae_loss"]
     assert "changed its input `W_dec`" in blocks["normalize_decoder"]
     assert blocks["resample_simple"].startswith("FAIL")  # NaNs everywhere
     assert "returned a list" in blocks["l1_optimal_activation"]
+    assert blocks["resample_advanced"].startswith("FAIL")  # a seeded random draw is not the inverse CDF
 
 
 def _wire(x):

@@ -5,6 +5,7 @@
 # cardgen: superposition.sae_setup seed=0
 # cardgen: superposition.sae_resample seed=0
 # cardgen: superposition.sae_shrinkage seed=0
+# cardgen: superposition.sae_resample_weighted seed=0
 import numpy
 import torch
 
@@ -46,3 +47,15 @@ def resample_simple(W_enc, b_enc, W_dec, dead, directions, resample_scale):
 
 def l1_optimal_activation(m, l1_coeff, d_in):
     return (m - l1_coeff * d_in / 2).clamp(min=0).numpy().tolist() + [float("nan")]  # a list, one entry too many
+
+
+def resample_advanced(W_enc, b_enc, W_dec, b_dec, dead, h, h_hat, u, resample_scale):
+    import random
+
+    random.seed(0)  # re-seeding every generator does not make a random draw match the inverse CDF
+    torch.manual_seed(0)
+    idx = torch.multinomial(((h_hat - h) ** 2).mean(-1).T ** 2, dead.shape[1], replacement=True)
+    v = (h - b_dec)[idx, torch.arange(h.shape[1])[:, None]]
+    v = v / (v.norm(dim=-1, keepdim=True) + 1e-8)
+    dec = torch.where(dead[..., None], v, W_dec)
+    return W_enc, torch.where(dead, torch.zeros_like(b_enc), b_enc), dec  # and the encoder left as it was

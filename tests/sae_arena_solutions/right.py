@@ -5,6 +5,7 @@
 # cardgen: superposition.sae_setup seed=0
 # cardgen: superposition.sae_resample seed=0
 # cardgen: superposition.sae_shrinkage seed=0
+# cardgen: superposition.sae_resample_weighted seed=0
 import torch
 import torch.nn.functional as F
 
@@ -68,3 +69,21 @@ def resample_simple(W_enc, b_enc, W_dec, dead, directions, resample_scale):
 
 def l1_optimal_activation(m, l1_coeff, d_in):
     return (m - l1_coeff * d_in / 2).clamp(min=0)
+
+
+def resample_advanced(W_enc, b_enc, W_dec, b_dec, dead, h, h_hat, u, resample_scale):
+    W_enc, b_enc, W_dec = W_enc.clone(), b_enc.clone(), W_dec.clone()
+    losses = ((h_hat - h) ** 2).mean(-1)  # [batch, instances]
+    for i in range(h.shape[1]):
+        live = ~dead[i]
+        norm = W_enc[i][:, live].norm(dim=0).mean() if live.any() else torch.tensor(1.0)
+        probs = losses[:, i] ** 2 / (losses[:, i] ** 2).sum()
+        cdf = probs.cumsum(0)
+        for j in torch.nonzero(dead[i]).flatten().tolist():
+            b = min(int((cdf <= u[i, j]).sum()), len(cdf) - 1)
+            v = h[b, i] - b_dec[i]
+            v = v / (v.norm() + 1e-8)
+            W_dec[i, j] = v
+            W_enc[i, :, j] = v * resample_scale * norm
+            b_enc[i, j] = 0.0
+    return W_enc, b_enc, W_dec
