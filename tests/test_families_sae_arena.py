@@ -169,3 +169,35 @@ def test_setup_values_kaiming_fan_in_and_the_rescaling_dodge():
         else:
             assert v.answer == pytest.approx(v.params["l1_before"] / v.params["c"])
     assert kinds == {"kaiming", "rescale"}
+
+
+def test_a_stranger_with_one_memorised_fix_answers_few_setup_fix_cards():
+    """A stranger's attempt at the new fix form: one memorised right line (each answer shape of the
+    family's seeds in turn), its names and eps spelling replaced by those on the card's marked line.
+    The layout on the card decides the axis, so no single line answers more than 30% of 20 seeds."""
+    import re
+    from collections import Counter
+
+    ident = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
+    keep = {"norm", "dim", "keepdim", "True", "transpose", "eps"}
+
+    def names(expr):
+        return list(dict.fromkeys(n for n in ident.findall(expr) if n not in keep))
+
+    def template(expr):
+        ns = names(expr)
+        return ident.sub(lambda m: f"<{ns.index(m.group())}>" if m.group() in ns else m.group(),
+                         expr).replace("1e-8", "eps")
+
+    vs = [get_family("superposition.sae_setup").variant(s, "fix") for s in range(20)]
+    lines = Counter(template(v.answer_text) for v in vs)
+    assert len(lines) == 4  # one per layout
+
+    def filled(line, v):
+        shown = v.params["shown"]
+        out = re.sub(r"<(\d+)>", lambda m: names(shown)[int(m.group(1))], line)
+        return out if "eps" in shown else out.replace("eps", "1e-8")
+
+    for line in lines:
+        solved = sum(v.check(filled(line, v)).correct for v in vs)
+        assert 0 < solved <= 6, (line, solved)  # it does answer its own layout, and only that

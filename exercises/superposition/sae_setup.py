@@ -106,6 +106,7 @@ CODE = CodeSpec(
 # ------------------------------------------------------------------ the value form
 
 KINDS = ("kaiming", "rescale")
+LAYOUTS = ("rows", "columns", "single", "tied")  # the fix form's decoder layouts
 
 
 def _torch_bound(shape) -> float:
@@ -214,44 +215,44 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
 
 
 def fix(rng: random.Random, seed: int) -> Variant:
-    """The decoder-normalisation line of an untied SAE (``W_dec`` rows) or of a tied one (the
-    encoder's transpose, whose rows are the encoder's columns) with one classic bug."""
+    """The decoder-normalisation line with one classic bug, for a decoder stored by rows or by
+    columns, one SAE or one per instance, or tied (the encoder's transpose): the axis to normalise
+    over is read off the stated layout, so no one memorised line answers."""
     from exercises.fixes import Bug, fix_variant
 
-    tied = rng.random() < 0.5
+    layout = LAYOUTS[seed % len(LAYOUTS)]  # every layout equally often: no one normalisation answers
     eps = rng.choice(("eps", "1e-8"))
-    if tied:
-        enc = rng.choice(("W_enc", "enc", "W_e", "encoder"))
-        src = f"{enc}.transpose(1, 2)"
-        ref = f"{src} / ({src}.norm(dim=-1, keepdim=True) + {eps})"
-        bugs = [
-            Bug("normalised over the latents instead of d_in", f"{src} / ({src}.norm(dim=1, keepdim=True) + {eps})",
-                "wrong_axis"),
-            Bug("not transposed: the encoder itself, [d_in, d_sae] per instance, normalised",
-                f"{enc} / ({enc}.norm(dim=-1, keepdim=True) + {eps})", "transposed"),
-            Bug("divided by the squared norm", f"{src} / ({src}.norm(dim=-1, keepdim=True) ** 2 + {eps})", "wrong_op"),
-        ]
-        alternatives = [f"{src} / ({src}.norm(dim=2, keepdim=True) + {eps})",
-                        f"({enc} / ({enc}.norm(dim=1, keepdim=True) + {eps})).transpose(1, 2)"]
-        setup = [f"{enc} = sae.W_enc  # [instances, d_in, d_sae]"]
-        what = ("A tied SAE decodes with its encoder's transpose, each latent's row normalised to unit length "
-                "(plus eps): W_dec = W_enc^T / (||row|| + eps).")
-        name = enc
+    name = rng.choice(("W_enc", "enc", "W_e", "encoder") if layout == "tied" else ("W_dec", "dec", "W_d", "decoder"))
+
+    def normed(x: str, dim: str) -> str:
+        return f"{x} / ({x}.norm(dim={dim}, keepdim=True) + {eps})"
+
+    if layout == "tied":
+        src = f"{name}.transpose(1, 2)"
+        ref = normed(src, "-1")
+        bugs = [Bug("normalised over the latents instead of d_in", normed(src, "1"), "wrong_axis"),
+                Bug("not transposed: the encoder itself normalised", normed(name, "-1"), "transposed"),
+                Bug("divided by the squared norm", ref.replace("keepdim=True)", "keepdim=True) ** 2"), "wrong_op")]
+        alternatives = [normed(src, "2"), f"({normed(name, '1')}).transpose(1, 2)"]
+        setup = [f"{name} = sae.W_enc  # [instances, d_in, d_sae]"]
+        what = ("A tied SAE decodes with its encoder's transpose, [instances, d_sae, d_in], each latent's row "
+                "normalised to unit length (plus eps).")
     else:
-        dec = rng.choice(("W_dec", "dec", "W_d", "decoder"))
-        ref = f"{dec} / ({dec}.norm(dim=-1, keepdim=True) + {eps})"
-        bugs = [
-            Bug("normalised over the latents instead of d_in", f"{dec} / ({dec}.norm(dim=1, keepdim=True) + {eps})",
-                "wrong_axis"),
-            Bug("the whole matrix normalised, not each row", f"{dec} / ({dec}.norm(dim=(1, 2), keepdim=True) + {eps})",
-                "wrong_axis"),
-            Bug("divided by the squared norm", f"{dec} / ({dec}.norm(dim=-1, keepdim=True) ** 2 + {eps})", "wrong_op"),
-        ]
-        alternatives = [f"{dec} / ({dec}.norm(dim=2, keepdim=True) + {eps})"]
-        setup = [f"{dec} = sae.W_dec  # [instances, d_sae, d_in]: one row per latent"]
-        what = ("An SAE keeps each latent's decoder row at unit length (plus eps) so that the L1 penalty cannot be "
-                "dodged by rescaling: W_dec_normalized = W_dec / (||row|| + eps).")
-        name = dec
+        row = {"rows": "-1", "columns": "1", "single": "0"}[layout]
+        wrong = {"rows": "1", "columns": "-1", "single": "1"}[layout]
+        ref = normed(name, row)
+        bugs = [Bug("normalised over the latents instead of d_in", normed(name, wrong), "wrong_axis"),
+                Bug("the whole matrix normalised, not each latent's direction",
+                    f"{name} / ({name}.norm() + {eps})" if layout == "single" else
+                    f"{name} / ({name}.norm(dim=(1, 2), keepdim=True) + {eps})", "wrong_axis"),
+                Bug("divided by the squared norm", ref.replace("keepdim=True)", "keepdim=True) ** 2"), "wrong_op")]
+        alternatives = [normed(name, {"rows": "2", "columns": "-2", "single": "-2"}[layout])]
+        shape = {"rows": "[instances, d_sae, d_in]: one row per latent",
+                 "columns": "[instances, d_in, d_sae]: one column per latent",
+                 "single": "[d_in, d_sae] (one SAE): one column per latent"}[layout]
+        setup = [f"{name} = sae.decoder_weight  # {shape}"]
+        what = ("An SAE keeps each latent's decoder direction at unit length (plus eps) so that the L1 penalty "
+                "cannot be dodged by rescaling.")
     if eps == "eps":
         setup = [*setup, "eps = 1e-8"]
 
@@ -260,10 +261,13 @@ def fix(rng: random.Random, seed: int) -> Variant:
 
         I, H, D = distinct_sizes(r, 3, 2, 8)
         g = torch.Generator().manual_seed(r.getrandbits(62))
-        scale = 0.2 + 3 * torch.rand(I, 1, D, generator=g)
-        if tied:
-            return {name: torch.randn(I, H, D, generator=g) * scale}
-        return {name: torch.randn(I, D, H, generator=g) * scale.transpose(1, 2)}
+        scale = 0.2 + 3 * torch.rand(I, 1, D, generator=g)  # latents of varied norms
+        by_column = torch.randn(I, H, D, generator=g) * scale  # [instances, d_in, d_sae]
+        if layout in ("tied", "columns"):
+            return {name: by_column}
+        if layout == "single":
+            return {name: by_column[0]}
+        return {name: by_column.transpose(1, 2).contiguous()}
 
     return fix_variant(
         ID, seed, rng, what=what, setup=["import torch", *setup], target="W_dec_normalized", reference=ref,
@@ -271,7 +275,7 @@ def fix(rng: random.Random, seed: int) -> Variant:
         explanation="A latent's direction is its decoder row, over d_in; each row gets its own norm.",
         hints=("Which axis holds one latent's direction in the hidden space?",
                "keepdim=True keeps the norm broadcastable against the matrix."),
-        params={"tied": tied},
+        params={"layout": layout},
     )
 
 

@@ -22,7 +22,6 @@ import random
 
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import NumberCheck, Precision
-from exercises.fixes import with_fix
 from exercises.redraw import redraw
 from exercises.superposition._common import give, number_mistakes, number_spellings, variant
 
@@ -170,55 +169,11 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     )
 
 
-# ------------------------------------------------------------------ the fix form
-
-
-def fix(rng: random.Random, seed: int) -> Variant:
-    """The line computing the L1-optimal activations of a batch of magnitudes, with one classic slip."""
-    from exercises.fixes import Bug, fix_variant
-
-    m = rng.choice(("m", "mag", "magnitudes", "x"))
-    lam = rng.choice(("l1_coeff", "lam", "sparsity_coeff", "alpha"))
-    d = rng.choice(("d_in", "d_hidden", "n"))
-    clamp = rng.choice(("({}).clamp_min(0)", "torch.relu({})", "({}).clamp(min=0)"))
-    ref = clamp.format(f"{m} - {lam} * {d} / 2")
-    bugs = [
-        Bug("not halved: the derivative of (a - m)^2 / d_in is 2 (a - m) / d_in", clamp.format(f"{m} - {lam} * {d}"),
-            "wrong_op"),
-        Bug("d_in left out (the reconstruction is averaged over it)", clamp.format(f"{m} - {lam} / 2"), "wrong_op"),
-        Bug("not clamped at 0 (activations are ReLU outputs)", f"{m} - {lam} * {d} / 2", "missing_relu"),
-        Bug("divided instead of subtracted", clamp.format(f"{m} / (1 + {lam} * {d} / 2)"), "wrong_op"),
-    ]
-
-    def inputs(r: random.Random) -> dict:
-        import torch
-
-        g = torch.Generator().manual_seed(r.getrandbits(62))
-        mags = 2 * torch.rand(r.randint(4, 9), generator=g)
-        mags[0] = 0.01  # below every shrinkage: the clamp shows
-        return {m: mags, lam: r.choice((0.1, 0.2, 0.3)), d: r.choice((2, 3, 5))}
-
-    return fix_variant(
-        ID, seed, rng,
-        what=("One SAE latent whose unit decoder row is exactly the input's direction d reconstructs inputs "
-              f"h = {m} * d; its loss is the mean over d_in of (a d - h)^2 plus {lam} * a. The line computes the "
-              "activation a >= 0 that minimises it, for every magnitude."),
-        setup=["import torch", f"{m} = magnitudes  # [n], the inputs' magnitudes along d",
-               f"{lam} = sae.l1_coeff", f"{d} = h.shape[-1]  # d_in"],
-        target="a_star", reference=ref, bugs=bugs, inputs=inputs,
-        explanation="(a - m)^2 / d_in + l1_coeff * a is least at a = m - l1_coeff * d_in / 2, clamped at 0: "
-                    "every activation is shrunk by the same amount.",
-        hints=("Write the loss for one magnitude as a function of a and set its derivative to zero.",
-               "mean over d_in of (a d - m d)^2 is (a - m)^2 / d_in for a unit d."),
-        params={"names": [m, lam, d]},
-    )
-
-
 FAMILY = Family(
     id=ID,
     title="Shrinkage: L1 versus L0",
-    make=with_fix(make, fix),
-    forms=("value", "fix"),
+    make=make,
+    forms=("value",),
     difficulty=3,
     summary="The loss-optimal activation under L1 (shrunk by l1_coeff·d_in/2) and under L0 (kept or cut): why thresholds exist.",
     code_spec=CODE,
