@@ -23,6 +23,7 @@ import random
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import ArrayCheck, NumberCheck, Precision, distinct_sizes, format_array
 from exercises.redraw import redraw
+from exercises.superposition._doc import wrapped
 from exercises.superposition._common import clean, give, literal, number_mistakes, number_spellings, variant
 
 ID = "superposition.sae_gated"
@@ -180,7 +181,7 @@ CODE = CodeSpec(
     signature=("def gated_sae_loss(W_gate: torch.Tensor, b_gate: torch.Tensor, r_mag: torch.Tensor, "
                "b_mag: torch.Tensor, W_dec: torch.Tensor, b_dec: torch.Tensor, h: torch.Tensor, "
                "l1_coeff: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:"),
-    doc=(
+    doc=wrapped(
         "A Gated sparse autoencoder's forward pass and loss, one SAE per instance.\n\n"
         "W_gate: [instances, d_in, d_sae]; b_gate, r_mag, b_mag: [instances, d_sae];\n"
         "W_dec: [instances, d_sae, d_in]; b_dec: [instances, d_in]; h: [batch, instances, d_in].\n"

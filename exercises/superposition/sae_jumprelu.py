@@ -23,6 +23,7 @@ import random
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import NumberCheck, Precision, distinct_sizes
 from exercises.redraw import redraw
+from exercises.superposition._doc import wrapped
 from exercises.superposition._common import give, literal, number_mistakes, number_spellings, variant
 
 ID = "superposition.sae_jumprelu"
@@ -129,7 +130,7 @@ CODE = CodeSpec(
     signature=("def jumprelu_sae_loss(W_enc: torch.Tensor, b_enc: torch.Tensor, W_dec: torch.Tensor, "
                "b_dec: torch.Tensor, log_theta: torch.Tensor, h: torch.Tensor, l0_coeff: float"
                ") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:"),
-    doc=(
+    doc=wrapped(
         "A JumpReLU sparse autoencoder's forward pass and loss, one SAE per instance.\n\n"
         "W_enc: [instances, d_in, d_sae]; b_enc, log_theta: [instances, d_sae];\n"
         "W_dec: [instances, d_sae, d_in]; b_dec: [instances, d_in]; h: [batch, instances, d_in].\n"

@@ -24,6 +24,7 @@ import random
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import NumberCheck, Precision, distinct_sizes
 from exercises.redraw import redraw
+from exercises.superposition._doc import wrapped
 from exercises.superposition._common import give, literal, number_mistakes, number_spellings, variant
 
 ID = "superposition.sae_resample"
@@ -125,7 +126,7 @@ CODE = CodeSpec(
     signature=("def resample_simple(W_enc: torch.Tensor, b_enc: torch.Tensor, W_dec: torch.Tensor, "
                "dead: torch.Tensor, directions: torch.Tensor, resample_scale: float"
                ") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:"),
-    doc=(
+    doc=wrapped(
         "Resample an SAE's dead latents the simple way (ARENA's resample_simple).\n\n"
         "W_enc: [instances, d_in, d_sae]; b_enc: [instances, d_sae]; W_dec: [instances, d_sae, d_in];\n"
         "dead: [instances, d_sae] bool, the latents to resample;\n"

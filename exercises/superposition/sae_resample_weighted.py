@@ -18,6 +18,7 @@ import random
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import NumberCheck, distinct_sizes
 from exercises.redraw import redraw
+from exercises.superposition._doc import wrapped
 from exercises.superposition._common import literal, variant
 
 ID = "superposition.sae_resample_weighted"
@@ -122,7 +123,7 @@ CODE = CodeSpec(
     signature=("def resample_advanced(W_enc: torch.Tensor, b_enc: torch.Tensor, W_dec: torch.Tensor, "
                "b_dec: torch.Tensor, dead: torch.Tensor, h: torch.Tensor, h_hat: torch.Tensor, u: torch.Tensor, "
                "resample_scale: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:"),
-    doc=(
+    doc=wrapped(
         "Resample an SAE's dead latents the way Anthropic does (ARENA's resample_advanced).\n\n"
         "W_enc: [instances, d_in, d_sae]; b_enc, dead (bool), u: [instances, d_sae];\n"
         "W_dec: [instances, d_sae, d_in]; b_dec: [instances, d_in];\n"

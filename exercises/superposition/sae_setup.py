@@ -22,6 +22,7 @@ from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import NumberCheck, Precision, distinct_sizes
 from exercises.fixes import with_fix
 from exercises.redraw import redraw
+from exercises.superposition._doc import wrapped
 from exercises.superposition._common import give, number_mistakes, number_spellings, variant
 
 ID = "superposition.sae_setup"
@@ -90,7 +91,7 @@ def make_inputs(rng: random.Random, case: int) -> dict:
 CODE = CodeSpec(
     function="normalize_decoder",
     signature="def normalize_decoder(W_dec: torch.Tensor, eps: float) -> torch.Tensor:",
-    doc=(
+    doc=wrapped(
         "An SAE's decoder with every latent's row at (about) unit norm, as the SAE uses it.\n\n"
         "W_dec: [instances, d_sae, d_in]; row W_dec[i, j] is latent j's direction in the model's\n"
         "hidden space. Returns W_dec / (||row|| + eps), the Euclidean norm of each row, without\n"
@@ -272,7 +273,7 @@ def fix(rng: random.Random, seed: int) -> Variant:
     return fix_variant(
         ID, seed, rng, what=what, setup=["import torch", *setup], target="W_dec_normalized", reference=ref,
         bugs=bugs, inputs=inputs, alternatives=alternatives,
-        explanation="A latent's direction is its decoder row, over d_in; each row gets its own norm.",
+        explanation="A latent's direction lies along d_in (a row or a column, by the layout); each latent gets its own norm.",
         hints=("Which axis holds one latent's direction in the hidden space?",
                "keepdim=True keeps the norm broadcastable against the matrix."),
         params={"layout": layout},

@@ -23,6 +23,7 @@ import random
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import NumberCheck, Precision
 from exercises.redraw import redraw
+from exercises.superposition._doc import wrapped
 from exercises.superposition._common import give, number_mistakes, number_spellings, variant
 
 ID = "superposition.sae_shrinkage"
@@ -85,7 +86,7 @@ def make_inputs(rng: random.Random, case: int) -> dict:
 CODE = CodeSpec(
     function="l1_optimal_activation",
     signature="def l1_optimal_activation(m: torch.Tensor, l1_coeff: float, d_in: int) -> torch.Tensor:",
-    doc=(
+    doc=wrapped(
         "The activation a >= 0 that minimises an SAE's loss for one latent whose unit-norm decoder\n"
         "row is exactly the input's direction d, for inputs h = m * d (b_dec = 0, no other latent):\n"
         "loss(a) = mean over d_in of (a d - m d)^2 + l1_coeff * a.\n\n"

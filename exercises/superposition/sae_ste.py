@@ -21,6 +21,7 @@ import random
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import ArrayCheck, Precision, distinct_sizes, format_array
 from exercises.redraw import redraw
+from exercises.superposition._doc import wrapped
 from exercises.superposition._common import clean, give, literal, variant
 
 ID = "superposition.sae_ste"
@@ -127,7 +128,7 @@ CODE = CodeSpec(
     function="jumprelu_backward",
     signature=("def jumprelu_backward(z: torch.Tensor, theta: torch.Tensor, eps: float, "
                "grad_output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:"),
-    doc=(
+    doc=wrapped(
         "The backward pass of JumpReLU, J(z, θ) = z * 1[z > θ], as a torch.autograd.Function's\n"
         "backward would compute it, with the straight-through estimator of the JumpReLU paper:\n"
         "θ gets the pseudo-derivative built from the rectangle kernel K(u) = 1[|u| < 1/2] of\n"
