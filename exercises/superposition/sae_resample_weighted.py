@@ -150,12 +150,16 @@ U_VALUES = (0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95)
 B = 5
 
 
-def _pick(losses, u, power=2, right=True):
-    import torch
-
-    w = torch.tensor(losses, dtype=torch.float64) ** power
-    cdf = torch.cumsum(w / w.sum(), 0)
-    return int(torch.searchsorted(cdf, torch.tensor([u], dtype=torch.float64), right=right)[0])
+def _pick(losses, u, power=2):
+    """The inverse-CDF pick in plain Python (fast enough to redraw with); the card's answer is then
+    taken from ``superpos_core.sae_variants.loss_weighted_indices`` and must agree."""
+    w = [x ** power for x in losses]
+    acc = 0.0
+    for b, x in enumerate(w):
+        acc += x / sum(w)
+        if acc > u:
+            return b
+    return len(w) - 1
 
 
 def make(rng: random.Random, form: str, seed: int) -> Variant:
@@ -168,8 +172,10 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     def draw():
         losses = [rng.choice(LOSSES) for _ in range(B)]
         u = rng.choice(U_VALUES)
-        h = torch.tensor(losses, dtype=torch.float64).sqrt()[:, None, None]  # per-input loss = h^2 (d_in 1)
-        answer = int(loss_weighted_indices(h, torch.zeros_like(h), torch.tensor([[u]], dtype=torch.float64))[0, 0])
+        w = [x * x for x in losses]
+        if any(abs(sum(w[: b + 1]) / sum(w) - u) < 1e-6 for b in range(B)):
+            return None  # a cumulative probability equal to u: "exceeds" would hang on rounding
+        answer = _pick(losses, u)
         slips = [("weights ∝ loss, not loss²", _pick(losses, u, power=1)),
                  ("uniform draw", min(int(u * B), B - 1)),
                  ("the input with the largest loss", max(range(B), key=lambda b: losses[b]))]
@@ -178,6 +184,10 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         return losses, u, answer, slips
 
     losses, u, answer, slips = redraw(draw, 3000, family=ID, form=form, seed=seed)
+    h = torch.tensor(losses, dtype=torch.float64).sqrt()[:, None, None]  # per-input loss = h^2 (d_in 1)
+    ran = int(loss_weighted_indices(h, torch.zeros_like(h), torch.tensor([[u]], dtype=torch.float64))[0, 0])
+    if ran != answer:
+        raise AssertionError(f"{ID}/{form}/{seed}: superpos_core picks {ran}, the plain draw {answer}")
     w = [x * x for x in losses]
     cdf, acc = [], 0.0
     for x in w:
