@@ -110,7 +110,7 @@ PENALTIES = ("l1", "l0")
 def make(rng: random.Random, form: str, seed: int) -> Variant:
     from superpos_core.sae_variants import optimal_activation
 
-    precision = Precision.decimals(3)
+    precision = Precision.decimals(4)  # m²/d_in may need 4 (0.0625)
     penalty = PENALTIES[seed % 2]
 
     def draw():
