@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from exercises.cache import cache_dir, cache_key, cached_json, code_digest
+from exercises.cache import cache_dir, cache_key, cached_json, modules_digest
 from exercises.superposition import _decide as D
 from exercises.superposition._prebuilt import PREBUILT
 
@@ -69,7 +69,9 @@ RUNS: dict[str, dict[str, Any]] = {
 
 @functools.cache
 def _code() -> str:
-    return code_digest(("superpos_core",), ("torch", "numpy"))
+    from exercises.superposition._trained import TRAINING_MODULES
+
+    return modules_digest(TRAINING_MODULES, ("torch", "numpy"))
 
 
 def payload(name: str, which: str = "main") -> dict[str, Any]:
