@@ -14,7 +14,19 @@ built from the card's text or the family's other seeds (never from this seed's a
   story prints, in order;
 - ``names + op``: the inputs' names in printed order joined by the family's commonest binary
   operator (``@``, ``*``, ``+``, ``-``) of all solutions shown on other seeds; a single input
-  with the family's commonest argument-free method or attribute (``x.T``, ``x.flatten()``).
+  with the family's commonest argument-free method or attribute (``x.T``, ``x.flatten()``);
+- ``input lookup``: a learner who recognises a card by its inputs: the most frequent answer among
+  the other seeds whose inputs are printed alike (the same ranks and axes in words, e.g.
+  ``(example × channel × row × column)``) and whose result has the same rank, names mapped by
+  position, keyword sizes (``b=3``) replaced by the result's sizes that no input has, in order
+  (the copies, heads or blocks it can read off the example). A family whose answer follows from
+  its input layout alone is answered by it.
+
+Honest figures (issue 18): where a solver's ranking ties, the learner picks among the tied answers
+at random, and counts one apart are a tie (cases are drawn in balanced blocks, and leaving the card
+out puts its own answer one short of its equals: "first seen" or "strictly most frequent" would
+never pick it). A solver scores its expected success (:class:`Guess`), not the luck of the order
+answers were seen in: guessing three of ten equally likely layouts scores 30%, as for a real learner.
 
 Reported, not enforced (:data:`TASK_REPORTED`):
 
@@ -31,8 +43,9 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from math import comb
 from typing import TYPE_CHECKING
 
 from exercises.solvers import MAX_SOLVED
@@ -40,17 +53,71 @@ from exercises.solvers import MAX_SOLVED
 if TYPE_CHECKING:  # pragma: no cover
     from exercises.base import Variant
 
-TASK_SOLVERS = ("top answer", "top 3 answers", "template", "names + op")
+TASK_SOLVERS = ("top answer", "top 3 answers", "template", "names + op", "input lookup")
 #: solvers measured and reported (``tests/lazy_solvers.py --stranger``, the README), not held to the limit
 TASK_REPORTED = ("idiom",)
 
-_INPUT = re.compile(r"^- `(\w+)`: shape \(([^)]*)\)", re.M)
+_INPUT = re.compile(r"^- `(\w+)`: shape \(([^)]*)\)( \(([^)]*)\))?", re.M)
+_RESULT = re.compile(r"the result has shape \(([^)]*)\)")
 _BINOPS = {ast.MatMult: "@", ast.Mult: "*", ast.Add: "+", ast.Sub: "-"}
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(t) for t in text.split(",") if t.strip()]
 
 
 def inputs(v: Variant) -> list[tuple[str, int]]:
     """The card's inputs as printed: (name, rank), in order."""
-    return [(n, len([s for s in shape.split(",") if s.strip()])) for n, shape in _INPUT.findall(v.prompt)]
+    return [(n, len(_sizes(shape))) for n, shape, _, _ in _INPUT.findall(v.prompt)]
+
+
+def look(v: Variant) -> tuple:
+    """What the input-lookup learner recognises a card by: each input's rank and axes in words, the result's rank."""
+    ins = tuple((len(_sizes(shape)), words or "") for _, shape, _, words in _INPUT.findall(v.prompt))
+    result = _RESULT.search(v.prompt)
+    return ins, len(_sizes(result.group(1))) if result else -1
+
+
+def new_sizes(v: Variant) -> list[int]:
+    """The result's sizes that no input has, in order (what a keyword length would be read from)."""
+    have = {s for _, shape, _, _ in _INPUT.findall(v.prompt) for s in _sizes(shape)}
+    result = _RESULT.search(v.prompt)
+    return [s for s in _sizes(result.group(1)) if s not in have] if result else []
+
+
+@dataclass
+class Guess:
+    """A solver's responses to one card: those it surely tries, and where its ranking ties at the
+    cut, the tied responses of which it tries ``pick`` at random (None: a response it cannot build)."""
+
+    sure: list[str | None] = field(default_factory=list)
+    tied: list[str | None] = field(default_factory=list)
+    pick: int = 0
+
+    def chance(self, accepted: Callable[[str], bool]) -> float:
+        """The probability that one of the tried responses is accepted."""
+        if any(r and accepted(r) for r in self.sure):
+            return 1.0
+        if not self.tied or not self.pick:
+            return 0.0
+        hits = sum(bool(r and accepted(r)) for r in self.tied)
+        return 1 - comb(len(self.tied) - hits, self.pick) / comb(len(self.tied), self.pick)
+
+    def responses(self) -> list[str]:
+        return [r for r in (*self.sure, *self.tied) if r]
+
+
+def top_k(counts: Counter, k: int, respond: Callable[[Hashable], str | None]) -> Guess:
+    """The guess of a learner who tries the ``k`` most frequent keys of ``counts`` (the other seeds'
+    answers); ``respond`` turns a key into the response typed. Counts within one of the ``k``-th
+    key's are a tie, picked among at random: leaving the card out lowers its own answer's count by
+    one, so with cases drawn in balanced blocks its answer is always one short of its equals."""
+    if not counts:
+        return Guess()
+    cut = sorted(counts.values(), reverse=True)[min(k, len(counts)) - 1]
+    sure = [key for key, n in counts.items() if n > cut + 1]
+    tied = [key for key, n in counts.items() if abs(n - cut) <= 1]
+    return Guess([respond(key) for key in sure], [respond(key) for key in tied], min(k, len(counts)) - len(sure))
 
 
 def story_numbers(v: Variant) -> list[int]:
@@ -89,6 +156,7 @@ class Seen:
     reference: str
     solutions: list[str]
     structure: str
+    look: tuple = ()
 
     @property
     def idioms(self) -> list[str]:
@@ -102,7 +170,7 @@ class Seen:
 
         ins = inputs(v)
         return cls([n for n, _ in ins], tuple(r for _, r in ins), v.answer, list(v.params.get("solutions", [v.answer])),
-                   answer_structure(v))
+                   answer_structure(v), look(v))
 
 
 def _slots(n: int) -> list[str]:
@@ -120,13 +188,12 @@ def _renamed(seen: Seen, names: list[str], numbers: Sequence[int] | None = None)
     return rename(seen.reference, dict(zip(seen.names, names)), numbers)
 
 
-def _ranked(seen: Sequence[Seen]) -> list[Seen]:
-    """One remembered seed per structure, most frequent structure first (ties: first seen)."""
-    counts = Counter(s.structure for s in seen)
+def _by_structure(seen: Sequence[Seen]) -> tuple[Counter, dict[str, Seen]]:
+    """How often each structure was seen, and one remembered seed of each."""
     first: dict[str, Seen] = {}
     for s in seen:
         first.setdefault(s.structure, s)
-    return [first[k] for k, _ in counts.most_common()]
+    return Counter(s.structure for s in seen), first
 
 
 def _common_op(seen: Sequence[Seen]) -> tuple[str | None, str | None]:
@@ -151,44 +218,47 @@ def _common_op(seen: Sequence[Seen]) -> tuple[str | None, str | None]:
     return top(ops), top(methods)
 
 
-def attempts(v: Variant, others: Sequence[Seen]) -> dict[str, list[str]]:
-    """Each solver's responses (one or a few) to ``v``, from its text and the other seeds."""
+def attempts(v: Variant, others: Sequence[Seen]) -> dict[str, Guess]:
+    """Each solver's guess at ``v``, from its text and the other seeds."""
     names = [n for n, _ in inputs(v)]
     ranks = tuple(r for _, r in inputs(v))
-    ranked = _ranked(others)
-    out: dict[str, list[str]] = {}
-    out["top answer"] = [r for r in [_renamed(ranked[0], names)] if r] if ranked else []
-    out["top 3 answers"] = [r for s in ranked[:3] if (r := _renamed(s, names))]
-    same = _ranked([s for s in others if s.ranks == ranks])
-    out["template"] = [r for r in [_renamed(same[0], names, story_numbers(v))] if r] if same else []
+
+    def renamed(first: dict[str, Seen], numbers: Sequence[int] | None = None) -> Callable[[str], str | None]:
+        return lambda k: _renamed(first[k], names, numbers)
+
+    counts, first = _by_structure(others)
+    out: dict[str, Guess] = {"top answer": top_k(counts, 1, renamed(first)),
+                             "top 3 answers": top_k(counts, 3, renamed(first))}
+    same, same_first = _by_structure([s for s in others if s.ranks == ranks])
+    out["template"] = top_k(same, 1,
+                            renamed(same_first, story_numbers(v)))
+    alike, alike_first = _by_structure([s for s in others if s.look == look(v)])
+    out["input lookup"] = top_k(alike, 1, renamed(alike_first, new_sizes(v)))
     plain = Counter(p for s in others if len(s.names) == len(names) for p in s.idioms)
-    out["idiom"] = [r for r in [rename(plain.most_common(1)[0][0], dict(zip(_slots(len(names)), names)))] if r] \
-        if plain else []
+    out["idiom"] = top_k(plain, 1, lambda p: rename(p, dict(zip(_slots(len(names)), names))))
     op, method = _common_op(others)
     lazy = []
     if len(names) > 1 and op:
         lazy.append(f" {op} ".join(names))
     elif len(names) == 1:
         lazy.append(names[0] + (method or ""))
-    out["names + op"] = lazy
+    out["names + op"] = Guess(lazy)
     return out
 
 
-def solves(v: Variant, others: Sequence[Seen]) -> dict[str, str]:
-    """The solvers whose response ``v``'s own checker accepts, with the accepted response."""
-    hits: dict[str, str] = {}
+def credits(v: Variant, others: Sequence[Seen]) -> dict[str, float]:
+    """Each solver's expected success on ``v``, judged by ``v``'s own checker (0 where none is accepted)."""
     tried: dict[str, bool] = {}
-    for name, responses in attempts(v, others).items():
-        for r in responses:
-            if r not in tried:
-                try:
-                    tried[r] = bool(v.check(r).correct)
-                except Exception:  # noqa: BLE001 -- a refused expression is a wrong one
-                    tried[r] = False
-            if tried[r]:
-                hits[name] = r
-                break
-    return hits
+
+    def accepted(r: str) -> bool:
+        if r not in tried:
+            try:
+                tried[r] = bool(v.check(r).correct)
+            except Exception:  # noqa: BLE001 -- a refused expression is a wrong one
+                tried[r] = False
+        return tried[r]
+
+    return {name: guess.chance(accepted) for name, guess in attempts(v, others).items()}
 
 
 @dataclass
@@ -202,8 +272,8 @@ class TaskMeasure:
     top_share: float
     top: str
 
-    def failures(self) -> list[str]:
-        return [f"{s} solves {self.rates[s]:.0%}" for s in TASK_SOLVERS if self.rates[s] > MAX_SOLVED]
+    def failures(self, solvers: Sequence[str] = TASK_SOLVERS) -> list[str]:
+        return [f"{s} solves {self.rates[s]:.0%}" for s in solvers if self.rates[s] > MAX_SOLVED]
 
 
 def measure_in_mix(variants: Sequence[Variant], mix: Sequence[Variant]) -> TaskMeasure:
@@ -215,8 +285,7 @@ def measure_in_mix(variants: Sequence[Variant], mix: Sequence[Variant]) -> TaskM
     rates: Counter = Counter()
     for v in variants:
         own = f"{v.family}/{v.form}/{v.seed}"
-        for name in solves(v, [s for src, s in seen if src != own]):
-            rates[name] += 1
+        rates.update(credits(v, [s for src, s in seen if src != own]))
     counts = Counter(s.structure for _, s in seen)
     top, n = counts.most_common(1)[0]
     return TaskMeasure(variants[0].family, len(variants),
@@ -230,8 +299,7 @@ def measure_tasks(variants: Sequence[Variant]) -> TaskMeasure:
     seen = [Seen.of(v) for v in variants]
     rates: Counter = Counter()
     for k, v in enumerate(variants):
-        for name in solves(v, seen[:k] + seen[k + 1:]):
-            rates[name] += 1
+        rates.update(credits(v, seen[:k] + seen[k + 1:]))
     counts = Counter(s.structure for s in seen)
     top, n = counts.most_common(1)[0]
     return TaskMeasure(variants[0].family, len(variants),

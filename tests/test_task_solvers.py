@@ -3,8 +3,10 @@ more than 30% of a family's task form.
 
 Every task family (the mixed families excepted: they draw these), 50 seeds, each solver
 remembering the family's other seeds: the most frequent other answer renamed by position, the
-top three, the template filled with the card's names and numbers, and the inputs' names joined
-by the family's commonest operator. ``python tests/lazy_solvers.py --stranger`` prints the table.
+top three, the template filled with the card's names and numbers, the inputs' names joined by the
+family's commonest operator, and the most frequent answer of the seeds whose inputs look alike. Each
+scores its expected success: it ranks by the family's distribution and picks among ties at random
+(:class:`exercises.task_solvers.Guess`), so balanced blocks are no blind spot. ``python tests/lazy_solvers.py --stranger`` prints the table.
 Families still above the limit are strict xfails naming their figure (open in issue 18): the
 test fails once they are fixed, so the mark must then go. A task form asked only inside the mixed
 notes (``Family.pooled``) is judged there: its seeds answered from the memory of the mixed note.
@@ -12,16 +14,33 @@ notes (``Family.pooled``) is judged there: its seeds answered from the memory of
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 
 import lazy_solvers as L
 import pytest
 
 from exercises import get_family
 from exercises.solvers import MAX_SOLVED
-from exercises.task_solvers import Seen, attempts, inputs, measure_in_mix, measure_tasks
+from exercises.task_solvers import Guess, Seen, attempts, credits, inputs, look, measure_in_mix, measure_tasks, top_k
 
-#: Families above the limit (figure from the run that found it): open, see issue 18. None today.
-OPEN: dict[str, str] = {}
+#: Families above the limit (% of 50 seeds, measured with the honest solvers of i18f: ties split, the
+#: input lookup enforced): open, see issue 18. Most have five equally likely layouts (a stranger
+#: trying three of them is right 60% of the time) or inputs whose look fixes the answer.
+OPEN: dict[str, str] = {
+    "einsum.attention_scores": "top 3 answers 60%, input lookup 80%",
+    "einsum.batched_matmul": "top 3 answers 60%",
+    "einsum.bilinear": "top 3 answers 60%, template 40%, input lookup 40%",
+    "einsum.dot": "top 3 answers 33%",
+    "einsum.matmul": "top 3 answers 60%",
+    "einsum.matvec": "top 3 answers 60%, template 60%, input lookup 100%",
+    "einsum.sum_axes": "top 3 answers 50%",
+    "einsum.transpose": "top 3 answers 60%",
+    "einops.flatten": "input lookup 32%",
+    "einops.merge_heads": "input lookup 40%",
+    "einops.upsample": "input lookup 34%",
+    "superposition.forward": "input lookup 60%",
+    "superposition.sae_forward": "top 3 answers 38%, input lookup 100%",
+}
 
 
 def _case(fid: str):
@@ -79,5 +98,39 @@ def test_other_answers_are_renamed_onto_the_card():
     a, b = (get_family("einsum.matmul").variant(seed=s, form="task") for s in (0, 1))
     got = attempts(a, [Seen.of(b)])
     names = [n for n, _ in inputs(a)]
-    assert got["top answer"] and all(n in got["top answer"][0] for n in names)
-    assert got["names + op"] == [" @ ".join(names)]
+    assert got["top answer"].sure and all(n in got["top answer"].sure[0] for n in names)
+    assert got["names + op"].sure == [" @ ".join(names)]
+
+
+def test_a_tie_is_credited_as_a_random_pick():
+    """Equally frequent answers: the learner picks one at random, so it scores 1/k, not 0 or 1."""
+    ok = {"a", "c"}.__contains__
+    assert top_k(Counter(a=2, b=2, c=2, d=2), 1, str).chance(ok) == pytest.approx(0.5)
+    assert top_k(Counter(x=3, a=1, b=1, c=1), 1, str).chance(ok) == 0.0
+    g = top_k(Counter(x=5, b=3, a=1, d=1, e=1, f=1), 3, str)  # x and b surely, one of four at random
+    assert g.sure == ["x", "b"] and g.pick == 1 and g.chance(ok) == pytest.approx(0.25)
+    assert Guess(["c"]).chance(ok) == 1.0 and Guess().chance(ok) == 0.0
+
+
+def test_balanced_blocks_are_not_a_blind_spot():
+    """Left out, a card's answer is one short of its equals in balanced blocks: counts one apart are a
+    tie (a random pick), so the card's own layout still scores 1/2 here, as for a real learner."""
+    v = get_family("einsum.matmul").variant(seed=0, form="task")
+    same = Seen.of(v)
+    other = dataclasses.replace(same, structure="other", reference=f"{same.names[0]} * 2")
+    assert credits(v, [same, other, other])["top answer"] == pytest.approx(0.5)
+    assert credits(v, [same, other, other, other])["top answer"] == 0.0
+
+
+def test_the_input_lookup_catches_a_card_whose_layout_fixes_its_answer():
+    v = get_family("einops.transpose").variant(seed=0, form="task")
+    assert measure_tasks([v] * 4).rates["input lookup"] == 1.0
+
+
+def test_the_input_lookup_uses_only_cards_that_look_alike():
+    fam = get_family("einops.transpose")
+    a = fam.variant(seed=0, form="task")
+    others = [Seen.of(fam.variant(seed=s, form="task")) for s in range(1, 12)]
+    unlike = [o for o in others if o.look != look(a)]
+    assert not attempts(a, unlike)["input lookup"].responses()
+    assert bool(attempts(a, others)["input lookup"].responses()) == (len(unlike) < len(others))

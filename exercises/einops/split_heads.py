@@ -4,6 +4,7 @@ from __future__ import annotations
 from exercises.base import CodeSpec, Family, Mistake
 from exercises.checking import distinct_sizes
 from exercises.fixes import einops_fix, with_fix
+from exercises.einops._task_cases import task_case
 from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, reshape_slip,
                                       reversed_group_slips, shape_text, torch_randn, wrong_pattern)
 
@@ -109,7 +110,31 @@ CODE = CodeSpec(
     rules=("no_loops",),
 )
 
-_TASK = "`{t0}` holds {heads} attention heads side by side in its last axis, each head's features contiguous. Split the heads out, laid out as the example's result shows."
+# The task form: the merged feature vectors in any of these layouts (batch first, time-major, or
+# transposed as a 1-D convolution takes them) split into any of these per-head layouts (queries,
+# keys stored transposed, heads first, heads folded into the batch either way); the head count is
+# printed, the example's result shows the layout. Five 4-D and three 3-D results per input, so
+# recognising the input does not answer the card.
+_TASK_INPUTS = [
+    ("batch seq (heads head_dim)", ""),
+    ("seq batch (heads head_dim)", " It is time-major: positions first."),
+    ("batch (heads head_dim) seq", " It is stored as a 1-D convolution returns it: one row per feature and one "
+     "column per position."),
+]
+_TASK_OUTPUTS = [
+    "batch heads seq head_dim", "batch seq heads head_dim", "heads batch seq head_dim", "batch heads head_dim seq",
+    "seq batch heads head_dim", "(batch heads) seq head_dim", "(batch heads) head_dim seq", "(heads batch) seq head_dim",
+]
+
+
+def task_problem(rng):
+    lhs, note = rng.choice(_TASK_INPUTS)
+    rhs = rng.choice(_TASK_OUTPUTS)
+    story = (f"`{{t0}}` holds {{heads}} attention heads side by side in its feature axis, head after head (all of "
+             f"head 0's features, then head 1's, …).{note} Split the heads out, laid out as the example's result "
+             f"shows; where examples and heads share an axis, they are numbered as the example's values show.")
+    return task_case(rng, "rearrange", f"{lhs} -> {rhs}", story, tensors=("x", "q", "k", "v", "qkv_out"),
+                     lengths={"heads": rng.choice([2, 3, 4])})
 
 FAMILY = Family(
     id="einops.split_heads",
@@ -117,6 +142,6 @@ FAMILY = Family(
     forms=(*FORMS, "fix", "task"),
     difficulty=2,
     summary="Split the model axis into heads and move them forward: b s (h d) -> b h s d, h=n_heads.",
-    make=with_fix(einops_maker(problem, task=_TASK), einops_fix(problem)),
+    make=with_fix(einops_maker(problem, task_problem=task_problem), einops_fix(problem)),
     code_spec=CODE,
 )

@@ -26,23 +26,29 @@ def tms_cases(src: str, dst: str, dst_name: str, transposes: tuple[str, str], nu
 def tms_task_cases(src: str, dst: str, why: str) -> tuple[Case, ...]:
     """The task form's cases mapping axis ``src`` to ``dst`` per instance ``i``: the vectors laid
     out (batch, instance, ·), (instance, batch, ·) or one per instance (no batch axis), the result
-    in either batch layout, W stored either way round and printed first or second; 20 layouts, so
-    no remembered one answers many seeds. Role ``t0`` is the vectors, ``t1`` the weights."""
+    in any order of its axes (six layouts of a batch, two of one sample: its shape, all sizes
+    distinct, shows which), W stored either way round and printed first or second; 56 layouts, so
+    neither a remembered layout nor recognising the inputs answers many seeds. Role ``t0`` is the
+    vectors, ``t1`` the weights."""
+    from itertools import permutations
+
     out = []
-    for x, results in ((f"bi{src}", (f"bi{dst}", f"ib{dst}")), (f"ib{src}", (f"ib{dst}", f"bi{dst}")),
-                       (f"i{src}", (f"i{dst}",))):
-        for res in results:
+    for x in (f"bi{src}", f"ib{src}", f"i{src}"):
+        base = x.replace(src, dst) if "b" not in x else f"ib{dst}"  # the layout the numpy reference computes
+        for res in ("".join(p) for p in permutations(base)):
             for w in ("ifh", "ihf"):
                 wm = "t1" if w == f"i{src}{dst}" else "np.swapaxes(t1, -1, -2)"
                 if "b" not in x:
                     reference = f"np.sum(t0[:, :, None] * {wm}, 1)"
                 else:
                     xi = "t0" if x.startswith("i") else "np.swapaxes(t0, 0, 1)"
-                    reference = f"{xi} @ {wm}" if res.startswith("i") else f"np.swapaxes({xi} @ {wm}, 0, 1)"
+                    reference = f"{xi} @ {wm}"
+                if res != base:
+                    reference = f"np.transpose({reference}, {tuple(base.index(c) for c in res)})"
                 mistakes = [("summed over the instances", f"{x},{w}->{res.replace('i', '')}")]
                 if "b" in res:
                     mistakes.append(("the batch and instance axes of the result swapped",
-                                     f"{x},{w}->{res[1]}{res[0]}{res[2]}"))
+                                     f"{x},{w}->{res.translate(str.maketrans('bi', 'ib'))}"))
                 for order in ((0, 1), (1, 0)):
                     terms = ",".join([x, w] if order == (0, 1) else [w, x])
                     out.append(Case(f"{terms}->{res}", "", reference, order=order, why=why,
