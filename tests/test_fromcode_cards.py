@@ -250,3 +250,7 @@ def test_a_tensor_passed_twice_or_named_after_its_axes():
     assert "shape" not in forms_for(lccsd, st_l)  # IA is ia: the shape of t1, printed in the snippet
     assert "write" not in forms_for(exch, st_e)  # `vt_abba` spells 'abba'
     assert "shape" in forms_for(exch, st_e)
+
+
+def test_a_relative_import_of_a_project_module_is_followed():
+    assert [c.pattern for c, _ in _items("relative_import.py")] == ["a b -> b a", "a b c -> c b a"]

@@ -463,7 +463,12 @@ def scope_aliases(body: list[ast.stmt]) -> dict[str, str]:
                 else:  # `import numpy.linalg` binds `numpy`
                     top = a.name.split(".")[0]
                     out[top] = top
-        elif node.module and not node.level:
+        elif node.level:  # a relative import names a module of the project (`from .utils import rearrange`)
+            base = "." * node.level + (f"{node.module}." if node.module else "")
+            for a in node.names:
+                if a.name != "*":  # a star import of a project module binds names this file cannot see
+                    out[a.asname or a.name] = base + a.name
+        elif node.module:
             for a in node.names:
                 if a.name == "*":
                     if node.module == "einops":
