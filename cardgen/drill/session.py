@@ -347,7 +347,10 @@ class Session:
     # -- the loop -------------------------------------------------------------------------
 
     def run(self) -> Summary:
+        from cardgen.drill import startup
+
         try:
+            startup.release()  # Ctrl-C from here on ends the session, with its summary
             while self.shown < self.options.limit:
                 picked = self.pick()
                 if picked is None:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from cardgen.console import echo_wrapped
+
 SEED = click.IntRange(0, 2**63 - 1)
 
 
@@ -152,8 +154,8 @@ def _show_hints(path: Path, tier: int, err: bool, report=None) -> None:
             continue
         k = min(tier, len(hints))
         more = f"  (more: --hint {k + 1})" if k < len(hints) else "  (that was the last hint)"
-        click.echo(click.style(f"hint {k}/{len(hints)} for {ex.function}{about}: ", fg="cyan") + hints[k - 1] + more,
-                   err=err)
+        echo_wrapped(click.style(f"hint {k}/{len(hints)} for {ex.function}{about}: ", fg="cyan") + hints[k - 1] + more,
+                     err=err)
 
 
 def _explain(report, assistant) -> None:
@@ -188,7 +190,7 @@ def _grade_once(path: Path, as_json: bool, timeout: float, assistant=None, hint:
     if as_json:
         click.echo(report.json_text())
     else:
-        click.echo(report.text(color=True))
+        echo_wrapped(report.text(color=True))  # on a terminal: wrapped between words, never in a number
     return report.exit_code
 
 
