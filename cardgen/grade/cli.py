@@ -107,8 +107,10 @@ def daily(count: int, seed: int | None, output: Path, force: bool) -> None:
     click.echo(f"wrote {output}: {names}. Then run:  cardgen grade {output}")
 
 
-def _hints_for(fr, ex) -> tuple[list[str], str]:
-    """The exercise's hints about the failing case when it has them, else the card's hints."""
+def hints_for(fr, ex) -> tuple[list[str], str]:
+    """The exercise's hints about the failing case when it has them, else the card's hints:
+    ``(hints, about)``, ``about`` naming the case. ``fr``: its FunctionResult (or None), ``ex``:
+    the Exercise found in the file. The notebook's grading shows the same hints."""
     spec = ex.spec
     if fr is not None and fr.failing_inputs and getattr(spec, "hints", None) is not None:
         from cardgen.grade.cases import rebuild
@@ -148,7 +150,7 @@ def _show_hints(path: Path, tier: int, err: bool, report=None) -> None:
         if fr is not None and fr.status == "pass":
             click.echo(f"{ex.function}: passes, no hint needed", err=err)
             continue
-        hints, about = _hints_for(fr, ex)
+        hints, about = hints_for(fr, ex)
         if not hints:
             click.echo(f"{ex.function}: this exercise has no hints", err=err)
             continue
