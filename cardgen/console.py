@@ -85,7 +85,12 @@ def render_text(text: str) -> str:
     escaped as it is."""
     if "`" in text or "\\(" in text or "\\[" in text:
         return render_markup(text)
-    return escape_text(_unbroken(text))
+    return escape_text(_unbroken(text, None if _CODE_LIKE.search(text) and ". " not in text else 60))
+
+
+#: An answer with brackets, quotes or an arrow is code (an expression, a pattern), kept whole like
+#: a `code` span however long; a long answer without them is prose and wraps between words.
+_CODE_LIKE = re.compile(r"[()\[\]'\"]|->")
 
 
 def _unbroken(text: str, limit: int | None = 60) -> str:
