@@ -90,7 +90,9 @@ def drill(limit: int, new: int, topic: str | None, families: tuple[str, ...], fo
     \b
     Every review is saved the moment it is rated (SQLite, one transaction each):
     quitting or being killed loses at most the answer being typed. Plots are
-    written next to the store (drill-images/) and their path is printed.
+    drawn inline where the terminal speaks Sixel or kitty's graphics protocol
+    (never asked in tmux or through pipes; CARDGEN_IMAGES=off), and written next
+    to the store (drill-images/) with their path printed.
     CARDGEN_NOW=2030-01-06T09:00Z starts the clock at that UTC time (for tests).
 
     \b

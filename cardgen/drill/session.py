@@ -553,8 +553,26 @@ class Session:
             if not shown:
                 self.out.print(f"[yellow]could not write the image {path}: {escape_text(e.strerror or str(e))}[/]")
             return
-        style = "dim" if shown else "default"
-        self.out.print(f"[{style}]image file: {escape_text(str(path))}[/]", soft_wrap=True)  # one line, to copy
+        self._print_path(path, dim=shown)
+
+    def _print_path(self, path: Path, dim: bool) -> None:
+        """``image file: PATH``, the path never split: ``~`` for the home directory when that is
+        shorter, on a line of its own when the label does not fit beside it (only a path wider
+        than the whole terminal is left to the terminal, one line to copy)."""
+        text = str(path)
+        try:
+            home = str(Path.home())
+            if text.startswith(home + "/"):
+                text = "~" + text[len(home):]
+        except (RuntimeError, OSError):
+            pass
+        style = "dim" if dim else "default"
+        label = "image file:"
+        width = getattr(self.out, "width", 10**6)
+        if len(label) + 1 + len(text) > width:
+            self.out.print(f"[{style}]{label}[/]")
+            label = " "
+        self.out.print(f"[{style}]{label} {escape_text(text)}[/]", soft_wrap=True)  # one line, to copy
 
     # -- the end --------------------------------------------------------------------------
 
