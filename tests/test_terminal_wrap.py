@@ -92,10 +92,10 @@ def test_grade_output_at_80_columns_in_tmux(tmp_path):
     from _grade_helpers import cardgen
     from test_drill_tmux import Tmux
 
-    r = cardgen("exercise", "new", "superposition.forward", "--seed", "3", "-o", "f.py", cwd=tmp_path)
-    assert r.rc == 0, r.err
-    sol = tmp_path / "f.py"
-    sol.write_text(sol.read_text().replace("    raise NotImplementedError\n", WRONG))
+    from cardgen.grade.stub import new_exercise
+
+    sol = tmp_path / "f.py"  # the stub `cardgen exercise new superposition.forward --seed 3` writes
+    sol.write_text(new_exercise("superposition.forward", 3, "f.py").replace("    raise NotImplementedError\n", WRONG))
     piped = cardgen("grade", "f.py", "--hint", cwd=tmp_path)
     assert piped.rc == 1, piped.err
     assert max(len(ln) for ln in piped.out.splitlines()) > 100  # there is something to wrap
