@@ -337,3 +337,14 @@ def geometry_picture(run: dict[str, Any], k: int):
     from exercises.superposition._common import png_image
 
     return png_image("tms-geometry", feature_geometry_png(instance_W(run, k)[0]))
+
+
+def norms_text(s: Summary) -> str:
+    """The run's feature norms in words, every number from ``s`` (explanations state these,
+    not "collapsed to the origin": a dropped feature can keep a norm of 0.4)."""
+    from exercises.superposition._common import fmt
+
+    long = [i for i in range(len(s.norms)) if i in s.represented]
+    short = [i for i in range(len(s.norms)) if i not in s.represented]
+    text = "Norms \\(\\|W_i\\|\\) in the run shown: " + ", ".join(f"{i}: {fmt(n, 2)}" for i, n in enumerate(s.norms))
+    return text + (f" — {len(long)} above {THRESHOLD:g}" + (f", {len(short)} below." if short else ", none below."))
