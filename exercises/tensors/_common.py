@@ -80,6 +80,8 @@ def _draw_once(s: Structure, rng: random.Random, precision: Precision | None):
         return None
     if isinstance(answer, list) and len(set(_flat(answer))) == 1:
         return None  # a constant list is answered by a guess
+    if any(_flat(answer) == [float(w) for w in _flat(v)] for v in tensors.values() if isinstance(v, list)):
+        return None  # the answer is a tensor the card prints: copying it would score
     check = _check(answer, precision)
     mistaken = []
     for what, expr in s.mistakes:

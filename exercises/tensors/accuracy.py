@@ -23,20 +23,28 @@ def _logits(rng):
         row = rng.sample(range(-4, 8), k)  # distinct: argmax and argmin are unique
         rows.append(row)
     y = [rng.randrange(k) if rng.random() < 0.6 else max(range(k), key=lambda j: rows[i][j]) for i in range(n)]
-    return {"x": rows, "y": y}
+    return {"x": rows, "y": y} if _mixed(rows, y) else None
+
+
+def _mixed(rows, y) -> bool:
+    """Some row right at top-1 and some row wrong even at top-2: no answer of 0 or 1 (nor n)."""
+    top = [sorted(range(len(r)), key=lambda j: -r[j]) for r in rows]
+    return any(t[0] == c for t, c in zip(top, y)) and any(c not in t[:2] for t, c in zip(top, y))
 
 
 def _square(rng):
     n = rng.randint(3, 4)
     rows = [rng.sample(range(-4, 8), n) for _ in range(n)]
     y = [rng.randrange(n) if rng.random() < 0.6 else max(range(n), key=lambda j: rows[i][j]) for i in range(n)]
-    return {"x": rows, "y": y}
+    return {"x": rows, "y": y} if _mixed(rows, y) else None
 
 
 def _probs(rng):
     n = rng.randint(5, 7)
     p = [rng.choice([0.1, 0.3, 0.5, 0.5, 0.6, 0.8, 0.9]) for _ in range(n)]
-    return {"p": p, "y": [rng.randint(0, 1) for _ in range(n)]}
+    y = [rng.randint(0, 1) for _ in range(n)]
+    hits = sum((q > 0.5) == bool(c) for q, c in zip(p, y))
+    return {"p": p, "y": y} if 0 < hits < n else None
 
 
 STRUCTURES = (

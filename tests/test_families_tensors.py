@@ -1,0 +1,155 @@
+"""The tensors topic (issue 24, item 10): its value forms, its code exercises and the grader rules
+(``one_line``, ``puzzle``) that hold them to Tensor-Puzzles' style.
+
+Every code exercise is graded three times through the real grader (a real child process): right
+solutions pass, each classic mistake fails with its own diagnosis, and hostile solutions (right
+results by forbidden means) fail on the rules. Contract and card-trap checks of the value forms
+run in test_families_contract.py and test_card_traps.py like every family's.
+"""
+from __future__ import annotations
+
+import ast
+import importlib.util
+import random
+from pathlib import Path
+
+import pytest
+
+from exercises import all_families, get_family
+
+CASES = Path(__file__).parent / "grade_cases" / "tensors"
+FAMILIES = [f for f in all_families("tensors") if f.code_spec is not None]
+
+
+def _module(name: str):
+    spec = importlib.util.spec_from_file_location(f"tensors_{name}", CASES / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_every_tensors_family_has_a_code_exercise_and_varied_structures():
+    assert len(all_families("tensors")) >= 10 and len(FAMILIES) == len(all_families("tensors"))
+    for fam in all_families("tensors"):
+        exprs = {fam.variant(seed=s).params["expr"] for s in range(16)}
+        assert len(exprs) >= 4, f"{fam.id}: only {len(exprs)} structures in 16 seeds"
+
+
+@pytest.mark.parametrize("fam", FAMILIES, ids=lambda f: f.id)
+def test_reference_agrees_with_an_independent_solution_and_every_mistake_is_told_apart(fam):
+    """The reference against the hand-written right solution (another implementation), and every
+    listed mistake wrong on some case and distinguishable from every other mistake."""
+    import torch
+
+    from cardgen.grade.report import compare
+    from cardgen.grade.wire import codec, decode
+
+    def wire(x):
+        return decode(codec().encode(x))
+
+    spec = fam.code_spec
+    right = getattr(_module("right"), spec.function)
+    rng = random.Random(f"test-tensors/{fam.id}")
+    cases = [spec.make_inputs(rng, i) for i in range(20)]
+    outs: dict[str, list] = {m.name: [] for m in spec.mistakes}
+    for inp in cases:
+        with torch.no_grad():
+            ref = wire(spec.reference(**inp))
+            assert compare(ref, wire(right(**inp)), spec.atol, spec.rtol).ok, (fam.id, inp)
+            for m in spec.mistakes:
+                try:
+                    outs[m.name].append(wire(m.fn(**inp)))
+                except (RuntimeError, IndexError):
+                    outs[m.name].append(None)
+        for name in outs:
+            outs[name][-1] = (outs[name][-1], ref)
+    for name, got in outs.items():
+        assert any(g is None or not compare(r, g, spec.atol, spec.rtol).ok for g, r in got), f"{name} never caught"
+    names = sorted(outs)
+    for a in names:
+        for b in names:
+            if a < b:
+                same = all((x is None) == (y is None) and (x is None or compare(x, y, spec.atol, spec.rtol).ok)
+                           for (x, _), (y, _) in zip(outs[a], outs[b]))
+                assert not same, f"{fam.id}: mistakes {a} and {b} cannot be told apart"
+
+
+# ----------------------------------------------------------------------------- the rules
+
+
+def _violations(src: str, name: str, rules=("puzzle", "no_loops")) -> list[str]:
+    from cardgen.grade.rules import check_rules
+
+    return [v.message for v in check_rules(ast.parse(src), name, rules)]
+
+
+def test_a_puzzle_allows_arange_where_indexing_and_matmul():
+    ok = ("import torch\n\ndef f(a):\n    \"\"\"doc\"\"\"\n"
+          "    return a @ torch.where(torch.arange(a.shape[0])[:, None] <= torch.arange(a.shape[0]), 1.0, 0.0)\n")
+    assert _violations(ok, "f") == []
+
+
+@pytest.mark.parametrize("src, words", [
+    ("import torch\ndef f(a):\n    return a.cumsum(0)\n", "calls `a.cumsum`"),
+    ("import torch\ndef f(a):\n    return torch.tril(a)\n", "calls `torch.tril`"),
+    ("import torch\ndef f(a):\n    b = a\n    return b\n", "one `return`"),
+    ("import torch\ndef f(a):\n    return (lambda: a)\n", "lambda"),
+    ("import torch\nimport functools\n@functools.cache\ndef f(a):\n    return a\n", "decorator"),
+    ("import torch\ntorch.where = torch.cumsum\ndef f(a):\n    return torch.where(a, 0)\n", "patch attributes"),
+    ("import numpy as torch\ndef f(a):\n    return torch.where(a)\n", "binds `torch`"),
+    ("from torch import cumsum as torch\ndef f(a):\n    return torch(a, 0)\n", "binds `torch`"),
+    ("import torch\nexec('torch.where = torch.cumsum')\ndef f(a):\n    return torch.where(a, 0)\n", "calls `exec`"),
+    ("import torch, sys\ndef f(a):\n    return torch.where(a > 0, a, 0)\n", "imports sys"),
+    ("import torch\ndef g(a):\n    return a.cumsum(0)\ndef f(a):\n    return g(a)\n", "calls `g`"),
+    ("import torch\ndef f(a):\n    return [x for x in a]\n", "comprehension"),
+    ("import torch\ndef f(a):\n    return (torch := a)\n", "rebinds `torch`"),
+])
+def test_a_puzzle_refuses_every_other_way(src, words):
+    got = _violations(src, "f")
+    assert any(words in m for m in got), got
+
+
+def test_one_line_allows_any_call_but_one_statement():
+    assert _violations("def f(x):\n    return x.softmax(-1)\n", "f", ("one_line",)) == []
+    assert _violations("def f(x):\n    y = x\n    return y\n", "f", ("one_line",))
+
+
+# ----------------------------------------------------------------------------- the real grader
+
+
+@pytest.fixture(scope="module")
+def graded():
+    from cardgen.grade.grader import grade_file
+
+    return {name: grade_file(CASES / f"{name}.py", timeout=20) for name in ("right", "wrong", "hostile")}
+
+
+def test_right_solutions_pass_in_the_grader(graded):
+    rep = graded["right"]
+    assert rep.status == "pass", rep.text()
+    assert {f.family for f in rep.functions} == {f.id for f in FAMILIES}
+
+
+def test_each_classic_mistake_is_named_by_the_grader(graded):
+    """wrong.py writes one listed mistake per exercise (its comment says which); the grader's
+    message is that mistake's."""
+    rep = graded["wrong"]
+    src = (CASES / "wrong.py").read_text()
+    expected = {
+        "pick": "whole_columns", "pairwise_sq_dists": "transposed", "clamp": "only_lower", "triu": "strict",
+        "cumsum": "exclusive", "softmax": "naive", "cross_entropy": "no_logsumexp", "accuracy": "count",
+        "sample": "strict", "normalise_rows": "no_keepdim",
+    }
+    assert {f.function for f in rep.functions} == set(expected) and "def pick" in src
+    for f in rep.functions:
+        spec = get_family(f.family).code_spec
+        want = next(m.message for m in spec.mistakes if m.name == expected[f.function])
+        assert f.status == "fail" and f.message.startswith(want), (f.function, f.message)
+
+
+def test_hostile_solutions_fail_on_the_rules_though_their_results_are_right(graded):
+    rep = graded["hostile"]
+    assert len(rep.functions) == 5
+    for f in rep.functions:
+        assert f.status == "fail" and f.passed == f.total, (f.function, f.message)
+        assert "rules are broken" in f.message, f.message
