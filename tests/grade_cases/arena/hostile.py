@@ -1,0 +1,46 @@
+# cardgen: superposition.loss seed=2
+# cardgen: superposition.dimensionality seed=2
+# cardgen: superposition.forward_arena seed=2
+# cardgen: superposition.generate_batch seed=2
+"""Right results by forbidden means (loops over instances, an input changed in place): each fails."""
+import torch
+
+
+def importance_loss(out, features, importance):
+    total = 0.0
+    for i in range(out.shape[1]):
+        total = total + (importance[i] * (features[:, i] - out[:, i]) ** 2).mean()
+    return total
+
+
+def _one(Wi):
+    n = Wi.norm(dim=-1, keepdim=True)
+    return n[:, 0] ** 2 / (((Wi / n) @ Wi.T) ** 2).sum(-1)
+
+
+def feature_dimensionality(W):
+    return torch.stack([_one(Wi) for Wi in W])  # a loop over the instances
+
+
+def forward(W, b_final, features):
+    features.mul_(1.0).clamp_(min=0)  # writes into the caller's tensor (a no-op here)
+    features.add_(1.0)
+    h = torch.einsum("ihf,...if->...ih", W, features - 1.0)
+    out = torch.relu(torch.einsum("ihf,...ih->...if", W, h) + b_final)
+    return out
+
+
+def generate_batch(values, u_feat, u_pair, p, kind):
+    out = torch.zeros_like(values)
+    for b in range(values.shape[0]):
+        for i in range(values.shape[1]):
+            for f in range(values.shape[2]):
+                g = f // 2
+                if kind == "uncorrelated":
+                    on = u_feat[b, i, f] < p
+                elif kind == "correlated":
+                    on = u_pair[b, i, g] < p
+                else:
+                    on = (f % 2) * p <= u_pair[b, i, g] < (f % 2 + 1) * p
+                out[b, i, f] = values[b, i, f] if on else 0.0
+    return out

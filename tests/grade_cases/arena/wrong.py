@@ -1,0 +1,37 @@
+# cardgen: superposition.loss seed=1
+# cardgen: superposition.dimensionality seed=1
+# cardgen: superposition.forward_arena seed=1
+# cardgen: superposition.hidden_relu seed=1
+# cardgen: superposition.generate_batch seed=1
+"""Each exercise answered with its classic mistake, as a learner writes it."""
+import einops
+import torch
+
+
+def importance_loss(out, features, importance):
+    return (importance * (features - out) ** 2).mean()  # averaged over the instances too
+
+
+def feature_dimensionality(W):
+    overlaps = einops.einsum(W, W, "i f h, i g h -> i f g")  # W_f not normalised
+    return (W ** 2).sum(-1) / (overlaps ** 2).sum(-1)
+
+
+def forward(W, b_final, features):  # W read as [instances, features, hidden]
+    h = einops.einsum(features, W, "... i f, i f h -> ... i h")
+    return torch.relu(einops.einsum(h, W, "... i h, i f h -> ... i f") + b_final)
+
+
+def neuron_forward(W, b_final, features):  # no ReLU on the hidden layer
+    h = einops.einsum(features, W, "... i f, i f h -> ... i h")
+    return torch.relu(einops.einsum(h, W, "... i h, i f h -> ... i f") + b_final)
+
+
+def generate_batch(values, u_feat, u_pair, p, kind):
+    if kind == "uncorrelated":
+        present = u_feat < p
+    elif kind == "correlated":
+        present = einops.repeat(u_pair < p, "b i g -> b i (2 g)")  # halves, not neighbours
+    else:
+        present = torch.cat([u_pair < p, (u_pair >= p) & (u_pair < 2 * p)], dim=-1)
+    return torch.where(present, values, 0.0)
