@@ -17,7 +17,7 @@ from exercises import get_family
 
 CASES = Path(__file__).parent / "grade_cases" / "arena"
 IDS = ("superposition.loss", "superposition.dimensionality", "superposition.forward_arena",
-       "superposition.hidden_relu", "superposition.generate_batch")
+       "superposition.hidden_relu", "superposition.generate_batch", "superposition.abs_model")
 
 
 @pytest.mark.parametrize("fid", IDS)
@@ -66,6 +66,51 @@ def test_generate_batch_pairs_fire_together_or_alone_at_the_stated_rate():
             assert not both.any()
 
 
+def test_the_abs_model_learns_abs_with_a_neuron_pair_per_feature():
+    """superpos_core's |x| model, 2 features and 4 neurons (ReLU(x) + ReLU(-x) each): the loss
+    falls by two orders of magnitude in a few hundred small steps."""
+    import torch
+
+    from superpos_core.computation import AbsModel, abs_loss, optimize_abs
+
+    torch.manual_seed(0)
+    model = AbsModel(1, 2, 4, feature_probability=0.5, seed=0)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a tiny model: threads only contend (0.5 s of CPU on one)
+    try:
+        losses = optimize_abs(model, steps=300, n_batch=64, lr=3e-2)
+    finally:
+        torch.set_num_threads(threads)
+    assert losses[-1] < losses[0] / 100
+    x = torch.tensor([[[-0.5, 0.25]]])
+    assert torch.allclose(model(x), x.abs(), atol=0.05)
+    assert float(abs_loss(x.abs(), x, 1.0)) == 0.0
+
+
+def test_rotating_the_hidden_space_changes_only_the_hidden_relu_model():
+    """The concepts family's rotation cards, over seeds: the main model's answer is its unrotated
+    output, the hidden-ReLU model's answer is not."""
+    import torch
+    from superpos_core import Config, HiddenReLUModel, Model
+
+    fam = get_family("superposition.concepts")
+    seen = set()
+    for seed in range(60):
+        v = fam.variant(seed=seed)
+        if v.params["kind"] != "rotation":
+            continue
+        cls = Model if v.params["model"] == "main" else HiddenReLUModel
+        m = cls(Config(n_features=3, n_hidden=2, n_instances=1))
+        with torch.no_grad():
+            m.W.copy_(torch.tensor([v.params["W"]]))
+            m.b_final.copy_(torch.tensor([v.params["b_final"]]))
+            before = m(torch.tensor([[v.params["x"]]]))[0, 0]
+        same = torch.allclose(before, torch.tensor(v.answer, dtype=before.dtype), atol=1e-4)
+        assert same == (v.params["model"] == "main"), v.key
+        seen.add(v.params["model"])
+    assert seen == {"main", "hidden_relu"}
+
+
 @pytest.fixture(scope="module")
 def graded():
     from cardgen.grade.grader import grade_file
@@ -80,7 +125,8 @@ def test_right_solutions_pass(graded):
 
 def test_each_classic_mistake_is_named(graded):
     expected = {"importance_loss": "mean_over_instances", "feature_dimensionality": "unnormalised",
-                "forward": "features_first_layout", "neuron_forward": "no_hidden_relu", "generate_batch": "halves"}
+                "forward": "features_first_layout", "neuron_forward": "no_hidden_relu", "generate_batch": "halves",
+                "abs_forward": "tied"}
     for f in graded["wrong"].functions:
         want = next(m.message for m in get_family(f.family).code_spec.mistakes if m.name == expected[f.function])
         assert f.status == "fail" and f.message.startswith(want), (f.function, f.message)

@@ -3,6 +3,7 @@
 # cardgen: superposition.forward_arena seed=0
 # cardgen: superposition.hidden_relu seed=0
 # cardgen: superposition.generate_batch seed=0
+# cardgen: superposition.abs_model seed=0
 """Right solutions to the ARENA 1.3.1 code exercises of issue 24 (items 7, 8, 11), written
 independently of the references (einops / plain torch, not superpos_core)."""
 import einops
@@ -39,3 +40,8 @@ def generate_batch(values, u_feat, u_pair, p, kind):
     else:
         present = torch.stack([u_pair < p, (u_pair >= p) & (u_pair < 2 * p)], dim=-1).flatten(-2)
     return torch.where(present, values, 0.0)
+
+
+def abs_forward(W1, W2, b_final, features):
+    h = torch.relu(einops.einsum(W1, features, "i h f, ... i f -> ... i h"))
+    return torch.relu(einops.einsum(W2, h, "i f h, ... i h -> ... i f") + b_final)

@@ -3,6 +3,7 @@
 # cardgen: superposition.forward_arena seed=1
 # cardgen: superposition.hidden_relu seed=1
 # cardgen: superposition.generate_batch seed=1
+# cardgen: superposition.abs_model seed=1
 """Each exercise answered with its classic mistake, as a learner writes it."""
 import einops
 import torch
@@ -35,3 +36,8 @@ def generate_batch(values, u_feat, u_pair, p, kind):
     else:
         present = torch.cat([u_pair < p, (u_pair >= p) & (u_pair < 2 * p)], dim=-1)
     return torch.where(present, values, 0.0)
+
+
+def abs_forward(W1, W2, b_final, features):  # tied weights, as in the main model
+    h = torch.relu(einops.einsum(W1, features, "i h f, ... i f -> ... i h"))
+    return torch.relu(einops.einsum(W1, h, "i h f, ... i h -> ... i f") + b_final)
