@@ -27,16 +27,6 @@ OPEN: dict[str, str] = {
     "einsum.tms_back": "top 3 answers 32% of 50 seeds (limit 30%)",
     "einsum.tms_hidden": "top 3 answers 44% of 50 seeds (limit 30%)",
     "einsum.trace": "template 40% of 50 seeds (limit 30%)",
-    "einops.broadcast": "top 3 answers 34%, template 40% of 50 seeds (limit 30%)",
-    "einops.einsum_attention": "top 3 answers 42% of 50 seeds (limit 30%)",
-    "einops.einsum_linear": "template 52% of 50 seeds (limit 30%)",
-    "einops.flatten": "top 3 answers 62% of 50 seeds (limit 30%)",
-    "einops.global_pool": "top 3 answers 42% of 50 seeds (limit 30%)",
-    "einops.merge_heads": "top 3 answers 60% of 50 seeds (limit 30%)",
-    "einops.pool": "top answer 38%, top 3 answers 68%, template 50% of 50 seeds (limit 30%)",
-    "einops.space_to_depth": "top 3 answers 38% of 50 seeds (limit 30%)",
-    "einops.transpose": "top 3 answers 36%, template 36% of 50 seeds (limit 30%)",
-    "einops.upsample": "top 3 answers 64%, template 48% of 50 seeds (limit 30%)",
     "superposition.forward": "top 3 answers 48% of 50 seeds (limit 30%)",
 }
 
