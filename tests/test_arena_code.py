@@ -4,7 +4,8 @@ the hidden-ReLU model's forward pass and generate_batch for (anti)correlated fea
 
 References are the project's own implementations; each is held to an independent right solution
 (einops, tests/grade_cases/arena/right.py) and graded for real: right solutions pass, the classic
-mistakes get their diagnosis, and hostile ones (loops, an input changed in place) fail.
+mistakes get their diagnosis, and hostile ones (loops, an input changed in place) fail. The same
+three files hold the tensors topic's code exercises, so one grader run serves both.
 """
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from pathlib import Path
 import pytest
 from _code_helpers import check_spec, load
 
-from exercises import get_family
+from exercises import all_families, get_family
 
-CASES = Path(__file__).parent / "grade_cases" / "arena"
+CASES = Path(__file__).parent / "grade_cases" / "issue24"  # with the tensors topic's exercises
 IDS = ("superposition.loss", "superposition.dimensionality", "superposition.forward_arena",
        "superposition.hidden_relu", "superposition.generate_batch", "superposition.abs_model")
 
@@ -118,24 +119,36 @@ def graded():
     return {name: grade_file(CASES / f"{name}.py", timeout=20) for name in ("right", "wrong", "hostile")}
 
 
+TENSORS = {f.id for f in all_families("tensors")}
+
+
 def test_right_solutions_pass(graded):
     assert graded["right"].status == "pass", graded["right"].text()
-    assert {f.family for f in graded["right"].functions} == set(IDS)
+    assert {f.family for f in graded["right"].functions} == set(IDS) | TENSORS
 
 
 def test_each_classic_mistake_is_named(graded):
     expected = {"importance_loss": "mean_over_instances", "feature_dimensionality": "unnormalised",
                 "forward": "features_first_layout", "neuron_forward": "no_hidden_relu", "generate_batch": "halves",
-                "abs_forward": "tied"}
+                "abs_forward": "tied",
+                "pick": "whole_columns", "pairwise_sq_dists": "transposed", "clamp": "only_lower", "triu": "strict",
+                "cumsum": "exclusive", "softmax": "naive", "cross_entropy": "no_logsumexp", "accuracy": "count",
+                "sample": "strict", "normalise_rows": "no_keepdim"}
+    assert {f.function for f in graded["wrong"].functions} == set(expected)
     for f in graded["wrong"].functions:
         want = next(m.message for m in get_family(f.family).code_spec.mistakes if m.name == expected[f.function])
         assert f.status == "fail" and f.message.startswith(want), (f.function, f.message)
-    assert {f.function for f in graded["wrong"].functions} == set(expected)
 
 
 def test_hostile_solutions_fail(graded):
+    """Right results by forbidden means: the rules (puzzle calls, one line, no loops) or an input
+    changed in place fail every one."""
     by = {f.function: f for f in graded["hostile"].functions}
-    assert set(by) == {"importance_loss", "feature_dimensionality", "forward", "generate_batch"}
+    assert set(by) == {"importance_loss", "feature_dimensionality", "forward", "generate_batch",
+                       "pick", "clamp", "triu", "cumsum", "softmax"}
     for name in ("importance_loss", "feature_dimensionality", "generate_batch"):
         assert by[name].status == "fail" and "allows no loops" in " ".join(by[name].rule_messages), by[name].message
     assert by["forward"].status == "fail" and "in place" in by["forward"].message
+    for name in ("pick", "clamp", "triu", "cumsum", "softmax"):  # right values, broken rules
+        f = by[name]
+        assert f.status == "fail" and f.passed == f.total and "rules are broken" in f.message, (name, f.message)
