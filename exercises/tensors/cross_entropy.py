@@ -41,7 +41,7 @@ STRUCTURES = (
         ("took the whole label columns", "-x.log_softmax(-1)[:, y].mean(0)"),
         ("forgot the normalisation", "-x[torch.arange(len(y)), y]"),
     ), setup=SETUP),
-    Structure(f"x.logsumexp(-1) - x[torch.arange(len(y)), y]", _draw, (
+    Structure("x.logsumexp(-1) - x[torch.arange(len(y)), y]", _draw, (
         ("subtracted the other way", "x[torch.arange(len(y)), y] - x.logsumexp(-1)"),
         ("took the max instead of logsumexp", "x.max(-1).values - x[torch.arange(len(y)), y]"),
     ), setup=SETUP),

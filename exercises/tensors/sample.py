@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 
 from exercises.base import CodeSpec, Family, Mistake, Variant
-from exercises.tensors._common import Structure, generator, value_variant
+from exercises.tensors._common import Structure, value_variant
 
 ID = "tensors.sample"
 
