@@ -273,7 +273,8 @@ class TaskMeasure:
     top: str
 
     def failures(self, solvers: Sequence[str] = TASK_SOLVERS) -> list[str]:
-        return [f"{s} solves {self.rates[s]:.0%}" for s in solvers if self.rates[s] > MAX_SOLVED]
+        # a sum of fractional credits (1/3 + 2/3 ...) may land a rounding error above an exact 30%
+        return [f"{s} solves {self.rates[s]:.0%}" for s in solvers if self.rates[s] > MAX_SOLVED + 1e-9]
 
 
 def measure_in_mix(variants: Sequence[Variant], mix: Sequence[Variant]) -> TaskMeasure:

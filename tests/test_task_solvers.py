@@ -98,7 +98,7 @@ def test_other_answers_are_renamed_onto_the_card():
     a, b = (get_family("einsum.matmul").variant(seed=s, form="task") for s in (0, 1))
     got = attempts(a, [Seen.of(b)])
     names = [n for n, _ in inputs(a)]
-    assert got["top answer"].sure and all(n in got["top answer"].sure[0] for n in names)
+    assert got["top answer"].responses() and all(n in got["top answer"].responses()[0] for n in names)
     assert got["names + op"].sure == [" @ ".join(names)]
 
 
