@@ -114,7 +114,9 @@ CODE = CodeSpec(
 # transposed as a 1-D convolution takes them) split into any of these per-head layouts (queries,
 # keys stored transposed, heads first, heads folded into the batch either way); the head count is
 # printed, the example's result shows the layout. Five 4-D and three 3-D results per input, so
-# recognising the input does not answer the card.
+# recognising the input does not answer the card. Where examples and heads are folded into one
+# axis, the story says in words which comes first (the example may be too big to print its values).
+_FOLDED = " Examples and heads share the result's first axis, {first} first."
 _TASK_INPUTS = [
     ("batch seq (heads head_dim)", ""),
     ("seq batch (heads head_dim)", " It is time-major: positions first."),
@@ -122,17 +124,20 @@ _TASK_INPUTS = [
      "column per position."),
 ]
 _TASK_OUTPUTS = [
-    "batch heads seq head_dim", "batch seq heads head_dim", "heads batch seq head_dim", "batch heads head_dim seq",
-    "seq batch heads head_dim", "(batch heads) seq head_dim", "(batch heads) head_dim seq", "(heads batch) seq head_dim",
+    ("batch heads seq head_dim", ""), ("batch seq heads head_dim", ""), ("heads batch seq head_dim", ""),
+    ("batch heads head_dim seq", ""), ("seq batch heads head_dim", ""),
+    ("(batch heads) seq head_dim", _FOLDED.format(first="all heads of example 0")),
+    ("(batch heads) head_dim seq", _FOLDED.format(first="all heads of example 0")),
+    ("(heads batch) seq head_dim", _FOLDED.format(first="head 0 of every example")),
 ]
 
 
 def task_problem(rng):
     lhs, note = rng.choice(_TASK_INPUTS)
-    rhs = rng.choice(_TASK_OUTPUTS)
+    rhs, folded = rng.choice(_TASK_OUTPUTS)
     story = (f"`{{t0}}` holds {{heads}} attention heads side by side in its feature axis, head after head (all of "
              f"head 0's features, then head 1's, …).{note} Split the heads out, laid out as the example's result "
-             f"shows; where examples and heads share an axis, they are numbered as the example's values show.")
+             f"shows.{folded}")
     return task_case(rng, "rearrange", f"{lhs} -> {rhs}", story, tensors=("x", "q", "k", "v", "qkv_out"),
                      lengths={"heads": rng.choice([2, 3, 4])})
 
