@@ -205,3 +205,35 @@ def hint_problems(hint: str, variant: Any, response: str = "", expected: str = "
     if m := sorted((set(numbers(h)) & answer_nums) - set(numbers(given))):
         problems.append(f"reveals answer number(s) {', '.join(m)}")
     return problems
+
+
+_STATEMENT = re.compile(
+    r"^\s*(?:def\s+\w+\s*\(|return\b|import\s+\w|from\s+[\w.]+\s+import\b|class\s+\w+|for\s+\w+(?:\s*,\s*\w+)*\s+in\s+.+:"
+    r"|[A-Za-z_][\w.]*(?:\[[^\]]*\])?\s*[+\-*/@]?=\s*(?!=)\S)", re.M)
+_INLINE_RETURN = re.compile(r"(?<![\w.])return\s+[\w.]+\s*[(\[@*+\-/]")
+_PATTERN_CALL = re.compile(r"`[^`]*\w\s*\([^`]*->[^`]*\)[^`]*`")
+
+
+def explain_problems(text: str, function: str = "") -> list[str]:
+    """Why an explanation of a grader report may not be shown (empty list: fine).
+
+    It explains in words; it may name a function or an axis, but it may not write code that
+    could be pasted as the fix: a code block, a statement on a line of its own (``def``,
+    ``return``, ``import``, ``for … in …:``, an assignment), an inline ``return expr(…)``, or a
+    call with an einsum/einops pattern such as `torch.einsum('ij,jk->ik', a, b)`.
+    """
+    t = (text or "").strip()
+    if not t:
+        return ["the explanation is empty"]
+    problems = []
+    if "```" in t:
+        problems.append("writes a code block")
+    if function and re.search(rf"\bdef\s+{re.escape(function)}\s*\(", t):
+        problems.append(f"writes {function}()")
+    if _STATEMENT.search(t) or _INLINE_RETURN.search(t):
+        problems.append("writes a line of code")
+    if _PATTERN_CALL.search(t):
+        problems.append("writes a call with a pattern")
+    if len(t) > 1500:
+        problems.append(f"too long ({len(t)} characters)")
+    return problems
