@@ -82,4 +82,4 @@ $(LLM_VENV)/.installed:
 # robustness scenarios, and stops the server however it ends (see benchmarks/llm_real.py).
 llm-check: install $(LLM_VENV)/.installed
 	$(BIN)/python benchmarks/llm_real.py --check --server-python $(LLM_VENV)/bin/python \
-		--model "$(LLM_MODEL)" --json $(LLM_VENV)/llm-check.json
+		--model "$(LLM_MODEL)" --json $(LLM_VENV)/llm-check.json $(LLM_CHECK_ARGS)

@@ -355,7 +355,7 @@ def wrong_answer(v) -> str | None:
     return None
 
 
-def run_hint(assistant, pairs, log) -> Feature:
+def run_hint(assistant, pairs, log, every: int = 1) -> Feature:
     from cardgen.llm import offline_hint
 
     f = Feature("hint")
@@ -364,6 +364,9 @@ def run_hint(assistant, pairs, log) -> Feature:
         by_family.setdefault(fam.id, []).append(form)
     for i, (fid, forms) in enumerate(by_family.items()):
         from exercises.registry import get_family
+
+        if i % every:
+            continue
 
         fam = get_family(fid)
         for form in forms[i % len(forms):] + forms[: i % len(forms)]:  # each family in a form in turn
@@ -576,6 +579,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", help="the .gguf file the server loads")
     ap.add_argument("--timeout", type=float, default=60.0, help="CARDGEN_LLM_TIMEOUT for the sample (s)")
     ap.add_argument("--limit", type=int, default=None, help="only the first N family/form pairs (a quick look)")
+    ap.add_argument("--hint-every", type=int, default=1, help="a hint for every Nth family")
     ap.add_argument("--review-every", type=int, default=4, help="review a card of every Nth family")
     ap.add_argument("--check", action="store_true", help="also the robustness scenarios and the commands; "
                                                          "exit 1 on any invalid text shown or failed scenario")
@@ -626,7 +630,7 @@ def main(argv: list[str] | None = None) -> int:
 
         feats.append(run_reword(get_assistant(True), pairs, log))
         save(True)
-        feats.append(run_hint(get_assistant(True), pairs, log))
+        feats.append(run_hint(get_assistant(True), pairs, log, args.hint_every))
         save(True)
         feats.append(run_explain(get_assistant(True), grader_failures(tmp), log))
         save(True)

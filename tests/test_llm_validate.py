@@ -152,3 +152,20 @@ def test_schema_checker():
                     "$.n: expected integer, got bool", "$.tags: more than 2 items", "$.tags[0]: 'c' is not one of ['a', 'b']"]
     assert schema_errors([], schema) == ["$: expected object, got list"]
     assert schema_errors({}, schema) == ["$: missing 'p'"]
+
+
+# ----------------------------------------------------------------------------- leaks as tokens (issue 23)
+
+
+def test_output_letters_and_the_answers_numbers_in_order_are_leaks():
+    v, b = matmul_write(), bmm_shape()
+    assert hint_problems("Should the output letters be ik?", v, "ij,jk->ij") == ["reveals the answer (->ik)"]
+    assert hint_problems("Is it 2, 3 and then 5?", b, "(2, 5, 3)") == ["reveals the answer (2, 3, 5)"]
+    assert hint_problems("Which axis do both operands share, and does it survive?", v, "ij,jk->ij") == []
+    assert reword_problems(MATMUL_PROMPT, MATMUL_PROMPT + " Its axes are ik.", ["ij,jk->ik"]) == \
+        ["states the answer (->ik)"]
+    # numbers the card already shows in that order are no leak
+    from cardgen.llm.validate import token_leaks
+
+    assert token_leaks("Compare 2, 3 and 5.", ["(2, 3, 5)"], allowed_in="`x = torch.randn(2, 3, 5)`") == []
+    assert token_leaks("Compare 2, 3 and 5.", ["(2, 3, 5)"], allowed_in="`x = torch.randn(2, 5, 3)`") == ["2, 3, 5"]

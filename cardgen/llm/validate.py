@@ -15,8 +15,9 @@ accepted only when every *fact* of the template survives unchanged and nothing i
 * choices — option lines such as ``B) the rows`` are kept verbatim, none added;
 * one question — no more question marks than the template (outside code);
 * no answer — neither the answer text, an accepted alternative, nor a key token of them (a
-  quoted pattern, an ``->`` expression, an option's text) appears unless the template already
-  had it;
+  quoted pattern, an ``->`` expression, an option's text, an einsum answer's output letters as
+  a word, the answer's numbers in their order however joined) appears unless the template
+  already had it;
 * sane size — not empty, balanced backticks, at most about twice the template's length.
 """
 from __future__ import annotations
@@ -139,6 +140,40 @@ def leaks(text: str, answers: Iterable[Any], allowed_in: str = "") -> list[str]:
     return sorted(k for k in answer_keys(answers) if k in n and k not in base)
 
 
+def output_letters(answers: Iterable[Any]) -> set[str]:
+    """The output side of einsum-like answers (``ij,jk->ik`` gives ``ik``): written as a word
+    of its own they give the answer away although they are too short for :func:`answer_keys`."""
+    out: set[str] = set()
+    for a in answers:
+        if isinstance(a, str):
+            out |= set(re.findall(r"->\s*([A-Za-z]{2,})(?![\w(])", a))
+    return out
+
+
+def _word_in(word: str, text: str) -> bool:
+    return re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", text) is not None
+
+
+def _run_in(run: list[str], seq: list[str]) -> bool:
+    k = len(run)
+    return any(seq[i : i + k] == run for i in range(len(seq) - k + 1))
+
+
+def token_leaks(text: str, answers: Iterable[Any], allowed_in: str = "") -> list[str]:
+    """What gives the answer away as tokens rather than as a substring: the output letters of
+    an einsum answer as a word, or the answer's numbers (two or more) in their order, however
+    they are joined (``7, 8 and 6`` for ``(7, 8, 6)``) — unless ``allowed_in`` already has them."""
+    answers = [a for a in answers if a is not None and not isinstance(a, bool)]
+    found = [f"->{w}" for w in sorted(output_letters(answers)) if _word_in(w, text) and not _word_in(w, allowed_in)]
+    seq, base = numbers(text), numbers(allowed_in)
+    for a in answers:
+        run = numbers(str(a))
+        if len(run) >= 2 and _run_in(run, seq) and not _run_in(run, base):
+            found.append(", ".join(run))
+            break
+    return found
+
+
 def _missing(old: Sequence[str], new: Sequence[str]) -> list[str]:
     """Items of ``old`` that ``new`` lacks, counting repeats (``3`` twice needs ``3`` twice)."""
     return sorted((Counter(old) - Counter(new)).elements())
@@ -176,7 +211,8 @@ def reword_problems(original: str, candidate: str, answers: Iterable[Any] = ()) 
     q_old, q_new = _prose(original).count("?"), _prose(cand).count("?")
     if q_new > max(q_old, 1):
         problems.append(f"asks {q_new} questions")
-    if m := leaks(cand, answers, allowed_in=original):
+    answers = list(answers)
+    if m := leaks(cand, answers, allowed_in=original) + token_leaks(cand, answers, allowed_in=original):
         problems.append(f"states the answer ({', '.join(m)})")
     return problems
 
@@ -199,7 +235,8 @@ def hint_problems(hint: str, variant: Any, response: str = "", expected: str = "
     if "```" in h:
         problems.append("contains a code block")
     given = " ".join(x for x in (getattr(variant, "prompt", ""), getattr(variant, "code", "") or "", response) if x)
-    if m := leaks(h, [*answers_of(variant), expected or None]):
+    if m := leaks(h, [*answers_of(variant), expected or None]) + token_leaks(h, [*answers_of(variant), expected or None],
+                                                                             allowed_in=given):
         problems.append(f"reveals the answer ({', '.join(m)})")
     answer_nums = set(numbers(" ".join(str(a) for a in answers_of(variant) if a is not None)))
     if m := sorted((set(numbers(h)) & answer_nums) - set(numbers(given))):
