@@ -169,3 +169,13 @@ def test_output_letters_and_the_answers_numbers_in_order_are_leaks():
 
     assert token_leaks("Compare 2, 3 and 5.", ["(2, 3, 5)"], allowed_in="`x = torch.randn(2, 3, 5)`") == []
     assert token_leaks("Compare 2, 3 and 5.", ["(2, 3, 5)"], allowed_in="`x = torch.randn(2, 5, 3)`") == ["2, 3, 5"]
+
+
+def test_a_rewording_may_not_change_what_is_asked():
+    prompt = "What is `out[0, 1]`?"
+    assert reword_problems(prompt, "What is the sum of `out[0, 1]`?") == ["changes the question (adds sum)"]
+    assert reword_problems("What is the largest entry of `out`?", "What is an entry of `out`?") == \
+        ["changes the question (drops largest)"]
+    assert reword_problems(prompt, "Give the value of `out[0, 1]`.") == []
+    # a word the card's code shows (here: sum) may be named
+    assert reword_problems(prompt, "What is `out[0, 1]` after the sum?", context="out = x.sum(0)") == []

@@ -229,7 +229,7 @@ class Assistant:
             return prompt
         candidate = data["prompt"].strip()
         self.last_text = candidate
-        problems = reword_problems(prompt, candidate, answers_of(variant))
+        problems = reword_problems(prompt, candidate, answers_of(variant), getattr(variant, "code", None))
         if problems:
             self.stats["reword_rejected"] += 1
             self.rejections.append((variant.key, "reword", problems))

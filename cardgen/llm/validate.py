@@ -13,7 +13,9 @@ accepted only when every *fact* of the template survives unchanged and nothing i
 * names — identifiers written in prose (``d_model``, ``W1``, ``torch.einsum``, single-letter
   names like ``x`` or ``i``) are all kept;
 * choices — option lines such as ``B) the rows`` are kept verbatim, none added;
-* one question — no more question marks than the template (outside code);
+* one question — no more question marks than the template (outside code), and the same
+  words for what is asked (:data:`OPERATION_WORDS`: shape, sum, mean, max, first, ...; one
+  the card's code shows, ``context``, may be added);
 * no answer — neither the answer text, an accepted alternative, nor a key token of them (a
   quoted pattern, an ``->`` expression, an option's text, an einsum answer's output letters as
   a word, the answer's numbers in their order however joined) appears unless the template
@@ -39,6 +41,15 @@ _CODE_WORD = re.compile(
 )
 _SINGLE = re.compile(r"(?<![\w.'’\-])([A-Za-z])(?![\w'’\-])")
 _ABBREV = {"e.g", "i.e", "etc", "vs", "cf"}
+#: Words that say which quantity is asked: a rewording that adds or drops one asks another thing
+#: ("What is `out[0, 1]`?" → "What is the sum of `out[0, 1]`?") although every fact survives.
+OPERATION_WORDS = frozenset({
+    "shape", "dtype", "sum", "sums", "summed", "mean", "average", "max", "maximum", "min", "minimum",
+    "product", "norm", "transpose", "transposed", "trace", "diagonal", "total", "count", "largest",
+    "smallest", "absolute", "square", "squared", "sqrt", "log", "exp", "softmax", "relu", "argmax",
+    "argmin", "variance", "median", "cumulative", "sorted", "inverse", "determinant", "rank", "first",
+    "last", "negative", "positive", "gradient",
+})
 _NOT_NAMES = {"a", "A", "I"}
 
 
@@ -179,7 +190,7 @@ def _missing(old: Sequence[str], new: Sequence[str]) -> list[str]:
     return sorted((Counter(old) - Counter(new)).elements())
 
 
-def reword_problems(original: str, candidate: str, answers: Iterable[Any] = ()) -> list[str]:
+def reword_problems(original: str, candidate: str, answers: Iterable[Any] = (), context: str | None = None) -> list[str]:
     """Why ``candidate`` may not replace ``original`` (empty list: accepted). See module doc."""
     cand = (candidate or "").strip()
     if not cand:
@@ -208,11 +219,17 @@ def reword_problems(original: str, candidate: str, answers: Iterable[Any] = ()) 
         problems.append(f"changes option(s) {', '.join(m)}")
     if m := _missing(options(cand), options(original)):
         problems.append(f"adds option(s) {', '.join(m)}")
+    ops_old = set(re.findall(r"[a-z]+", original.lower())) & OPERATION_WORDS
+    ops_new = set(re.findall(r"[a-z]+", cand.lower())) & OPERATION_WORDS
+    if m := sorted(ops_old - ops_new):
+        problems.append(f"changes the question (drops {', '.join(m)})")
+    if m := sorted(ops_new - ops_old - set(re.findall(r"[a-z]+", (context or "").lower()))):
+        problems.append(f"changes the question (adds {', '.join(m)})")
     q_old, q_new = _prose(original).count("?"), _prose(cand).count("?")
     if q_new > max(q_old, 1):
         problems.append(f"asks {q_new} questions")
     answers = list(answers)
-    if m := leaks(cand, answers, allowed_in=original) + token_leaks(cand, answers, allowed_in=original):
+    if m := leaks(cand, answers, allowed_in=original) or token_leaks(cand, answers, allowed_in=original):
         problems.append(f"states the answer ({', '.join(m)})")
     return problems
 
@@ -235,7 +252,7 @@ def hint_problems(hint: str, variant: Any, response: str = "", expected: str = "
     if "```" in h:
         problems.append("contains a code block")
     given = " ".join(x for x in (getattr(variant, "prompt", ""), getattr(variant, "code", "") or "", response) if x)
-    if m := leaks(h, [*answers_of(variant), expected or None]) + token_leaks(h, [*answers_of(variant), expected or None],
+    if m := leaks(h, [*answers_of(variant), expected or None]) or token_leaks(h, [*answers_of(variant), expected or None],
                                                                              allowed_in=given):
         problems.append(f"reveals the answer ({', '.join(m)})")
     answer_nums = set(numbers(" ".join(str(a) for a in answers_of(variant) if a is not None)))
