@@ -251,11 +251,17 @@ def _pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, max(0, round(q * (len(xs) - 1))))]
 
 
+#: feature → time.monotonic() after which no more of its sample is asked (``--budget-s``).
+DEADLINES: dict[str, float] = {}
+
+
 class Feature:
     """What one use of the LLM did over the sample."""
 
     def __init__(self, name: str):
         self.name = name
+        self.deadline = DEADLINES.get(name, float("inf"))
+        self.not_run = 0  # sample items left out when the time budget ran out
         self.latencies: list[float] = []
         self.requests = 0
         self.calls = 0
@@ -273,7 +279,7 @@ class Feature:
         return self.calls - self.accepted
 
     def row(self) -> dict:
-        return {"feature": self.name, "calls": self.calls, "requests": self.requests,
+        return {"feature": self.name, "calls": self.calls, "not_run_budget": self.not_run, "requests": self.requests,
                 "median_s": round(statistics.median(self.latencies), 2) if self.latencies else None,
                 "p95_s": round(_pct(self.latencies, 0.95), 2) if self.latencies else None,
                 "accepted": self.accepted, "rejected": self.rejected, "failed": dict(self.failed),
@@ -291,6 +297,9 @@ def _reason(problem: str) -> str:
 
 def _measure(feature: Feature, assistant, use: str, call, audit) -> None:
     """Run ``call()`` (one LLM use), time it and classify what came back."""
+    if time.monotonic() > feature.deadline:
+        feature.not_run += 1
+        return
     before = Counter(assistant.stats)
     req0 = assistant.client.requests
     t0 = time.perf_counter()
@@ -561,11 +570,11 @@ def _compare_reviews(on: str, off: str) -> tuple[bool, int]:
 
 
 def _table(rows: list[dict]) -> str:
-    head = f"{'feature':8s} {'calls':>5s} {'reqs':>5s} {'median':>7s} {'p95':>6s} {'accept':>6s} {'reject':>6s} " \
+    head = f"{'feature':8s} {'calls':>5s} {'skip':>4s} {'reqs':>5s} {'median':>7s} {'p95':>6s} {'accept':>6s} {'reject':>6s} " \
            f"{'failed':>6s} {'fallbk':>6s} {'INVALID shown':>13s}"
     lines = [head, "-" * len(head)]
     for r in rows:
-        lines.append(f"{r['feature']:8s} {r['calls']:5d} {r['requests']:5d} "
+        lines.append(f"{r['feature']:8s} {r['calls']:5d} {r['not_run_budget']:4d} {r['requests']:5d} "
                      f"{(r['median_s'] if r['median_s'] is not None else float('nan')):6.2f}s "
                      f"{(r['p95_s'] if r['p95_s'] is not None else float('nan')):5.2f}s {r['accepted']:6d} "
                      f"{r['rejected']:6d} {sum(r['failed'].values()):6d} {r['fallbacks']:6d} {r['invalid_shown']:13d}")
@@ -581,6 +590,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="only the first N family/form pairs (a quick look)")
     ap.add_argument("--hint-every", type=int, default=1, help="a hint for every Nth family")
     ap.add_argument("--review-every", type=int, default=4, help="review a card of every Nth family")
+    ap.add_argument("--budget-s", type=float, default=None,
+                    help="time box for the sample (reword 55%%, hint 25%%, explain 8%%, review 12%%; time a "
+                         "feature leaves is passed on); items past it are counted as not run")
     ap.add_argument("--check", action="store_true", help="also the robustness scenarios and the commands; "
                                                          "exit 1 on any invalid text shown or failed scenario")
     ap.add_argument("--json", type=Path, help="write every figure here")
@@ -616,6 +628,8 @@ def main(argv: list[str] | None = None) -> int:
             print("no endpoint: pass --server-python/--model or set OPENAI_BASE_URL", file=sys.stderr)
             return 2
         results["model"], results["endpoint"] = cfg.model, cfg.display_url
+        import openai  # noqa: F401 - its import (seconds on a loaded machine) is not a request's latency
+
         pairs = sample_variants(args.limit)
         log(f"{len(pairs)} family/form pairs")
         feats = []
@@ -628,12 +642,24 @@ def main(argv: list[str] | None = None) -> int:
                 results["partial"] = partial
                 args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
 
+        explain_cases = grader_failures(tmp)
+        t_start = time.monotonic()
+        shares = {"reword": 0.55, "hint": 0.80, "explain": 0.88, "review": 1.0}
+
+        def budget(name: str) -> None:
+            if args.budget_s:
+                DEADLINES[name] = t_start + shares[name] * args.budget_s
+
+        budget("reword")
         feats.append(run_reword(get_assistant(True), pairs, log))
         save(True)
+        budget("hint")
         feats.append(run_hint(get_assistant(True), pairs, log, args.hint_every))
         save(True)
-        feats.append(run_explain(get_assistant(True), grader_failures(tmp), log))
+        budget("explain")
+        feats.append(run_explain(get_assistant(True), explain_cases, log))
         save(True)
+        budget("review")
         feats.append(run_review(get_assistant(True), pairs, log, args.review_every))
         save(True)
         rows = [f.row() for f in feats]
