@@ -588,6 +588,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", help="the .gguf file the server loads")
     ap.add_argument("--timeout", type=float, default=60.0, help="CARDGEN_LLM_TIMEOUT for the sample (s)")
     ap.add_argument("--limit", type=int, default=None, help="only the first N family/form pairs (a quick look)")
+    ap.add_argument("--stride", type=int, default=1, help="every Nth family/form pair only (a spread-out subsample)")
+    ap.add_argument("--server-threads", type=int, default=1,
+                    help="llama.cpp threads (1: on a loaded machine 2 threads spin-waited at 0.19 tokens/s)")
     ap.add_argument("--hint-every", type=int, default=1, help="a hint for every Nth family")
     ap.add_argument("--review-every", type=int, default=4, help="review a card of every Nth family")
     ap.add_argument("--budget-s", type=float, default=None,
@@ -611,7 +614,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if not args.model:
             ap.error("--server-python needs --model")
-        server_cm = LlamaServer(args.server_python, args.model, log=tmp / "server.log")
+        server_cm = LlamaServer(args.server_python, args.model, log=tmp / "server.log", threads=args.server_threads)
     results: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
                      "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
     failures: list[str] = []
@@ -630,7 +633,7 @@ def main(argv: list[str] | None = None) -> int:
         results["model"], results["endpoint"] = cfg.model, cfg.display_url
         import openai  # noqa: F401 - its import (seconds on a loaded machine) is not a request's latency
 
-        pairs = sample_variants(args.limit)
+        pairs = sample_variants(args.limit)[:: max(1, args.stride)]
         log(f"{len(pairs)} family/form pairs")
         feats = []
         from cardgen.llm import get_assistant

@@ -259,12 +259,12 @@ def test_server_killed_mid_request_falls_back_at_once(llm_env):
 
     import openai  # noqa: F401 - imported before the clock starts (slow on a loaded machine)
 
-    llm_env.queue = [{"content": reply(hint="Which axis do `A` and `B` share?"), "delay": 5}]
+    llm_env.queue = [{"content": reply(hint="Which axis do `A` and `B` share?"), "delay": 30}]
     v, wrong = matmul_write(), "ij,jk->ij"
     verdict = v.check(wrong)
     a = get_assistant()
 
-    def kill_once_asked():  # the request is in flight (logged, its 5 s reply not sent): kill
+    def kill_once_asked():  # the request is in flight (logged, its 30 s reply not sent): kill
         while not llm_env.chat_requests:
             time.sleep(0.01)
         llm_env.kill()
@@ -274,9 +274,9 @@ def test_server_killed_mid_request_falls_back_at_once(llm_env):
     killer.start()
     assert a.hint(v, wrong, verdict) == offline_hint(v)
     assert a.hint(v, wrong + " ", verdict) == offline_hint(v)  # not asked again: the server is gone
-    assert time.perf_counter() - start < 0.9  # neither the 5 s reply nor the 1 s timeout is waited for
+    assert time.perf_counter() - start < 10  # the 30 s reply is not waited for (generous: loaded CI machines)
     assert len(llm_env.chat_requests) == 1
-    assert len(a.warnings) == 1 and "cannot reach" in a.warnings[0], a.warnings
+    assert len(a.warnings) == 1 and "cannot reach" in a.warnings[0], a.warnings  # cut, not timed out
 
 
 @pytest.mark.parametrize("text, why", [

@@ -35,7 +35,7 @@ class ServerError(RuntimeError):
 
 
 class LlamaServer:
-    def __init__(self, python: str, model: str, *, threads: int = 2, n_ctx: int = 2048,
+    def __init__(self, python: str, model: str, *, threads: int = 1, n_ctx: int = 2048,
                  log: str | Path | None = None, start_timeout: float = 180.0, nice: int = 0):
         self.python, self.model = python, model
         self.threads, self.n_ctx, self.nice = threads, n_ctx, nice
@@ -61,7 +61,7 @@ class LlamaServer:
         self.port = free_port()
         cmd = [self.python, "-m", "llama_cpp.server", "--model", self.model, "--model_alias", self.model_id,
                "--host", "127.0.0.1", "--port", str(self.port), "--n_threads", str(self.threads),
-               "--n_ctx", str(self.n_ctx)]
+               "--n_threads_batch", str(self.threads), "--n_ctx", str(self.n_ctx)]
         if self.nice and hasattr(os, "nice"):
             cmd = ["nice", "-n", str(self.nice), *cmd]
         out = self.log.open("wb")
