@@ -14,7 +14,7 @@ import time
 CASES = [
     ("einsum.attention_scores", 3, "{0} @ {1}.transpose(-1, -2)"),
     ("einops.split_heads", 3, None),
-    ("superposition.forward", 0, "torch.relu((x.transpose(0, 1) @ W @ W.mT).transpose(0, 1) + b_final)"),
+    ("superposition.forward", 1, "torch.relu((x.transpose(0, 1) @ W @ W.mT).transpose(0, 1) + b_final)"),
     ("einsum.mixed", 5, None),
 ]
 

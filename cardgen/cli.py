@@ -8,6 +8,11 @@ from __future__ import annotations
 import importlib
 import sys
 
+from cardgen.drill import startup as _startup
+
+if _startup.wanted(sys.argv):  # before click's import: Ctrl-C while a drill starts is a clean exit
+    _startup.guard()
+
 import click
 
 from cardgen import __version__

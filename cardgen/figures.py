@@ -176,6 +176,38 @@ def phase_figure(path: Path) -> str:
             "with sparsity.")
 
 
+def phase_theory_data():
+    """The trained diagram's sweep and the loss-optimal phase of each of its cells, from the
+    exact expected loss (``_phase_theory``; shipped prebuilt)."""
+    from exercises.superposition import _phase_theory as PT
+
+    sw = phase_data()[0]
+    theory = PT.theory()
+    assert len(theory) == len(sw.row_values) and len(theory[0]) == len(sw.col_values)
+    return sw, theory
+
+
+def phase_theory_figure(path: Path) -> str:
+    from dataclasses import replace
+
+    from superpos_core.plots import phase_diagram_png
+
+    sw, theory = phase_theory_data()
+    _, trained = phase_data()
+    as_sweep = replace(sw, n_seeds=1, W=[[[cell["W"]] for cell in row] for row in theory],
+                       b_final=[[[[0.0, 0.0]] for _ in row] for row in theory],
+                       loss=[[[min(cell["losses"].values())] for cell in row] for row in theory],
+                       eval_loss=[[[min(cell["losses"].values())] for cell in row] for row in theory])
+    path.write_bytes(phase_diagram_png(as_sweep, title="2 features in 1 dim. (exact loss)"))
+    same = sum(t["phase"] == g for trow, grow in zip(theory, trained) for t, g in zip(trow, grow))
+    cells = sum(len(row) for row in theory)
+    return (f"The loss-optimal phase of each cell, from the exact expected loss (no sampling, no training "
+            f"budget): the trained diagram's best runs agree in {same} of {cells} cells. Superposition wins "
+            "over the whole importance range once p ≲ 0.14: a lone feature's output is exact once the ReLU and "
+            "a negative bias cut the other's interference, so sharing only costs when both are present "
+            "(probability p²), while dropping feature 1 costs r·Var(x₁) ≈ r·p/3 on every input.")
+
+
 # ---------------------------------------------------------------- 4. correlated features
 
 
@@ -206,6 +238,91 @@ def correlated_figure(path: Path) -> str:
     return (f"Mean cosine within a pair: correlated {mean['correlated']:.2f}, anticorrelated "
             f"{mean['anticorrelated']:.2f}. The paper: correlated features are put orthogonal, anticorrelated "
             "ones antipodal.")
+
+
+# ---------------------------------------------------------------- 6. feature dimensionality
+
+#: the fractions where the paper finds features sticking: 1 (a dimension to itself), 3/4
+#: (tetrahedron), 2/3 (triangle), 1/2 (antipodal pair), 2/5 (pentagon), 3/8 (square antiprism),
+#: 1/3
+FRACTIONS = (1.0, 3 / 4, 2 / 3, 1 / 2, 2 / 5, 3 / 8, 1 / 3)
+FRACTION_LABELS = ("1", "3/4", "2/3", "1/2", "2/5", "3/8", "1/3")
+
+
+def dimensionality_data() -> list[dict[str, Any]]:
+    """Per feature probability p of the dimensionality run (100 features in 10 dimensions,
+    equal importance) and seed: ``1/(1-S) = 1/p``, dimensions per feature
+    ``m / ||W||_F^2`` and each represented feature's dimensionality ``D_i``."""
+    import torch
+
+    import superpos_core
+    from exercises.superposition import _runs as R
+
+    sw = R.sweeps("dimensionality")["relu"]
+    out = []
+    for r, p in enumerate(sw.row_values):
+        for s in range(sw.n_seeds):
+            W = torch.tensor(sw.W[r][0][s], dtype=torch.float64)
+            rep = superpos_core.represented(W)
+            out.append({"p": p, "x": 1 / p, "seed": s, "per_feature": float(superpos_core.dimensions_per_feature(W)),
+                        "D": [float(d) for d, k in zip(superpos_core.feature_dimensionality(W), rep) if k]})
+    return out
+
+
+def nearest_fraction(d: float) -> tuple[int, float]:
+    """The index of the fraction of :data:`FRACTIONS` nearest to ``d``, and the distance."""
+    k = min(range(len(FRACTIONS)), key=lambda i: abs(FRACTIONS[i] - d))
+    return k, abs(FRACTIONS[k] - d)
+
+
+def dimensionality_figure(path: Path) -> str:
+    import numpy as np
+
+    data = dimensionality_data()
+    fig, axes = _figure(1, size=4.2)
+    ax = axes[0][0]
+    for k, (f, label) in enumerate(zip(FRACTIONS, FRACTION_LABELS)):
+        ax.axhline(f, color="0.75", lw=0.6, ls="--", zorder=0)
+        # two columns of labels, so 2/5, 3/8 and 1/3 (0.025 apart) do not overlap
+        ax.text(1.02 + 0.09 * (k % 2), f, label, transform=ax.get_yaxis_transform(), fontsize=7, va="center",
+                color="0.4")
+    rng = np.random.default_rng(0)  # a little horizontal jitter so equal points stay visible
+    xs = [d["x"] * np.exp(rng.uniform(-0.04, 0.04)) for d in data for _ in d["D"]]
+    ax.scatter(xs, [v for d in data for v in d["D"]], s=3, alpha=0.35, color="tab:blue", lw=0,
+               label="a feature's dimensionality D_i")
+    seeds = sorted({d["seed"] for d in data})
+    for s in seeds:
+        pts = sorted((d["x"], d["per_feature"]) for d in data if d["seed"] == s)
+        ax.plot(*zip(*pts), color="black", lw=1, marker="o", ms=2.5, label="dimensions per feature m/‖W‖²"
+                if s == seeds[0] else None)
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.1)
+    ax.set_xlabel("1 / (1 − S)  (1 / feature probability)", fontsize=8)
+    ax.set_ylabel("dimensions per feature", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=6, loc="lower left", frameon=False)
+    ax.set_title("100 features in 10 dimensions, equal importance", fontsize=9)
+    _png(fig, path)
+    stuck, loose = [], []  # loose: settings from which on (sparser) no feature sticks
+    for d in sorted(data, key=lambda d: -d["p"]):
+        if d["D"] and all(nearest_fraction(v)[1] >= STICKY_TOLERANCE for v in d["D"]):
+            loose = loose or [d["p"]]
+        elif d["D"]:
+            loose = []
+        near = Counter(FRACTION_LABELS[k] for k, dist in map(nearest_fraction, d["D"]) if dist < STICKY_TOLERANCE)
+        if near:
+            label, n = near.most_common(1)[0]
+            stuck.append(f"p = {d['p']:g}: {n} of {len(d['D'])} at {label}")
+    return ("Represented features (norm > 0.5) within " + f"{STICKY_TOLERANCE:g} of a fraction, most common one per "
+            "sparsity: " + "; ".join(stuck) + ". Dimensions per feature: "
+            + ", ".join(f"{d['per_feature']:.2f}" for d in data) + " (p = "
+            + ", ".join(f"{d['p']:g}" for d in data) + "). The paper: features cluster at 1, 3/4, 2/3, 1/2, 2/5, "
+            "3/8 (tegum products of small regular polytopes), and dimensions per feature sticks at 1/2 over a range "
+            "of sparsity." + (f" At p ≤ {loose[0]:g} this smaller, shorter run's features sit at no clean fraction."
+                              if loose else ""))
+
+
+STICKY_TOLERANCE = 0.02
 
 
 # ---------------------------------------------------------------- 5. SAE latents vs true features
@@ -253,6 +370,8 @@ FIGURES: dict[str, tuple[str, Callable[[Path], str]]] = {
     "geometry.png": ("5→2 geometry across sparsity", geometry_figure),
     "linear_vs_relu.png": ("Linear vs ReLU output", linear_vs_relu_figure),
     "phase_diagram.png": ("The 2-features-in-1-dimension phase diagram", phase_figure),
+    "phase_diagram_theory.png": ("The same phase diagram from the exact expected loss", phase_theory_figure),
+    "dimensionality.png": ("Feature dimensionality against sparsity", dimensionality_figure),
     "correlated.png": ("Correlated and anticorrelated pairs", correlated_figure),
     "sae_latents.png": ("SAE latents vs true features", sae_figure),
 }

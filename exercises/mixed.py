@@ -73,6 +73,9 @@ def mixed_family(topic: str | None) -> Family:
     )
 
 
+_REDUCTIONS = ("max", "min", "sum", "mean", "prod", "any", "all")
+
+
 def answer_structure(v: Variant) -> str:
     """The reference answer with names canonicalised (operands and axis names by first appearance),
     so two variants that one memorised template answers have the same structure."""
@@ -90,6 +93,8 @@ def answer_structure(v: Variant) -> str:
 
     def literal(m: re.Match) -> str:
         body = m.group(2)
+        if body in _REDUCTIONS:  # a reduction is part of the answer, not a name: 'max' is not 'sum'
+            return f"'{body}'"
         tokens = re.findall(r"[A-Za-z_]\w*", body) if " " in body else re.findall(r"[A-Za-z]", body)
         labels: dict[str, str] = {}
         for t in tokens:

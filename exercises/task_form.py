@@ -111,11 +111,14 @@ def task_variant(
     hints: tuple[str, ...] = (),
     explanation: str = "",
     params: dict[str, Any] | None = None,
+    separate: Sequence[str] = (),
 ) -> Variant:
     """The task variant: ``solutions[0]`` is the reference (it must verify), the others are shown
     where they verify too; ``example(rng)`` draws the card's tiny inputs (integer-valued tensors),
     ``trial(rng)`` the fresh inputs of one judging trial (other sizes for the ``free`` axes);
-    ``mistakes`` are the family's classic mistakes as expressions, named when a response matches one."""
+    ``mistakes`` are the family's classic mistakes as expressions, named when a response matches one;
+    ``separate`` are other expressions (the family's other cases on these inputs) that the example,
+    like the mistakes, must tell apart from the reference (never named to the learner)."""
     import torch
 
     from exercises.checking import ExpressionCheck, evaluate_expression
@@ -129,13 +132,14 @@ def task_variant(
     shown = [reference] + [s for s in dict.fromkeys(solutions[1:]) if s != reference and check.verify(s).correct]
     # the classic mistakes that are wrong here (a transposed Gram matrix is no mistake: it is symmetric)
     kept_mistakes = tuple((what, m) for what, m in mistakes if _differs(m, reference, check))
+    apart = [m for _, m in kept_mistakes] + [e for e in dict.fromkeys(separate) if _differs(e, reference, check)]
     # the example: values on which every kept mistake gives another result, so it fixes the answer
     for _ in range(EXAMPLE_REDRAWS):
         env = example(rng)
         floats = {k: v.double() if isinstance(v, torch.Tensor) else v for k, v in env.items()}
         result = evaluate_expression(reference, floats, trusted=True)
         separated = True
-        for _, m in kept_mistakes:
+        for m in apart:
             try:
                 other = evaluate_expression(m, floats, trusted=True)
             except Exception:  # a mistake that does not run on these shapes is told apart anyway

@@ -16,6 +16,13 @@ built from the card's text or the family's other seeds (never from this seed's a
   operator (``@``, ``*``, ``+``, ``-``) of all solutions shown on other seeds; a single input
   with the family's commonest argument-free method or attribute (``x.T``, ``x.flatten()``).
 
+Reported, not enforced (:data:`TASK_REPORTED`):
+
+- ``idiom``: a learner who memorised one plain-torch idiom for the kind of operation (no einsum,
+  no einops: ``x @ W``, ``u[:, None] * v``, ``torch.diagonal(x, dim1=1, dim2=2)``): the most
+  frequent plain solution shown on other seeds with as many inputs, its names mapped by position.
+  Cases whose einsums differ can share an idiom, so it sees what the structure count does not.
+
 :func:`measure_tasks` runs them over a family's task form; ``tests/test_task_solvers.py``
 judges each rate against :data:`exercises.solvers.MAX_SOLVED`.
 """
@@ -34,6 +41,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from exercises.base import Variant
 
 TASK_SOLVERS = ("top answer", "top 3 answers", "template", "names + op")
+#: solvers measured and reported (``tests/lazy_solvers.py --stranger``, the README), not held to the limit
+TASK_REPORTED = ("idiom",)
 
 _INPUT = re.compile(r"^- `(\w+)`: shape \(([^)]*)\)", re.M)
 _BINOPS = {ast.MatMult: "@", ast.Mult: "*", ast.Add: "+", ast.Sub: "-"}
@@ -81,6 +90,12 @@ class Seen:
     solutions: list[str]
     structure: str
 
+    @property
+    def idioms(self) -> list[str]:
+        """The plain-torch solutions, inputs renamed to positional slots (one per distinct text)."""
+        slots = dict(zip(self.names, _slots(len(self.names))))
+        return list(dict.fromkeys(r for p in self.solutions if _is_plain(p) and (r := rename(p, slots))))
+
     @classmethod
     def of(cls, v: Variant) -> Seen:
         from exercises.mixed import answer_structure
@@ -88,6 +103,15 @@ class Seen:
         ins = inputs(v)
         return cls([n for n, _ in ins], tuple(r for _, r in ins), v.answer, list(v.params.get("solutions", [v.answer])),
                    answer_structure(v))
+
+
+def _slots(n: int) -> list[str]:
+    return [f"_in{k}" for k in range(n)]
+
+
+def _is_plain(expr: str) -> bool:
+    """A solution in plain torch: no einsum, no einops call."""
+    return "einsum" not in expr and "einops" not in expr and not re.search(r"\b(rearrange|reduce|repeat|pack)\(", expr)
 
 
 def _renamed(seen: Seen, names: list[str], numbers: Sequence[int] | None = None) -> str | None:
@@ -137,6 +161,9 @@ def attempts(v: Variant, others: Sequence[Seen]) -> dict[str, list[str]]:
     out["top 3 answers"] = [r for s in ranked[:3] if (r := _renamed(s, names))]
     same = _ranked([s for s in others if s.ranks == ranks])
     out["template"] = [r for r in [_renamed(same[0], names, story_numbers(v))] if r] if same else []
+    plain = Counter(p for s in others if len(s.names) == len(names) for p in s.idioms)
+    out["idiom"] = [r for r in [rename(plain.most_common(1)[0][0], dict(zip(_slots(len(names)), names)))] if r] \
+        if plain else []
     op, method = _common_op(others)
     lazy = []
     if len(names) > 1 and op:
@@ -179,6 +206,24 @@ class TaskMeasure:
         return [f"{s} solves {self.rates[s]:.0%}" for s in TASK_SOLVERS if self.rates[s] > MAX_SOLVED]
 
 
+def measure_in_mix(variants: Sequence[Variant], mix: Sequence[Variant]) -> TaskMeasure:
+    """The figures of a task form asked only inside mixed notes (``Family.pooled``): each of its
+    ``variants`` answered by a stranger who remembers the mixed note's variants ``mix`` (never the
+    same card: a mix variant drawn from this variant's family, form and seed is left out). Rates
+    are over ``variants``; structures and the top share are the mix's."""
+    seen = [(m.params.get("source"), Seen.of(m)) for m in mix]
+    rates: Counter = Counter()
+    for v in variants:
+        own = f"{v.family}/{v.form}/{v.seed}"
+        for name in solves(v, [s for src, s in seen if src != own]):
+            rates[name] += 1
+    counts = Counter(s.structure for _, s in seen)
+    top, n = counts.most_common(1)[0]
+    return TaskMeasure(variants[0].family, len(variants),
+                       {s: rates[s] / len(variants) for s in (*TASK_SOLVERS, *TASK_REPORTED)},
+                       len(counts), n / len(mix), top)
+
+
 def measure_tasks(variants: Sequence[Variant]) -> TaskMeasure:
     """The figures of one family's task form over ``variants``, each solver remembering all the
     other variants (never the one it answers)."""
@@ -189,5 +234,6 @@ def measure_tasks(variants: Sequence[Variant]) -> TaskMeasure:
             rates[name] += 1
     counts = Counter(s.structure for s in seen)
     top, n = counts.most_common(1)[0]
-    return TaskMeasure(variants[0].family, len(variants), {s: rates[s] / len(variants) for s in TASK_SOLVERS},
+    return TaskMeasure(variants[0].family, len(variants),
+                       {s: rates[s] / len(variants) for s in (*TASK_SOLVERS, *TASK_REPORTED)},
                        len(counts), n / len(variants), top)

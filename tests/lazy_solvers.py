@@ -14,7 +14,7 @@ from functools import cache
 
 from exercises import all_families, get_family
 from exercises.solvers import ENFORCED, REPORTED, Measure, measure
-from exercises.task_solvers import TASK_SOLVERS, TaskMeasure, measure_tasks
+from exercises.task_solvers import TASK_REPORTED, TASK_SOLVERS, TaskMeasure, measure_in_mix, measure_tasks
 from exercises.traps import (
     WRITE_FORMS,
     answer_share,
@@ -72,8 +72,25 @@ def stranger(family_id: str, form: str) -> Measure:
 
 
 def task_slots() -> list[tuple[str, str]]:
-    """Every family's task form, the mixed families excepted (judged through their sources)."""
-    return [(f, form) for f, form in slots(("task",)) if not f.endswith(".mixed")]
+    """Every family's task form, the mixed families excepted (judged through their sources) and the
+    task forms asked only in the mixed notes (``Family.pooled``: judged there, :func:`pooled_task_slots`)."""
+    return [(f, form) for f, form in slots(("task",)) if not f.endswith(".mixed") and not is_pooled(f, form)]
+
+
+def pooled_task_slots() -> list[tuple[str, str]]:
+    """(family, mixed note) for every task form asked only inside the mixed notes: its topic's mix
+    and the mix across all topics."""
+    from exercises.mixed import MIXED_IDS
+
+    return [(f, mix) for f, form in slots(("task",)) if not f.endswith(".mixed") and is_pooled(f, form)
+            for mix in (MIXED_IDS[get_family(f).topic], MIXED_IDS[None])]
+
+
+@cache
+def task_stranger_in_mix(family_id: str, mix_id: str) -> TaskMeasure:
+    """A pooled task form's figures inside the mixed note ``mix_id``: its :data:`STRANGER_SEEDS`
+    seeds answered by a stranger who remembers the mix's :data:`SEEDS` variants (never the same card)."""
+    return measure_in_mix(variants(family_id, "task", STRANGER_SEEDS), variants(mix_id, "task"))
 
 
 @cache
@@ -114,11 +131,17 @@ def task_table() -> list[str]:
     """The task forms' table: each task solver's solve rate (%) over :data:`STRANGER_SEEDS` seeds,
     the answer structures and the top structure's share over the same seeds; ``FAIL`` marks a form
     a solver answers above the limit."""
-    lines = [f"{'family/form':34s} " + " ".join(f"{c:>13s}" for c in TASK_SOLVERS) + "  struct  top"]
+    cols = (*TASK_SOLVERS, *TASK_REPORTED)
+    lines = [f"{'family/form':34s} " + " ".join(f"{c + ('*' if c in TASK_REPORTED else ''):>13s}" for c in cols)
+             + "  struct  top"]
     for fam, _ in task_slots():
         m = task_stranger(fam)
-        lines.append(f"{fam + '/task':34s} " + " ".join(f"{100 * m.rates[c]:13.0f}" for c in TASK_SOLVERS)
+        lines.append(f"{fam + '/task':34s} " + " ".join(f"{100 * m.rates[c]:13.0f}" for c in cols)
                      + f"  {m.structures:6d} {100 * m.top_share:4.0f}%  {'FAIL' if m.failures() else ''}")
+    for fam, mix in pooled_task_slots():  # structures and top share: the mixed note's
+        m = task_stranger_in_mix(fam, mix)
+        lines.append(f"{fam + '/task in ' + mix:34s} " + " ".join(f"{100 * m.rates[c]:13.0f}" for c in cols)
+                     + f"  {m.structures:6d} {100 * m.top_share:4.0f}%  pooled{' FAIL' if m.failures() else ''}")
     return lines
 
 

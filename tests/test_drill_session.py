@@ -320,7 +320,7 @@ def test_a_broken_family_is_skipped_and_images_are_written(tmp_path):
                        env=drill_env(T0), cwd=ROOT, timeout=60)
     assert r.returncode == 0, r.stderr
     assert "could not make an exercise of einsum.zz_broken (write): superpos_core is not there" in r.stdout
-    m = re.search(r"image file: (\S+\.png)", r.stdout)
+    m = re.search(r"image file:\s+(\S+\.png)", r.stdout)
     assert m, r.stdout
     img = db.parent / "drill-images" / m.group(1).rsplit("/", 1)[-1]
     assert m.group(1) == str(img) and img.read_bytes().startswith(b"\x89PNG")

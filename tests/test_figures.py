@@ -3,6 +3,7 @@
 The figures are drawn from the trained runs the cards read (prebuilt, so this is quick)."""
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 
@@ -44,6 +45,61 @@ def test_phase_diagram_has_the_papers_three_regions():
     assert grid[sparse][mid] == "superposed", "sparse, importance near 1: superposed"
     band = [sum(p == "superposed" for p in row) for row in grid]
     assert band[sparse] >= band[dense] and band[sparse] >= 2, f"the band widens with sparsity: {band}"
+
+
+def test_the_exact_expected_loss_puts_the_phases_where_the_paper_does():
+    """The loss-optimal phase (no sampling, no training budget): dense features keep the more
+    important one; superposition first appears around r = 1 and, once p is small, wins at every
+    importance of the grid (0.1 to 10)."""
+    sw, theory = F.phase_theory_data()
+    phase = [[cell["phase"] for cell in row] for row in theory]
+    dense = sw.row_values.index(max(sw.row_values))
+    assert phase[dense] == ["ignored" if r < 1 else "dedicated" for r in sw.col_values]
+    band = [sum(p == "superposed" for p in row) for row in phase]
+    assert band == sorted(band), f"the band widens with sparsity: {band}"
+    first = next(r for r, n in enumerate(band) if n)
+    near_one = sorted(range(len(sw.col_values)), key=lambda c: abs(math.log(sw.col_values[c])))[:2]
+    assert all(phase[first][c] == "superposed" for c in near_one), "superposition starts around r = 1"
+    assert all(n == len(sw.col_values) for p, n in zip(sw.row_values, band) if p < 0.14), band
+    for row in theory:  # a superposed optimum is antipodal with both norms near 1
+        for cell in row:
+            if cell["phase"] == "superposed":
+                (a,), (c,) = cell["W"]
+                assert a > 0.5 and c < -0.5
+
+
+def test_the_trained_phase_diagram_is_the_loss_optimal_one():
+    """Why the trained diagram is "superposed" almost everywhere below p ~ 0.5: that is the
+    optimum of the expected loss. Its best runs land on the optimal phase in every cell whose
+    optimum beats the runner-up by 5% or more."""
+    sw, theory = F.phase_theory_data()
+    _, trained = F.phase_data()
+    clear = [(r, c) for r, row in enumerate(theory) for c, cell in enumerate(row) if cell["margin"] >= 0.05]
+    assert len(clear) >= 0.9 * len(sw.row_values) * len(sw.col_values)
+    wrong = [(r, c, trained[r][c], theory[r][c]["phase"]) for r, c in clear if trained[r][c] != theory[r][c]["phase"]]
+    assert not wrong, wrong
+
+
+def test_features_stick_at_the_papers_fractions():
+    """Feature dimensionality against sparsity (100 features in 10 dimensions, equal importance):
+    dense, one dimension per feature; sparser, "dimensions per feature" sticks at 1/2 with every
+    represented feature in an antipodal pair (D_i = 1/2); sparser still, the features move to the
+    next fractions below 1/2 (2/5 pentagons, 3/8 square antiprisms, 1/3)."""
+    data = sorted(F.dimensionality_data(), key=lambda d: -d["p"])
+    assert abs(data[0]["per_feature"] - 1) < 0.05, data[0]["per_feature"]
+    dims = [d["per_feature"] for d in data]
+    assert all(b <= a + 0.02 for a, b in zip(dims, dims[1:])), f"fewer dimensions per feature when sparser: {dims}"
+
+    def share(d, fractions) -> float:
+        near = [F.FRACTIONS[k] for k, dist in map(F.nearest_fraction, d["D"]) if dist < F.STICKY_TOLERANCE]
+        return sum(f in fractions for f in near) / len(d["D"]) if d["D"] else 0.0
+
+    half = [d for d in data if len(d["D"]) >= 10 and share(d, (1 / 2,)) >= 0.9]
+    assert len(half) >= 2, [(d["p"], share(d, (1 / 2,))) for d in data]
+    assert any(abs(d["per_feature"] - 0.5) < 0.02 for d in half), [d["per_feature"] for d in half]
+    lower = [d for d in data if d["p"] < min(h["p"] for h in half) and len(d["D"]) >= 10
+             and share(d, (2 / 5, 3 / 8, 1 / 3)) >= 0.6]
+    assert lower, [(d["p"], share(d, (2 / 5, 3 / 8, 1 / 3))) for d in data]
 
 
 def test_correlated_pairs_orthogonal_anticorrelated_antipodal():

@@ -34,7 +34,8 @@ print("END", flush=True)
 
 def _run_on_pty(da1_reply: str, env_extra: dict[str, str] | None = None, pixels: bool = True) -> str:
     env = dict(os.environ, PYTHONPATH=str(ROOT), TERM="xterm-256color", COLUMNS="80", LINES="24")
-    env.pop("CARDGEN_IMAGES", None)
+    for k in ("CARDGEN_IMAGES", "TMUX", "STY"):  # a test run inside tmux: the child is on its own pty
+        env.pop(k, None)
     env.update(env_extra or {})
     pid, fd = pty.fork()
     if pid == 0:  # pragma: no cover - the child

@@ -94,7 +94,7 @@ def test_attention_scores_task_takes_einsum_einops_and_plain_torch():
 
 
 def test_superposition_tasks_judge_the_forward_pass():
-    v = get_family("superposition.forward").variant(0, "task")
+    v = get_family("superposition.forward").variant(1, "task")  # x, W, result: bif, ifh, bif
     assert v.check("torch.relu((x.transpose(0, 1) @ W @ W.mT).transpose(0, 1) + b_final)").correct
     assert v.check('torch.relu(einops.einsum(x, W, W, "b i f, i f h, i g h -> b i g") + b_final)').correct
     no_relu = v.check('torch.einsum("bif,ifh,igh->big", x, W, W) + b_final')
@@ -129,9 +129,9 @@ def test_cli_shows_a_task_card_without_tool_and_checks_answers():
     card = shown.stdout.split("Answer:")[0].split("\n", 1)[1]  # below the panel's title (the family id)
     assert not _TOOLS.search(card) and "qkv_out" in card
     assert "einops.rearrange" in shown.stdout and ".permute(" in shown.stdout  # solutions in two tools
-    ok = _cardgen("check", "superposition.forward", "--form", "task", "--seed", "0",
+    ok = _cardgen("check", "superposition.forward", "--form", "task", "--seed", "1",
                   "torch.relu(torch.einsum('bih,ifh->bif', torch.einsum('bif,ifh->bih', x, W), W) + b_final)")
     assert ok.returncode == 0 and "correct" in ok.stdout
-    bad = _cardgen("check", "superposition.forward", "--form", "task", "--seed", "0",
+    bad = _cardgen("check", "superposition.forward", "--form", "task", "--seed", "1",
                    "torch.einsum('bih,ifh->bif', torch.einsum('bif,ifh->bih', x, W), W) + b_final")
     assert bad.returncode == 1 and "no ReLU" in " ".join(bad.stdout.split())

@@ -20,24 +20,14 @@ DB_OPTION = click.option(
 
 
 def _open_store(db: Path | None, must_exist: bool = False):
-    """The open Store, or a clear error naming the file; None if ``must_exist`` and it is absent."""
+    """:func:`cardgen.drill.store.open_store`, its errors as one line (exit 1)."""
     from cardgen.console import fail
-    from cardgen.drill.clock import Clock, ClockError
-    from cardgen.drill.store import Store, StoreError, default_path
+    from cardgen.drill.clock import ClockError
+    from cardgen.drill.store import StoreError, open_store
 
     try:
-        clock = Clock()
-    except ClockError as e:
-        fail(str(e))
-    if db is not None:
-        path, create_dirs = db.expanduser(), False
-    else:
-        path, create_dirs = default_path()
-    if must_exist and not path.exists():
-        return None, path, clock
-    try:
-        return Store.open(path, create_dirs=create_dirs, now=clock.now()), path, clock
-    except StoreError as e:
+        return open_store(db, must_exist)
+    except (ClockError, StoreError) as e:
         fail(str(e))
 
 
@@ -100,7 +90,9 @@ def drill(limit: int, new: int, topic: str | None, families: tuple[str, ...], fo
     \b
     Every review is saved the moment it is rated (SQLite, one transaction each):
     quitting or being killed loses at most the answer being typed. Plots are
-    written next to the store (drill-images/) and their path is printed.
+    drawn inline where the terminal speaks Sixel or kitty's graphics protocol
+    (never asked in tmux or through pipes; CARDGEN_IMAGES=off), and written next
+    to the store (drill-images/) with their path printed.
     CARDGEN_NOW=2030-01-06T09:00Z starts the clock at that UTC time (for tests).
 
     \b

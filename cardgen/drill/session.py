@@ -347,7 +347,10 @@ class Session:
     # -- the loop -------------------------------------------------------------------------
 
     def run(self) -> Summary:
+        from cardgen.drill import startup
+
         try:
+            startup.release()  # Ctrl-C from here on ends the session, with its summary
             while self.shown < self.options.limit:
                 picked = self.pick()
                 if picked is None:
@@ -377,7 +380,9 @@ class Session:
             raise StoreError(f"cannot read the drill store {self.store.path}: {e}") from None
         return self.summary
 
-    def _exercise(self, slot: Slot, seed: int, variant, is_new: bool, again: bool = False) -> None:
+    def show_exercise(self, slot: Slot, seed: int, variant, is_new: bool, again: bool = False) -> None:
+        """Show one exercise before its answer is read: header, prompt, code, picture. The place
+        to override for another display (the notebook shows it as HTML)."""
         out = self.out
         tag = " · [bold magenta]new[/]" if is_new else " · [bold yellow]again[/]" if again else ""
         out.print()
@@ -386,6 +391,10 @@ class Session:
         print_variant(variant, target=out)
         if variant.image is not None:
             self._save_image(variant)
+
+    def _exercise(self, slot: Slot, seed: int, variant, is_new: bool, again: bool = False) -> None:
+        out = self.out
+        self.show_exercise(slot, seed, variant, is_new, again)
         self._prefetch_after(slot)
 
         t0 = time.monotonic()
@@ -529,15 +538,41 @@ class Session:
         return aimed if asked == family_hint and aimed else asked  # the LLM failed: aim offline
 
     def _save_image(self, variant) -> None:
+        """Draw the picture inline where the terminal has a graphics protocol (Sixel, kitty:
+        :mod:`cardgen.images`, which never asks a pipe, tmux or screen), and save it as a PNG
+        next to the store either way; print its path (dim below a drawn picture)."""
+        from cardgen.images import show_inline
+
+        shown = self.interactive and show_inline(self.out, variant.image.data)
         path = self.image_dir / variant.image.name
         try:
             self.image_dir.mkdir(parents=True, exist_ok=True)
             if not path.exists():
                 path.write_bytes(variant.image.data)
         except OSError as e:
-            self.out.print(f"[yellow]could not write the image {path}: {escape_text(e.strerror or str(e))}[/]")
+            if not shown:
+                self.out.print(f"[yellow]could not write the image {path}: {escape_text(e.strerror or str(e))}[/]")
             return
-        self.out.print(f"image file: {escape_text(str(path))}", soft_wrap=True)  # one line, to copy
+        self._print_path(path, dim=shown)
+
+    def _print_path(self, path: Path, dim: bool) -> None:
+        """``image file: PATH``, the path never split: ``~`` for the home directory when that is
+        shorter, on a line of its own when the label does not fit beside it (only a path wider
+        than the whole terminal is left to the terminal, one line to copy)."""
+        text = str(path)
+        try:
+            home = str(Path.home())
+            if text.startswith(home + "/"):
+                text = "~" + text[len(home):]
+        except (RuntimeError, OSError):
+            pass
+        style = "dim" if dim else "default"
+        label = "image file:"
+        width = getattr(self.out, "width", 10**6)
+        if len(label) + 1 + len(text) > width:
+            self.out.print(f"[{style}]{label}[/]")
+            label = " "
+        self.out.print(f"[{style}]{label} {escape_text(text)}[/]", soft_wrap=True)  # one line, to copy
 
     # -- the end --------------------------------------------------------------------------
 

@@ -166,6 +166,23 @@ def default_path() -> tuple[Path, bool]:
 # ----------------------------------------------------------------------------- opening
 
 
+def open_store(db: Path | None = None, must_exist: bool = False):
+    """``(store, path, clock)``: the learner's store (``db``, else :func:`default_path`), opened
+    (created if absent) with the clock (``CARDGEN_NOW`` honoured); ``store`` is None when
+    ``must_exist`` and the file is absent. Raises StoreError or ClockError with a message to
+    show as it is. The terminal drill, ``cardgen stats`` and the notebook drill all open it here."""
+    from cardgen.drill.clock import Clock
+
+    clock = Clock()
+    if db is not None:
+        path, create_dirs = Path(db).expanduser(), False
+    else:
+        path, create_dirs = default_path()
+    if must_exist and not path.exists():
+        return None, path, clock
+    return Store.open(path, create_dirs=create_dirs, now=clock.now()), path, clock
+
+
 def _refuse(path: Path, what: str) -> StoreError:
     return StoreError(
         f"cannot use the drill store {path}: {what}. The file was left untouched; "

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from cardgen.console import echo_wrapped
+
 SEED = click.IntRange(0, 2**63 - 1)
 
 
@@ -105,8 +107,10 @@ def daily(count: int, seed: int | None, output: Path, force: bool) -> None:
     click.echo(f"wrote {output}: {names}. Then run:  cardgen grade {output}")
 
 
-def _hints_for(fr, ex) -> tuple[list[str], str]:
-    """The exercise's hints about the failing case when it has them, else the card's hints."""
+def hints_for(fr, ex) -> tuple[list[str], str]:
+    """The exercise's hints about the failing case when it has them, else the card's hints:
+    ``(hints, about)``, ``about`` naming the case. ``fr``: its FunctionResult (or None), ``ex``:
+    the Exercise found in the file. The notebook's grading shows the same hints."""
     spec = ex.spec
     if fr is not None and fr.failing_inputs and getattr(spec, "hints", None) is not None:
         from cardgen.grade.cases import rebuild
@@ -146,14 +150,14 @@ def _show_hints(path: Path, tier: int, err: bool, report=None) -> None:
         if fr is not None and fr.status == "pass":
             click.echo(f"{ex.function}: passes, no hint needed", err=err)
             continue
-        hints, about = _hints_for(fr, ex)
+        hints, about = hints_for(fr, ex)
         if not hints:
             click.echo(f"{ex.function}: this exercise has no hints", err=err)
             continue
         k = min(tier, len(hints))
         more = f"  (more: --hint {k + 1})" if k < len(hints) else "  (that was the last hint)"
-        click.echo(click.style(f"hint {k}/{len(hints)} for {ex.function}{about}: ", fg="cyan") + hints[k - 1] + more,
-                   err=err)
+        echo_wrapped(click.style(f"hint {k}/{len(hints)} for {ex.function}{about}: ", fg="cyan") + hints[k - 1] + more,
+                     err=err)
 
 
 def _explain(report, assistant) -> None:
@@ -188,7 +192,7 @@ def _grade_once(path: Path, as_json: bool, timeout: float, assistant=None, hint:
     if as_json:
         click.echo(report.json_text())
     else:
-        click.echo(report.text(color=True))
+        echo_wrapped(report.text(color=True))  # on a terminal: wrapped between words, never in a number
     return report.exit_code
 
 

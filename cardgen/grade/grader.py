@@ -519,6 +519,7 @@ def _file_level(report: Report, run: _Run | None, outcome: Outcome, limits: Limi
         return None, stop
     if run.setup_error:
         report.message = f"the grader could not start its sandbox: {run.setup_error}"
+        report.sandbox_failed = True
         return None, "not run: the sandbox could not start"
     if not run.started:
         if outcome.timed_out == "setup":
@@ -528,6 +529,7 @@ def _file_level(report: Report, run: _Run | None, outcome: Outcome, limits: Limi
             report.message = f"the grader's sandbox exited ({code}) before running your code"
             if outcome.output.strip():
                 report.message += "\n" + outcome.output.strip()[-1500:]
+        report.sandbox_failed = True
         return None, "not run: the sandbox could not start"
     if run.load_error:
         head, tb = format_error(run.load_error["error"], text_lines, path, limits)

@@ -197,6 +197,9 @@ class Report:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     sandbox: dict[str, Any] = field(default_factory=dict)  # the layers in force, as the child reported them
+    #: True when the sandbox itself could not start (so nothing of the solution ran): a problem
+    #: of this machine, not a wrong solution; ``message`` says what failed
+    sandbox_failed: bool = False
 
     @property
     def status(self) -> str:

@@ -29,8 +29,8 @@ def _display(bundle: dict) -> None:
 
 class HtmlOut:
     """The subset of a rich Console the session uses (``print``), recorded and shown as one
-    HTML block at each :meth:`flush`. While :attr:`muted`, prints are dropped (the card
-    itself is displayed as HTML instead of the terminal's panel). Lines are laid out wide
+    HTML block at each :meth:`flush` (the card itself is displayed as HTML by
+    :meth:`NotebookSession.show_exercise`, not as the terminal's panel). Lines are laid out wide
     and wrapped by the browser (``pre-wrap``), not at a terminal's width."""
 
     def __init__(self, show: Callable[[dict], None] = _display, width: int = 400):
@@ -40,11 +40,8 @@ class HtmlOut:
                                 color_system="truecolor", highlight=False, force_jupyter=False)
         self._show = show
         self._pending = False
-        self.muted = False
 
     def print(self, *objects, **kwargs) -> None:
-        if self.muted:
-            return
         self._console.print(*objects, **kwargs)
         self._pending = True
 
@@ -68,9 +65,9 @@ class NotebookSession(Session):
         self.card_shown_at: float | None = None  # monotonic time the last card was displayed (benchmarks)
         super().__init__(*args, out=out, **kwargs)
 
-    def _exercise(self, slot, seed, variant, is_new, *args, **kwargs) -> None:
+    def show_exercise(self, slot, seed, variant, is_new, again=False) -> None:
+        """The card as HTML, its picture as ``image/png`` (no file is written)."""
         self.out.flush()
-        again = bool(args[0] if args else kwargs.get("again", False))
         new = " · new" if is_new else " · again" if again else ""
         title = f"[{self.shown}/{self.options.limit}] {slot.family} · {slot.form} · seed {seed}{new}"
         text = f"{title}\n{variant.prompt}" + (f"\n\n{variant.code.rstrip()}" if variant.code else "")
@@ -78,21 +75,12 @@ class NotebookSession(Session):
         if variant.image is not None:
             self._show({"image/png": variant.image.data, "text/plain": f"<picture: {variant.image.name}>"})
         self.card_shown_at = time.monotonic()
-        self.out.muted = True  # the terminal's header, panel and image path: shown above as HTML
-        try:
-            super()._exercise(slot, seed, variant, is_new, *args, **kwargs)
-        finally:
-            self.out.muted = False
-
-    def _save_image(self, variant) -> None:
-        """The picture is displayed inline; no file is written."""
 
 
 def notebook_ask(out: HtmlOut, read: Callable[[str], str] = input) -> Callable[[str], str]:
     """Show what the session printed, then read one line from the notebook's input box."""
 
     def ask(prompt: str) -> str:
-        out.muted = False
         out.flush()
         try:
             return read(prompt)

@@ -28,9 +28,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from cardgen.grade.report import FunctionResult, Report
 
 CELL_FILE = "cell.py"
-# The grader's file-level messages when its sandbox could not start (cardgen.grade.grader._file_level).
-_START_FAILURES = ("the grader could not start its sandbox", "the grader's sandbox exited",
-                   "the grader's sandbox did not start")
 
 
 @dataclass
@@ -177,7 +174,7 @@ class CellGrader:
             level = sandbox_level()
             why = ""
             report = grade_file(path, timeout=timeout or self.timeout, level=level, template=self._live_template(level))
-            if level == "strong" and (report.message or "").startswith(_START_FAILURES):
+            if level == "strong" and report.sandbox_failed:
                 why = (f"the strong sandbox could not start on this machine ({report.message.splitlines()[0]}); "
                        "graded at the basic level, which contains your code no more than this kernel does")
                 level = "basic"
@@ -193,7 +190,7 @@ class CellGrader:
     # -- hints ------------------------------------------------------------------------------
     def _hints(self, text: str, report: "Report") -> list[Hint]:
         """The next hint for each function that does not pass; a pass resets its count."""
-        from cardgen.grade.cli import _hints_for  # the hints `cardgen grade --hint` shows
+        from cardgen.grade.cli import hints_for  # the hints `cardgen grade --hint` shows
         from cardgen.grade.stub import ExerciseError, find_exercises
 
         try:
@@ -212,7 +209,7 @@ class CellGrader:
             if fr is not None and fr.status == "pass":
                 self.tiers.pop(key, None)
                 continue
-            hints, about = _hints_for(fr, ex)
+            hints, about = hints_for(fr, ex)
             if not hints:
                 continue
             k = self.tiers[key] = min(self.tiers.get(key, 0) + 1, len(hints))

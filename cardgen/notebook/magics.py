@@ -92,7 +92,8 @@ def exercise(state: _State, family: str, seed: int) -> None:
 
 
 def _drill(state: _State, limit, new, topic, families, forms, db, no_override, llm) -> None:
-    from cardgen.drill.cli import _open_store
+    from cardgen.drill.clock import ClockError
+    from cardgen.drill.store import StoreError, open_store
     from cardgen.drill.session import Options, slots
     from cardgen.llm import get_assistant
     from cardgen.notebook.drill import run
@@ -104,7 +105,10 @@ def _drill(state: _State, limit, new, topic, families, forms, db, no_override, l
     if not pool:
         raise click.ClickException("no exercise matches the chosen --topic/--family/--form")
     assistant = get_assistant(llm)
-    store, _path, clock = _open_store(db)
+    try:
+        store, _path, clock = open_store(db)
+    except (ClockError, StoreError) as e:
+        raise click.ClickException(str(e)) from None
     pub = state.shell.display_pub  # the drill shows what it means to show through this publisher...
 
     def show(bundle: dict) -> None:

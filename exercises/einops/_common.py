@@ -65,6 +65,7 @@ NAMES: dict[str, tuple[str, ...]] = {
     "q_pos": ("q", "q_pos", "query"),
     "k_pos": ("k", "k_pos", "key"),
     "group": ("g", "groups", "grp"),
+    "frame": ("t", "frames", "n_frames"),
 }
 
 _IDENT = re.compile(r"[A-Za-z_]\w*")
@@ -131,6 +132,7 @@ class Problem:
     distinct_values: bool = False  # value form: no repeated entries (e.g. so a max is not always 9)
     result: str = "y"
     mistakes: list["Slip"] = field(default_factory=list)  # the classic mistakes, as code
+    task: str = ""  # the task form's problem sentence for this problem (overrides the family's)
 
 
 @dataclass(frozen=True)
@@ -645,12 +647,16 @@ _BUILDERS = {"write": _write, "shape": _shape, "value": _value}
 _ATTEMPTS = 200
 
 
-def einops_maker(problem: Callable[[random.Random, str], Problem], task: str = "") -> Callable[[random.Random, str, int], Variant]:
+def einops_maker(problem: Callable[[random.Random, str], Problem], task: str = "",
+                 task_problem: Callable[[random.Random], Problem] | None = None) -> Callable[[random.Random, str, int], Variant]:
     """The ``make`` of the family whose module defines ``problem(rng, form)``.
 
     ``task`` is the family's problem sentence for the task form, in the learner's terms and never
     the tool (``{t0}``... name the operands, ``{red}`` the reduction, ``{<role>}`` a keyword length);
-    the task form draws the value form's small problem and states it (:mod:`exercises.einops._task`).
+    the task form draws the value form's small problem and states it (:mod:`exercises.einops._task`),
+    or, where given, ``task_problem(rng)``: a problem drawn for the task form alone (its own cases,
+    its sentence in ``Problem.task``), so the task varies more than the other forms without
+    changing them.
 
     Problems are drawn from ``rng`` until one gives a card on which every classic mistake is
     rejected (value cards), so the card stays reproducible from the seed. The family id comes
@@ -662,7 +668,8 @@ def einops_maker(problem: Callable[[random.Random, str], Problem], task: str = "
         if form == "task":
             from exercises.einops._task import einops_task
 
-            return einops_task(fid, seed, rng, problem(rng, "value"), task, _expr, unique_slips)
+            p = task_problem(rng) if task_problem else problem(rng, "value")
+            return einops_task(fid, seed, rng, p, p.task or task, _expr, unique_slips)
         for _ in range(_ATTEMPTS):
             p = problem(rng, form)
             params = {

@@ -19,7 +19,7 @@ ROLE_WORDS = {
     "model": "feature", "heads": "head", "head_dim": "head feature", "feature": "feature",
     "out": "output feature", "inp": "input feature", "rep": "copy", "time": "time step",
     "block_h": "block row", "block_w": "block column", "items": "item", "q_pos": "query position",
-    "k_pos": "key position", "group": "group",
+    "k_pos": "key position", "group": "group", "frame": "frame",
 }
 _OPERATION_ROLES = {"block_h", "block_w"}
 _REDUCTION_WORDS = {"mean": "average", "sum": "sum", "max": "maximum", "min": "minimum", "prod": "product"}

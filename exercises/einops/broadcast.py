@@ -4,6 +4,7 @@ from __future__ import annotations
 from exercises.base import Family
 from exercises.checking import distinct_sizes
 from exercises.einops._common import FORMS, Problem, einops_maker, operand, pick_names, small_sizes, wrong_pattern
+from exercises.einops._task_cases import draw, task_case
 
 # (roles of the input, role of the new axis, where it goes, what is done (the convention decides the
 #  place of the new axis; the card never lists the result's axes), tensor names, weight)
@@ -59,7 +60,78 @@ def problem(rng, form):
     )
 
 
-_TASK = "Give `{t0}` a new axis of identical copies (a grayscale image made multi-channel, one vector placed at every position...), placed where the example's result shows."
+# The task form's cases: (pattern over roles, the new axes being copies; the purpose, which says what the
+# copies are for and where the convention puts them; tensor names; weight). The number of copies is drawn
+# and shown only by the example's result shape.
+_TASK_CASES = [
+    ("model -> seq model", "Copy the vector {x} to every position of a sequence, one row per position, so it can be "
+     "added to a matrix with one row per position.", ("bias", "cls"), 1),
+    ("feature -> feature batch", "Make a matrix whose every column is the vector {x}, one column per example, for "
+     "code that stores examples as columns.", ("v", "mu"), 1),
+    ("channel -> height width channel", "Paint a constant channels-last image: every pixel holds the colour {x}.",
+     ("color", "rgb"), 1),
+    ("channel -> channel height width", "Paint a constant channels-first image: every pixel holds the colour {x}.",
+     ("color", "rgb"), 1),
+    ("height width -> batch height width", "Turn the image {x} into a batch of identical images, batch first.",
+     ("img", "mask"), 1),
+    ("height width -> height width channel", "Turn the grayscale image {x} into a channels-last image whose "
+     "channels are all equal.", ("gray", "img"), 1),
+    ("batch model -> batch seq model", "Copy each example's vector in {x} to every position of its sequence, in "
+     "the layout of transformer activations (batch first, features last).", ("x", "pooled"), 1),
+    ("batch model -> batch height width model", "Spread each example's vector in {x} over every pixel of a "
+     "channels-last feature map (the vector is each pixel's channels).", ("z", "style"), 1),
+    ("batch channel -> batch channel height width", "Spread each example's per-channel gates in {x} over every "
+     "pixel of a channels-first feature map, so they can scale it.", ("gates", "s"), 1),
+    ("channel height width -> batch channel height width", "Turn the image {x} into a batch of identical "
+     "images for a convolution (batch first).", ("img", "x"), 1),
+    ("batch seq model -> batch heads seq model", "Give every attention head its own copy of {x}, in the head-major "
+     "layout (heads right after the batch axis).", ("x", "resid"), 1),
+    ("batch seq model -> batch seq heads model", "Give every attention head its own copy of {x}, keeping the "
+     "positions-first layout (heads right after the positions).", ("x", "resid"), 1),
+    ("batch height width -> batch height width channel", "Turn the grayscale images {x} into channels-last "
+     "images whose channels are all equal.", ("gray", "masks"), 1),
+    ("batch height width -> batch channel height width", "Turn the grayscale images {x} into channels-first "
+     "images whose channels are all equal.", ("gray", "masks"), 1),
+    ("batch channel height width -> batch channel frame height width", "Turn each image of {x} into a still video "
+     "of identical frames in the layout 3-D convolutions take (channels, then frames, then rows and columns).",
+     ("x", "imgs"), 1),
+    ("batch height width channel -> batch frame height width channel", "Turn each channels-last image of {x} into "
+     "a still video of identical frames (frames right after the batch axis).", ("x", "imgs"), 1),
+    ("batch channel height width -> rep batch channel height width", "Give each member of an ensemble of models "
+     "its own copy of the whole batch {x}, the member axis first.", ("x", "batch_x"), 1),
+]
+
+
+_ANY_PLACE = ["feature", "channel", "height width", "batch model", "batch channel", "batch seq model",
+              "channel height width", "batch height width", "batch channel height width", "batch heads seq head_dim"]
+
+
+def task_problem(rng):
+    if rng.random() < 0.4:
+        pattern, story, tensors, _ = draw(rng, _TASK_CASES)
+    else:  # copies stacked along a new axis wherever the next function wants them
+        old = rng.choice(_ANY_PLACE).split()
+        out = list(old)
+        for new in ["rep", "group"][:rng.choice([1, 1, 2])]:
+            q = rng.randrange(len(out) + 1)
+            out = out[:q] + [new] + out[q:]
+        pattern = f"{' '.join(old)} -> {' '.join(out)}"
+        story = ("Stack identical copies of {x} along " + ("a new axis" if len(out) == len(old) + 1 else "two new axes")
+                 + ", placed where the next function wants them, as the example's result shows.")
+        tensors = ("x", "t")
+    lhs, rhs = pattern.split(" -> ")
+    new = [r for r in rhs.split() if r not in lhs.split()]
+    counts = dict(zip(new, rng.sample(range(2, 6), len(new))))
+    elsewhere = []
+    old = lhs.split()
+    if len(new) == 1:  # the copies on another axis: the convention misread
+        for q in range(len(old) + 1):
+            out = old[:q] + new + old[q:]
+            if out != rhs.split():
+                elsewhere.append(("the new axis in the wrong place", f"{lhs} -> {' '.join(out)}"))
+    return task_case(rng, "repeat", pattern, story.format(x="`{t0}`") + " The number of copies is as the "
+                     "example's result shows.", tensors=tensors, lengths=counts, wrong=elsewhere)
+
 
 FAMILY = Family(
     id="einops.broadcast",
@@ -67,5 +139,5 @@ FAMILY = Family(
     forms=(*FORMS, "task"),
     difficulty=1,
     summary="A name only on the right is a new, repeated axis: repeat(x, 'h w -> b h w', b=4).",
-    make=einops_maker(problem, task=_TASK),
+    make=einops_maker(problem, task_problem=task_problem),
 )

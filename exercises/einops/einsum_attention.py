@@ -4,6 +4,7 @@ from __future__ import annotations
 from exercises.base import Family
 from exercises.checking import distinct_sizes
 from exercises.einops._common import FORMS, Problem, einops_maker, operand, swapped_axes_slips, wrong_pattern
+from exercises.einops._task_cases import task_case
 
 # Names picked for this family only: none is a word the prompts use ("query", "key", "head").
 _NAMES = {
@@ -96,7 +97,53 @@ def problem(rng, form):
     )
 
 
-_TASK = 'Raw attention scores, before scaling and softmax: for every example and head, the dot product of each query vector in `{t0}` with each key vector in `{t1}`.'
+# The task form: scores or mixing, for a batch or one example, in the layouts attention code stores
+# queries, keys, values and patterns in; the result's layout is shown only by the example's shapes.
+_BATCHED = ("batch heads q_pos k_pos", "batch heads k_pos q_pos", "batch q_pos k_pos heads", "batch k_pos q_pos heads",
+            "heads batch q_pos k_pos", "batch q_pos heads k_pos")
+_ONE = ("heads q_pos k_pos", "heads k_pos q_pos", "q_pos k_pos heads", "k_pos q_pos heads", "q_pos heads k_pos")
+_SCORES = [  # (query layout, key layout, the results asked of them)
+    ("batch heads q_pos head_dim", "batch heads k_pos head_dim", _BATCHED),
+    ("batch q_pos heads head_dim", "batch k_pos heads head_dim", _BATCHED),
+    ("batch heads q_pos head_dim", "batch heads head_dim k_pos", _BATCHED),
+    ("heads q_pos head_dim", "heads k_pos head_dim", _ONE),
+    ("q_pos heads head_dim", "k_pos heads head_dim", _ONE),
+]
+_MIXED = ("batch heads q_pos head_dim", "batch q_pos heads head_dim", "q_pos batch heads head_dim",
+          "heads batch q_pos head_dim", "batch heads head_dim q_pos")
+_MIX = [  # (pattern layout, value layout, the results asked of them)
+    ("batch heads q_pos k_pos", "batch heads k_pos head_dim", _MIXED),
+    ("batch heads q_pos k_pos", "batch k_pos heads head_dim", _MIXED),
+    ("batch q_pos k_pos heads", "batch heads k_pos head_dim", _MIXED),
+    ("batch q_pos k_pos heads", "batch k_pos heads head_dim", _MIXED),
+    ("heads q_pos k_pos", "heads k_pos head_dim", ("heads q_pos head_dim", "q_pos heads head_dim", "heads head_dim q_pos",
+                                                   "head_dim q_pos heads")),
+]
+
+
+def task_problem(rng):
+    every = "every example and head"
+    if rng.random() < 0.6:
+        a, b, outs = rng.choice(_SCORES)
+        out = rng.choice(outs)
+        every = every if a.startswith("batch") else "every head"
+        story = (f"Raw attention scores, before scaling and softmax: for {every}, the dot product of each query "
+                 "vector in `{t0}` with each key vector in `{t1}`. The example's result shows the layout wanted.")
+        swapped = out.replace("q_pos", "@").replace("k_pos", "q_pos").replace("@", "k_pos")
+        wrong = [("scores transposed: queries and keys on each other's axis", f"{a}, {b} -> {swapped}")]
+        operands = rng.choice([("q", "k"), ("xq", "xk"), ("queries", "keys")])
+    else:
+        a, b, outs = rng.choice(_MIX)
+        out = rng.choice(outs)
+        every = every if a.startswith("batch") else "every head"
+        story = ("Mix the values with the attention pattern: for " + every + ", the output at each query position "
+                 "is the sum over key positions of the pattern's weight (in `{t0}`, one weight per query and key "
+                 "position) times that key position's value vector (in `{t1}`). The example's result shows the "
+                 "layout wanted.")
+        wrong = []
+        operands = rng.choice([("pattern", "v"), ("attn", "values"), ("probs", "v")])
+    return task_case(rng, "einsum", f"{a}, {b} -> {out}", story, operands=operands, wrong=wrong)
+
 
 FAMILY = Family(
     id="einops.einsum_attention",
@@ -104,5 +151,5 @@ FAMILY = Family(
     forms=(*FORMS, "task"),
     difficulty=3,
     summary="Scores and mixing with named axes: einsum(q, k, 'b h q_pos d, b h k_pos d -> b h q_pos k_pos').",
-    make=einops_maker(problem, task=_TASK),
+    make=einops_maker(problem, task_problem=task_problem),
 )

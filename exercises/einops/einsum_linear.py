@@ -5,6 +5,7 @@ from exercises.base import Family
 from exercises.checking import distinct_sizes
 from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, swapped_axes_slips,
                                       wrong_pattern)
+from exercises.einops._task_cases import task_case
 
 # (input roles, weight roles, output roles, weight first in the call?, what is computed, weight). The
 # output's layout follows from the math and the stated convention; the card never lists it. The plain
@@ -82,7 +83,47 @@ def problem(rng, form):
     )
 
 
-_TASK = "Apply a linear map at every position: each output feature is the dot product of the position's feature vector with that output feature's weights."
+# The task form: (input layout, where it is applied, the results asked of it) × the weight stored
+# (input, output) or output-first like nn.Linear's; the result's layout shows in the example's shapes.
+_TASK_INPUTS = [  # (input layout, where the map is applied, the result layouts asked, weight)
+    ("batch seq inp", "every position of", ("batch seq out", "seq batch out", "batch out seq", "out batch seq"), 1),
+    ("seq batch inp", "every position of the time-major", ("seq batch out", "batch seq out", "batch out seq",
+                                                          "out seq batch"), 1),
+    ("batch inp", "every example (row) of", ("batch out", "out batch"), 0.4),
+    ("inp batch", "every example (column) of", ("out batch", "batch out"), 0.4),
+    ("batch height width inp", "every pixel of the channels-last feature maps", ("batch height width out",
+     "batch out height width", "out batch height width", "batch width height out"), 1),
+    ("batch inp height width", "every pixel of the channels-first feature maps", ("batch out height width",
+     "batch height width out", "out batch height width", "batch out width height"), 1),
+    ("batch frame inp", "every frame's feature vector of", ("batch frame out", "frame batch out", "batch out frame",
+                                                            "out batch frame"), 1),
+]
+_WEIGHTS = [("inp out", "input feature, then output feature"), ("out inp", "output feature first, like nn.Linear's")]
+_HEADS = [("heads inp head_dim", ("batch heads seq head_dim", "batch seq heads head_dim")),
+          ("inp heads head_dim", ("batch heads seq head_dim", "batch seq heads head_dim"))]
+
+
+def task_problem(rng):
+    if rng.random() < 0.8:
+        x_l, where, outs, _ = rng.choices(_TASK_INPUTS, weights=[c[-1] for c in _TASK_INPUTS])[0]
+        w_l, _ = rng.choice(_WEIGHTS)
+        out = rng.choice(outs)
+        story = (f"Apply the linear map `{{t1}}` at {where} `{{t0}}`: each output feature is the dot product of the "
+                 "input's feature vector with that output feature's weights. The example's result shows "
+                 "the layout wanted.")
+        flipped = " ".join(reversed(w_l.split()))
+        wrong = [("the weight read transposed (input features taken for output features)", f"{x_l}, {flipped} -> {out}")]
+    else:
+        x_l = "batch seq inp"
+        w_l, outs = rng.choice(_HEADS)
+        out = rng.choice(outs)
+        story = ("Project every position of `{t0}` into each attention head's query space with `{t1}`: for each head, "
+                 "each of its features is the dot product of the position's feature vector with that head "
+                 "feature's weights. The example's result shows the layout wanted.")
+        wrong = []
+    operands = rng.choice([("x", "W"), ("resid", "W_in"), ("h", "W_out")]) if "heads" not in w_l else ("x", "W_Q")
+    return task_case(rng, "einsum", f"{x_l}, {w_l} -> {out}", story, operands=operands, wrong=wrong)
+
 
 FAMILY = Family(
     id="einops.einsum_linear",
@@ -90,5 +131,5 @@ FAMILY = Family(
     forms=(*FORMS, "task"),
     difficulty=2,
     summary="einops.einsum with word axis names: einsum(x, W, 'batch seq d_model, d_model d_out -> batch seq d_out').",
-    make=einops_maker(problem, task=_TASK),
+    make=einops_maker(problem, task_problem=task_problem),
 )

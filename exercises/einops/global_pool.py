@@ -4,6 +4,7 @@ from __future__ import annotations
 from exercises.base import Family
 from exercises.checking import distinct_sizes
 from exercises.einops._common import FORMS, Problem, einops_maker, operand, pick_names, wrong_pattern
+from exercises.einops._task_cases import draw, task_case
 
 # (input roles, which of them are pooled, what the input is)
 _LAYOUTS = [
@@ -64,7 +65,44 @@ def problem(rng, form):
     )
 
 
-_TASK = 'Global {red} pooling: one number per channel of each example of `{t0}`, the {red} over all its pixels.'
+# The task form's cases: (input roles, the pooled ones marked *, what the input is, what one result
+# entry summarises, over what, weight); the reduction and keeping the pooled axes (as length 1) are drawn.
+_TASK_LAYOUTS = [
+    ("batch channel height* width*", "the batch of feature maps {x} (channels first)", "channel of each image",
+     "all its pixels", 2),
+    ("batch height* width* channel", "the batch of channels-last feature maps {x}", "channel of each image",
+     "all its pixels", 2),
+    ("channel height* width*", "the feature map {x} of one image (channels first)", "channel", "all its pixels", 1),
+    ("height* width* channel", "the channels-last image {x}", "channel", "all its pixels", 1),
+    ("batch channel time*", "the batch of multichannel signals {x} (channels first)", "channel of each signal",
+     "all its time steps", 1),
+    ("batch seq* model", "the batch of token sequences {x} (one feature vector per position)",
+     "feature of each sequence", "all its positions", 1.5),
+    ("seq* batch model", "the time-major batch of sequences {x} (positions first)", "feature of each sequence",
+     "all its positions", 1),
+    ("batch frame* channel height* width*", "the batch of videos {x} (frames, then channels first)",
+     "channel of each video", "all its frames and pixels", 1),
+    ("batch frame channel height* width*", "the batch of videos {x} (frames, then channels first)",
+     "channel of each frame of each video", "all the frame's pixels", 1),
+]
+_KINDS = [("mean", "average", 1), ("max", "maximum", 1), ("sum", "sum", 1), ("min", "minimum", 1)]
+
+
+def task_problem(rng):
+    layout, what, each, over, _ = draw(rng, _TASK_LAYOUTS)
+    red, word, _ = draw(rng, _KINDS)
+    roles = [r.rstrip("*") for r in layout.split()]
+    pooled = [r.rstrip("*") for r in layout.split() if r.endswith("*")]
+    keep = rng.random() < 0.35
+    rhs = " ".join("1" if r in pooled else r for r in roles) if keep else " ".join(r for r in roles if r not in pooled)
+    kept = (", keeping each pooled axis as an axis of length 1 so the result still lines up with the input "
+            "for broadcasting") if keep else ", the pooled axes dropped"
+    story = f"Global pooling of {what.format(x='`{t0}`')}: one number per {each}, the {word} over {over}{kept}."
+    wrong = [("pooled over one of the pooled axes only", f"{' '.join(roles)} -> "
+              + " ".join(r for r in roles if r != pooled[0]))] if len(pooled) > 1 else []
+    return task_case(rng, "reduce", f"{' '.join(roles)} -> {rhs}", story, tensors=("fmap", "x", "feats"),
+                     reduction=red, wrong=wrong)
+
 
 FAMILY = Family(
     id="einops.global_pool",
@@ -72,5 +110,5 @@ FAMILY = Family(
     forms=(*FORMS, "task"),
     difficulty=1,
     summary="Reduce away height and width: reduce(x, 'b c h w -> b c', 'mean'), or 'b c 1 1' to keep dims.",
-    make=einops_maker(problem, task=_TASK),
+    make=einops_maker(problem, task_problem=task_problem),
 )

@@ -6,6 +6,7 @@ from exercises.checking import distinct_sizes
 from exercises.fixes import einops_fix, with_fix
 from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, reshape_slip,
                                       reversed_group_slips, torch_randn, wrong_pattern)
+from exercises.einops._task_cases import task_case
 
 
 # (input layout, result, what is computed). The card states the convention, never the result's axes.
@@ -103,7 +104,38 @@ CODE = CodeSpec(
     rules=("no_loops",),
 )
 
-_TASK = 'Concatenate the per-head outputs in `{t0}` into one feature vector per example and position, head after head.'
+# The task form: any of these inputs (the layouts attention code returns per-head outputs in, one with
+# examples and heads merged, head-major within an example) to any of these results; the card states the
+# result's rows in words and the example's shapes show the rest.
+_TASK_INPUTS = [
+    ("batch heads seq head_dim", "", 1),
+    ("batch seq heads head_dim", "", 1),
+    ("heads batch seq head_dim", "", 1),
+    ("batch heads head_dim seq", " Each head's output is stored with one row per head feature and one column per "
+     "position.", 1),
+    ("(batch heads) seq head_dim", " Its first axis holds (example, head) pairs, all heads of example 0 first.", 1),
+]
+_TASK_OUTPUTS = [
+    ("batch seq (heads head_dim)", "one feature vector per example and position, batch first", 1),
+    ("seq batch (heads head_dim)", "one feature vector per position and example, time-major (positions first)", 1),
+    ("(batch seq) (heads head_dim)", "a matrix with one row per token (all positions of example 0 first, then "
+     "example 1, …) and one column per feature", 1),
+    ("(seq batch) (heads head_dim)", "a matrix with one row per token, position-major (position 0 of every "
+     "example first, then position 1, …), and one column per feature", 1),
+    ("batch (heads head_dim) seq", "per example, one row per feature and one column per position, as a 1-D "
+     "convolution over the positions takes it", 1),
+]
+
+
+def task_problem(rng):
+    lhs, note, _ = rng.choices(_TASK_INPUTS, weights=[c[-1] for c in _TASK_INPUTS])[0]
+    rhs, words, _ = rng.choices(_TASK_OUTPUTS, weights=[c[-1] for c in _TASK_OUTPUTS])[0]
+    story = (f"Concatenate the per-head outputs in `{{t0}}` into one feature vector, head after head (all of head "
+             f"0's features, then head 1's, …), giving {words}.{note} The example's result shows the layout.")
+    heads = {"heads": rng.choice([2, 3, 4])} if lhs.startswith("(") else None
+    return task_case(rng, "rearrange", f"{lhs} -> {rhs}", story, tensors=("z", "attn_out", "heads_out", "x"),
+                     lengths=heads)
+
 
 FAMILY = Family(
     id="einops.merge_heads",
@@ -111,6 +143,6 @@ FAMILY = Family(
     forms=(*FORMS, "fix", "task"),
     difficulty=2,
     summary="Move heads after seq and merge them with the head dimension: b h s d -> b s (h d).",
-    make=with_fix(einops_maker(problem, task=_TASK), einops_fix(problem)),
+    make=with_fix(einops_maker(problem, task_problem=task_problem), einops_fix(problem)),
     code_spec=CODE,
 )

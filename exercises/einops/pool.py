@@ -5,6 +5,7 @@ from exercises.base import CodeSpec, Family, Mistake
 from exercises.checking import distinct_sizes
 from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, reversed_group_slips,
                                       shape_text, torch_randn, wrong_pattern)
+from exercises.einops._task_cases import draw, task_case
 
 
 # (input roles, the pooled roles, what the input is)
@@ -111,7 +112,45 @@ CODE = CodeSpec(
     rules=("no_loops",),
 )
 
-_TASK = '{red} pooling over non-overlapping windows of neighbouring samples or pixels of `{t0}`: each output entry is the {red} of one window.'
+# The task form's cases: (input roles with the pooled ones marked *, what the input is, weight). The
+# window sizes and the reduction are drawn too; the card shows the sizes only through the example.
+_TASK_LAYOUTS = [
+    ("batch channel height* width*", "the batch of feature maps {x} (channels first)", 2),
+    ("batch height* width* channel", "the batch of channels-last feature maps {x}", 2),
+    ("channel height* width*", "the feature map {x} of one image (channels first)", 1.5),
+    ("height* width* channel", "the channels-last image {x}", 1.5),
+    ("batch channel time*", "the batch of multichannel signals {x} (channels first)", 1),
+    ("batch time* feature", "the batch of sequences {x} (one feature vector per time step)", 1),
+    ("channel time*", "the multichannel signal {x}", 1),
+    ("time* feature", "the sequence {x} (one feature vector per time step)", 1),
+]
+_KINDS = [("max", "Max", 0.4), ("mean", "Average", 0.4), ("sum", "Sum", 0.2)]
+_WINDOWS = [((2, 2), 1), ((3, 3), 1), ((2, 3), 0.5), ((3, 2), 0.5)]
+
+
+def task_problem(rng):
+    layout, what, _ = draw(rng, _TASK_LAYOUTS)
+    red, kind, _ = draw(rng, _KINDS)
+    pooled = [r.rstrip("*") for r in layout.split() if r.endswith("*")]
+    ks = draw(rng, _WINDOWS)[0] if len(pooled) == 2 else (rng.choice([2, 3, 4]),)
+    k = dict(zip(pooled, ks))
+    roles = [r.rstrip("*") for r in layout.split()]
+    lhs = " ".join(f"({r} {k[r]})" if r in k else r for r in roles)
+    rhs = " ".join(roles)
+    if len(pooled) == 2:
+        unit = ("one non-overlapping window of neighbouring pixels of its channel; the windows tile each "
+                "image exactly, their height and width as the example's result shows")
+        wrong = [("only the rows pooled; the columns split but kept",
+                  f"{lhs} -> {rhs.replace('width', '(width ' + str(k['width']) + ')')}")]
+    else:
+        per = "channel" if "channel" in roles else "feature"
+        unit = (f"one non-overlapping window of neighbouring time steps of one {per}; the windows tile the "
+                "time axis exactly, their length as the example's result shows")
+        wrong = []
+    story = f"{kind} pooling of {what.format(x='`{t0}`')}: each output entry is the {{red}} of {unit}."
+    return task_case(rng, "reduce", f"{lhs} -> {rhs}", story, tensors=("x", "fmap", "img", "feats"),
+                     reduction=red, wrong=wrong)
+
 
 FAMILY = Family(
     id="einops.pool",
@@ -119,6 +158,6 @@ FAMILY = Family(
     forms=(*FORMS, "task"),
     difficulty=2,
     summary="k×k pooling in one reduce: reduce(x, 'b c (h 2) (w 2) -> b c h w', 'max').",
-    make=einops_maker(problem, task=_TASK),
+    make=einops_maker(problem, task_problem=task_problem),
     code_spec=CODE,
 )

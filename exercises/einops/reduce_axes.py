@@ -4,6 +4,7 @@ from __future__ import annotations
 from exercises.base import Family
 from exercises.checking import distinct_sizes
 from exercises.einops._common import FORMS, Problem, einops_maker, operand, pick_names, small_sizes, wrong_pattern
+from exercises.einops._task_cases import task_case
 
 # (roles, tensor names, how each role is said in words: the card names what is reduced by meaning)
 _LAYOUTS = [
@@ -64,13 +65,33 @@ def problem(rng, form):
     )
 
 
-_TASK = 'Take the {red} of `{t0}` over one of its axes, keeping every other axis in its order.'
+_TASK_LAYOUTS = [*_LAYOUTS, (("batch", "height", "width", "channel"), ("imgs", "x")),
+                 (("batch", "frame", "channel", "height", "width"), ("video", "x"))]
+_TASK_ROLE_WORDS = {**_ROLE_WORDS, "frame": "the frames"}
 
+
+def task_problem(rng):
+    """Any one or two axes of one of the layouts reduced with any of the four reductions: the card
+    says over what in words, and the example's result shows the kept axes' order is kept."""
+    roles, tensors = rng.choice(_TASK_LAYOUTS)
+    gone = sorted(rng.sample(range(len(roles)), rng.choice([1, 2]) if len(roles) > 3 else 1))
+    red = rng.choice(["mean", "max", "min", "sum"])
+    over = " and ".join(_TASK_ROLE_WORDS[roles[g]] for g in gone)
+    story = f"Take the {{red}} of `{{t0}}` over {over}, keeping every other axis in its order."
+    lhs = " ".join(roles)
+    rhs = " ".join(r for i, r in enumerate(roles) if i not in gone)
+    kept = [r for i, r in enumerate(roles) if i not in gone]
+    wrong = [(f"reduced over the {k} instead", f"{lhs} -> {' '.join(roles[gone[0]] if n == k else n for n in kept)}")
+             for k in kept]
+    return task_case(rng, "reduce", f"{lhs} -> {rhs}", story, tensors=tensors, reduction=red, wrong=wrong)
+
+
+_TASK = 'Take the {red} of `{t0}` over one of its axes, keeping every other axis in its order.'
 FAMILY = Family(
     id="einops.reduce_axes",
     title="Reduce axes with einops.reduce",
     forms=(*FORMS, "task"),
     difficulty=1,
     summary="Axes missing on the right are reduced: reduce(x, 'b s d -> b d', 'mean').",
-    make=einops_maker(problem, task=_TASK),
+    make=einops_maker(problem, task=_TASK, task_problem=task_problem),
 )

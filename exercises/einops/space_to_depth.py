@@ -8,6 +8,7 @@ from exercises.checking import distinct_sizes
 from exercises.fixes import einops_fix, with_fix
 from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, reshape_slip,
                                       reversed_group_slips, shape_text, wrong_pattern)
+from exercises.einops._task_cases import task_case
 
 
 def problem(rng, form):
@@ -82,7 +83,35 @@ def problem(rng, form):
     )
 
 
-_TASK = 'Move pixels between space and channels, block by block: a block of neighbouring pixels of one channel corresponds to consecutive channels (offset (i, j) in a k×k block is channel c·k² + k·i + j).'
+def task_problem(rng):
+    """Space-to-depth or back, channels first or last, a batch or one image, the channels numbered
+    channel-major or offset-major, 2×2 or 3×3 blocks: the card states the numbering as a formula."""
+    k = rng.choice([2, 3])
+    last, offset_major, to_depth, batch = (rng.random() < 0.5 for _ in range(4))
+    merged = "(block_h block_w channel)" if offset_major else "(channel block_h block_w)"
+    other = "(channel block_h block_w)" if offset_major else "(block_h block_w channel)"
+    lead = "batch " if batch else ""
+    wide = f"{lead}(height block_h) (width block_w) channel" if last else f"{lead}channel (height block_h) (width block_w)"
+    deep = f"{lead}height width {merged}" if last else f"{lead}{merged} height width"
+    formula = f"({k}·i + j)·C + c" if offset_major else f"c·{k * k} + {k}·i + j"
+    where = "last" if last else ("right after the batch axis" if batch else "first")
+    what = "the batch of images {t0}" if batch else "the image {t0}"
+    if to_depth:
+        story = (f"Space-to-depth on {what.replace('{t0}', '`{t0}`')}: cut every channel into {k}×{k} blocks of "
+                 f"neighbouring pixels and stack each block's {k * k} pixels as channels: the pixel at offset (i, j) "
+                 f"of a block of channel c goes to channel {formula}, where C is the number of input channels. The "
+                 f"channel axis stays {where}.")
+        lhs, rhs = wide, deep
+    else:
+        story = (f"Depth-to-space (pixel shuffle) on {what.replace('{t0}', '`{t0}`')}: channel {formula} of a "
+                 f"pixel holds offset (i, j) of that pixel's {k}×{k} block of output channel c, where C is the "
+                 f"number of output channels; each pixel becomes such a block. The channel axis stays {where}.")
+        lhs, rhs = deep, wide
+    swap = (f"{lhs} -> {rhs}".replace(merged, other), "the merged channel axis in the other order: the block "
+            "offsets and the channel swapped")
+    return task_case(rng, "rearrange", f"{lhs} -> {rhs}", story, tensors=("x", "img", "fmap"),
+                     lengths={"block_h": k, "block_w": k}, wrong=[swap[::-1]])
+
 
 FAMILY = Family(
     id="einops.space_to_depth",
@@ -90,5 +119,5 @@ FAMILY = Family(
     forms=(*FORMS, "fix", "task"),
     difficulty=3,
     summary="Trade spatial blocks for channels: b c (h p1) (w p2) <-> b (c p1 p2) h w.",
-    make=with_fix(einops_maker(problem, task=_TASK), einops_fix(problem)),
+    make=with_fix(einops_maker(problem, task_problem=task_problem), einops_fix(problem)),
 )

@@ -5,6 +5,7 @@ from exercises.base import Family
 from exercises.checking import distinct_sizes
 from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, reversed_group_slips,
                                       wrong_pattern)
+from exercises.einops._task_cases import draw, task_case
 
 # (input roles, the upsampled roles, what the input is)
 _LAYOUTS = [
@@ -66,7 +67,33 @@ def problem(rng, form):
     )
 
 
-_TASK = 'Nearest-neighbour upsampling of `{t0}`: every sample or pixel becomes a block of copies of itself, by the factors the example shows.'
+# The task form's cases: (input roles, the upsampled ones marked *, what the input is, weight); the
+# factors are drawn (shown only by the example's shapes), a factor of 1 leaves an axis as it is.
+_TASK_LAYOUTS = [
+    ("batch channel height* width*", "the batch of images {x} (channels first)", 2),
+    ("batch height* width* channel", "the batch of channels-last images {x}", 2),
+    ("channel height* width*", "the image {x} (channels first)", 1.5),
+    ("height* width* channel", "the channels-last image {x}", 1.5),
+    ("batch height* width*", "the batch of grayscale images {x}", 1),
+    ("batch channel time*", "the batch of multichannel signals {x} (channels first)", 1),
+    ("batch time* feature", "the batch of sequences {x} (one feature vector per time step)", 1),
+    ("channel time*", "the multichannel signal {x}", 1),
+]
+_FACTORS_2D = [((2, 2), 1), ((3, 3), 1), ((2, 3), 0.5), ((3, 2), 0.5), ((1, 2), 0.4), ((2, 1), 0.4)]
+
+
+def task_problem(rng):
+    layout, what, _ = draw(rng, _TASK_LAYOUTS)
+    up = [r.rstrip("*") for r in layout.split() if r.endswith("*")]
+    ks = draw(rng, _FACTORS_2D)[0] if len(up) == 2 else (rng.choice([2, 3, 4]),)
+    k = dict(zip(up, ks))
+    roles = [r.rstrip("*") for r in layout.split()]
+    rhs = " ".join(f"({r} {k[r]})" if k.get(r, 1) > 1 else r for r in roles)
+    unit = "pixel becomes a block" if len(up) == 2 else "time step becomes a run"
+    story = (f"Nearest-neighbour upsampling of {what.format(x='`{t0}`')}: every {unit} of copies of itself, "
+             "by the factors the example's result shows.")
+    return task_case(rng, "repeat", f"{' '.join(roles)} -> {rhs}", story, tensors=("x", "img", "fmap"))
+
 
 FAMILY = Family(
     id="einops.upsample",
@@ -74,5 +101,5 @@ FAMILY = Family(
     forms=(*FORMS, "task"),
     difficulty=2,
     summary="Repeat each pixel into a block: repeat(x, 'b c h w -> b c (h 2) (w 2)').",
-    make=einops_maker(problem, task=_TASK),
+    make=einops_maker(problem, task_problem=task_problem),
 )

@@ -93,6 +93,9 @@ class Spec:
     #: the task form's problem statement, in the learner's terms, never the tool ({t0}... name the
     #: operands by role); a family without one has no task form
     task: str = ""
+    #: the task form's own cases, where it asks more layouts than the other forms (a case's
+    #: ``info["task"]`` overrides the story ``task``); empty: the task form draws ``cases``
+    task_cases: tuple[Case, ...] = ()
 
 
 def einsum_maker(spec: Spec) -> Callable[[random.Random, str, int], Variant]:
@@ -120,7 +123,10 @@ def einsum_maker(spec: Spec) -> Callable[[random.Random, str, int], Variant]:
 def pick_case(spec: Spec, form: str, seed: int) -> Case:
     """The case of ``seed``: each block of ``len(cases)`` consecutive seeds holds every case once
     (shuffled per block), so over many seeds no case — and no answer — dominates."""
-    cases = [c for c in spec.cases if form != "shape" or not _shape_is_shown(c.expr)] or list(spec.cases)
+    if form == "task" and spec.task_cases:
+        cases = list(spec.task_cases)
+    else:
+        cases = [c for c in spec.cases if form != "shape" or not _shape_is_shown(c.expr)] or list(spec.cases)
     n = len(cases)
     block = list(range(n))
     random.Random(f"einsum.{spec.name}/{form}/block/{seed // n}").shuffle(block)

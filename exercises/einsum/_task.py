@@ -65,6 +65,24 @@ def _einops_call(d: Any) -> str:
     return f"einops.einsum({', '.join(d.tensors)}, {pattern!r})"
 
 
+def siblings(spec: Any, d: Any) -> list[str]:
+    """The family's other task cases as calls on this card's operands (roles as each case passes
+    them): the worked example must tell every one that runs on these shapes apart from the answer."""
+    from exercises.patterns import rename as rename_pattern
+
+    out = []
+    for c in spec.task_cases or spec.cases:
+        if c is d.case or len(set(c.order or range(len(split(c.expr)[0])))) != len(set(d.order)):
+            continue
+        if not set(letters_of(c.expr)) <= set(d.letter):
+            continue
+        expr = rename_pattern(c.expr, d.letter, letters=True)
+        order = c.order or tuple(range(len(split(c.expr)[0])))
+        if max(order) < len(d.roles):
+            out.append(f'torch.einsum("{expr}", {", ".join(d.roles[r] for r in order)})')
+    return out
+
+
 def einsum_task(spec: Any, d: Any, rng: random.Random, seed: int, fill: Callable[[str, Any], str],
                 generic_mistakes: Callable[..., list[tuple[str, str]]]) -> Variant:
     """The task variant of the drawn case ``d``; ``fill`` and ``generic_mistakes`` are _common's."""
@@ -93,8 +111,9 @@ def einsum_task(spec: Any, d: Any, rng: random.Random, seed: int, fill: Callable
     mistake_calls = [(what, f'torch.einsum("{e}", {", ".join(d.tensors)})') for what, e in mistakes]
     free = "every axis" if not spec.same_size else "the axes"
     return task_variant(
-        family=f"einsum.{spec.name}", seed=seed, rng=rng, story=fill(spec.task, d), inputs=inputs,
-        example=example, trial=trial, solutions=solutions, mistakes=mistake_calls, free=free,
+        family=f"einsum.{spec.name}", seed=seed, rng=rng, story=fill(d.case.info.get("task", spec.task), d),
+        inputs=inputs, example=example, trial=trial, solutions=solutions, mistakes=mistake_calls, free=free,
+        separate=siblings(spec, d),
         hints=("Which input axes are multiplied together and summed away, and which survive into the result?",
                "Match each axis of the result to an input axis by its size in the example."),
         params={"expr": d.expr, "operands": list(d.tensors)},

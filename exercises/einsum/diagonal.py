@@ -4,6 +4,22 @@ from exercises.einsum._common import Case, Spec, einsum_maker
 
 _WHY = "`torch.diagonal` removes the two axes it reads and appends the diagonal as the last axis."
 
+_D = "np.diagonal(t0, axis1={}, axis2={})"
+#: the task form's cases: where the remaining axes sit (first, between, last; one or two of them)
+#: and where the diagonal goes in the result (10 layouts)
+_TASK_CASES = (
+    Case("bii->bi", "", _D.format(1, 2)),
+    Case("bii->ib", "", _D.format(1, 2) + ".T"),
+    Case("iib->bi", "", _D.format(0, 1)),
+    Case("iib->ib", "", _D.format(0, 1) + ".T"),
+    Case("ibi->bi", "", _D.format(0, 2)),
+    Case("ibi->ib", "", _D.format(0, 2) + ".T"),
+    Case("bhii->bhi", "", _D.format(2, 3)),
+    Case("bhii->bih", "", "np.swapaxes(" + _D.format(2, 3) + ", -1, -2)"),
+    Case("bhii->ibh", "", "np.transpose(" + _D.format(2, 3) + ", (2, 0, 1))"),
+    Case("iibh->bhi", "", _D.format(0, 1)),
+)
+
 SPEC = Spec(
     name="diagonal",
     cases=(
@@ -14,11 +30,13 @@ SPEC = Spec(
         Case("bii->ib", "`torch.diagonal({t0}, dim1=1, dim2=2).T`", "np.diagonal(t0, axis1=1, axis2=2).T",
              mistakes=(("forgot the `.T`", "bii->bi"),), why=_WHY + " `.T` then swaps the two axes left."),
     ),
-    axes={"i": "i:n n:n k:size m:m d:d", "b": "b:batch t:batch"},
+    axes={"i": "i:n n:n k:size m:m d:d", "b": "b:batch t:batch", "h": "h:head g:group"},
     tensors=("x", "A", "M", "S", "P", "mat"),
     concept="A letter repeated in one operand walks the diagonal; whether it is summed depends on the output.",
     value_sizes={"b": (2,)},
-    task='Read the diagonal of `{t0}` along its two equal-sized axes, for every index of the remaining axis.',
+    task='Read the diagonal of `{t0}` along its two equal-sized axes, for every index of the remaining axes, the '
+         'result laid out as its shape below shows.',
+    task_cases=_TASK_CASES,
 )
 
 FAMILY = Family(

@@ -5,6 +5,36 @@ from exercises.einsum._common import Case, Spec, einsum_maker
 _KEEP = "Nothing is summed: every letter of the inputs appears after `->`, in the layout the operation gives."
 _ROWS = "One letter per axis the operands share; a letter missing after `->` is summed, so only that axis goes."
 
+_SELF = ("x x", "W W", "M M")
+_SCALE = ("x gamma", "fmap scale", "img g")
+_ONE = ("Multiply `{t0}` by itself entry by entry, summing over an axis only where the result's shape below "
+        "lacks it, the result laid out as that shape shows.")
+#: the task form's cases: which axes are kept or summed, a vector broadcast along rows or columns,
+#: per-channel scales with channels first or last, operands transposed, batched products (21 layouts)
+_TASK_CASES = (
+    Case("ij,ij->ij", "", "t0 * t1"),
+    Case("ij,ij->ji", "", "(t0 * t1).T"),
+    Case("ij,ji->ij", "", "t0 * t1.T"),
+    Case("ij,ij->i", "", "np.sum(t0 * t1, 1)"),
+    Case("ij,ij->j", "", "np.sum(t0 * t1, 0)"),
+    Case("ij,ji->j", "", "np.sum(t0 * t1.T, 0)"),
+    Case("j,ij->ij", "", "t0 * t1[None, :]", order=(1, 0)),
+    Case("i,ij->ij", "", "t0 * t1[:, None]", order=(1, 0)),
+    Case("j,ij->ji", "", "(t0 * t1[None, :]).T", order=(1, 0)),
+    Case("ij,i->ij", "", "t0 * t1[:, None]"),
+    Case("ij,i->ji", "", "(t0 * t1[:, None]).T"),
+    Case("c,bchw->bchw", "", "t0 * t1[None, :, None, None]", order=(1, 0), tensors=_SCALE),
+    Case("c,bhwc->bhwc", "", "t0 * t1", order=(1, 0), tensors=_SCALE),
+    Case("c,bchw->bhwc", "", "np.transpose(t0, (0, 2, 3, 1)) * t1", order=(1, 0), tensors=_SCALE),
+    Case("ij,ij->j", "", "np.sum(t0 * t0, 0)", tensors=_SELF, info={"task": _ONE}),
+    Case("ij,ij->i", "", "np.sum(t0 * t0, 1)", tensors=_SELF, info={"task": _ONE}),
+    Case("ij,ij->ji", "", "(t0 * t0).T", tensors=_SELF, info={"task": _ONE}),
+    Case("bij,bij->bij", "", "t0 * t1"),
+    Case("bij,bij->bi", "", "np.sum(t0 * t1, -1)"),
+    Case("bij,bji->bij", "", "t0 * np.swapaxes(t1, -1, -2)"),
+    Case("bij,bij->bj", "", "np.sum(t0 * t1, 1)"),
+)
+
 SPEC = Spec(
     name="elementwise",
     cases=(
@@ -30,7 +60,9 @@ SPEC = Spec(
     tensors=("A B", "X Y", "P Q"),
     concept="A letter shared by the operands pairs up matching entries; it is summed only if it is missing after `->`.",
     value_sizes={"b": (1,), "h": (2,), "w": (2,)},
-    task="Multiply the inputs entry by entry (broadcasting a vector where there is one), summing over an axis only where the example's result lacks it.",
+    task="Multiply the inputs entry by entry (broadcasting a vector along the axis it matches), summing over an axis "
+         "only where the result's shape below lacks it, the result laid out as that shape shows.",
+    task_cases=_TASK_CASES,
 )
 
 FAMILY = Family(

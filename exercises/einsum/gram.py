@@ -32,6 +32,24 @@ _EACH = " for every `n`"
 _WHY = ("Pass the same tensor twice and give its {f} axis a different letter in each: the {h} axis is summed, "
         "both {f} axes are kept.")
 
+_SW = "np.swapaxes(t0, -1, -2)"
+_HIDDEN = "the Gram matrix over the hidden axis instead"
+#: the task form's cases: W stored [.., feature, hidden], [.., hidden, feature] or [feature,
+#: instance, hidden], one model or a stack of instances, the result's instance axis first or last
+#: (8 layouts; the result is symmetric, so only where its instance axis sits can vary). One idiom
+#: (``W @ W.mT``) answers every stack depth alike, so stacks of layers would add no variety.
+_TASK_CASES = (
+    Case("ifh,igh->ifg", "", "t0 @ " + _SW, order=(0, 0), mistakes=((_HIDDEN, "ifh,ifg->ihg"),)),
+    Case("ihf,ihg->ifg", "", _SW + " @ t0", order=(0, 0), mistakes=((_HIDDEN, "ihf,igf->ihg"),)),
+    Case("ifh,igh->fgi", "", "np.transpose(t0 @ " + _SW + ", (1, 2, 0))", order=(0, 0)),
+    Case("ihf,ihg->fgi", "", "np.transpose(" + _SW + " @ t0, (1, 2, 0))", order=(0, 0)),
+    Case("fih,gih->ifg", "", "np.swapaxes(t0, 0, 1) @ np.transpose(t0, (1, 2, 0))", order=(0, 0)),
+    Case("fih,gih->fgi", "", "np.transpose(np.swapaxes(t0, 0, 1) @ np.transpose(t0, (1, 2, 0)), (1, 2, 0))",
+         order=(0, 0)),
+    Case("fh,gh->fg", "", "t0 @ t0.T", order=(0, 0), mistakes=((_HIDDEN, "fh,fg->hg"),)),
+    Case("hf,hg->fg", "", "t0.T @ t0", order=(0, 0), mistakes=((_HIDDEN, "hf,gf->hg"),)),
+)
+
 SPEC = Spec(
     name="gram",
     cases=(
@@ -52,7 +70,10 @@ SPEC = Spec(
     note="Its off-diagonal entries are the interference between features in TMS.",
     permute_write=False,  # G is symmetric: swapping its two feature axes changes nothing
     value_sizes={"i": (1, 2), "h": (2,)},
-    task="The Gram matrix of the feature directions: for every instance (where there is one), the dot product of every feature's vector with every other feature's vector in `{t0}`.",
+    task="The Gram matrix of the feature directions: for every instance (where there are several), the dot "
+         "product of every feature's vector with every other feature's vector in `{t0}`, the result laid out as its "
+         "shape below shows.",
+    task_cases=_TASK_CASES,
 )
 
 FAMILY = Family(

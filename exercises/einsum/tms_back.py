@@ -1,7 +1,7 @@
 """einsum.tms_back: the second half of the TMS forward pass, hidden -> features, per instance."""
 from exercises.base import Family
 from exercises.einsum._common import Spec, einsum_maker
-from exercises.einsum._tms import tms_cases
+from exercises.einsum._tms import tms_cases, tms_task_cases
 
 _WHY = ("The same W maps back: the {i} axis is kept like a batch axis, in the place `out[..., n, :]` gives it, "
         "and now the {h} axis is summed.")
@@ -22,7 +22,8 @@ SPEC = Spec(
     concept="The same W maps back: now the hidden axis is the one that is summed, per instance.",
     note="This is the second einsum of the TMS model's forward pass, before the bias and ReLU.",
     value_sizes={"i": (2,), "h": (2,), "b": (2,)},
-    task="The second half of a toy model of superposition: map the hidden vectors `{t0}` back to feature space with each instance's own weights `{t1}`: for every sample and instance, each feature's output is the dot product of the hidden vector with that feature's weight vector.",
+    task="The second half of a toy model of superposition: map the hidden vectors `{t0}` back to feature space with each instance's own weights `{t1}`: for every instance (and every sample where there is a batch of them), each feature's output is the dot product of the hidden vector with that feature's weight vector, the result laid out as its shape below shows.",
+    task_cases=tms_task_cases("h", "f", _WHY),
 )
 
 FAMILY = Family(

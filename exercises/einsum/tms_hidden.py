@@ -1,7 +1,7 @@
 """einsum.tms_hidden: the first half of the TMS forward pass, features -> hidden, per instance."""
 from exercises.base import Family
 from exercises.einsum._common import Spec, einsum_maker
-from exercises.einsum._tms import tms_cases
+from exercises.einsum._tms import tms_cases, tms_task_cases
 from exercises.einsum._tms_fix import fix
 from exercises.fixes import with_fix
 
@@ -24,7 +24,8 @@ SPEC = Spec(
     concept="Every instance is an independent model: the instance axis is a batch axis, not a summed one.",
     note="This is the first einsum of the TMS model's forward pass.",
     value_sizes={"i": (2,), "h": (2,), "b": (2,)},
-    task="The first half of a toy model of superposition: project the feature vectors `{t0}` into the hidden space with each instance's own weight matrix `{t1}`, for every sample.",
+    task="The first half of a toy model of superposition: project the feature vectors `{t0}` (one per instance, for every sample where there is a batch of them) into the hidden space with each instance's own weight matrix `{t1}`, the result laid out as its shape below shows.",
+    task_cases=tms_task_cases("f", "h", _WHY),
 )
 
 FAMILY = Family(

@@ -1,4 +1,4 @@
-"""Train every run a default deck build reads and write ``_prebuilt.PREBUILT`` afresh (see
+"""Train every run a default deck build (or ``cardgen figures``) reads and write ``_prebuilt.PREBUILT`` afresh (see
 ``_prebuilt`` for why the runs are shipped):
 
     python -m exercises.superposition._prebuild
@@ -13,6 +13,7 @@ from exercises.superposition._prebuilt import PREBUILT
 
 def entries() -> list[tuple[str, object]]:
     """``(namespace, payload)`` of every run a default deck build reads."""
+    from exercises.superposition import _phase_theory as PT
     from exercises.superposition import _runs as R
     from exercises.superposition import _sae as S
     from exercises.superposition import _trained as T
@@ -22,6 +23,7 @@ def entries() -> list[tuple[str, object]]:
         for which in ("main",) if name in R.RUN_SCOPE else ("main", "check"):
             out.append((f"{R.NAMESPACE}-{name}", R.payload(name, which)))
     out.append((S.NAMESPACE, S.payload()))
+    out.append((PT.NAMESPACE, PT.payload()))  # read by ``cardgen figures`` only
     return out
 
 
@@ -38,6 +40,7 @@ def build() -> list[Path]:
     import json
 
     from exercises.cache import cache_dir, cache_key
+    from exercises.superposition import _phase_theory as PT
     from exercises.superposition import _runs as R
     from exercises.superposition import _sae as S
     from exercises.superposition import _trained as T
@@ -49,6 +52,7 @@ def build() -> list[Path]:
         if name not in R.RUN_SCOPE:
             R.run(name, "check")
     S.sae_run()
+    PT.theory()
     PREBUILT.mkdir(exist_ok=True)
     keep = []
     for ns, p in entries():

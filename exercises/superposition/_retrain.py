@@ -148,6 +148,102 @@ def check_runs(n_seeds: int) -> list[Tally]:
     return out
 
 
+# ---------------------------------------------------------------- an independent trainer
+
+
+INDEPENDENT_PARTS = ("grid", "phase_diagram", "linear_vs_relu")
+
+
+def check_independent(n_seeds: int, every: int = 1, seed: int = D.FRESH_SEED,
+                      parts=INDEPENDENT_PARTS) -> list[Tally]:
+    """A sample of the claims retrained with the notebook's own code (``_notebook_trainer``:
+    autograd, ``torch.rand`` batches, AdamW), not ``superpos_core.optimize``: the trained_*
+    grid's claims (every ``every``-th claimed setting), the phase diagram's and linear_vs_relu's
+    ReLU claims (the notebook's model has a ReLU output; its linear and correlated variants are
+    the project's own). Same settings, budgets and plain reading as :func:`check_grid` and
+    :func:`check_runs`; ``n_seeds`` fresh seeds per setting, all instances of one model per run,
+    from ``torch.manual_seed(seed)``. ``parts``: which of :data:`INDEPENDENT_PARTS` to check."""
+    out: list[Tally] = []
+    if "grid" in parts:
+        out += _independent_grid(n_seeds, every, seed)
+    if "phase_diagram" in parts:
+        out.append(_independent_phase_diagram(n_seeds, seed + 1))
+    if "linear_vs_relu" in parts:
+        out.append(_independent_linear_vs_relu(n_seeds, seed + 2))
+    return out
+
+
+def _independent_grid(n_seeds: int, every: int, seed: int) -> list[Tally]:
+    """The notebook grid's claims (trained_which / count / antipodal), notebook trainer."""
+    from exercises.superposition import _notebook_trainer as NB
+    from exercises.superposition import _trained as T
+
+    out = []
+    fams = grid_families()
+    claims = {fid: [q for q in T.questions(qs, antipodal=ap) if q.scope == "all"] for fid, (qs, ap) in fams.items()}
+    settings = sorted({q.setting for qs in claims.values() for q in qs})[::every]
+    g = T.grid()
+    inst = [g[s] for s in settings for _ in range(n_seeds)]
+    W = NB.train([[s["importance_decay"] ** i for i in range(T.N_FEATURES)] for s in inst],
+                 [[s["feature_probability"]] * T.N_FEATURES for s in inst], n_hidden=T.N_HIDDEN,
+                 seed=seed, **T.TRAINING)
+    summ = [T.summarise(w) for w in W]
+    for fid, qs in claims.items():
+        tally = Tally(f"{fid} (notebook trainer)")
+        for q in qs:
+            if q.setting in settings:
+                j = settings.index(q.setting)
+                tally.add(f"setting {q.setting} {q.quantity}", q.answer,
+                          [fams[fid][0][q.quantity](summ[j * n_seeds + r]) for r in range(n_seeds)])
+        out.append(tally)
+    return out
+
+
+def _independent_phase_diagram(n_seeds: int, seed: int) -> Tally:
+    from superpos_core.sweep import classify_phase
+
+    from exercises.superposition import _notebook_trainer as NB
+    from exercises.superposition import _runs as R
+    from exercises.superposition import phase_diagram
+
+    spec = R.RUNS["phase_diagram"]
+    sw = phase_diagram.sweep()
+    cols = len(sw.col_values)
+    cells = sorted({q.setting: q.answer for q in phase_diagram.questions()}.items())
+    inst = [divmod(s, cols) for s, _ in cells for _ in range(n_seeds)]
+    W = NB.train([sw.importance[r][c] for r, c in inst], [sw.feature_probability[r][c] for r, c in inst],
+                 n_hidden=1, steps=spec["steps"], n_batch=spec["n_batch"], lr=spec["lr"], seed=seed)
+    tally = Tally(f"{phase_diagram.ID} (notebook trainer)")
+    for j, (s, answer) in enumerate(cells):
+        tally.add(f"cell {divmod(s, cols)}", answer, [classify_phase(w) for w in W[j * n_seeds:(j + 1) * n_seeds]])
+    return tally
+
+
+def _independent_linear_vs_relu(n_seeds: int, seed: int) -> Tally:
+    """linear_vs_relu's claims about the ReLU model (the notebook's model has a ReLU output)."""
+    from exercises.superposition import _notebook_trainer as NB
+    from exercises.superposition import _runs as R
+    from exercises.superposition import linear_vs_relu
+
+    spec = R.RUNS["linear_vs_relu"]
+    relu = R.sweeps("linear_vs_relu")["relu"]
+    cols = len(relu.col_values)
+    asked = sorted({(q.setting, q.quantity): q.answer for q in linear_vs_relu.questions()
+                    if linear_vs_relu.model_of(q.quantity) == "relu"}.items())
+    cells = sorted({s for (s, _), _ in asked})
+    inst = [divmod(s, cols) for s in cells for _ in range(n_seeds)]
+    W = NB.train([relu.importance[r][c] for r, c in inst], [relu.feature_probability[r][c] for r, c in inst],
+                 n_hidden=spec["n_hidden"], steps=spec["steps"], n_batch=spec["n_batch"], lr=spec["lr"],
+                 seed=seed)
+    tally = Tally(f"{linear_vs_relu.ID} (notebook trainer)")
+    for (s, quantity), answer in asked:
+        j = cells.index(s)
+        sets = [linear_vs_relu.represented(w) for w in W[j * n_seeds:(j + 1) * n_seeds]]
+        tally.add(f"cell {divmod(s, cols)} {quantity}", answer,
+                  [len(x) for x in sets] if quantity == "relu count" else sets)
+    return tally
+
+
 # ---------------------------------------------------------------- SAEs
 
 FRESH_EVAL_SEEDS = (100, 101, 102, 103, 104)  # evaluation batches no cached claim was decided on

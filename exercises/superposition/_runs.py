@@ -19,15 +19,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from exercises.cache import cache_dir, cache_key, cached_json, code_digest
+from exercises.cache import cache_dir, cache_key, cached_json, modules_digest
 from exercises.superposition import _decide as D
 from exercises.superposition._prebuilt import PREBUILT
 
 VERSION = 2  # bump when the meaning of a cached entry changes
 NAMESPACE = "superposition-runs"
 SEEDS = D.SEEDS  # training seeds per setting (instances of one batched run)
-#: runs whose cards ask only about the run shown: no check run, fewer seeds
-RUN_SCOPE = {"privileged_basis": 3}
+#: runs whose cards ask only about the run shown (or that only a figure reads): no check run, fewer seeds
+RUN_SCOPE = {"privileged_basis": 3, "dimensionality": 1}
 
 # Row/column values of each run and its training budget. ``train`` below turns a spec into
 # a Sweep; the spec is part of the cache key.
@@ -57,12 +57,21 @@ RUNS: dict[str, dict[str, Any]] = {
         "probabilities": [1.0, 0.3, 0.1, 0.03], "decays": [0.9, 0.8, 0.7],
         "steps": 3000, "n_batch": 512, "lr": 1e-2,
     },
+    # the paper's "feature dimensionality" experiment (many more features than dimensions, equal
+    # importance, sparsity per row), read only by ``cardgen figures``
+    "dimensionality": {
+        "n_features": 100, "n_hidden": 10,
+        "probabilities": [1.0, 0.5, 0.3, 0.2, 0.15, 0.1, 0.07, 0.05, 0.035, 0.025, 0.018, 0.012, 0.008],
+        "steps": 6000, "n_batch": 512, "lr": 3e-3,
+    },
 }
 
 
 @functools.cache
 def _code() -> str:
-    return code_digest(("superpos_core",), ("torch", "numpy"))
+    from exercises.superposition._trained import TRAINING_MODULES
+
+    return modules_digest(TRAINING_MODULES, ("torch", "numpy"))
 
 
 def payload(name: str, which: str = "main") -> dict[str, Any]:
@@ -128,11 +137,21 @@ def _train_privileged_basis(spec) -> dict:
         single_thread=True).to_dict()}
 
 
+def _train_dimensionality(spec) -> dict:
+    from superpos_core import train_sweep
+
+    return {"relu": train_sweep(spec["n_features"], spec["n_hidden"], "feature_probability", spec["probabilities"],
+                                "column", [1.0], lambda p, c: (1.0, p), n_seeds=spec["seeds"], seed=spec["seed"],
+                                steps=spec["steps"], n_batch=spec["n_batch"], lr=spec["lr"], device="cpu",
+                                eval_batch=512, single_thread=True).to_dict()}
+
+
 _TRAIN: dict[str, Callable[[dict], dict]] = {
     "linear_vs_relu": _train_linear_vs_relu,
     "phase_diagram": _train_phase_diagram,
     "correlated": _train_correlated,
     "privileged_basis": _train_privileged_basis,
+    "dimensionality": _train_dimensionality,
 }
 
 _MEMO: dict[str, dict] = {}

@@ -18,6 +18,7 @@ class _Task:
     inputs: tuple[tuple[str, str, str], ...]  # (name, axis letters, words)
     solutions: tuple[str, ...]
     mistakes: tuple[tuple[str, str], ...]
+    result: str = ""  # the result's layout (axis letters), where it is not the first input's
 
 
 _SIZE_AXES = "bifhd"  # sample, instance, feature, hidden, latent
@@ -53,31 +54,39 @@ def _weights_note(name: str, layout: str, model_layout: str) -> str:
             f"{_words(model_layout)}.")
 
 
-def forward_task(xl: str, wl: str) -> _Task:
-    """The TMS forward pass with ``x`` laid out as ``xl`` (bif / ibf) and ``W`` as ``wl`` (ifh / ihf)."""
+def forward_task(xl: str, wl: str, ol: str | None = None) -> _Task:
+    """The TMS forward pass with ``x`` laid out as ``xl`` (bif / ibf, or if: one sample), ``W`` as
+    ``wl`` (ifh / ihf) and the result as ``ol`` (bif / ibf; ``xl`` by default)."""
+    ol = ol or xl
     hl = xl.replace("f", "h")
     hidden = f'torch.einsum("{xl},{wl}->{hl}", x, W)'
-    back = f'torch.einsum("{hl},{wl}->{xl}", {hidden}, W)'
-    bias = _bias("b_final", xl)
+    back = f'torch.einsum("{hl},{wl}->{ol}", {hidden}, W)'
+    bias = _bias("b_final", ol)
     e_hidden = f'einops.einsum(x, W, "{_spaced(xl)}, {_spaced(wl)} -> {_spaced(hl)}")'
-    e_back = f'einops.einsum({e_hidden}, W, "{_spaced(hl)}, {_spaced(wl)} -> {_spaced(xl)}")'
+    e_back = f'einops.einsum({e_hidden}, W, "{_spaced(hl)}, {_spaced(wl)} -> {_spaced(ol)}")'
     wf = "W" if wl == "ifh" else "W.mT"
     wb = "W.mT" if wl == "ifh" else "W"
-    plain = _from_ib(f"{_to_ib('x', xl)} @ {wf} @ {wb} + b_final[:, None, :]", xl)
+    if xl == "if":
+        plain = f"(x[:, None, :] @ {wf} @ {wb})[:, 0] + b_final"
+    else:
+        plain = _from_ib(f"{_to_ib('x', xl)} @ {wf} @ {wb} + b_final[:, None, :]", ol)
     mixed = back.replace(f'"{hl},', f'"{hl.replace("i", "j")},', 1)
+    where = "every sample and instance" if "b" in xl else "one sample: every instance"
+    mistakes = [
+        ("no ReLU", f"{back} + {bias}"),
+        ("no bias", f"torch.relu({back})"),
+        ("the bias added after the ReLU", f"torch.relu({back}) + {bias}"),
+        ("the instances mixed: every sample's features summed over instances", f"torch.relu({mixed} + {bias})"),
+    ]
     return _Task(
-        story="The forward pass of a toy model of superposition, for every sample and instance: project the "
+        story=f"The forward pass of a toy model of superposition, for {where}: project the "
               "feature vector `x` into the hidden space with the instance's weights `W`, map it back to feature "
-              "space with the same weights, add the instance's bias `b_final`, and keep only the positive part."
+              "space with the same weights, add the instance's bias `b_final`, and keep only the positive part; "
+              "the result laid out as its shape below shows."
               + _weights_note("W", wl, "ifh"),
         inputs=(("x", xl, _words(xl)), ("W", wl, _words(wl)), ("b_final", "if", _words("if"))),
         solutions=(f"torch.relu({back} + {bias})", f"torch.relu({e_back} + {bias})", f"torch.relu({plain})"),
-        mistakes=(
-            ("no ReLU", f"{back} + {bias}"),
-            ("no bias", f"torch.relu({back})"),
-            ("the bias added after the ReLU", f"torch.relu({back}) + {bias}"),
-            ("the instances mixed: every sample's features summed over instances", f"torch.relu({mixed} + {bias})"),
-        ),
+        mistakes=tuple(mistakes), result=ol,
     )
 
 
@@ -130,7 +139,10 @@ def decode_task(al: str, wl: str) -> _Task:
     )
 
 
-FORWARD = tuple(forward_task(x, w) for x in ("bif", "ibf") for w in ("ifh", "ihf"))
+#: x in either batch layout or one sample, W either way round, the result in either batch layout:
+#: 10 layouts, so no remembered one answers many seeds
+FORWARD = tuple(forward_task(x, w, o) for x in ("bif", "ibf") for w in ("ifh", "ihf") for o in ("bif", "ibf")) \
+    + tuple(forward_task("if", w) for w in ("ifh", "ihf"))
 ENCODE = tuple(encode_task(h, w) for h in ("bih", "ibh") for w in ("ihd", "idh"))
 DECODE = tuple(decode_task(a, w) for a in ("bid", "ibd") for w in ("idh", "ihd"))
 
@@ -154,7 +166,8 @@ def _make_task(task: _Task, family: str) -> Callable[[random.Random, int], Varia
             solutions=task.solutions, mistakes=task.mistakes,
             hints=("Each instance is its own small model: its weights only ever meet its own slice of the input.",
                    "Match each axis of the result to an input axis by its size in the example."),
-            params={"layouts": {name: axes for name, axes, _ in task.inputs}},
+            params={"layouts": {name: axes for name, axes, _ in task.inputs}
+                    | {"result": task.result or task.inputs[0][1]}},
         )
 
     return make

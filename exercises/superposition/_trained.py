@@ -30,7 +30,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable
 
-from exercises.cache import cache_key, cached_json, code_digest
+from exercises.cache import cache_key, cached_json, modules_digest
 from exercises.superposition import _decide as D
 from exercises.superposition._prebuilt import PREBUILT
 
@@ -68,10 +68,17 @@ def instances_of(s: int) -> list[int]:
     return [s * REPLICATES + r for r in range(REPLICATES)]
 
 
+#: The superpos_core modules a trained run executes (their own imports are followed): the runs'
+#: cache key. A module added beside them (a new SAE variant, a new model) keeps the shipped runs.
+TRAINING_MODULES = ("superpos_core.model", "superpos_core.train", "superpos_core.loop", "superpos_core.sae",
+                    "superpos_core.sweep", "superpos_core.variants", "superpos_core.correlated",
+                    "superpos_core.analysis")
+
+
 @functools.cache
 def _training_code() -> str:
-    """The training code's digest: a changed superpos_core trains afresh (once per process)."""
-    return code_digest(("superpos_core",), ("torch", "numpy"))
+    """The training code's digest: changed training code trains afresh (once per process)."""
+    return modules_digest(TRAINING_MODULES, ("torch", "numpy"))
 
 
 def payload(which: str = "main") -> dict[str, Any]:
@@ -337,3 +344,14 @@ def geometry_picture(run: dict[str, Any], k: int):
     from exercises.superposition._common import png_image
 
     return png_image("tms-geometry", feature_geometry_png(instance_W(run, k)[0]))
+
+
+def norms_text(s: Summary) -> str:
+    """The run's feature norms in words, every number from ``s`` (explanations state these,
+    not "collapsed to the origin": a dropped feature can keep a norm of 0.4)."""
+    from exercises.superposition._common import fmt
+
+    long = [i for i in range(len(s.norms)) if i in s.represented]
+    short = [i for i in range(len(s.norms)) if i not in s.represented]
+    text = "Norms \\(\\|W_i\\|\\) in the run shown: " + ", ".join(f"{i}: {fmt(n, 2)}" for i, n in enumerate(s.norms))
+    return text + (f" — {len(long)} above {THRESHOLD:g}" + (f", {len(short)} below." if short else ", none below."))

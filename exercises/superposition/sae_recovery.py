@@ -38,6 +38,18 @@ def _text(ids) -> str:
     return ", ".join(map(str, ids)) or "none"
 
 
+def _dropped_text(setting, dropped) -> str:
+    """The dropped features with their norms in the model (a dropped feature can keep a norm of 0.4)."""
+    import math
+
+    from exercises.superposition._common import fmt
+
+    W = S.W_of(setting)
+    many = len(dropped) > 1
+    return (f"feature{'s' if many else ''} {_text(dropped)} ha{'ve' if many else 's'} norm{'s' if many else ''} "
+            + ", ".join(fmt(math.hypot(*W[f]), 2) for f in dropped))
+
+
 def _cosines(setting, seed_index: int, i: int):
     """``[features, latents]`` cosines of the model's directions with the decoder's (superpos_core)."""
     import torch
@@ -161,8 +173,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
                     ("assumed the least important feature is the one left out", str(T.N_FEATURES - 1))]
         explanation = (f"All {len(S.SEEDS)} seeds agree on each of {len(S.EVAL_SEEDS)} evaluation batches of "
                        f"{S.EVAL_BATCH} inputs: the SAE recovers features {_text(m['recovered'])}"
-                       + (f"; features {_text(dropped)} have (almost) no direction in the model, so no latent can "
-                          "recover them." if dropped else
+                       + (f"; {_dropped_text(setting, dropped)} in the model (not represented: at most 0.5), so no "
+                          "latent can recover them." if dropped else
                           ": on sparse inputs each input is one feature's direction times a magnitude, so one "
                           "latent per feature is the cheapest code."))
     elif q.quantity == "dead":

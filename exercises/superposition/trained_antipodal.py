@@ -19,7 +19,7 @@ from exercises.base import Family, Variant
 from exercises.checking import SetCheck
 from exercises.superposition import _decide as D
 from exercises.superposition import _trained as T
-from exercises.superposition._common import variant
+from exercises.superposition._common import fmt, variant
 from exercises.superposition._pairs import PairsCheck, format_pairs
 
 ID = "superposition.trained_antipodal"
@@ -40,6 +40,19 @@ QUANTITIES = {
 
 def _text(ids) -> str:
     return ", ".join(map(str, ids)) or "none"
+
+
+def _cosines(cos, pairs) -> str:
+    return ", ".join(fmt(float(cos[a, b]), 2) for a, b in pairs)
+
+
+def _lowest(cos, pairs) -> str:
+    """Why no pair is antipodal, from the run's own cosines."""
+    if not pairs:
+        return "the run shown represents no other feature to pair with."
+    a, b = min(pairs, key=lambda p: cos[p[0], p[1]])
+    return (f"in the run shown the most opposite represented features, {a} and {b}, have cosine "
+            f"{fmt(float(cos[a, b]), 2)}, far from −1 (antipodal).")
 
 
 def make(rng: random.Random, form: str, seed: int) -> Variant:
@@ -72,11 +85,11 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
                "if there is no such pair.")
         right = ["; ".join(f"{b}-{a}" for a, b in reversed(pairs)) or "no pairs",
                  str([list(p) for p in pairs]) if pairs else "[]"]
-        found = (f"{format_pairs(pairs)}: each pair shares one line of the hidden plane in opposite directions; "
-                 "only one of a sparse pair is usually active, and the ReLU removes the negative interference."
+        found = (f"{format_pairs(pairs)}: cosine {_cosines(cos, pairs)} in the run shown. Each pair shares one line "
+                 "of the hidden plane in opposite directions; only one of a sparse pair is usually active, and the "
+                 "ReLU removes the negative interference."
                  if pairs else
-                 "None: the represented features point in clearly different directions (orthogonal when dense, "
-                 "a polygon when very sparse).")
+                 "None: " + _lowest(cos, list(itertools.combinations(rep, 2))))
         show = format_pairs
     else:
         i = int(q.quantity.rsplit(" ", 1)[1])
@@ -94,10 +107,11 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         ask = (f"which feature points opposite to feature {i} (antipodal: \\(W_j \\approx -c\\,W_{{{i}}}\\) with "
                "c > 0)? Write its index, or none if no feature does.")
         right = [f"[{_text(partners)}]" if partners else "[]"]
-        found = (f"Feature {partners[0]} points opposite to feature {i}: the two share one hidden direction with "
+        found = (f"Feature {partners[0]} points opposite to feature {i} (cosine "
+                 f"{_cosines(cos, [(i, partners[0])])} in the run shown): the two share one hidden direction with "
                  "opposite signs, which works because they are rarely active together."
                  if partners else
-                 f"None: no represented feature points opposite to feature {i}.")
+                 "None: " + _lowest(cos, [(i, j) for j in rep if j != i]))
         show = _text
     mistakes = [(w, r) for w, r in mistakes if not check.check(r).correct]
     if q.scope == "all":

@@ -65,8 +65,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
            if kept > T.N_HIDDEN else
            "With dense features, interference costs too much, so only the most important get a dimension.")
     explanation = (
-        agree + f"{kept} arrow{'s are' if kept != 1 else ' is'} long (norm near 1 or more)"
-        + ("; the rest have shrunk to almost nothing. " if kept < T.N_FEATURES else ", none collapsed. ")
+        agree + T.norms_text(shown) + " "
         + (f"So it drops {T.N_FEATURES - kept}. " if q.quantity == "dropped" else "")
         + why
     )

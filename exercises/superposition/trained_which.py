@@ -91,10 +91,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
                           "(a local minimum), not on importance alone."))
         else:
             context = f"In this run features {_text(kept)} are kept; the other runs of this setting agree."
-    explanation = (
-        context + f" Long arrows: {_text(kept)}"
-        + (f"; {_text(dropped)} collapsed to the origin." if dropped else "; none collapsed.")
-    )
+    explanation = context + " " + T.norms_text(T.summaries(run)[k])
     return variant(
         ID, form, seed,
         params={"instance": k, "setting": q.setting, **setting, "quantity": q.quantity, "scope": q.scope,
