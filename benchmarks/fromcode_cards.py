@@ -120,6 +120,10 @@ def _judge_write(call, st, v, counts: Counter) -> None:
         counts["write: example not read back"] += 1
         return
     counts["write: examples re-derived"] += 1
+    # a careful size-matcher: any arrangement whose result has the shape the card shows
+    shown_shape = tuple(printed[0]) if isinstance(printed, tuple) else tuple(printed.shape)
+    _size_matcher(v, [call.pattern, *_rearrangements(st)], lambda alt: (tuple(go(alt, tensors).shape),),
+                  (shown_shape,), counts, call, st)
     for alt in _rearrangements(st):
         try:
             got = go(alt, tensors)
@@ -135,6 +139,68 @@ def _judge_write(call, st, v, counts: Counter) -> None:
             _EXAMPLES.setdefault("two answers", f"{call.where} {call.pattern!r} and {alt!r}")
 
 
+def _size_matcher(v, candidates, shapes_of, shown, counts: Counter, call, st) -> None:
+    """The card is solved by matching sizes when every candidate answer whose result has the
+    shapes the card shows is accepted by its check, and some wrong candidate is ruled out by
+    its shapes (so the sizes decided, not the values; a call with no wrong arrangement at all,
+    like ``h -> () h``, is not counted)."""
+    fitting, others = [], 0
+    for alt in dict.fromkeys(candidates):
+        try:
+            fits = shapes_of(alt) == shown
+        except Exception:  # the library refuses it on the card's shapes: ruled out by them too
+            fits = False
+        if fits:
+            fitting.append(alt)
+        elif not v.check(alt).correct:
+            others += 1  # a wrong answer the sizes rule out
+    if fitting and others and all(v.check(alt).correct for alt in fitting):
+        kind = "pack/unpack" if call.op in ("pack", "unpack") else \
+            "plain split or merge" if _keeps_order(st) else "other"
+        counts[f"write: SOLVED BY MATCHING SIZES ({kind})"] += 1
+        _EXAMPLES.setdefault(f"sizes {kind}", f"{call.where} {call.pattern!r}")
+
+
+def _placements(pattern: str) -> list[str]:
+    """A pack pattern with its ``*`` at every place among its names."""
+    names = [t for t in pattern.split() if t != "*"]
+    return [" ".join(names[:i] + ["*"] + names[i:]) for i in range(len(names) + 1)]
+
+
+def _judge_packed(call, st, v, counts: Counter) -> None:
+    """pack/unpack: where ``*`` goes, judged on the shapes the card shows (its example's, read
+    back from the prompt, or the stated ones)."""
+    import torch
+
+    from exercises.patterns import run
+
+    ex = v.params.get("example")
+    if ex and ex["by_values"]:
+        ops, _ = _shown(v.prompt)
+        inputs = list(ops.values())
+        if call.op == "unpack":
+            ps = [tuple(int(x) for x in m.split(",") if x.strip())
+                  for m in re.findall(r"\(([\d, ]*)\)", re.search(r"`ps` = \[([^\]]*)\]", v.prompt).group(1))]
+            shown = tuple(tuple(torch.tensor(eval(m)).shape) for m in
+                          re.findall(r"`\w+` = `(\[[^`]*\])`", v.prompt))
+        else:
+            ps = ()
+            names = [o["name"] for o in v.params["operands"]]
+            inputs = [ops[n] for n in names]
+            shown = (tuple(torch.tensor(eval(re.search(r"`\w+` = `(\[[^`]*\])`", v.prompt).group(1))).shape),)
+    else:
+        inputs = [torch.zeros(o["shape"]) for o in v.params["operands"]]
+        ps = [tuple(x) for x in v.params.get("packed_shapes", [])]
+        shown = tuple(tuple(x.shape) for x in run(call.op, call.pattern, inputs, library="einops", packed_shapes=ps)) \
+            if call.op == "unpack" else (tuple(v.params["out_shape"]),)
+
+    def shapes_of(alt):
+        out = run(call.op, alt, inputs, library="einops", packed_shapes=ps)
+        return tuple(tuple(x.shape) for x in out) if call.op == "unpack" else (tuple(out.shape),)
+
+    _size_matcher(v, _placements(call.pattern), shapes_of, shown, counts, call, st)
+
+
 def main() -> None:
     from cardgen.fromcode.exercises import collect, forms_for, make_variant
     from exercises.traps import lazy_write_solves, solved_by, value_attempts
@@ -142,6 +208,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("paths", nargs="+", type=Path)
     ap.add_argument("--seeds", type=int, default=4)
+    ap.add_argument("--forms", default="shape,write,read", help="comma-separated forms to judge")
     a = ap.parse_args()
     for path in a.paths:
         t0 = time.perf_counter()
@@ -150,6 +217,8 @@ def main() -> None:
         examples: dict[str, str] = {}
         for call, st in found.items:
             for form in forms_for(call, st):
+                if form not in a.forms.split(","):
+                    continue
                 for seed in range(a.seeds):
                     try:
                         v = make_variant(call, form, seed, st)
@@ -158,7 +227,10 @@ def main() -> None:
                         continue
                     counts[f"{form} variants"] += 1
                     if form == "write":
-                        _judge_write(call, st, v, counts)
+                        if call.op in ("pack", "unpack"):
+                            _judge_packed(call, st, v, counts)
+                        else:
+                            _judge_write(call, st, v, counts)
                         if call.op in ("pack", "unpack") or _keeps_order(st):
                             counts["write: inputs are the answer (pack, plain split or merge)"] += 1
                             if lazy_write_solves(v):
@@ -168,13 +240,16 @@ def main() -> None:
                             examples.setdefault("write lazy", f"{call.where} {call.pattern}: {lazy_write_solves(v)}")
                         if call.pattern in v.prompt:
                             counts["write: PATTERN ON THE CARD"] += 1
+                            examples.setdefault(f"pattern on card {counts['write: PATTERN ON THE CARD']}",
+                                                f"{call.where} {call.pattern!r}: {v.prompt[:300]}")
                     else:
                         if form == "shape":
                             printed = [tuple(int(x) for x in m.split(",") if x.strip())
                                        for m in re.findall(r"randn\(([\d, ]*)\)", v.code or "")]
                             if tuple(v.answer) in printed:
                                 counts["shape: ANSWER PRINTED IN ITS CODE"] += 1
-                                examples.setdefault("shape printed", f"{call.where} {call.pattern}")
+                                examples.setdefault(f"shape printed {counts['shape: ANSWER PRINTED IN ITS CODE']}",
+                                                    f"{call.where} {call.pattern}: {v.code}")
                         if solved_by(v, value_attempts(v)):
                             counts[f"{form}: SOLVED BY FORMAT EXAMPLE / 0 / DISTRACTOR"] += 1
                             examples.setdefault(f"{form} lazy", f"{call.where} {call.pattern}: "

@@ -13,7 +13,7 @@ import pkgutil
 
 from exercises.base import Family
 
-TOPICS: tuple[str, ...] = ("einsum", "einops", "superposition")
+TOPICS: tuple[str, ...] = ("einsum", "einops", "superposition", "tensors")
 
 _FAMILIES: dict[str, Family] = {}
 _loaded = False

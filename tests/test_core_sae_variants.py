@@ -17,7 +17,6 @@ from superpos_core.sae_variants import (
     THETA_INIT,
     VariantConfig,
     gated_sae_loss_terms,
-    jumprelu_sae_loss_terms,
     kaiming_uniform,
     kaiming_uniform_bound,
     loss_weighted_indices,

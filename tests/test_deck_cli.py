@@ -25,7 +25,7 @@ def test_help_teaches_with_examples():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--topics", "einsum,tensors"], "unknown topic 'tensors'"),
+    (["--topics", "einsum,matrices"], "unknown topic 'matrices'"),
     (["--variants", "0"], "0 is not in the range 1<=x<=100"),
     (["--seed", "-1"], "-1 is not in the range"),
 ])

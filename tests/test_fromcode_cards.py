@@ -79,14 +79,17 @@ def _keeps_order(st) -> bool:
 
 
 def test_no_write_card_is_solved_by_copying_and_no_shape_answer_is_printed():
-    for name in ("decisive_examples.py", "code_words.py", "transcription.py", "wording.py", "write_prompts.py"):
+    for name in ("decisive_examples.py", "code_words.py", "transcription.py", "wording.py", "write_prompts.py",
+                 "packed.py", "same_tensor.py"):
         for call, st in _items(name):
             for form in forms_for(call, st):
                 for seed in SEEDS:
                     v = make_variant(call, form, seed, st)
-                    # (pack's skill is matching the kept axes by size; a call whose result keeps the
-                    # inputs' axes in order, like a split, is answered by its inputs, which a card must show)
-                    if form == "write" and call.op not in ("pack", "unpack") and not _keeps_order(st):
+                    # (a one-piece pack is an unsqueeze, placed by its axis of length 1; a call whose
+                    # result keeps the inputs' axes in order, like a split, is answered by its inputs,
+                    # which a card must show)
+                    one_piece = call.op in ("pack", "unpack") and not v.params.get("example")
+                    if form == "write" and not one_piece and not _keeps_order(st):
                         assert not lazy_write_solves(v), (v.prompt, lazy_write_solves(v))
                         assert " has axes " + str(tuple(x.text() for x in (st.output or ()))) not in v.prompt
                     if form == "shape":
@@ -198,3 +201,56 @@ def test_a_card_id_resolves_from_any_folder(tmp_path):
     assert gone.returncode == 2 and "--root" not in gone.stdout + gone.stderr
     for option in re.findall(r"(?<![\w-])--[a-z][\w-]*", gone.stdout + gone.stderr):  # every option it names exists
         assert option in _cli(["check", "--help"], elsewhere, cache).stdout
+
+
+def _placements(pattern: str) -> list[str]:
+    names = [t for t in pattern.split() if t != "*"]
+    return [" ".join(names[:i] + ["*"] + names[i:]) for i in range(len(names) + 1)]
+
+
+def test_pack_and_unpack_cards_are_not_answered_by_matching_sizes():
+    """A careful size-matcher — every place of `*` whose result has the shapes the card shows —
+    leaves a wrong answer on stacked pack/unpack cards; the values rule it out, and the check
+    agrees with what the card shows. One piece (`pack([x], 'b *')`) is an unsqueeze: the
+    axis of length 1 is `*` whatever the sizes, so its card states shapes."""
+    import torch
+    from einops import pack, unpack
+
+    items = {c.function: (c, s) for c, s in _items("packed.py")}
+    for fn in ("stack_kv", "split_heads"):
+        call, st = items[fn]
+        for seed in range(2):
+            v = make_variant(call, "write", seed, st)
+            assert v.params["example"]["by_values"] and " has shape " not in v.prompt, v.prompt
+            ops, _ = _shown(v.prompt)
+            xs = [ops[n] for n in dict.fromkeys(o["name"] for o in v.params["operands"])]
+            printed = [torch.tensor(eval(m), dtype=torch.float64) for m in re.findall(r"`\w+` = `(\[[^`]*\])`", v.prompt)]
+
+            def run(p):
+                if call.op == "pack":
+                    return [pack(xs, p)[0]]
+                ps = [tuple(int(x) for x in m.split(",") if x.strip())
+                      for m in re.findall(r"\(([\d, ]*)\)", re.search(r"`ps` = \[([^\]]*)\]", v.prompt).group(1))]
+                return unpack(xs[0], ps, p)
+
+            size_fit = [p for p in _placements(call.pattern)
+                        if [tuple(t.shape) for t in run(p)] == [tuple(t.shape) for t in printed]]
+            assert any(not v.check(p).correct for p in size_fit), (v.prompt, size_fit)  # sizes leave a wrong one
+            for p in _placements(call.pattern):  # the check accepts exactly what the values fit
+                fits = p in size_fit and all(torch.equal(a.double(), b) for a, b in zip(run(p), printed))
+                assert v.check(p).correct == fits, (v.prompt, p)
+            assert not lazy_write_solves(v), lazy_write_solves(v)
+    call, st = items["add_axis"]
+    v = make_variant(call, "write", 0, st)
+    assert not v.params.get("example") and "the first of" not in v.prompt and v.check("b *").correct
+
+
+def test_a_tensor_passed_twice_or_named_after_its_axes():
+    (lccsd, st_l), (exch, st_e) = _items("same_tensor.py")
+    assert "shape" not in forms_for(lccsd, st_l)  # IA is ia: the shape of t1, printed in the snippet
+    assert "write" not in forms_for(exch, st_e)  # `vt_abba` spells 'abba'
+    assert "shape" in forms_for(exch, st_e)
+
+
+def test_a_relative_import_of_a_project_module_is_followed():
+    assert [c.pattern for c, _ in _items("relative_import.py")] == ["a b -> b a", "a b c -> c b a"]

@@ -47,6 +47,7 @@ TOPIC_DECK_IDS: dict[str, int] = {
     "einsum": 1482755856,  # derived_id("cardgen/deck/cardgen::einsum")
     "einops": 1661393603,  # derived_id("cardgen/deck/cardgen::einops")
     "superposition": 1807120214,  # derived_id("cardgen/deck/cardgen::superposition")
+    "tensors": 1381892476,  # derived_id("cardgen/deck/cardgen::tensors"): ARENA 0.0 / Tensor-Puzzles skills
     "mixed": 1762946793,  # derived_id("cardgen/deck/cardgen::mixed"): the task mix across topics
 }
 

@@ -54,6 +54,7 @@ class Example:
     alternatives_tried: int
     ambiguous_with: str | None = None  # a non-equivalent answer that matches what the card shows
     probes: tuple[tuple[int, ...], ...] = ()  # a big result: the indices whose values are shown
+    ps: tuple[tuple[int, ...], ...] = ()  # unpack: the example's piece shapes (``values`` holds each piece)
 
     @property
     def by_values(self) -> bool:
@@ -339,6 +340,146 @@ def _equivalent(call: Call, st: Structure, d: Draw, alt: str) -> bool:
     return tuple(a.shape) == tuple(b.shape) and torch.allclose(a, b.to(a.dtype))
 
 
+# ----------------------------------------------------------------------------- pack / unpack
+
+
+def star_placements(pattern: str) -> list[str]:
+    """A pack pattern's other answers of the same rank: its names in order, ``*`` moved
+    (``b * d`` -> ``* b d``, ``b d *``)."""
+    toks = pattern.split()
+    names = [t for t in toks if t != "*"]
+    return [" ".join(names[:i] + ["*"] + names[i:]) for i in range(len(names) + 1)
+            if " ".join(names[:i] + ["*"] + names[i:]) != " ".join(toks)]
+
+
+def _packed_run(call: Call, pattern: str, tensors: list, ps) -> list:
+    """pack: [result]; unpack: the pieces."""
+    import torch
+
+    out = run_pattern(call.op, pattern, tensors, library="einops", packed_shapes=ps)
+    return [torch.as_tensor(p) for p in (out if call.op == "unpack" else [out])]
+
+
+def _same(a: list, b: list, values: bool) -> bool:
+    import torch
+
+    return len(a) == len(b) and all(tuple(x.shape) == tuple(y.shape) and (not values or torch.allclose(
+        x.to(torch.float64), y.to(torch.float64))) for x, y in zip(a, b))
+
+
+def stacked(call: Call, st: Structure, d: Draw) -> Draw | None:
+    """``d`` with nothing at ``*`` in every piece (stacking): the one way the shapes of a pack or
+    unpack leave ``*`` several places (with every axis as long as the number of pieces); None
+    for a single piece (its ``*`` is always the one axis of length 1)."""
+    import dataclasses
+
+    n = len(d.stars)
+    if n < 2 or any(m.isdigit() for it in st.inputs[0] for m in it.members):
+        return None
+    stars = [()] * n
+    side = st.inputs[0]  # a pack pattern: plain names and one `*`
+    if any(len(it.members) != 1 or it.grouped or it.members == (ELL,) for it in side):
+        return None
+    kept = tuple(d.sizes[it.members[0]] for it in side if it.members != ("*",))
+    shapes = [kept] * n if call.op == "pack" else \
+        [tuple(n if it.members == ("*",) else d.sizes[it.members[0]] for it in side)]
+    out = run_pattern(call.op, call.pattern, [_zeros(s) for s in shapes], library="einops", packed_shapes=stars)
+    new = dataclasses.replace(d, stars=stars, shapes=shapes)
+    if call.op == "unpack":
+        new.piece_shapes = [tuple(p.shape) for p in out]
+        new.out_shape = new.piece_shapes[0]
+    else:
+        new.out_shape = tuple(out.shape)
+    return new
+
+
+def _zeros(shape):
+    import torch
+
+    return torch.zeros(shape)
+
+
+#: The most entries a pack/unpack example prints (its result, or all pieces together).
+PACKED_MAX = 64
+
+
+def build_packed(call: Call, st: Structure, d: Draw) -> Example | None:
+    """The worked example of a stacking pack or unpack write card (``d`` from :func:`stacked`),
+    or None where the shapes decide.
+
+    Where ``*`` goes shows in the shapes for almost every call: the joined axis's size is no
+    kept axis's, and inputs of different ranks fit one placement only. Where equal pieces are
+    stacked (``pack([a, b], 'b * d')`` of two (b, d) tensors, ``unpack`` into ``()`` pieces),
+    kept axes as long as the stacked one (as many as there are pieces) leave several placements
+    with the result's shape; then the card shows the run — each operand its own ``arange`` —
+    whose values decide (checked here: every other placement that fits the values computes the
+    same on the card's drawn shapes). The smallest such example is used."""
+    import itertools
+
+    import torch
+
+    others = star_placements(call.pattern)
+    side = st.inputs[0]
+    n = len(d.stars)
+    if not others or n < 2:
+        return None
+    kept = sum(1 for it in side if it.members != ("*",))
+    g = torch.Generator().manual_seed(3)
+    rand = [torch.randn(s, generator=g, dtype=torch.float64) for s in d.shapes]
+    rand_ps = tuple(d.stars)
+    try:
+        truth = _packed_run(call, call.pattern, rand, rand_ps)
+    except Exception:
+        return None
+    choices = sorted(set(itertools.product(*[(2, n)] * kept)), key=lambda c: (math.prod(c), c))
+    for sizes in choices:
+        ps = tuple(d.stars) if call.op == "unpack" else ()
+        if call.op == "pack":
+            names = list(dict.fromkeys(d.names))
+            inputs = [(name, i * math.prod(sizes), tuple(sizes)) for i, name in enumerate(names)]
+            operands = [torch.arange(float(start), float(start + math.prod(sh))).reshape(sh)
+                        for _, start, sh in (inputs[names.index(name)] for name in d.names)]
+        else:
+            it_sizes = iter(sizes)
+            shape = tuple(n if it.members == ("*",) else next(it_sizes) for it in side)
+            inputs = [(d.names[0], 0, shape)]
+            operands = [torch.arange(float(math.prod(shape))).reshape(shape)]
+        try:
+            answer = _packed_run(call, call.pattern, operands, ps)
+        except Exception:
+            return None
+        if sum(x.numel() for x in answer) > PACKED_MAX:
+            return None
+        if _decided_by_values(call, others, operands, ps, answer, rand, rand_ps, truth):
+            values = [x.tolist() for x in answer]
+            return Example(tuple(inputs), (), values if call.op == "unpack" else values[0],
+                           tuple(answer[0].shape), True, len(others), None, ps=ps)
+    return None
+
+
+def _decided_by_values(call: Call, others, operands, ps, answer, rand, rand_ps, truth) -> bool:
+    """Some other placement of ``*`` gives the answer's shapes (so sizes do not decide) and none
+    that computes something else gives its values (so the values do)."""
+    shape_alike = False
+    for alt in others:
+        try:
+            got = _packed_run(call, alt, operands, ps)
+        except Exception:  # einops refuses it: no answer
+            continue
+        if not _same(got, answer, values=False):
+            continue
+        try:
+            differs = not _same(_packed_run(call, alt, rand, rand_ps), truth, values=True)
+        except Exception:
+            differs = True
+        if not differs:
+            continue  # an equivalent spelling
+        if _same(got, answer, values=True):
+            return False  # the values cannot tell them apart either
+        shape_alike = True
+    return shape_alike
+
+
 # ----------------------------------------------------------------------------- text
 
 
@@ -349,13 +490,7 @@ def text(call: Call, ex: Example, result: str, shown: dict[str, str] | None = No
         return f"`{result}` has shape {shape_text(ex.shape)}"
     shown = shown or {}
     lib = "np" if call.library == "numpy" else "torch"
-    parts = []
-    for name, start, shape in ex.inputs:
-        n = math.prod(shape)
-        span = f"{start}., {start + n}." if start else f"{n}."
-        value = (f"{lib}.arange({span})" + ("" if len(shape) == 1 else f".reshape{shape_text(shape)}")
-                 if shape else f"{lib}.{'array' if lib == 'np' else 'tensor'}({start}.)")
-        parts.append(f"`{shown.get(name, name)}` = `{value}`")
+    parts = [f"`{shown.get(name, name)}` = `{arange_text(lib, start, shape)}`" for name, start, shape in ex.inputs]
     kw = ", ".join(f"{k}={v}" for k, v in ex.lengths)
     if call.op == "reduce" and not call.reduction_literal and call.reduction_source \
             and call.reduction_source.isidentifier():  # the code's variable, bound for the example
@@ -367,6 +502,14 @@ def text(call: Call, ex: Example, result: str, shown: dict[str, str] | None = No
     return f"with {and_list(parts)}{with_kw}, `{result}` = `{values_text(ex.values)}`"
 
 
+def arange_text(lib: str, start: int, shape: tuple[int, ...]) -> str:
+    """``torch.arange(4., 10.).reshape(2, 3)``: an operand of a worked example."""
+    n = math.prod(shape)
+    span = f"{start}., {start + n}." if start else f"{n}."
+    return (f"{lib}.arange({span})" + ("" if len(shape) == 1 else f".reshape{shape_text(shape)}")
+            if shape else f"{lib}.{'array' if lib == 'np' else 'tensor'}({start}.)")
+
+
 def values_text(x) -> str:
     """Nested lists of numbers, integers without a point."""
     if isinstance(x, list):
@@ -374,4 +517,4 @@ def values_text(x) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.4g}"
 
 
-__all__ = ["Example", "build", "text", "same_as_shown", "alternatives", "values_text", "ELL"]
+__all__ = ["Example", "build", "build_packed", "star_placements", "text", "same_as_shown", "alternatives", "values_text", "ELL"]

@@ -38,6 +38,7 @@ from cardgen.fromcode.patterns import (
     side_text,
     structure_of,
 )
+from cardgen.fromcode.patterns import _einsum_classes, _operand_names
 from cardgen.fromcode.scan import Call, Skip, printable, scan_paths
 from exercises.calls import call_expr, call_lines, shape_list
 from exercises.patterns import ELL, and_list
@@ -64,19 +65,32 @@ def forms_for(call: Call, st: Structure) -> tuple[str, ...]:
     forms = list(FORMS)
     if not st.names or (call.op not in ("pack", "unpack") and not read_questions(call, st)):
         forms.remove("read")
-    if _result_is_an_operand(st):
+    if _result_is_an_operand(call, st):
         forms.remove("shape")
+    if _named_after_pattern(call):
+        forms.remove("write")
     return tuple(forms)
 
 
-def _result_is_an_operand(st: Structure) -> bool:
+def _named_after_pattern(call: Call) -> bool:
+    """A tensor the card names spells the answer (``np.einsum('abba', vt_abba)``): no write form."""
+    answer = "".join(call.pattern.split())
+    names = [*call.operands, *call.operand_sources, call.result]
+    return len(answer) > 1 and any(n and answer in "".join(n.split()) for n in names)
+
+
+def _result_is_an_operand(call: Call, st: Structure) -> bool:
     """The result always has an operand's shape: the same axes, each group holding the same
-    members (in any order: ``b (c1 c2) -> b (c2 c1)``)."""
+    members (in any order: ``b (c1 c2) -> b (c2 c1)``); letters of one tensor passed twice
+    count as one (``iaq, IAq, ia -> IA`` with ``R`` as both ``iaq`` and ``IAq``: ``IA`` is ``ia``)."""
     if st.output is None:
         return False
+    rep = {n: n for n in st.names}
+    if call.op == "einsum":  # as the draw does
+        rep, _ = _einsum_classes(st, _operand_names(call, len(st.inputs)))
 
     def dims(side):
-        return [(it.grouped, tuple(sorted(it.members))) for it in side]
+        return [(it.grouped, tuple(sorted(rep.get(m, m) for m in it.members))) for it in side]
 
     return any(dims(side) == dims(st.output) for side in st.inputs)
 
@@ -346,6 +360,11 @@ def _shape_unpack(call: Call, st: Structure, d: Draw, seed: int) -> Variant:
 
 
 def _write(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) -> Variant:
+    ex = None
+    if call.op in ("pack", "unpack"):  # stacked pieces, if any: then the values, not the sizes, tell where `*` is
+        stack = examples.stacked(call, st, d)
+        ex = examples.build_packed(call, st, stack) if stack is not None else None
+        d = stack if ex is not None else d
     if call.op == "einsum" and call.library != "einops":
         check = EinsumCheck(call.pattern, tuple(d.shapes), rng.getrandbits(31), _axis_names(st, d),
                             same_as=d.same_as if len(set(d.names)) < len(d.names) else ())
@@ -356,7 +375,8 @@ def _write(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) ->
             packed_shapes=tuple(d.stars) if call.op == "unpack" else (),
             weight_shape=call.weight_shape, bias_shape=call.bias_shape,
         )
-    ex = examples.build(call, st, d, f"{card_id(call)}/{seed % EXAMPLES}")
+    if call.op not in ("pack", "unpack"):
+        ex = examples.build(call, st, d, f"{card_id(call)}/{seed % EXAMPLES}")
     if ex is not None and not ex.decisive:  # no example tells the answers apart: accept every one it fits
         check = ShownCheck(check, call.op, call.library, tuple(d.names), ex.inputs, ex.values, ex.shape,
                            shapes=tuple(d.shapes), reduction=d.reduction, lengths=ex.lengths, probes=ex.probes)
@@ -417,6 +437,8 @@ def _write_text(call: Call, st: Structure, d: Draw, ex) -> tuple[str, tuple[str,
     """The operation in words and shapes — the result shown by a worked example or its shape,
     never by its axes — and the hints of the write form."""
     out = d.out_shape
+    if call.op in ("pack", "unpack") and ex is not None and ex.by_values:
+        return _packed_example_text(call, d, ex)
     if call.op == "unpack":
         pieces = and_list([f"`{p}` of shape {shape_text(s)}" for p, s in zip(d.pieces, d.piece_shapes)])
         what = (f"`{d.names[0]}` has shape {shape_text(d.shapes[0])} and `ps` = {shape_list(d.stars)}. Split it "
@@ -426,13 +448,11 @@ def _write_text(call: Call, st: Structure, d: Draw, ex) -> tuple[str, tuple[str,
                  "Find the axis of the input whose size is the total of the pieces' entries.")
         return what, hints
     if call.op == "pack":
-        side = st.inputs[0]
-        star = [i for i, it in enumerate(side) if it.members == ("*",)][0]
         ins = and_list([f"`{n}` has shape {shape_text(s)}" for n, s in dict(zip(d.names, d.shapes)).items()])
         several = len(d.names) > 1
         what = (f"{ins}. Pack {'them' if several else 'it'} into `{d.result}` of shape {shape_text(out)}: the "
                 f"axes every input keeps stay as they are, and each input's other axes are flattened into one "
-                f"axis, the {_ordinal(star)} of `{d.result}`{', joining the inputs along it' if several else ''}.")
+                f"axis{' (where the inputs are joined)' if several else ''}.")
         hints = ("A pack pattern has no `->`: it names the axes every input keeps and puts `*` where "
                  "each input's remaining axes go.",
                  f"Compare each input's shape with `{d.result}`'s: which axes are in every input, before and after "
@@ -478,8 +498,25 @@ def _write_text(call: Call, st: Structure, d: Draw, ex) -> tuple[str, tuple[str,
     return what + ".", hints
 
 
-def _ordinal(i: int) -> str:
-    return ["first", "second", "third", "fourth", "fifth", "sixth"][i] if i < 6 else f"axis {i}"
+def _packed_example_text(call: Call, d: Draw, ex) -> tuple[str, tuple[str, ...]]:
+    """A pack/unpack card whose shapes leave several places for ``*``: the run decides. The
+    drawn shapes are not stated (sizes alone would tell where ``*`` goes)."""
+    ins = and_list([f"`{n}` = `{examples.arange_text('torch', start, shape)}`" for n, start, shape in ex.inputs])
+    if call.op == "unpack":
+        pieces = and_list([f"`{p}` = `{examples.values_text(v)}`" for p, v in zip(d.pieces, ex.values)])
+        what = (f"`{d.names[0]}` is split by `ps` into {and_list([f'`{p}`' for p in d.pieces])} as in this example: "
+                f"with {ins} and `ps` = {shape_list(ex.ps)}, {pieces}.")
+        hints = ("An unpack pattern has no `->`: it names the axes every piece keeps and puts `*` where the "
+                 "split axis is.",
+                 "Which axis of the input do the pieces' entries come from?")
+        return what, hints
+    several = len(set(d.names)) > 1
+    what = (f"{and_list([f'`{n}`' for n in dict.fromkeys(d.names)])} {'are' if several else 'is'} packed into "
+            f"`{d.result}` as in this example: with {ins}, `{d.result}` = `{examples.values_text(ex.values)}`.")
+    hints = ("A pack pattern has no `->`: it names the axes every input keeps and puts `*` where "
+             "each input's remaining axes go.",
+             f"Along which axis of `{d.result}` do the inputs' entries meet?")
+    return what, hints
 
 
 def _write_explanation(call: Call, st: Structure, d: Draw) -> str:

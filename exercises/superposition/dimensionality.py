@@ -13,6 +13,7 @@ from exercises.checking import NumberCheck, Precision
 from exercises.redraw import redraw
 from exercises.superposition._common import clean, fmt, give, number_mistakes, number_spellings, variant
 from exercises.superposition._small_w import as_model_W, first_instance, show, small_w
+from exercises.superposition._arena_code import DIM_CODE as CODE  # issue 24: the function itself, graded
 
 ID = "superposition.dimensionality"
 
@@ -94,4 +95,5 @@ FAMILY = Family(
     forms=("value",),
     difficulty=3,
     summary="Compute D_i = ||W_i||² / Σ_j (Ŵ_i·W_j)² for one feature of a small 2-d feature matrix.",
+    code_spec=CODE,
 )

@@ -15,6 +15,7 @@ from exercises.checking import NumberCheck, Precision
 from exercises.redraw import redraw
 from exercises.superposition._common import clean, give, literal, number_mistakes, number_spellings, variant
 from exercises.superposition._loss import tms_loss
+from exercises.superposition._arena_code import LOSS_CODE as CODE  # issue 24: the function itself, graded
 
 ID = "superposition.loss"
 X_VALUES = (0.0, 0.5, 1.0)
@@ -103,4 +104,5 @@ FAMILY = Family(
     forms=("value",),
     difficulty=2,
     summary="Compute the per-instance mean of the importance-weighted squared error, summed over instances.",
+    code_spec=CODE,
 )

@@ -164,7 +164,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         h = torch.tensor(losses, dtype=torch.float64).sqrt()[:, None, None]
         p = float(loss_weighted_probs(h, torch.zeros_like(h))[0, k])
         check = NumberCheck(p, precision=precision)
-        s1, s2 = sum(losses), sum(x * x for x in losses)
+        s1 = sum(losses)
         mistakes = number_mistakes(check, precision, [("∝ loss, not loss²", losses[k] / s1),
                                                       ("uniform", 1 / B), ("loss² / Σ loss", losses[k] ** 2 / s1)])
         return None if mistakes is None else (losses, k, p, check, mistakes)
