@@ -30,6 +30,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """Linux: the server is killed when this process dies, even by SIGKILL (a `timeout -s KILL`
+    around make once left a server spinning); stop() still handles every ordinary ending."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class ServerError(RuntimeError):
     """The server did not start; the message ends with the last lines of its log."""
 
@@ -67,7 +78,8 @@ class LlamaServer:
         out = self.log.open("wb")
         # A session of its own, so stop()/kill() reach the server and anything it started.
         self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
+                                     start_new_session=True,
+                                     preexec_fn=_die_with_parent if sys.platform == "linux" else None)
         out.close()
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
