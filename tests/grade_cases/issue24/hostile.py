@@ -9,6 +9,9 @@
 # cardgen: tensors.compress seed=2
 # cardgen: tensors.bincount seed=2
 # cardgen: tensors.scatter_add seed=2
+# cardgen: tensors.linspace seed=2
+# cardgen: tensors.vstack seed=2
+# cardgen: tensors.sum seed=2
 # cardgen: superposition.loss seed=2
 # cardgen: superposition.dimensionality seed=2
 # cardgen: superposition.forward_arena seed=2
@@ -111,3 +114,15 @@ def scatter_add(values, link, j):
     for i in range(values.shape[0]):
         out[link[i]] += values[i]
     return out
+
+
+def linspace(i, j, n):
+    return torch.linspace(i, j, n)
+
+
+def vstack(a, b):
+    return torch.vstack([a, b])
+
+
+def sum(a):  # noqa: A001 - the puzzle's name
+    return a.sum(0, keepdim=True)  # a method call

@@ -14,6 +14,9 @@
 # cardgen: tensors.compress seed=0
 # cardgen: tensors.bincount seed=0
 # cardgen: tensors.scatter_add seed=0
+# cardgen: tensors.linspace seed=0
+# cardgen: tensors.vstack seed=0
+# cardgen: tensors.sum seed=0
 # cardgen: superposition.loss seed=0
 # cardgen: superposition.dimensionality seed=0
 # cardgen: superposition.forward_arena seed=0
@@ -124,3 +127,15 @@ def bincount(a, j):
 
 def scatter_add(values, link, j):
     return values @ torch.where(link[:, None] == torch.arange(j), 1.0, 0.0)
+
+
+def linspace(i, j, n):
+    return i + (j - i) * torch.arange(n) / (n - 1 + (n == 1))
+
+
+def vstack(a, b):
+    return torch.where(torch.arange(2)[:, None] == 0, a, b)
+
+
+def sum(a):  # noqa: A001 - the puzzle's name
+    return a @ torch.where(torch.arange(a.shape[0]) >= 0, 1.0, 0.0)[:, None]

@@ -14,6 +14,9 @@
 # cardgen: tensors.compress seed=1
 # cardgen: tensors.bincount seed=1
 # cardgen: tensors.scatter_add seed=1
+# cardgen: tensors.linspace seed=1
+# cardgen: tensors.vstack seed=1
+# cardgen: tensors.sum seed=1
 # cardgen: superposition.loss seed=1
 # cardgen: superposition.dimensionality seed=1
 # cardgen: superposition.forward_arena seed=1
@@ -121,3 +124,15 @@ def bincount(a, j):
 
 def scatter_add(values, link, j):
     return torch.where(torch.arange(values.shape[0]) >= 0, 1.0, 0.0) @ torch.where(link[:, None] == torch.arange(j), 1.0, 0.0)
+
+
+def linspace(i, j, n):
+    return i + (j - i) * torch.arange(n) / n  # n steps: misses j
+
+
+def vstack(a, b):
+    return torch.where(torch.arange(2)[:, None] == 1, a, b)  # b on top
+
+
+def sum(a):  # noqa: A001 - the puzzle's name
+    return a @ torch.where(torch.arange(a.shape[0]) >= 0, 1.0, 0.0)  # a scalar, not shape [1]
