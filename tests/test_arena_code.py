@@ -122,7 +122,7 @@ def graded():
 TENSORS = {f.id for f in all_families("tensors")}
 #: The Tensor-Puzzles added as code exercises (issue 24, follow-up): their hostile forms call the
 #: torch function the puzzle rebuilds (roll, bincount, F.pad...) or loop.
-PUZZLES = ("roll", "flip", "pad_to", "compress", "bincount", "scatter_add", "linspace", "vstack", "sum")
+PUZZLES = ("roll", "flip", "pad_to", "compress", "bincount", "scatter_add", "linspace", "vstack", "sum", "ones")
 
 
 def test_right_solutions_pass(graded):
@@ -139,7 +139,7 @@ def test_each_classic_mistake_is_named(graded):
                 "sample": "strict", "normalise_rows": "no_keepdim",
                 "roll": "rolled_right", "flip": "kept_first", "pad_to": "tiled", "compress": "in_place",
                 "bincount": "summed_values", "scatter_add": "counted", "linspace": "n_steps", "vstack": "swapped",
-                "sum": "scalar"}
+                "sum": "scalar", "ones": "first_zero"}
     assert {f.function for f in graded["wrong"].functions} == set(expected)
     for f in graded["wrong"].functions:
         want = next(m.message for m in get_family(f.family).code_spec.mistakes if m.name == expected[f.function])

@@ -12,6 +12,7 @@
 # cardgen: tensors.linspace seed=2
 # cardgen: tensors.vstack seed=2
 # cardgen: tensors.sum seed=2
+# cardgen: tensors.ones seed=2
 # cardgen: superposition.loss seed=2
 # cardgen: superposition.dimensionality seed=2
 # cardgen: superposition.forward_arena seed=2
@@ -126,3 +127,7 @@ def vstack(a, b):
 
 def sum(a):  # noqa: A001 - the puzzle's name
     return a.sum(0, keepdim=True)  # a method call
+
+
+def ones(i):
+    return torch.ones(i, dtype=torch.long)

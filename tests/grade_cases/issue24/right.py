@@ -17,6 +17,7 @@
 # cardgen: tensors.linspace seed=0
 # cardgen: tensors.vstack seed=0
 # cardgen: tensors.sum seed=0
+# cardgen: tensors.ones seed=0
 # cardgen: superposition.loss seed=0
 # cardgen: superposition.dimensionality seed=0
 # cardgen: superposition.forward_arena seed=0
@@ -139,3 +140,7 @@ def vstack(a, b):
 
 def sum(a):  # noqa: A001 - the puzzle's name
     return a @ torch.where(torch.arange(a.shape[0]) >= 0, 1.0, 0.0)[:, None]
+
+
+def ones(i):
+    return torch.where(torch.arange(i) >= 0, 1, 0)

@@ -17,6 +17,7 @@
 # cardgen: tensors.linspace seed=1
 # cardgen: tensors.vstack seed=1
 # cardgen: tensors.sum seed=1
+# cardgen: tensors.ones seed=1
 # cardgen: superposition.loss seed=1
 # cardgen: superposition.dimensionality seed=1
 # cardgen: superposition.forward_arena seed=1
@@ -136,3 +137,7 @@ def vstack(a, b):
 
 def sum(a):  # noqa: A001 - the puzzle's name
     return a @ torch.where(torch.arange(a.shape[0]) >= 0, 1.0, 0.0)  # a scalar, not shape [1]
+
+
+def ones(i):
+    return torch.where(torch.arange(i) > 0, 1, 0)  # index 0 left out
