@@ -29,7 +29,7 @@ STRUCTURES = (
                                                                ("swapped 1 and 0", "torch.where(torch.arange(n) >= k, 0, 1)"))),
     Structure("torch.where(torch.arange(n) < k, 1, 0)", _step, (("read < as <=", "torch.where(torch.arange(n) <= k, 1, 0)"),
                                                               ("swapped 1 and 0", "torch.where(torch.arange(n) < k, 0, 1)"))),
-    Structure(f"torch.ones(n, {L}).cumsum(0) - k", _step, (("started the count at 0", f"torch.arange(n) - k"),
+    Structure(f"torch.ones(n, {L}).cumsum(0) - k", _step, (("started the count at 0", "torch.arange(n) - k"),
                                                           ("forgot the cumsum", f"torch.ones(n, {L}) - k"))),
     Structure("torch.ones_like(a).cumsum(0) * a[-1]", _vec, (("took the first entry", "torch.ones_like(a).cumsum(0) * a[0]"),
                                                              ("summed a, not ones", "a.cumsum(0) * a[-1]"))),
