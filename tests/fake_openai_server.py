@@ -7,12 +7,16 @@ real ``openai`` client can be pointed at it through its base URL — nothing is 
 What it answers is decided per request, in this order:
 
 1. ``server.queue``: a list of actions consumed one per chat request, each a dict with
-   ``content`` (the assistant message text), ``status`` (an HTTP error status such as 429
+   ``content`` (the assistant message text), ``finish_reason`` (default ``"stop"``;
+   ``"length"`` is a reply cut off at max_tokens), ``status`` (an HTTP error status such as 429
    or 500, answered with an OpenAI-style error body whose text is ``message`` if given)
    and/or ``delay`` (seconds to wait first);
 2. otherwise ``server.mode``: ``"ok"`` (``server.responder(request_json) -> content``),
    ``"malformed"`` (content that is not JSON), ``"slow"`` (waits ``server.delay`` seconds,
    then answers like ``ok``), ``"429"`` or ``"500"``.
+
+``server.kill()`` stops it as a crashed process would: the port closes and every open
+connection is cut, a request in flight included.
 
 Every request is logged in ``server.requests`` (method, path, lower-cased headers, JSON body), so a test
 can assert what was sent — and that a cache hit sent nothing.
@@ -42,6 +46,7 @@ class FakeOpenAI:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._counter = 0
+        self._conns: set = set()  # open client sockets, cut by kill()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -53,6 +58,19 @@ class FakeOpenAI:
 
             def log_message(self, *args):  # keep test output quiet
                 pass
+
+            def setup(self):
+                super().setup()
+                with server._lock:
+                    server._conns.add(self.connection)
+
+            def finish(self):
+                with server._lock:
+                    server._conns.discard(self.connection)
+                try:
+                    super().finish()
+                except OSError:
+                    pass  # cut by kill()
 
             def _headers(self) -> dict[str, str]:
                 return {k.lower(): v for k, v in self.headers.items()}
@@ -73,8 +91,8 @@ class FakeOpenAI:
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout tests)
+                except OSError:
+                    pass  # the client gave up (timeout tests), or kill() cut the connection
 
             def do_GET(self):
                 server._log("GET", self.path, self._headers(), None)
@@ -95,6 +113,7 @@ class FakeOpenAI:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
+        self._httpd.handle_error = lambda request, client_address: None  # a cut connection is expected
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="fake-openai", daemon=True)
         self._thread.start()
@@ -105,6 +124,20 @@ class FakeOpenAI:
             self._httpd.shutdown()
             self._httpd.server_close()
             self._httpd = None
+
+    def kill(self) -> None:
+        """Die like a killed process: stop listening and cut every open connection."""
+        import socket
+
+        self.close()
+        with self._lock:
+            conns, self._conns = list(self._conns), set()
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+                c.close()
+            except OSError:
+                pass
 
     def __enter__(self) -> "FakeOpenAI":
         return self.start()
@@ -168,7 +201,7 @@ class FakeOpenAI:
                 "index": 0,
                 "message": {"role": "assistant", "content": content, "refusal": None},
                 "logprobs": None,
-                "finish_reason": "stop",
+                "finish_reason": action.get("finish_reason", "stop"),
             }],
             "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
         }

@@ -225,3 +225,68 @@ def test_report_warnings_prints_each_once(llm_env, capsys):
     a.reword(bmm_shape())
     assert a.report_warnings(out) == []
     assert capsys.readouterr().err.count("warning:") == 1
+
+
+# ----------------------------------------------------------------------------- a real server misbehaving
+# (issue 23: what a small local model and its server do; measured for real by benchmarks/llm_real.py)
+
+
+def test_reply_cut_off_at_max_tokens_falls_back_without_a_retry(llm_env):
+    llm_env.queue = [{"content": '{"prompt": "Given `x` with shape (2, 3', "finish_reason": "length"}]
+    a = get_assistant()
+    v = bmm_shape()
+    assert a.reword(v) == v.prompt
+    (req,) = llm_env.chat_requests  # asking again would be cut off again
+    assert req["json"]["max_tokens"] == a.max_tokens["reword"]
+    assert len(a.warnings) == 1 and "cut off at the token limit" in a.warnings[0] and a.available
+
+
+def test_a_model_that_keeps_ignoring_the_format_is_left_alone(llm_env):
+    llm_env.mode = "malformed"
+    a = get_assistant()
+    for i in range(7):
+        v = bmm_shape()
+        v.seed = i  # other variants, other requests
+        assert a.reword(v) == v.prompt
+    assert len(llm_env.chat_requests) == 10  # 5 unusable replies (each retried once), then no more asking
+    assert not a.available and len(a.warnings) == 2, a.warnings  # what went wrong, then that it stopped
+    assert "unusable JSON" in a.warnings[0] and "rest of this run" in a.warnings[1]
+    assert all("\n" not in w for w in a.warnings)
+
+
+def test_server_killed_mid_request_falls_back_at_once(llm_env):
+    import threading
+
+    import openai  # noqa: F401 - imported before the clock starts (slow on a loaded machine)
+
+    llm_env.queue = [{"content": reply(hint="Which axis do `A` and `B` share?"), "delay": 30}]
+    v, wrong = matmul_write(), "ij,jk->ij"
+    verdict = v.check(wrong)
+    a = get_assistant()
+
+    def kill_once_asked():  # the request is in flight (logged, its 30 s reply not sent): kill
+        while not llm_env.chat_requests:
+            time.sleep(0.01)
+        llm_env.kill()
+
+    killer = threading.Thread(target=kill_once_asked, daemon=True)
+    start = time.perf_counter()
+    killer.start()
+    assert a.hint(v, wrong, verdict) == offline_hint(v)
+    assert a.hint(v, wrong + " ", verdict) == offline_hint(v)  # not asked again: the server is gone
+    assert time.perf_counter() - start < 10  # the 30 s reply is not waited for (generous: loaded CI machines)
+    assert len(llm_env.chat_requests) == 1
+    assert len(a.warnings) == 1 and "cannot reach" in a.warnings[0], a.warnings  # cut, not timed out
+
+
+@pytest.mark.parametrize("text, why", [
+    ("Look at case 2.\nreturn torch.relu(h) @ W", "writes a line of code"),
+    ("Your loss forgets the ReLU: return torch.relu(x @ W.T + b) fixes it.", "writes a line of code"),
+    ("Use `torch.einsum('bhid,bhjd->bhij', q, k)` without the scaling.", "writes a call with a pattern"),
+    ("Write:\n    out = h @ W.T", "writes a line of code"),
+])
+def test_explanations_that_write_the_fix_are_rejected(llm_env, text, why):
+    llm_env.queue = [{"content": reply(explanation=text)}]
+    a = get_assistant()
+    assert a.explain("forward", "case 3: expected (3, 5), got (3, 4, 5)") is None
+    assert why in a.rejections[-1][2]

@@ -152,3 +152,30 @@ def test_schema_checker():
                     "$.n: expected integer, got bool", "$.tags: more than 2 items", "$.tags[0]: 'c' is not one of ['a', 'b']"]
     assert schema_errors([], schema) == ["$: expected object, got list"]
     assert schema_errors({}, schema) == ["$: missing 'p'"]
+
+
+# ----------------------------------------------------------------------------- leaks as tokens (issue 23)
+
+
+def test_output_letters_and_the_answers_numbers_in_order_are_leaks():
+    v, b = matmul_write(), bmm_shape()
+    assert hint_problems("Should the output letters be ik?", v, "ij,jk->ij") == ["reveals the answer (->ik)"]
+    assert hint_problems("Is it 2, 3 and then 5?", b, "(2, 5, 3)") == ["reveals the answer (2, 3, 5)"]
+    assert hint_problems("Which axis do both operands share, and does it survive?", v, "ij,jk->ij") == []
+    assert reword_problems(MATMUL_PROMPT, MATMUL_PROMPT + " Its axes are ik.", ["ij,jk->ik"]) == \
+        ["states the answer (->ik)"]
+    # numbers the card already shows in that order are no leak
+    from cardgen.llm.validate import token_leaks
+
+    assert token_leaks("Compare 2, 3 and 5.", ["(2, 3, 5)"], allowed_in="`x = torch.randn(2, 3, 5)`") == []
+    assert token_leaks("Compare 2, 3 and 5.", ["(2, 3, 5)"], allowed_in="`x = torch.randn(2, 5, 3)`") == ["2, 3, 5"]
+
+
+def test_a_rewording_may_not_change_what_is_asked():
+    prompt = "What is `out[0, 1]`?"
+    assert reword_problems(prompt, "What is the sum of `out[0, 1]`?") == ["changes the question (adds sum)"]
+    assert reword_problems("What is the largest entry of `out`?", "What is an entry of `out`?") == \
+        ["changes the question (drops largest)"]
+    assert reword_problems(prompt, "Give the value of `out[0, 1]`.") == []
+    # a word the card's code shows (here: sum) may be named
+    assert reword_problems(prompt, "What is `out[0, 1]` after the sum?", context="out = x.sum(0)") == []

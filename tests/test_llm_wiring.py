@@ -7,6 +7,8 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
 from _llm_helpers import fake_server, llm_env  # noqa: F401 - pytest fixtures and helpers
 from cardgen.deck import model as M
 
@@ -117,8 +119,9 @@ def test_drill_offline_asks_the_family_hint_as_a_question(tmp_path):
     assert len(think) == 1 and think[0].rstrip().endswith("?")
 
 
-def test_drill_llm_failure_falls_back_with_one_warning(llm_env, tmp_path):
-    llm_env.mode = "500"
+@pytest.mark.parametrize("mode", ["500", "slow"])  # slow: the 3 s reply outlasts the 1 s timeout
+def test_drill_llm_failure_falls_back_with_one_warning(llm_env, tmp_path, mode):
+    llm_env.mode = mode
     r = _drill(tmp_path, {"OPENAI_BASE_URL": llm_env.base_url})
     assert r.returncode == 0, r.stderr
     assert "think:" in r.stdout and "Traceback" not in r.stderr + r.stdout

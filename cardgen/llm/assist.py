@@ -11,14 +11,21 @@ import json
 from collections import Counter
 from typing import Any
 
-from cardgen.llm.client import LlmClient, LlmError
+from cardgen.llm.client import KINDS, LlmClient, LlmError
 from cardgen.llm.config import LlmConfig, LlmNotConfigured, load_config
-from cardgen.llm.validate import answers_of, hint_problems, reword_problems
+from cardgen.llm.validate import answers_of, explain_problems, hint_problems, reword_problems
 
 #: Failures after which calling again is pointless for this run (each would cost a timeout).
 _STOP_AT_ONCE = {"connection", "timeout", "auth", "not_found"}
 #: Transient failures: give up on the endpoint after this many in a row.
 _MAX_TRANSIENT = 3
+#: Replies in the wrong format (or cut off): a model that keeps ignoring the format is left
+#: alone after this many in a row, since each costs a request and its retry.
+_MAX_UNUSABLE = 5
+
+#: Upper bounds on a reply's length in tokens, per use: a small local model may otherwise
+#: ramble until its context is full (minutes on a CPU). A reply cut off there is not used.
+MAX_TOKENS = {"reword": 512, "hint": 160, "explain": 400, "review": 700}
 
 REWORD_SCHEMA = {
     "type": "object",
@@ -111,6 +118,14 @@ class Assistant:
         self._printed = 0
         self._stopped: str | None = None
         self._transient = 0
+        self._unusable = 0
+        self.max_tokens = dict(MAX_TOKENS)  # per instance, so a caller may tighten one use
+        self.last_text: str | None = None  # the LLM's last text (accepted or not), for `llm reword` and benchmarks
+
+    @property
+    def client(self) -> LlmClient | None:
+        """The JSON-chat client (None offline): its ``requests`` count, its ``json_mode``."""
+        return self._client
 
     def __repr__(self) -> str:
         where = f"{self.config.model} at {self.config.display_url}" if self.config else "offline"
@@ -130,20 +145,30 @@ class Assistant:
 
     def ask(self, use: str, messages: list[dict], schema: dict) -> Any | None:
         """A validated JSON reply, or None after recording a warning (never raises)."""
+        self.last_text = None
         if not self.available:
             return None
         assert self._client is not None
         try:
-            data = self._client.chat_json(messages, schema)
+            data = self._client.chat_json(messages, schema, max_tokens=self.max_tokens.get(use))
         except LlmError as e:
             self.stats[f"{use}_failed"] += 1
+            self.stats[f"{use}_failed_{e.kind}"] += 1
             if e.kind in _STOP_AT_ONCE:
                 self._stopped = e.kind
             elif e.kind in ("rate_limit", "server"):
                 self._transient += 1
                 if self._transient >= _MAX_TRANSIENT:
                     self._stopped = e.kind
+            elif e.kind in ("malformed", "truncated"):
+                self._unusable += 1
+                if self._unusable >= _MAX_UNUSABLE:
+                    self._stopped = e.kind
             rest = " for the rest of this run" if self._stopped else ""
+            if self._stopped and e.kind in self._warned and e.kind in ("malformed", "truncated"):
+                # the reason was told when it first happened, and asking went on: say it stopped now
+                self._warn("stopped", f"LLM {use}: {KINDS[e.kind]}, again and again; "
+                                      f"using the built-in text{rest}.")
             self._warn(e.kind, f"LLM {use}: {str(e).rstrip('.')}; using the built-in text{rest}.")
             return None
         except Exception as e:  # an optional layer must never break a build: report, stop asking
@@ -152,7 +177,7 @@ class Assistant:
             self._warn("unexpected", f"LLM {use}: unexpected {type(e).__name__}: {' '.join(str(e).split())[:200]}; "
                                      "using the built-in text for the rest of this run.")
             return None
-        self._transient = 0
+        self._transient = self._unusable = 0
         return data
 
     def report_warnings(self, target=None) -> list[str]:
@@ -203,7 +228,8 @@ class Assistant:
         if data is None:
             return prompt
         candidate = data["prompt"].strip()
-        problems = reword_problems(prompt, candidate, answers_of(variant))
+        self.last_text = candidate
+        problems = reword_problems(prompt, candidate, answers_of(variant), getattr(variant, "code", None))
         if problems:
             self.stats["reword_rejected"] += 1
             self.rejections.append((variant.key, "reword", problems))
@@ -236,6 +262,7 @@ class Assistant:
         if data is None:
             return fallback
         text = " ".join(data["hint"].split())
+        self.last_text = text
         problems = hint_problems(text, variant, response, expected)
         if problems:
             self.stats["hint_rejected"] += 1
@@ -256,11 +283,8 @@ class Assistant:
         if data is None:
             return None
         text = data["explanation"].strip()
-        problems = []
-        if f"def {function}(" in text or "```" in text:
-            problems.append("writes code")
-        if len(text) > 1500:
-            problems.append("too long")
+        self.last_text = text
+        problems = explain_problems(text, function)
         if problems:
             self.stats["explain_rejected"] += 1
             self.rejections.append((function, "explain", problems))

@@ -105,6 +105,8 @@ def reword(family: str, form: str | None, seed: int) -> None:
         console.print(f"[bold green]reworded[/]  {prompt_markup(text)}")
     elif assistant.rejections:
         console.print("[bold yellow]rejected[/]  " + prompt_markup("; ".join(assistant.rejections[-1][2])))
+        if assistant.last_text:
+            console.print(f"[dim]LLM wrote[/]  {prompt_markup(assistant.last_text)}")
     else:
         console.print("[dim]no rewording (the endpoint gave none); the template is used[/]")
 

@@ -19,7 +19,8 @@ from cardgen.llm.config import LlmConfig, redact_url
 from cardgen.llm.schema import schema_errors
 
 #: Bumped when the way requests are built changes, so old cache entries are not reused.
-PROTOCOL_VERSION = 1
+#: 2: every request carries a ``max_tokens`` bound (a small local model may otherwise ramble).
+PROTOCOL_VERSION = 2
 
 #: What a failure was, for one warning per kind and for ``llm check``.
 KINDS = {
@@ -31,6 +32,7 @@ KINDS = {
     "not_found": "not found (is the model name right?)",
     "request": "the request was refused",
     "malformed": "the reply was not the JSON asked for",
+    "truncated": "the reply was cut off at the token limit",
 }
 
 
@@ -77,7 +79,10 @@ class LlmClient:
     def __init__(self, config: LlmConfig):
         self.config = config
         self._openai = None
-        self._json_mode = True  # response_format=json_object, dropped if the server refuses it
+        #: Ask for response_format=json_object; dropped when the server refuses it (then only the
+        #: prompt asks for JSON, and a model may ignore that: its reply is retried, then given up).
+        self.json_mode = True
+        self.requests = 0  # chat requests sent (a cache hit sends none), for summaries and benchmarks
 
     # ------------------------------------------------------------------ plumbing
 
@@ -121,7 +126,8 @@ class LlmClient:
         return LlmError("request", f"{type(e).__name__}: {_one_line(e)}")
 
     def complete(self, messages: list[dict], max_tokens: int | None = None) -> str:
-        """One chat completion's text; LlmError on any failure."""
+        """One chat completion's text; LlmError on any failure, ``"truncated"`` when the
+        server stopped at ``max_tokens`` (the text is unfinished, so it is never used)."""
         import openai
 
         client = self._client()
@@ -129,44 +135,52 @@ class LlmClient:
         if max_tokens is not None:
             kwargs["max_tokens"] = max_tokens
         for _ in range(2):
-            if self._json_mode:
+            if self.json_mode:
                 kwargs["response_format"] = {"type": "json_object"}
             else:
                 kwargs.pop("response_format", None)
             try:
+                self.requests += 1
                 resp = client.chat.completions.create(**kwargs)
             except openai.BadRequestError as e:
                 # Some OpenAI-compatible servers do not know response_format: ask without it.
-                if self._json_mode and "response_format" in str(e).lower():
-                    self._json_mode = False
+                if self.json_mode and "response_format" in str(e).lower():
+                    self.json_mode = False
                     continue
                 raise self._error(e) from None
             except openai.OpenAIError as e:
                 raise self._error(e) from None
             try:
-                return resp.choices[0].message.content or ""
+                choice = resp.choices[0]
+                content = choice.message.content or ""
             except (AttributeError, IndexError, TypeError):
                 raise LlmError("malformed", "the reply has no message content") from None
+            if getattr(choice, "finish_reason", None) == "length":
+                limit = f" of {max_tokens}" if max_tokens is not None else ""
+                raise LlmError("truncated", f"{self.config.model}'s reply was cut off at the token limit{limit}")
+            return content
         raise LlmError("request", "the server refused the request")  # pragma: no cover
 
     # ------------------------------------------------------------------ the API
 
-    def chat_json(self, messages: list[dict], schema: dict, *, use_cache: bool = True) -> Any:
+    def chat_json(self, messages: list[dict], schema: dict, *, use_cache: bool = True,
+                  max_tokens: int | None = None) -> Any:
         """A reply parsed as JSON and valid against ``schema``, from the cache when present.
 
         A malformed reply is asked for once more (with the errors quoted); a second
-        malformed reply raises ``LlmError("malformed")``.
+        malformed reply raises ``LlmError("malformed")``. A reply cut off at ``max_tokens``
+        raises ``LlmError("truncated")`` at once (asking again would cut it off again).
         """
         if not use_cache:
-            return self._fetch(messages, schema)
+            return self._fetch(messages, schema, max_tokens)
         from exercises.cache import cached_json
 
         payload = {"v": PROTOCOL_VERSION, "model": self.config.model, "url": self.config.cache_url,
-                   "messages": messages, "schema": schema}
-        return cached_json("llm", payload, lambda: self._fetch(messages, schema))
+                   "messages": messages, "schema": schema, "max_tokens": max_tokens}
+        return cached_json("llm", payload, lambda: self._fetch(messages, schema, max_tokens))
 
-    def _fetch(self, messages: list[dict], schema: dict) -> Any:
-        content = self.complete(messages)
+    def _fetch(self, messages: list[dict], schema: dict, max_tokens: int | None = None) -> Any:
+        content = self.complete(messages, max_tokens)
         problems = self._problems(content, schema)
         if not problems:
             return parse_json_object(content)
@@ -175,7 +189,7 @@ class LlmClient:
             {"role": "user", "content": "That reply was not usable: " + "; ".join(problems[:5])
              + ". Reply with only the JSON object described above."},
         ]
-        content = self.complete(retry)
+        content = self.complete(retry, max_tokens)
         problems = self._problems(content, schema)
         if problems:
             raise LlmError("malformed", f"{self.config.model} twice replied with unusable JSON: "
@@ -203,7 +217,11 @@ class LlmClient:
         except openai.OpenAIError as e:
             raise self._error(e) from None
         if ids is None:  # no /models route: a tiny completion proves the endpoint answers
-            self.complete([{"role": "user", "content": 'Reply with the JSON object {"ok": true}.'}],
-                          max_tokens=8)
+            try:
+                self.complete([{"role": "user", "content": 'Reply with the JSON object {"ok": true}.'}],
+                              max_tokens=8)
+            except LlmError as e:
+                if e.kind != "truncated":  # a reply cut at 8 tokens still proves the endpoint answers
+                    raise
         latency = time.perf_counter() - start
         return Ping(latency, ids, None if ids is None else self.config.model in ids)

@@ -13,10 +13,13 @@ accepted only when every *fact* of the template survives unchanged and nothing i
 * names — identifiers written in prose (``d_model``, ``W1``, ``torch.einsum``, single-letter
   names like ``x`` or ``i``) are all kept;
 * choices — option lines such as ``B) the rows`` are kept verbatim, none added;
-* one question — no more question marks than the template (outside code);
+* one question — no more question marks than the template (outside code), and the same
+  words for what is asked (:data:`OPERATION_WORDS`: shape, sum, mean, max, first, ...; one
+  the card's code shows, ``context``, may be added);
 * no answer — neither the answer text, an accepted alternative, nor a key token of them (a
-  quoted pattern, an ``->`` expression, an option's text) appears unless the template already
-  had it;
+  quoted pattern, an ``->`` expression, an option's text, an einsum answer's output letters as
+  a word, the answer's numbers in their order however joined) appears unless the template
+  already had it;
 * sane size — not empty, balanced backticks, at most about twice the template's length.
 """
 from __future__ import annotations
@@ -38,6 +41,15 @@ _CODE_WORD = re.compile(
 )
 _SINGLE = re.compile(r"(?<![\w.'’\-])([A-Za-z])(?![\w'’\-])")
 _ABBREV = {"e.g", "i.e", "etc", "vs", "cf"}
+#: Words that say which quantity is asked: a rewording that adds or drops one asks another thing
+#: ("What is `out[0, 1]`?" → "What is the sum of `out[0, 1]`?") although every fact survives.
+OPERATION_WORDS = frozenset({
+    "shape", "dtype", "sum", "sums", "summed", "mean", "average", "max", "maximum", "min", "minimum",
+    "product", "norm", "transpose", "transposed", "trace", "diagonal", "total", "count", "largest",
+    "smallest", "absolute", "square", "squared", "sqrt", "log", "exp", "softmax", "relu", "argmax",
+    "argmin", "variance", "median", "cumulative", "sorted", "inverse", "determinant", "rank", "first",
+    "last", "negative", "positive", "gradient",
+})
 _NOT_NAMES = {"a", "A", "I"}
 
 
@@ -139,12 +151,46 @@ def leaks(text: str, answers: Iterable[Any], allowed_in: str = "") -> list[str]:
     return sorted(k for k in answer_keys(answers) if k in n and k not in base)
 
 
+def output_letters(answers: Iterable[Any]) -> set[str]:
+    """The output side of einsum-like answers (``ij,jk->ik`` gives ``ik``): written as a word
+    of its own they give the answer away although they are too short for :func:`answer_keys`."""
+    out: set[str] = set()
+    for a in answers:
+        if isinstance(a, str):
+            out |= set(re.findall(r"->\s*([A-Za-z]{2,})(?![\w(])", a))
+    return out
+
+
+def _word_in(word: str, text: str) -> bool:
+    return re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", text) is not None
+
+
+def _run_in(run: list[str], seq: list[str]) -> bool:
+    k = len(run)
+    return any(seq[i : i + k] == run for i in range(len(seq) - k + 1))
+
+
+def token_leaks(text: str, answers: Iterable[Any], allowed_in: str = "") -> list[str]:
+    """What gives the answer away as tokens rather than as a substring: the output letters of
+    an einsum answer as a word, or the answer's numbers (two or more) in their order, however
+    they are joined (``7, 8 and 6`` for ``(7, 8, 6)``) — unless ``allowed_in`` already has them."""
+    answers = [a for a in answers if a is not None and not isinstance(a, bool)]
+    found = [f"->{w}" for w in sorted(output_letters(answers)) if _word_in(w, text) and not _word_in(w, allowed_in)]
+    seq, base = numbers(text), numbers(allowed_in)
+    for a in answers:
+        run = numbers(str(a))
+        if len(run) >= 2 and _run_in(run, seq) and not _run_in(run, base):
+            found.append(", ".join(run))
+            break
+    return found
+
+
 def _missing(old: Sequence[str], new: Sequence[str]) -> list[str]:
     """Items of ``old`` that ``new`` lacks, counting repeats (``3`` twice needs ``3`` twice)."""
     return sorted((Counter(old) - Counter(new)).elements())
 
 
-def reword_problems(original: str, candidate: str, answers: Iterable[Any] = ()) -> list[str]:
+def reword_problems(original: str, candidate: str, answers: Iterable[Any] = (), context: str | None = None) -> list[str]:
     """Why ``candidate`` may not replace ``original`` (empty list: accepted). See module doc."""
     cand = (candidate or "").strip()
     if not cand:
@@ -173,10 +219,17 @@ def reword_problems(original: str, candidate: str, answers: Iterable[Any] = ()) 
         problems.append(f"changes option(s) {', '.join(m)}")
     if m := _missing(options(cand), options(original)):
         problems.append(f"adds option(s) {', '.join(m)}")
+    ops_old = set(re.findall(r"[a-z]+", original.lower())) & OPERATION_WORDS
+    ops_new = set(re.findall(r"[a-z]+", cand.lower())) & OPERATION_WORDS
+    if m := sorted(ops_old - ops_new):
+        problems.append(f"changes the question (drops {', '.join(m)})")
+    if m := sorted(ops_new - ops_old - set(re.findall(r"[a-z]+", (context or "").lower()))):
+        problems.append(f"changes the question (adds {', '.join(m)})")
     q_old, q_new = _prose(original).count("?"), _prose(cand).count("?")
     if q_new > max(q_old, 1):
         problems.append(f"asks {q_new} questions")
-    if m := leaks(cand, answers, allowed_in=original):
+    answers = list(answers)
+    if m := leaks(cand, answers, allowed_in=original) or token_leaks(cand, answers, allowed_in=original):
         problems.append(f"states the answer ({', '.join(m)})")
     return problems
 
@@ -199,9 +252,42 @@ def hint_problems(hint: str, variant: Any, response: str = "", expected: str = "
     if "```" in h:
         problems.append("contains a code block")
     given = " ".join(x for x in (getattr(variant, "prompt", ""), getattr(variant, "code", "") or "", response) if x)
-    if m := leaks(h, [*answers_of(variant), expected or None]):
+    if m := leaks(h, [*answers_of(variant), expected or None]) or token_leaks(h, [*answers_of(variant), expected or None],
+                                                                             allowed_in=given):
         problems.append(f"reveals the answer ({', '.join(m)})")
     answer_nums = set(numbers(" ".join(str(a) for a in answers_of(variant) if a is not None)))
     if m := sorted((set(numbers(h)) & answer_nums) - set(numbers(given))):
         problems.append(f"reveals answer number(s) {', '.join(m)}")
+    return problems
+
+
+_STATEMENT = re.compile(
+    r"^\s*(?:def\s+\w+\s*\(|return\b|import\s+\w|from\s+[\w.]+\s+import\b|class\s+\w+|for\s+\w+(?:\s*,\s*\w+)*\s+in\s+.+:"
+    r"|[A-Za-z_][\w.]*(?:\[[^\]]*\])?\s*[+\-*/@]?=\s*(?!=)\S)", re.M)
+_INLINE_RETURN = re.compile(r"(?<![\w.])return\s+[\w.]+\s*[(\[@*+\-/]")
+_PATTERN_CALL = re.compile(r"`[^`]*\w\s*\([^`]*->[^`]*\)[^`]*`")
+
+
+def explain_problems(text: str, function: str = "") -> list[str]:
+    """Why an explanation of a grader report may not be shown (empty list: fine).
+
+    It explains in words; it may name a function or an axis, but it may not write code that
+    could be pasted as the fix: a code block, a statement on a line of its own (``def``,
+    ``return``, ``import``, ``for … in …:``, an assignment), an inline ``return expr(…)``, or a
+    call with an einsum/einops pattern such as `torch.einsum('ij,jk->ik', a, b)`.
+    """
+    t = (text or "").strip()
+    if not t:
+        return ["the explanation is empty"]
+    problems = []
+    if "```" in t:
+        problems.append("writes a code block")
+    if function and re.search(rf"\bdef\s+{re.escape(function)}\s*\(", t):
+        problems.append(f"writes {function}()")
+    if _STATEMENT.search(t) or _INLINE_RETURN.search(t):
+        problems.append("writes a line of code")
+    if _PATTERN_CALL.search(t):
+        problems.append("writes a call with a pattern")
+    if len(t) > 1500:
+        problems.append(f"too long ({len(t)} characters)")
     return problems
