@@ -14,6 +14,8 @@ from collections import Counter
 
 FAMILIES = ("tensors.gather", "tensors.broadcast", "tensors.where", "tensors.masks", "tensors.cumsum",
             "tensors.softmax", "tensors.cross_entropy", "tensors.accuracy", "tensors.sample", "tensors.normalise",
+            "tensors.ones", "tensors.sum", "tensors.vstack", "tensors.roll", "tensors.flip", "tensors.compress",
+            "tensors.pad_to", "tensors.bincount", "tensors.scatter_add", "tensors.linspace",
             "superposition.forward_arena", "superposition.hidden_relu", "superposition.generate_batch",
             "superposition.abs_model", "superposition.concepts")
 SEEDS = 50

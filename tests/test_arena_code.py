@@ -120,6 +120,9 @@ def graded():
 
 
 TENSORS = {f.id for f in all_families("tensors")}
+#: The Tensor-Puzzles added as code exercises (issue 24, follow-up): their hostile forms call the
+#: torch function the puzzle rebuilds (roll, bincount, F.pad...) or loop.
+PUZZLES = ("roll", "flip", "pad_to", "compress", "bincount", "scatter_add", "linspace", "vstack", "sum", "ones")
 
 
 def test_right_solutions_pass(graded):
@@ -133,7 +136,10 @@ def test_each_classic_mistake_is_named(graded):
                 "abs_forward": "tied",
                 "pick": "whole_columns", "pairwise_sq_dists": "transposed", "clamp": "only_lower", "triu": "strict",
                 "cumsum": "exclusive", "softmax": "naive", "cross_entropy": "no_logsumexp", "accuracy": "count",
-                "sample": "strict", "normalise_rows": "no_keepdim"}
+                "sample": "strict", "normalise_rows": "no_keepdim",
+                "roll": "rolled_right", "flip": "kept_first", "pad_to": "tiled", "compress": "in_place",
+                "bincount": "summed_values", "scatter_add": "counted", "linspace": "n_steps", "vstack": "swapped",
+                "sum": "scalar", "ones": "first_zero"}
     assert {f.function for f in graded["wrong"].functions} == set(expected)
     for f in graded["wrong"].functions:
         want = next(m.message for m in get_family(f.family).code_spec.mistakes if m.name == expected[f.function])
@@ -145,10 +151,10 @@ def test_hostile_solutions_fail(graded):
     changed in place fail every one."""
     by = {f.function: f for f in graded["hostile"].functions}
     assert set(by) == {"importance_loss", "feature_dimensionality", "forward", "generate_batch",
-                       "pick", "clamp", "triu", "cumsum", "softmax"}
+                       "pick", "clamp", "triu", "cumsum", "softmax", *PUZZLES}
     for name in ("importance_loss", "feature_dimensionality", "generate_batch"):
         assert by[name].status == "fail" and "allows no loops" in " ".join(by[name].rule_messages), by[name].message
     assert by["forward"].status == "fail" and "in place" in by["forward"].message
-    for name in ("pick", "clamp", "triu", "cumsum", "softmax"):  # right values, broken rules
+    for name in ("pick", "clamp", "triu", "cumsum", "softmax", *PUZZLES):  # right values, broken rules
         f = by[name]
         assert f.status == "fail" and f.passed == f.total and "rules are broken" in f.message, (name, f.message)

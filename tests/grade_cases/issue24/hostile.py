@@ -3,6 +3,16 @@
 # cardgen: tensors.masks seed=2
 # cardgen: tensors.cumsum seed=2
 # cardgen: tensors.softmax seed=2
+# cardgen: tensors.roll seed=2
+# cardgen: tensors.flip seed=2
+# cardgen: tensors.pad_to seed=2
+# cardgen: tensors.compress seed=2
+# cardgen: tensors.bincount seed=2
+# cardgen: tensors.scatter_add seed=2
+# cardgen: tensors.linspace seed=2
+# cardgen: tensors.vstack seed=2
+# cardgen: tensors.sum seed=2
+# cardgen: tensors.ones seed=2
 # cardgen: superposition.loss seed=2
 # cardgen: superposition.dimensionality seed=2
 # cardgen: superposition.forward_arena seed=2
@@ -78,3 +88,46 @@ def generate_batch(values, u_feat, u_pair, p, kind):
                     on = (f % 2) * p <= u_pair[b, i, g] < (f % 2 + 1) * p
                 out[b, i, f] = values[b, i, f] if on else 0.0
     return out
+
+
+def roll(a):
+    return torch.roll(a, -1)  # the function the puzzle rebuilds
+
+
+def flip(a):
+    return torch.stack([a[a.shape[0] - 1 - i] for i in range(a.shape[0])])  # a loop
+
+
+def pad_to(a, j):
+    return torch.nn.functional.pad(a[:j], (0, max(0, j - a.shape[0])))
+
+
+def compress(g, v):
+    return torch.cat([v[g], torch.zeros(int((~g).sum()))])
+
+
+def bincount(a, j):
+    return torch.bincount(a, minlength=j)
+
+
+def scatter_add(values, link, j):
+    out = torch.zeros(j)
+    for i in range(values.shape[0]):
+        out[link[i]] += values[i]
+    return out
+
+
+def linspace(i, j, n):
+    return torch.linspace(i, j, n)
+
+
+def vstack(a, b):
+    return torch.vstack([a, b])
+
+
+def sum(a):  # noqa: A001 - the puzzle's name
+    return a.sum(0, keepdim=True)  # a method call
+
+
+def ones(i):
+    return torch.ones(i, dtype=torch.long)

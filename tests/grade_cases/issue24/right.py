@@ -8,6 +8,16 @@
 # cardgen: tensors.accuracy seed=0
 # cardgen: tensors.sample seed=0
 # cardgen: tensors.normalise seed=0
+# cardgen: tensors.roll seed=0
+# cardgen: tensors.flip seed=0
+# cardgen: tensors.pad_to seed=0
+# cardgen: tensors.compress seed=0
+# cardgen: tensors.bincount seed=0
+# cardgen: tensors.scatter_add seed=0
+# cardgen: tensors.linspace seed=0
+# cardgen: tensors.vstack seed=0
+# cardgen: tensors.sum seed=0
+# cardgen: tensors.ones seed=0
 # cardgen: superposition.loss seed=0
 # cardgen: superposition.dimensionality seed=0
 # cardgen: superposition.forward_arena seed=0
@@ -94,3 +104,43 @@ def generate_batch(values, u_feat, u_pair, p, kind):
 def abs_forward(W1, W2, b_final, features):
     h = torch.relu(einops.einsum(W1, features, "i h f, ... i f -> ... i h"))
     return torch.relu(einops.einsum(W2, h, "i f h, ... i h -> ... i f") + b_final)
+
+
+def roll(a):
+    return a[(torch.arange(a.shape[0]) + 1) % a.shape[0]]
+
+
+def flip(a):
+    return a[a.shape[0] - 1 - torch.arange(a.shape[0])]
+
+
+def pad_to(a, j):
+    return torch.where(torch.arange(j) < a.shape[0], a[torch.arange(j) % a.shape[0]], 0.0)
+
+
+def compress(g, v):
+    return v @ torch.where(g[:, None] & ((torch.where(g, 1, 0) @ torch.where(torch.arange(g.shape[0])[:, None] < torch.arange(g.shape[0]), 1, 0))[:, None] == torch.arange(g.shape[0])), 1.0, 0.0)  # noqa: E501
+
+
+def bincount(a, j):
+    return torch.where(torch.arange(a.shape[0]) >= 0, 1, 0) @ torch.where(a[:, None] == torch.arange(j), 1, 0)
+
+
+def scatter_add(values, link, j):
+    return values @ torch.where(link[:, None] == torch.arange(j), 1.0, 0.0)
+
+
+def linspace(i, j, n):
+    return i + (j - i) * torch.arange(n) / (n - 1 + (n == 1))
+
+
+def vstack(a, b):
+    return torch.where(torch.arange(2)[:, None] == 0, a, b)
+
+
+def sum(a):  # noqa: A001 - the puzzle's name
+    return a @ torch.where(torch.arange(a.shape[0]) >= 0, 1.0, 0.0)[:, None]
+
+
+def ones(i):
+    return torch.where(torch.arange(i) >= 0, 1, 0)

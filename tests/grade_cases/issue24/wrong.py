@@ -8,6 +8,16 @@
 # cardgen: tensors.accuracy seed=1
 # cardgen: tensors.sample seed=1
 # cardgen: tensors.normalise seed=1
+# cardgen: tensors.roll seed=1
+# cardgen: tensors.flip seed=1
+# cardgen: tensors.pad_to seed=1
+# cardgen: tensors.compress seed=1
+# cardgen: tensors.bincount seed=1
+# cardgen: tensors.scatter_add seed=1
+# cardgen: tensors.linspace seed=1
+# cardgen: tensors.vstack seed=1
+# cardgen: tensors.sum seed=1
+# cardgen: tensors.ones seed=1
 # cardgen: superposition.loss seed=1
 # cardgen: superposition.dimensionality seed=1
 # cardgen: superposition.forward_arena seed=1
@@ -91,3 +101,43 @@ def generate_batch(values, u_feat, u_pair, p, kind):
 def abs_forward(W1, W2, b_final, features):  # tied weights, as in the main model
     h = torch.relu(einops.einsum(W1, features, "i h f, ... i f -> ... i h"))
     return torch.relu(einops.einsum(W1, h, "i h f, ... i h -> ... i f") + b_final)
+
+
+def roll(a):
+    return a[(torch.arange(a.shape[0]) - 1) % a.shape[0]]  # rolled towards the end
+
+
+def flip(a):
+    return a[-torch.arange(a.shape[0])]  # a[0] stays first
+
+
+def pad_to(a, j):
+    return a[torch.arange(j) % a.shape[0]]  # no zeros: wraps around
+
+
+def compress(g, v):
+    return torch.where(g, v, 0.0)  # not packed to the front
+
+
+def bincount(a, j):
+    return torch.where(torch.arange(a.shape[0]) >= 0, 1, 0) @ torch.where(a[:, None] == torch.arange(j), a[:, None], 0)
+
+
+def scatter_add(values, link, j):
+    return torch.where(torch.arange(values.shape[0]) >= 0, 1.0, 0.0) @ torch.where(link[:, None] == torch.arange(j), 1.0, 0.0)
+
+
+def linspace(i, j, n):
+    return i + (j - i) * torch.arange(n) / n  # n steps: misses j
+
+
+def vstack(a, b):
+    return torch.where(torch.arange(2)[:, None] == 1, a, b)  # b on top
+
+
+def sum(a):  # noqa: A001 - the puzzle's name
+    return a @ torch.where(torch.arange(a.shape[0]) >= 0, 1.0, 0.0)  # a scalar, not shape [1]
+
+
+def ones(i):
+    return torch.where(torch.arange(i) > 0, 1, 0)  # index 0 left out
