@@ -132,7 +132,7 @@ def test_right_solutions_pass(graded):
 
 def test_each_classic_mistake_is_named(graded):
     expected = {"importance_loss": "mean_over_instances", "feature_dimensionality": "unnormalised",
-                "forward": "features_first_layout", "neuron_forward": "no_hidden_relu", "generate_batch": "halves",
+                "forward_arena": "features_first_layout", "neuron_forward": "no_hidden_relu", "generate_batch": "halves",
                 "abs_forward": "tied",
                 "pick": "whole_columns", "pairwise_sq_dists": "transposed", "clamp": "only_lower", "triu": "strict",
                 "cumsum": "exclusive", "softmax": "naive", "cross_entropy": "no_logsumexp", "accuracy": "count",
@@ -150,11 +150,11 @@ def test_hostile_solutions_fail(graded):
     """Right results by forbidden means: the rules (puzzle calls, one line, no loops) or an input
     changed in place fail every one."""
     by = {f.function: f for f in graded["hostile"].functions}
-    assert set(by) == {"importance_loss", "feature_dimensionality", "forward", "generate_batch",
+    assert set(by) == {"importance_loss", "feature_dimensionality", "forward_arena", "generate_batch",
                        "pick", "clamp", "triu", "cumsum", "softmax", *PUZZLES}
     for name in ("importance_loss", "feature_dimensionality", "generate_batch"):
         assert by[name].status == "fail" and "allows no loops" in " ".join(by[name].rule_messages), by[name].message
-    assert by["forward"].status == "fail" and "in place" in by["forward"].message
+    assert by["forward_arena"].status == "fail" and "in place" in by["forward_arena"].message
     for name in ("pick", "clamp", "triu", "cumsum", "softmax", *PUZZLES):  # right values, broken rules
         f = by[name]
         assert f.status == "fail" and f.passed == f.total and "rules are broken" in f.message, (name, f.message)

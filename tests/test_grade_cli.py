@@ -280,3 +280,14 @@ def test_json_of_the_stub_is_valid(tmp_path):
 def test_bad_options_are_usage_errors(bad):
     r = cardgen("grade", str(CASES / "three_ok.py"), bad)
     assert r.rc == 2 and "Traceback" not in r.err
+
+
+def test_every_code_exercise_has_its_own_function_name():
+    """A file without a header is graded by its function's name, so no two families may share one
+    (superposition.forward_arena first shipped as a second `forward`)."""
+    from collections import Counter
+
+    from exercises.registry import all_families
+
+    names = Counter(f.code_spec.function for f in all_families() if f.code_spec)
+    assert [n for n, k in names.items() if k > 1] == []

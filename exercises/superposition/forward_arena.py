@@ -5,7 +5,7 @@ item 11).
 superpos_core); ARENA's chapter 1.3.1 stores it as ``[instances, hidden, features]``, where the
 paper's ReLU(WᵀW x + b) reads literally. The layout is stated on every card. The value form draws
 a tiny model as ``forward`` does and shows W transposed; reading W in the other layout is one of
-the classic slips it rejects. The code exercise is ``forward`` in ARENA's layout, graded against
+the classic slips it rejects. The code exercise is ``forward_arena`` (ARENA calls it ``forward``) in ARENA's layout, graded against
 superpos_core's Model with W transposed into it.
 """
 from __future__ import annotations
@@ -52,8 +52,8 @@ def make_inputs(rng: random.Random, case: int) -> dict:
 
 
 CODE = CodeSpec(
-    function="forward",
-    signature="def forward(W: torch.Tensor, b_final: torch.Tensor, features: torch.Tensor) -> torch.Tensor:",
+    function="forward_arena",  # not `forward`: superposition.forward has that name (a header-less file is graded by it)
+    signature="def forward_arena(W: torch.Tensor, b_final: torch.Tensor, features: torch.Tensor) -> torch.Tensor:",
     doc=(
         "The TMS model's forward pass, every instance separately, with W in ARENA 3.0's layout:\n"
         "W: [instances, hidden, features] (column f of W[i] is feature f's direction);\n"

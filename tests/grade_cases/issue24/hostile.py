@@ -66,7 +66,7 @@ def feature_dimensionality(W):
     return torch.stack([_one(Wi) for Wi in W])  # a loop over the instances
 
 
-def forward(W, b_final, features):
+def forward_arena(W, b_final, features):
     features.mul_(1.0).clamp_(min=0)  # writes into the caller's tensor (a no-op here)
     features.add_(1.0)
     h = torch.einsum("ihf,...if->...ih", W, features - 1.0)

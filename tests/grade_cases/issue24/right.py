@@ -80,7 +80,7 @@ def feature_dimensionality(W):
     return norms[..., 0] ** 2 / (overlaps ** 2).sum(-1)
 
 
-def forward(W, b_final, features):
+def forward_arena(W, b_final, features):
     h = einops.einsum(W, features, "i h f, ... i f -> ... i h")
     out = einops.einsum(W, h, "i h f, ... i h -> ... i f")
     return torch.relu(out + b_final)

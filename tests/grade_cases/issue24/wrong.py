@@ -78,7 +78,7 @@ def feature_dimensionality(W):
     return (W ** 2).sum(-1) / (overlaps ** 2).sum(-1)
 
 
-def forward(W, b_final, features):  # W read as [instances, features, hidden]
+def forward_arena(W, b_final, features):  # W read as [instances, features, hidden]
     h = einops.einsum(features, W, "... i f, i f h -> ... i h")
     return torch.relu(einops.einsum(h, W, "... i h, i f h -> ... i f") + b_final)
 
