@@ -85,7 +85,7 @@ def list_families(topic: str | None, as_json: bool) -> None:
         # the id is what one types next: never wrapped or cut; the other columns wrap instead
         widest = max(len(f.id) + (2 if f.code_spec is not None else 0) for f in group)
         table.add_column("family", no_wrap=True, min_width=widest)
-        table.add_column("what it drills", ratio=1)
+        table.add_column("what it drills", ratio=1, overflow="fold")  # a long word folds, never cut to …
         table.add_column("forms", max_width=12)
         table.add_column("level", justify="center", no_wrap=True)
         for f in group:

@@ -15,7 +15,7 @@ from exercises import get_family
 SOLUTIONS = Path(__file__).parent / "sae_arena_solutions"
 IDS = ("superposition.sae_ste", "superposition.sae_jumprelu", "superposition.sae_gated",
        "superposition.sae_setup", "superposition.sae_resample", "superposition.sae_shrinkage",
-       "superposition.sae_resample_weighted")
+       "superposition.sae_resample_loss")
 FUNCTIONS = ("jumprelu_backward", "jumprelu_sae_loss", "gated_sae_loss", "normalize_decoder", "resample_simple",
              "l1_optimal_activation", "resample_advanced")
 

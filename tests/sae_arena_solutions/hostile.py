@@ -5,7 +5,7 @@
 # cardgen: superposition.sae_setup seed=0
 # cardgen: superposition.sae_resample seed=0
 # cardgen: superposition.sae_shrinkage seed=0
-# cardgen: superposition.sae_resample_weighted seed=0
+# cardgen: superposition.sae_resample_loss seed=0
 import numpy
 import torch
 

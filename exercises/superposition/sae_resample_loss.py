@@ -21,7 +21,7 @@ from exercises.redraw import redraw
 from exercises.superposition._doc import wrapped
 from exercises.superposition._common import literal, variant
 
-ID = "superposition.sae_resample_weighted"
+ID = "superposition.sae_resample_loss"
 
 
 # ------------------------------------------------------------------ reference & mistakes
