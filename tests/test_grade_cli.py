@@ -8,6 +8,7 @@ import ast
 import datetime as dt
 import json
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -244,11 +245,12 @@ def test_watch_regrades_on_save_and_stops_cleanly(tmp_path):
     assert "stopped watching" in err
     assert rc == 0  # the last verdict: all pass
     time.sleep(0.5)
-    assert not [pid for pid in _grader_processes() if pid != p.pid], "the fork server outlived --watch"
+    assert not _grader_processes(p.pid), "the fork server outlived --watch"
 
 
-def _grader_processes() -> list[int]:
-    """Processes running cardgen's sandbox child (the --watch template among them)."""
+def _grader_processes(parent: int) -> list[int]:
+    """Fork-server templates of the grader that ``parent`` started (told apart by the parent pid
+    on their command line: another test, on another worker, may be grading at the same time)."""
     import os
 
     found = []
@@ -258,7 +260,7 @@ def _grader_processes() -> list[int]:
                 cmdline = f.read()
         except OSError:
             continue
-        if b"grade/child.py" in cmdline and b'"template": true' in cmdline:
+        if b"grade/child.py" in cmdline and b'"template": true' in cmdline and re.search(rb'"parent": %d[,}]' % parent, cmdline):
             found.append(int(pid))
     return found
 
