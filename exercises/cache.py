@@ -33,7 +33,6 @@ def code_digest(packages: Iterable[str], libraries: Iterable[str] = ()) -> str:
     """A hash of the files of ``packages`` (byte-code aside) and the installed versions of
     ``libraries``: the part of a cache key that makes changed code compute afresh."""
     import importlib.util
-    from importlib import metadata
 
     h = hashlib.sha256()
     for pkg in packages:
@@ -48,11 +47,7 @@ def code_digest(packages: Iterable[str], libraries: Iterable[str] = ()) -> str:
                     continue
                 h.update(f"{pkg}/{path.relative_to(base).as_posix()}\0".encode())
                 h.update(hashlib.sha256(path.read_bytes()).digest())
-    for lib in libraries:
-        try:
-            h.update(f"{lib}={metadata.version(lib)};".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{lib}=none;".encode())
+    _hash_versions(h, libraries)
     return h.hexdigest()
 
 
@@ -66,12 +61,15 @@ def modules_digest(roots: Iterable[str], libraries: Iterable[str] = ()) -> str:
     a new module is not a change to training."""
     import ast
     import importlib.util
-    from importlib import metadata
+
+    specs: dict[str, Any] = {}
 
     def source(name: str) -> Path | None:
         """The file of module ``name``, found without importing anything (no torch at digest time)."""
         top, *rest = name.split(".")
-        spec = importlib.util.find_spec(top)
+        if top not in specs:
+            specs[top] = importlib.util.find_spec(top)
+        spec = specs[top]
         if spec is None or not spec.submodule_search_locations:
             return Path(spec.origin) if spec and spec.origin and not rest else None
         base = Path(next(iter(spec.submodule_search_locations))).joinpath(*rest)
@@ -122,12 +120,19 @@ def modules_digest(roots: Iterable[str], libraries: Iterable[str] = ()) -> str:
     for name in sorted(seen):
         h.update(f"{name}\0".encode())
         h.update(hashlib.sha256(seen[name]).digest())
+    _hash_versions(h, libraries)
+    return h.hexdigest()
+
+
+def _hash_versions(h, libraries: Iterable[str]) -> None:
+    """Feed the installed versions of ``libraries`` into ``h`` (a digest's library part)."""
+    from importlib import metadata
+
     for lib in libraries:
         try:
             h.update(f"{lib}={metadata.version(lib)};".encode())
         except metadata.PackageNotFoundError:
             h.update(f"{lib}=none;".encode())
-    return h.hexdigest()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
