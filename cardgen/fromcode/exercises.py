@@ -433,6 +433,11 @@ def _operands_desc(call: Call, st: Structure, d: Draw) -> str:
     return and_list(parts)
 
 
+#: the first hint of every unpack write card, however its example is shown
+_UNPACK_PATTERN_HINT = ("An unpack pattern has no `->`: it names the axes every piece keeps and puts `*` where the "
+                        "split axis is.")
+
+
 def _write_text(call: Call, st: Structure, d: Draw, ex) -> tuple[str, tuple[str, ...]]:
     """The operation in words and shapes — the result shown by a worked example or its shape,
     never by its axes — and the hints of the write form."""
@@ -443,8 +448,7 @@ def _write_text(call: Call, st: Structure, d: Draw, ex) -> tuple[str, tuple[str,
         pieces = and_list([f"`{p}` of shape {shape_text(s)}" for p, s in zip(d.pieces, d.piece_shapes)])
         what = (f"`{d.names[0]}` has shape {shape_text(d.shapes[0])} and `ps` = {shape_list(d.stars)}. Split it "
                 f"into {pieces}.")
-        hints = ("An unpack pattern has no `->`: it names the axes every piece keeps and puts `*` where the "
-                 "split axis is.",
+        hints = (_UNPACK_PATTERN_HINT,
                  "Find the axis of the input whose size is the total of the pieces' entries.")
         return what, hints
     if call.op == "pack":
@@ -506,8 +510,7 @@ def _packed_example_text(call: Call, d: Draw, ex) -> tuple[str, tuple[str, ...]]
         pieces = and_list([f"`{p}` = `{examples.values_text(v)}`" for p, v in zip(d.pieces, ex.values)])
         what = (f"`{d.names[0]}` is split by `ps` into {and_list([f'`{p}`' for p in d.pieces])} as in this example: "
                 f"with {ins} and `ps` = {shape_list(ex.ps)}, {pieces}.")
-        hints = ("An unpack pattern has no `->`: it names the axes every piece keeps and puts `*` where the "
-                 "split axis is.",
+        hints = (_UNPACK_PATTERN_HINT,
                  "Which axis of the input do the pieces' entries come from?")
         return what, hints
     several = len(set(d.names)) > 1
