@@ -136,7 +136,7 @@ def task_variant(
     # the example: values on which every kept mistake gives another result, so it fixes the answer
     for _ in range(EXAMPLE_REDRAWS):
         env = example(rng)
-        floats = {k: v.double() if isinstance(v, torch.Tensor) else v for k, v in env.items()}
+        floats = {k: v.double() if isinstance(v, torch.Tensor) and v.is_floating_point() else v for k, v in env.items()}
         result = evaluate_expression(reference, floats, trusted=True)
         separated = True
         for m in apart:

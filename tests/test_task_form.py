@@ -32,7 +32,7 @@ def _axis_names(v) -> set[str]:
 
 def test_there_are_task_families_in_every_topic():
     topics = {fid.split(".")[0] for fid in TASK_FAMILIES}
-    assert topics == {"einsum", "einops", "superposition"}
+    assert topics == {"einsum", "einops", "superposition", "tensors"}
     assert len(TASK_FAMILIES) >= 30
 
 

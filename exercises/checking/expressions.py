@@ -54,6 +54,21 @@ _TORCH_KEYWORDS = frozenset({"dim", "keepdim", "dim0", "dim1", "min", "max", "st
                              "source", "destination", "dim2", "offset", "sizes", "p", "exponent", "repeats"})
 _DISPLAY_ONLY = re.compile(r"\s*(?:#.*|import\s.*|from\s.*)?\Z")
 
+# the tensors topic's task form (issue 24): indexing by tensors, running sums, probabilities and losses,
+# masks; the creating functions' float arguments count as sizes too (``_CREATES``)
+_CREATES = frozenset({"arange", "ones", "zeros", "eye"})
+_TORCH_FUNCS = _TORCH_FUNCS | _CREATES | frozenset({
+    "gather", "take_along_dim", "index_select", "cumsum", "cumprod", "softmax", "log_softmax", "logsumexp", "log",
+    "tril", "triu", "flip", "argmax", "argmin", "diff", "sign", "norm", "std", "var"})
+_F_FUNCS = _F_FUNCS | frozenset({"softmax", "log_softmax", "cross_entropy", "nll_loss", "normalize", "one_hot"})
+_TENSOR_METHODS = _TENSOR_METHODS | frozenset({
+    "gather", "take_along_dim", "index_select", "cumsum", "cumprod", "softmax", "log_softmax", "logsumexp", "log",
+    "tril", "triu", "flip", "argmax", "argmin", "diff", "sign", "std", "var", "clamp_max", "masked_fill",
+    "float", "double", "long", "int", "bool"})
+_TORCH_KEYWORDS = _TORCH_KEYWORDS | frozenset({
+    "index", "diagonal", "reduction", "start", "end", "step", "eps", "num_classes", "value", "mask", "n",
+    "correction", "unbiased"})
+
 
 class ExpressionRefused(ValueError):
     """The expression is not one the checker will run (unknown name, disallowed construct, too large)."""
@@ -123,8 +138,13 @@ class _Evaluator:
                 raise ExpressionRefused("einops keywords are axis lengths (whole numbers)")
         elif set(kwargs) - _TORCH_KEYWORDS:
             raise ExpressionRefused(f"the keyword {min(set(kwargs) - _TORCH_KEYWORDS)!r}")
-        if isinstance(fn.owner, _Namespace) and fn.owner.name == "F" and len(args) > 1:
+        if isinstance(fn.owner, _Namespace) and fn.owner.name == "F" and fn.name == "relu" and len(args) > 1:
             raise ExpressionRefused("F.relu takes one tensor")  # its second argument is `inplace`
+        if fn.name in _CREATES and isinstance(fn.owner, _Namespace):  # torch.arange(1e12): a size, as a float
+            self._guard_call([int(min(abs(a), 1e15)) if isinstance(a, float) and math.isfinite(a) else a
+                              for a in args], {})
+            if any(isinstance(v, torch.Tensor) and v.is_meta for v in self.env.values()):
+                kwargs = {**kwargs, "device": "meta"}  # the size probe: nothing allocated
         try:
             out = target(*args, **kwargs)
         except (ExpressionRefused, MemoryError):
@@ -282,7 +302,7 @@ class _Evaluator:
         raise ExpressionRefused(f"{type(node).__name__} is not allowed here")
 
     def _index(self, node: ast.AST) -> Any:
-        """An index: ints, slices of ints, None and ``...`` (no tensors, so no fancy indexing)."""
+        """An index: ints, integer tensors, slices of ints, None and ``...`` (no boolean masks: their size depends on the values)."""
         if isinstance(node, ast.Slice):
             parts = [None if p is None else self._index_int(p) for p in (node.lower, node.upper, node.step)]
             return slice(*parts)
@@ -293,7 +313,13 @@ class _Evaluator:
         return self._index_int(node)
 
     def _index_int(self, node: ast.AST) -> int:
+        import torch
+
         v = self.ev(node)
+        if isinstance(v, torch.Tensor) and v.dtype in (torch.int64, torch.int32):  # x[idx], x[arange, idx]
+            return v
+        if isinstance(v, torch.Tensor) and v.dtype == torch.bool:
+            raise ExpressionRefused("indexing by a boolean mask (its size depends on the values); use where")
         if not isinstance(v, int) or isinstance(v, bool):
             raise ExpressionRefused("an index must be a whole number, a slice, None or ...")
         return v
