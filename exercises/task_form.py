@@ -144,7 +144,7 @@ def task_variant(
                 other = evaluate_expression(m, floats, trusted=True)
             except Exception:  # a mistake that does not run on these shapes is told apart anyway
                 continue
-            if isinstance(other, torch.Tensor) and other.shape == result.shape and torch.allclose(other, result):
+            if isinstance(other, torch.Tensor) and other.shape == result.shape and torch.allclose(other.double(), result.double()):
                 separated = False
                 break
         if separated:
@@ -197,7 +197,7 @@ def _differs(expr: str, reference: str, check) -> bool:
     except Exception:  # does not run on inputs of these sizes: a wrong answer
         return True
     want = evaluate_expression(reference, env, trusted=True)
-    return not (isinstance(got, torch.Tensor) and got.shape == want.shape and torch.allclose(got, want))
+    return not (isinstance(got, torch.Tensor) and got.shape == want.shape and torch.allclose(got.double(), want.double()))
 
 
 def int_tensor(rng: random.Random, shape: Sequence[int], low: int = -3, high: int = 5):

@@ -59,12 +59,12 @@ _DISPLAY_ONLY = re.compile(r"\s*(?:#.*|import\s.*|from\s.*)?\Z")
 _CREATES = frozenset({"arange", "ones", "zeros", "eye"})
 _TORCH_FUNCS = _TORCH_FUNCS | _CREATES | frozenset({
     "gather", "take_along_dim", "index_select", "cumsum", "cumprod", "softmax", "log_softmax", "logsumexp", "log",
-    "tril", "triu", "flip", "argmax", "argmin", "diff", "sign", "norm", "std", "var"})
+    "tril", "triu", "flip", "argmax", "argmin", "diff", "sign", "norm", "std", "var", "eq", "ne", "gt", "lt", "ge", "le"})
 _F_FUNCS = _F_FUNCS | frozenset({"softmax", "log_softmax", "cross_entropy", "nll_loss", "normalize", "one_hot"})
 _TENSOR_METHODS = _TENSOR_METHODS | frozenset({
     "gather", "take_along_dim", "index_select", "cumsum", "cumprod", "softmax", "log_softmax", "logsumexp", "log",
     "tril", "triu", "flip", "argmax", "argmin", "diff", "sign", "std", "var", "clamp_max", "masked_fill",
-    "float", "double", "long", "int", "bool"})
+    "float", "double", "long", "int", "bool", "eq", "ne", "lt", "le", "gt", "ge", "any", "all"})
 _TORCH_KEYWORDS = _TORCH_KEYWORDS | frozenset({
     "index", "diagonal", "reduction", "start", "end", "step", "eps", "num_classes", "value", "mask", "n",
     "correction", "unbiased"})

@@ -24,7 +24,7 @@ from exercises.task_form import TaskInput, int_tensor, randn, task_variant
 @dataclass(frozen=True)
 class Case:
     """One task: ``inputs`` are (name, axis letters, kind) with kind ``"float"``, ``"nonzero"``
-    (floats, no zero in the example) or ``"index:<letter>"`` (whole numbers below that axis'
+    (floats, no zero and distinct where they can be in the example), ``"int"`` (whole numbers) or ``"index:<letter>"`` (whole numbers below that axis'
     size); ``solutions[0]`` is the reference."""
 
     story: str
@@ -50,11 +50,11 @@ def _draw(case: Case, sizes: dict[str, int], rng: random.Random, example: bool) 
             out[name] = torch.tensor([rng.randrange(n) for _ in range(int(torch.Size(shape).numel()))],
                                      dtype=torch.int64).reshape(shape)
         elif example and kind == "nonzero":  # no zero, and distinct where it can be: no constant row to divide by
-            pool = [float(v) for v in range(-9, 10) if v]
             n = int(torch.Size(shape).numel())
-            vals = rng.sample(pool, n) if n <= len(pool) else [rng.choice(pool) for _ in range(n)]
+            top = max(9, n)
+            vals = rng.sample([float(v) for v in range(-top, top + 1) if v], n)
             out[name] = torch.tensor(vals, dtype=torch.float64).reshape(shape)
-        elif example:
+        elif example or kind == "int":  # "int": whole numbers in the trials too (thresholds, parity, signs)
             out[name] = int_tensor(rng, shape, -3, 5)
         else:
             out[name] = randn(rng, shape)
