@@ -16,6 +16,9 @@ CASES = [
     ("einops.split_heads", 3, None),
     ("superposition.forward", 1, "torch.relu((x.transpose(0, 1) @ W @ W.mT).transpose(0, 1) + b_final)"),
     ("einsum.mixed", 5, None),
+    ("tensors.cross_entropy", 7, None),  # F.cross_entropy against a log-softmax gather
+    ("tensors.gather", 13, None),  # integer-tensor indices
+    ("superposition.abs_model", 0, None),
 ]
 
 

@@ -57,6 +57,25 @@ _DISPLAY_ONLY = re.compile(r"\s*(?:#.*|import\s.*|from\s.*)?\Z")
 # the tensors topic's task form (issue 24): indexing by tensors, running sums, probabilities and losses,
 # masks; the creating functions' float arguments count as sizes too (``_CREATES``)
 _CREATES = frozenset({"arange", "ones", "zeros", "eye"})
+
+
+#: functions whose meta kernels are slow (3-11 ms a call): the size probe uses a stand-in of the same shape
+_SLOW_ON_META = frozenset({"logsumexp", "cross_entropy", "nll_loss"})
+
+
+def _meta_stand_in(fn: Any) -> Callable[..., Any]:
+    """For the size probe: ``sum`` for ``logsumexp`` (a reduction of the same shape), the result's shape
+    for a loss (one value per target entry, or one number)."""
+    import torch
+
+    if fn.name == "logsumexp":
+        return torch.sum if isinstance(fn.owner, _Namespace) else fn.owner.sum
+
+    def loss(input: Any, target: Any, *args: Any, reduction: str = "mean", **kwargs: Any) -> Any:
+        return torch.empty(tuple(target.shape) if reduction == "none" else (), dtype=input.dtype, device="meta")
+    return loss
+
+
 _TORCH_FUNCS = _TORCH_FUNCS | _CREATES | frozenset({
     "gather", "take_along_dim", "index_select", "cumsum", "cumprod", "softmax", "log_softmax", "logsumexp", "log",
     "tril", "triu", "flip", "argmax", "argmin", "diff", "sign", "norm", "std", "var", "eq", "ne", "gt", "lt", "ge", "le"})
@@ -143,8 +162,10 @@ class _Evaluator:
         if fn.name in _CREATES and isinstance(fn.owner, _Namespace):  # torch.arange(1e12): a size, as a float
             self._guard_call([int(min(abs(a), 1e15)) if isinstance(a, float) and math.isfinite(a) else a
                               for a in args], {})
-            if any(isinstance(v, torch.Tensor) and v.is_meta for v in self.env.values()):
+            if self._probing():
                 kwargs = {**kwargs, "device": "meta"}  # the size probe: nothing allocated
+        if fn.name in _SLOW_ON_META and self._probing():  # the probe needs the shape only
+            target = _meta_stand_in(fn)
         try:
             out = target(*args, **kwargs)
         except (ExpressionRefused, MemoryError):
@@ -152,6 +173,12 @@ class _Evaluator:
         except Exception as e:  # torch / einops reject shapes or patterns: the response is wrong, not unreadable
             raise ExpressionFailed(error_text(e)) from None
         return self._guard(out)
+
+    def _probing(self) -> bool:
+        """Whether this is the size probe (the inputs are meta tensors)."""
+        import torch
+
+        return any(isinstance(v, torch.Tensor) and v.is_meta for v in self.env.values())
 
     def _guard_call(self, args: list, kwargs: dict) -> None:
         """Refuse a call whose integers (sizes, repeats, numbers inside a pattern) could build a huge tensor."""
