@@ -33,6 +33,8 @@ class Case:
     mistakes: tuple[tuple[str, str], ...] = ()
     words: dict[str, str] = field(default_factory=dict)  # an input's axes in words, where the story needs them
     sizes: dict[str, int | str] = field(default_factory=dict)  # an axis' fixed size, or the axis it equals
+    #: adjusts drawn inputs (example and trials), e.g. labels right for some examples and wrong for others
+    fix: Callable[[dict, random.Random], dict] | None = None
 
 
 def _axes(case: Case) -> list[str]:
@@ -58,7 +60,7 @@ def _draw(case: Case, sizes: dict[str, int], rng: random.Random, example: bool) 
             out[name] = int_tensor(rng, shape, -3, 5)
         else:
             out[name] = randn(rng, shape)
-    return out
+    return case.fix(out, rng) if case.fix else out
 
 
 def _sizes(case: Case, rng: random.Random, low: int, high: int) -> dict[str, int]:

@@ -146,13 +146,29 @@ _SEQ = ("`x` holds a model's scores: one block per sequence, in it one row per p
         "highest score.")
 
 
+def _some_right(dim: int, whole: bool = False):
+    """Labels that agree with the prediction (the argmax along ``dim``) for some examples and not for
+    others (with ``whole``: some sequences right at every position, the others wrong at every one), so
+    that no count, fraction or 0/1 answer is the same for every response (zero correct, all correct)."""
+    def fix(env: dict, rng: random.Random) -> dict:
+        pred, y, classes = env["x"].argmax(dim), env["y"].clone(), env["x"].shape[dim]
+        units = y.shape[0] if whole else y.numel()
+        right = set(rng.sample(range(units), rng.randint(1, units - 1)))
+        flat_pred, flat_y = pred.reshape(units, -1), y.reshape(units, -1)
+        for u in range(units):
+            flat_y[u] = flat_pred[u] if u in right else (flat_pred[u] + rng.randrange(1, classes)) % classes
+        return {**env, "y": flat_y.reshape(y.shape)}
+    return fix
+
+
 def _mat(story: str, solutions: tuple[str, ...], mistakes: tuple[tuple[str, str], ...] = (), rows: str = "r") -> Case:
     return Case(story, (("x", "rc", "nonzero"), ("y", rows, "index:" + ("c" if rows == "r" else "r"))),
-                solutions, mistakes)
+                solutions, mistakes, fix=_some_right(1 if rows == "r" else 0))
 
 
-def _seq(story: str, solutions: tuple[str, ...], mistakes: tuple[tuple[str, str], ...] = ()) -> Case:
-    return Case(story, (("x", "btv", "nonzero"), ("y", "bt", "index:v")), solutions, mistakes)
+def _seq(story: str, solutions: tuple[str, ...], mistakes: tuple[tuple[str, str], ...] = (), whole: bool = False) -> Case:
+    return Case(story, (("x", "btv", "nonzero"), ("y", "bt", "index:v")), solutions, mistakes,
+                fix=_some_right(2, whole))
 
 
 TASK_CASES = (
@@ -193,7 +209,7 @@ TASK_CASES = (
     _seq(f"{_SEQ} The fraction of sequences whose predicted tokens are correct at every position.",
          ("x.argmax(2).ne(y).sum(1).eq(0).double().mean()", "torch.eq(x.argmax(2), y).all(1).float().mean()",
           "(x.argmax(-1) == y).all(1).float().mean()"),
-         (("the fraction of correct positions", "x.argmax(-1).eq(y).double().mean()"),)),
+         (("the fraction of correct positions", "x.argmax(-1).eq(y).double().mean()"),), whole=True),
 )
 
 TASK_HINTS = ("Along which axis are the classes, so along which axis is the prediction taken?",
