@@ -59,17 +59,22 @@ _DISPLAY_ONLY = re.compile(r"\s*(?:#.*|import\s.*|from\s.*)?\Z")
 _CREATES = frozenset({"arange", "ones", "zeros", "eye"})
 
 
-#: functions whose meta kernels are slow (3-11 ms a call): the size probe uses a stand-in of the same shape
-_SLOW_ON_META = frozenset({"logsumexp", "cross_entropy", "nll_loss"})
+#: functions whose meta kernels are slow (Python decompositions, 0.6-11 ms a call, most of the time to judge
+#: a mask or a loss): the size probe uses a stand-in that gives the same shape
+_SAME_SHAPE = frozenset({"tril", "triu", "cumsum", "cumprod", "log_softmax"})
+_SLOW_ON_META = _SAME_SHAPE | {"logsumexp", "cross_entropy", "nll_loss"}
 
 
 def _meta_stand_in(fn: Any) -> Callable[..., Any]:
-    """For the size probe: ``sum`` for ``logsumexp`` (a reduction of the same shape), the result's shape
-    for a loss (one value per target entry, or one number)."""
+    """For the size probe: the input itself where the result has its shape, ``sum`` for ``logsumexp``
+    (a reduction of the same shape), the result's shape for a loss (one value per target entry, or one number)."""
     import torch
 
+    method = not isinstance(fn.owner, _Namespace)
+    if fn.name in _SAME_SHAPE:
+        return (lambda *args, **kwargs: fn.owner) if method else (lambda x, *args, **kwargs: x)
     if fn.name == "logsumexp":
-        return torch.sum if isinstance(fn.owner, _Namespace) else fn.owner.sum
+        return fn.owner.sum if method else torch.sum
 
     def loss(input: Any, target: Any, *args: Any, reduction: str = "mean", **kwargs: Any) -> Any:
         return torch.empty(tuple(target.shape) if reduction == "none" else (), dtype=input.dtype, device="meta")
