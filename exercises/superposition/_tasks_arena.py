@@ -98,5 +98,6 @@ def abs_task(xl: str, w1l: str, w2l: str, ol: str, neurons: bool) -> _Task:
 #: x and the result in either batch layout, W either way round, output or neurons: four answers per look
 HIDDEN_RELU = tuple(hidden_relu_task(x, w, o, n) for x in ("bif", "ibf") for w in ("ifh", "ihf")
                     for o in ("bif", "ibf") for n in (False, True))
-ABS = tuple(abs_task(x, w1, w2, o, n) for x in ("bif", "ibf") for w1 in ("ihf", "ifh") for w2 in ("ifh", "ihf")
+#: the |x| model: both weights in the model's layouts or both the other way round (16 cases, as the hidden-ReLU model)
+ABS = tuple(abs_task(x, w1, w2, o, n) for x in ("bif", "ibf") for w1, w2 in (("ihf", "ifh"), ("ifh", "ihf"))
             for o in ("bif", "ibf") for n in (False, True))
