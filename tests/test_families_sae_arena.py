@@ -201,3 +201,29 @@ def test_a_stranger_with_one_memorised_fix_answers_few_setup_fix_cards():
     for line in lines:
         solved = sum(v.check(filled(line, v)).correct for v in vs)
         assert 0 < solved <= 6, (line, solved)  # it does answer its own layout, and only that
+
+
+@pytest.mark.parametrize("fid", ("superposition.sae_ste", "superposition.sae_jumprelu", "superposition.sae_gated"))
+def test_a_stranger_with_one_memorised_fix_answers_few_threshold_fix_cards(fid):
+    """The thresholding SAEs' fix forms (their lines compare: ``z > theta``): a stranger memorises one
+    right line of another seed, its names replaced by the roles they play, and fills in the names of
+    each card. The marked line varies with the seed, so no one line answers more than a third of
+    15 cards; and the line retyped as shown never does (test_fix_form checks every seed)."""
+    import re
+
+    vs = [get_family(fid).variant(s, "fix") for s in range(15)]
+
+    def template(v):
+        text = v.answer_text
+        for role, name in sorted(v.params["names"].items(), key=lambda kv: -len(kv[1])):
+            text = re.sub(rf"\b{re.escape(name)}\b", f"<{role}>", text)
+        return text
+
+    lines = {template(v) for v in vs}
+    assert len(lines) >= 4, lines
+    for line in lines:
+        solved = 0
+        for v in vs:
+            filled = re.sub(r"<(\w+)>", lambda m: v.params["names"][m.group(1)], line)
+            solved += v.check(filled).correct
+        assert 0 < solved <= 5, (line, solved)

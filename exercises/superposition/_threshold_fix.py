@@ -55,7 +55,8 @@ def _check_against_core(family: str, seed: int, v: Variant, core: Callable[[dict
 # ------------------------------------------------------------------ the STE backward
 
 
-STE_LINES = ("window", "theta_jumprelu", "theta_heaviside", "z_jumprelu", "theta_inline")
+STE_LINES = ("window", "theta_jumprelu", "theta_heaviside", "z_jumprelu", "theta_positions")
+#: the last: activations of every position of a sequence, [batch, seq, d_sae]: θ sums over both
 
 
 def ste_fix(family: str, rng: random.Random, seed: int) -> Variant:
@@ -89,34 +90,38 @@ def ste_fix(family: str, rng: random.Random, seed: int) -> Variant:
             goal = f"`grad_{z}` is what the input `{z}` receives."
         else:
             factor = f"{th} / {e}" if kind == "JumpReLU" else f"1 / {e}"
-            kernel = k if line != "theta_inline" else f"(({z} - {th}).abs() < {e} / 2).float()"
-            if line == "theta_inline":
-                setup = setup[:1]
-            target, ref = f"grad_{th}", f"(-({factor}) * {kernel} * {g}).sum(0)"
+            kernel = k
+            axes = "(0, 1)" if line == "theta_positions" else "0"
+            target, ref = f"grad_{th}", f"(-({factor}) * {kernel} * {g}).sum({axes})"
             other = f"1 / {e}" if kind == "JumpReLU" else f"{th} / {e}"
             bugs = [Bug("the pseudo-derivative of the other function (Heaviside's has no factor θ, JumpReLU's has)",
-                        f"(-({other}) * {kernel} * {g}).sum(0)", "wrong_values"),
-                    Bug("the sign flipped", f"(({factor}) * {kernel} * {g}).sum(0)", "wrong_values"),
+                        f"(-({other}) * {kernel} * {g}).sum({axes})", "wrong_values"),
+                    Bug("the sign flipped", f"(({factor}) * {kernel} * {g}).sum({axes})", "wrong_values"),
                     Bug("not summed over the batch", f"-({factor}) * {kernel} * {g}", "wrong_shape"),
-                    Bug("the upstream gradient left out", f"(-({factor}) * {kernel}).sum(0)", "wrong_values")]
+                    Bug("the upstream gradient left out", f"(-({factor}) * {kernel}).sum({axes})", "wrong_values")]
             if kind == "JumpReLU":
-                bugs.append(Bug("z as the factor instead of θ", f"(-({z} / {e}) * {kernel} * {g}).sum(0)", "wrong_values"))
-            alternatives = [f"-({factor}) * ({kernel} * {g}).sum(0)",
-                            f"(-({factor}) * {g} * {kernel}).sum(dim=0)"]
+                bugs.append(Bug("z as the factor instead of θ", f"(-({z} / {e}) * {kernel} * {g}).sum({axes})", "wrong_values"))
+            if line == "theta_positions":
+                bugs.append(Bug("summed over the batch only, not over the positions", f"(-({factor}) * {kernel} * {g}).sum(0)",
+                                "wrong_shape"))
+            alternatives = [f"-({factor}) * ({kernel} * {g}).sum({axes})",
+                            f"(-({factor}) * {g} * {kernel}).sum(dim={axes})"]
             goal = f"`grad_{th}` is what the thresholds `{th}` receive."
     what = (f"The backward of {kind}'s `torch.autograd.Function` (forward: "
             + (f"`{z} * ({z} > {th})`" if kind == "JumpReLU" else f"`({z} > {th}).float()`")
             + f") with the straight-through estimator of the JumpReLU paper, rectangle kernel of bandwidth `{e}`. "
-            f"`{z}`: [batch, d_sae], the thresholds `{th}`: [d_sae], `{g}`: the gradient of the loss with "
+            f"`{z}`: [batch, {'seq, ' if line == 'theta_positions' else ''}d_sae], the thresholds `{th}`: [d_sae], `{g}`: the gradient of the loss with "
             f"respect to the output. {goal}")
 
     def inputs(r: random.Random) -> dict:
         import torch
 
-        B, D = distinct_sizes(r, 2, 2, 7)
+        B, S, D = distinct_sizes(r, 3, 2, 7)
+        lead = (B, S) if line == "theta_positions" else (B,)
         gen = torch.Generator().manual_seed(r.getrandbits(62))
         theta = 0.3 + 2 * torch.rand(D, generator=gen)
-        return {z: _near(gen, theta, eps_value, B), th: theta, g: torch.randn(B, D, generator=gen)}
+        zs = _near(gen, theta, eps_value, B * (S if line == "theta_positions" else 1)).reshape(*lead, D)
+        return {z: zs, th: theta, g: torch.randn(*lead, D, generator=gen)}
 
     v = fix_variant(family, seed, rng, what=what, setup=["import torch", *setup], target=target, reference=ref,
                     bugs=bugs, inputs=inputs, alternatives=alternatives,
@@ -125,7 +130,7 @@ def ste_fix(family: str, rng: random.Random, seed: int) -> Variant:
                                  "z gets its true gradient, 1[z > θ] for JumpReLU."),
                     hints=("Which of z and θ gets the pseudo-derivative, and which its true gradient?",
                            "θ is shared by every row of the batch."),
-                    params={"line": line, "kind": kind})
+                    params={"line": line, "kind": kind, "names": {"z": z, "theta": th, "grad": g, "eps": e, "K": k}})
 
     def core(env: dict):
         from superpos_core.ste import heaviside_backward, jumprelu_backward
@@ -142,18 +147,22 @@ def ste_fix(family: str, rng: random.Random, seed: int) -> Variant:
 # ------------------------------------------------------------------ the JumpReLU SAE
 
 
-JUMPRELU_LINES = ("acts", "l0", "acts_inline", "l0_inline")
+JUMPRELU_LINES = ("acts", "l0", "l0_instances_first", "l0_total")
+#: ``l0_instances_first``: z stored [instances, batch, d_sae]; ``l0_total``: the term summed over instances
 
 
 def jumprelu_fix(family: str, rng: random.Random, seed: int) -> Variant:
-    """The JumpReLU activations or the L0 term, with θ from ``log_theta`` given or not."""
+    """The JumpReLU activations or the L0 term (per instance, for either layout, or summed over
+    instances), with θ = exp(log_theta) computed on a line above or not."""
     line = JUMPRELU_LINES[seed % len(JUMPRELU_LINES)]
     z, lt = _pick(rng, "z", "pre", "post_relu"), _pick(rng, "log_theta", "log_threshold")
     th = _pick(rng, "theta", "threshold")
-    inline = line.endswith("_inline")
+    inline = rng.random() < 0.5
     theta = f"{lt}.exp()" if inline else th
     setup = [] if inline else [f"{th} = {lt}.exp()"]
-    if line.startswith("acts"):
+    first = line == "l0_instances_first"
+    layout = "[instances, batch, d_sae]" if first else "[batch, instances, d_sae]"
+    if line == "acts":
         target = "acts"
         ref = _pick(rng, f"{z} * ({z} > {theta}).float()", f"torch.where({z} > {theta}, {z}, 0.0)")
         bugs = [Bug("the step 1[z > θ] instead of z times it", f"({z} > {theta}).float()", "wrong_values"),
@@ -163,20 +172,32 @@ def jumprelu_fix(family: str, rng: random.Random, seed: int) -> Variant:
         alternatives = [f"{z} * ({z} > {theta})", f"{z}.where({z} > {theta}, 0.0)"]
         goal = "`acts` are the JumpReLU activations: below its threshold a latent gives nothing, above it its whole value."
     else:
+        t = f"{theta}[:, None]" if first else theta
+        log_t = f"{lt}[:, None]" if first else lt
+        batch = "1" if first else "0"
+        tail = ".sum()" if line == "l0_total" else ""
         target = "l0"
-        ref = f"({z} > {theta}).float().sum(-1).mean(0)"
-        bugs = [Bug("summed over the batch instead of averaged", f"({z} > {theta}).float().sum((0, -1))", "wrong_values"),
+
+        def l0(mask: str, reduce: str = f".sum(-1).mean({batch})") -> str:
+            return f"{mask}.float(){reduce}{tail}"
+
+        ref = l0(f"({z} > {t})")
+        bugs = [Bug("summed over the batch instead of averaged", l0(f"({z} > {t})", f".sum(-1).sum({batch})"), "wrong_values"),
                 Bug("the L1 of the JumpReLU activations instead of the L0",
-                    f"({z} * ({z} > {theta}).float()).sum(-1).mean(0)", "wrong_values"),
-                Bug("counted every latent with z > 0", f"({z} > 0).float().sum(-1).mean(0)", "wrong_values"),
-                Bug("compared with log θ instead of θ", f"({z} > {lt}).float().sum(-1).mean(0)", "wrong_values"),
-                Bug("averaged over the latents instead of counting them", f"({z} > {theta}).float().mean(-1).mean(0)",
+                    f"({z} * ({z} > {t}).float()).sum(-1).mean({batch}){tail}", "wrong_values"),
+                Bug("counted every latent with z > 0", l0(f"({z} > 0)"), "wrong_values"),
+                Bug("compared with log θ instead of θ", l0(f"({z} > {log_t})"), "wrong_values"),
+                Bug("averaged over the latents instead of counting them", l0(f"({z} > {t})", f".mean(-1).mean({batch})"),
                     "wrong_values")]
-        alternatives = [f"({z} > {theta}).sum(-1).double().mean(0)", f"torch.where({z} > {theta}, 1.0, 0.0).sum(-1).mean(0)"]
-        goal = ("`l0` is the sparsity term of the loss, per instance: the mean over the batch of the number of "
-                "latents that fire.")
+        if line == "l0_total":
+            bugs.append(Bug("averaged over the instances instead of summed", f"({z} > {t}).float().sum(-1).mean()",
+                            "wrong_values"))
+        alternatives = [f"({z} > {t}).sum(-1).double().mean({batch}){tail}",
+                        f"torch.where({z} > {t}, 1.0, 0.0).sum(dim=-1).mean(dim={batch}){tail}"]
+        goal = ("`l0` is the sparsity term of the loss, " + ("summed over the instances (one number)" if tail else
+                "one per instance") + ": for each instance, the mean over the batch of the number of latents that fire.")
     what = (f"A JumpReLU SAE stores each latent's threshold as its log, `{lt}` [instances, d_sae]; `{z}` "
-            f"[batch, instances, d_sae] are the latents' ReLU'd pre-activations. {goal}")
+            f"{layout} are the latents' ReLU'd pre-activations. {goal}")
 
     def inputs(r: random.Random) -> dict:
         import torch
@@ -185,7 +206,8 @@ def jumprelu_fix(family: str, rng: random.Random, seed: int) -> Variant:
         gen = torch.Generator().manual_seed(r.getrandbits(62))
         log_theta = (0.2 + 1.5 * torch.rand(I, D, generator=gen, dtype=torch.float64)).log()
         theta_t = log_theta.exp()  # exactly what the snippet computes, so some z equal θ to the last bit
-        return {z: torch.stack([_near(gen, theta_t[i], 0.5, B) for i in range(I)], 1), lt: log_theta}
+        zs = torch.stack([_near(gen, theta_t[i], 0.5, B) for i in range(I)], 0 if first else 1)
+        return {z: zs, lt: log_theta}
 
     v = fix_variant(family, seed, rng, what=what, setup=["import torch", *setup], target=target, reference=ref,
                     bugs=bugs, inputs=inputs, alternatives=alternatives,
@@ -193,17 +215,17 @@ def jumprelu_fix(family: str, rng: random.Random, seed: int) -> Variant:
                                  "latents with z > θ (a count, not a sum of magnitudes: no shrinkage)."),
                     hints=("What is the threshold itself, given what the SAE stores?",
                            "Strictly above the threshold, and per row of the batch."),
-                    params={"line": line})
+                    params={"line": line, "names": {"z": z, "log_theta": lt, "theta": th}})
 
     def core(env: dict):
-        import torch
-
         from superpos_core.ste import heaviside, jumprelu
 
         theta_t = env[lt].exp()
-        if line.startswith("acts"):
-            return jumprelu(env[z], theta_t, 0.01)
-        return heaviside(env[z], theta_t, 0.01).sum(-1).mean(0) + torch.zeros(())
+        zs = env[z].transpose(0, 1) if first else env[z]  # superpos_core's layout: [batch, instances, d_sae]
+        if line == "acts":
+            return jumprelu(zs, theta_t, 0.01)
+        per_instance = heaviside(zs, theta_t, 0.01).sum(-1).mean(0)
+        return per_instance.sum() if line == "l0_total" else per_instance
 
     return _check_against_core(family, seed, v, core)
 
@@ -288,7 +310,7 @@ def gated_fix(family: str, rng: random.Random, seed: int) -> Variant:
                                  "loss reconstructs from relu(pi_gate) through the frozen decoder."),
                     hints=("Which path decides whether a latent fires, and which how strongly?",
                            "What trains the gate, given that a step passes no gradient?"),
-                    params={"line": line})
+                    params={"line": line, "names": {"h": h, "pi_gate": pg, "pi_mag": pm}})
 
     def core(env: dict):
         from superpos_core.sae_variants import gated_sae_forward, gated_sae_loss_terms
