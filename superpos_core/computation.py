@@ -88,13 +88,14 @@ def one_hot_response(W1: torch.Tensor, W2: torch.Tensor, b_final: torch.Tensor, 
     return abs_forward(W1, W2, b_final, batch).permute(1, 2, 0)
 
 
-def asymmetric_motif(big: float, small: float, inhibit: float = 0.0, b_final=(0.0, 0.0)):
+def asymmetric_motif(big: float, small: float, inhibit: float = 0.0, b_final=(0.0, 0.0), inhibit_in: float = 1.0):
     """``(W1 [1, 4, 2], W2 [1, 2, 4], b_final [1, 2])``: a hand-built |x| model of two features with
     the asymmetric motif. Neuron 0 reads (big, small) and writes (1/big, 1/small), so each feature
     alone and positive comes out exact, but feature 0 alone leaks (big/small)·x into feature 1.
-    Neuron 1 reads feature 0 with weight 1 and writes ``-inhibit`` to feature 1: with ``inhibit >=
-    big/small`` (and b_final[1] <= 0) the leak's sum is negative and the output ReLU removes it.
+    Neuron 1 reads feature 0 with weight ``inhibit_in`` and writes ``-inhibit`` to feature 1: with
+    ``inhibit * inhibit_in >= big/small`` (and b_final[1] <= 0) the leak's sum is negative and the
+    output ReLU removes it.
     Neurons 2 and 3 compute ReLU(-x) of each feature, so negative values come out exact too."""
-    W1 = torch.tensor([[[big, small], [1.0, 0.0], [-1.0, 0.0], [0.0, -1.0]]])
+    W1 = torch.tensor([[[big, small], [float(inhibit_in), 0.0], [-1.0, 0.0], [0.0, -1.0]]])
     W2 = torch.tensor([[[1.0 / big, 0.0, 1.0, 0.0], [1.0 / small, -float(inhibit), 0.0, 1.0]]])
     return W1, W2, torch.tensor([list(map(float, b_final))])
