@@ -37,7 +37,6 @@ OPEN: dict[str, str] = {
     "einsum.transpose": "top 3 structures 50%",
     "einops.anonymous_axes": "top 3 structures 49%, input lookup 44%",
     "einops.ellipsis": "top 3 structures 50%",
-    "einops.global_pool": "top 3 structures 64%, input lookup 38%",
     "einops.merge_heads": "top 3 structures 56%",
     "einops.reduce_axes": "top 3 structures 54%",
     "einops.split_heads": "top 3 structures 52%",
