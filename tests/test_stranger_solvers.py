@@ -38,7 +38,6 @@ OPEN: dict[str, str] = {
     "einops.anonymous_axes": "top 3 structures 49%, input lookup 44%",
     "einops.ellipsis": "top 3 structures 50%",
     "einops.merge_heads": "top 3 structures 56%",
-    "einops.reduce_axes": "top 3 structures 54%",
     "einops.split_heads": "top 3 structures 52%",
     "einops.transpose": "top 3 structures 52%, input lookup 31%",
 }
