@@ -39,7 +39,6 @@ OPEN: dict[str, str] = {
     "einops.ellipsis": "top 3 structures 50%",
     "einops.merge_heads": "top 3 structures 56%",
     "einops.split_heads": "top 3 structures 52%",
-    "einops.transpose": "top 3 structures 52%, input lookup 31%",
 }
 #: Pooled write forms a stranger still answers inside the mixed notes (% of 50 seeds, worst of the
 #: topic's mix and the mix across topics): pooling varies what is remembered, not what the card prints.
