@@ -38,7 +38,6 @@ OPEN: dict[str, str] = {
     "einops.anonymous_axes": "top 3 structures 49%, input lookup 44%",
     "einops.ellipsis": "top 3 structures 50%",
     "einops.merge_heads": "top 3 structures 37%",
-    "einops.split_heads": "top 3 structures 52%",
 }
 #: Pooled write forms a stranger still answers inside the mixed notes (% of 50 seeds, worst of the
 #: topic's mix and the mix across topics): pooling varies what is remembered, not what the card prints.
