@@ -150,12 +150,32 @@ _XY = "`x` and `y` are tables of whole numbers of the same shape."
 _ZERO = "torch.zeros_like(x)"
 
 
+def _every_kind(env: dict, rng: random.Random) -> dict:
+    """Every draw (example and trials) holds a negative, a zero, a small and a large positive entry, so no
+    condition is vacuous: a sign without -1, a clamp that clips nothing, a count of no zeros."""
+    x = env["x"].clone()
+    flat = x.view(-1)
+    for pos, value in zip(rng.sample(range(flat.numel()), 4), (rng.choice((-3, -2)), 0, 1, rng.choice((3, 4, 5)))):
+        flat[pos] = value
+    return {**env, "x": x}
+
+
+def _both_ways(env: dict, rng: random.Random) -> dict:
+    """``y`` positive somewhere and not elsewhere, and ``x`` equal to ``y`` somewhere and not elsewhere."""
+    x, y = env["x"].clone(), env["y"].clone()
+    fx, fy = x.view(-1), y.view(-1)
+    a, b, c, d = rng.sample(range(fx.numel()), 4)
+    fy[a], fy[b] = rng.choice((1, 2, 4)), rng.choice((-2, 0))
+    fx[c], fx[d] = fy[c], fy[d] + 1
+    return {**env, "x": x, "y": y}
+
+
 def _one(story: str, solutions: tuple[str, ...], mistakes: tuple[tuple[str, str], ...] = ()) -> Case:
-    return Case(story, (("x", "rc", "int"),), solutions, mistakes)
+    return Case(story, (("x", "rc", "int"),), solutions, mistakes, fix=_every_kind)
 
 
 def _two(story: str, solutions: tuple[str, ...], mistakes: tuple[tuple[str, str], ...] = ()) -> Case:
-    return Case(story, (("x", "rc", "int"), ("y", "rc", "int")), solutions, mistakes)
+    return Case(story, (("x", "rc", "int"), ("y", "rc", "int")), solutions, mistakes, fix=_both_ways)
 
 
 TASK_CASES = (
@@ -171,7 +191,8 @@ TASK_CASES = (
           ("left out the ends (-1 and 1)", f"torch.where(x.abs().lt(1), {_ZERO}, x)"))),
     _one(f"{_X} 1 where the entry is positive, -1 where it is negative, 0 where it is 0.",
          ("x.sign()", "torch.sign(x)", "torch.where(x > 0, 1.0, torch.where(x < 0, -1.0, 0.0))"),
-         (("gave 0 a 1", "torch.where(x.ge(0), torch.ones_like(x), -torch.ones_like(x))"),)),
+         (("gave 0 a 1", "torch.where(x.ge(0), torch.ones_like(x), -torch.ones_like(x))"),
+          ("left the negatives at 0", "x.gt(0).double()"))),
     _one(f"{_X} Every even entry doubled, every odd entry kept.",
          ("x * (2 - x % 2)", "torch.where(x % 2 == 0, 2 * x, x)", "x + x * (1 - x % 2)"),
          (("doubled the odd ones", "x * (1 + x % 2)"),)),
