@@ -30,6 +30,7 @@ _TORCH_FUNCS = frozenset({
     "diagonal", "trace", "outer", "amax", "amin", "max", "min", "prod", "square", "abs", "sqrt", "exp",
     "tile", "repeat_interleave", "diag_embed", "minimum", "where", "zeros_like", "ones_like", "mv", "dot",
     "tensordot", "unflatten", "concat", "concatenate", "hstack", "vstack",
+    "diag",  # a weighted product: P @ torch.diag(s) @ Q
 })
 _EINOPS_FUNCS = frozenset({"rearrange", "reduce", "repeat", "einsum", "pack"})
 _F_FUNCS = frozenset({"relu"})
