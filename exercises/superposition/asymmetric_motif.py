@@ -176,7 +176,6 @@ def _least_inhibit(big, small, bias, order, swap, inhibit_in) -> float:
 
 
 def _draw(rng: random.Random, kind: str, precision: Precision):
-    import torch
 
     from superpos_core.computation import one_hot_response
 
