@@ -61,15 +61,48 @@ def forms_for(call: Call, st: Structure) -> tuple[str, ...]:
     does not show (a pattern that names no axis, like ``'... -> ... 1'`` or pack's ``'*'``, or a
     plain reordering whose only question would be the result's axes, printed in the pattern);
     no shape form where the result has an operand's exact axes (its shape is printed in the
-    snippet that defines that operand)."""
+    snippet that defines that operand); no write form where the card's inputs are its answer
+    (:func:`answered_by_its_inputs`)."""
     forms = list(FORMS)
     if not st.names or (call.op not in ("pack", "unpack") and not read_questions(call, st)):
         forms.remove("read")
     if _result_is_an_operand(call, st):
         forms.remove("shape")
-    if _named_after_pattern(call):
+    if _named_after_pattern(call) or answered_by_its_inputs(call, st):
         forms.remove("write")
     return tuple(forms)
+
+
+def answered_by_its_inputs(call: Call, st: Structure) -> bool:
+    """A write card of this call is answered by copying what it must show (issue 21), so the
+    call has none (its shape and read notes stay; the write note retires):
+
+    - a plain reshape: ``rearrange`` (or a ``reduce``/``repeat`` that reduces and adds nothing)
+      whose result has the input's axes, numbers and ``...`` in the same order, only merged or
+      split differently, a ``1`` added or dropped (``b (h d) -> b h d``, ``i -> i 1``). Its
+      values are the input's in memory order, so no example can show the order: the input's
+      axes copied in order are the answer;
+    - a ``pack`` or ``unpack`` of one piece: ``*`` is the one place left, whatever the sizes;
+    - an ``einsum`` of one tensor whose result is its axes in order of first appearance, less
+      the summed ones (``pmqm->pq``, ``ii``): the card must print the axes and name the summed
+      ones, and that is the answer.
+    """
+    def flat(side, drop_ones: bool = True):
+        return [m for it in side for m in it.members if not (drop_ones and m == "1")]
+
+    if call.op in ("pack", "unpack"):
+        n = (len(call.operands) if call.operands_known and call.operands else 2) if call.op == "pack" \
+            else (len(call.pieces) or 2)
+        return n == 1
+    if st.output is None or len(st.inputs) != 1:
+        return False
+    if call.op == "einsum":
+        gone = set(st.removed())
+        if st.ellipsis_removed():
+            gone.add(ELL)
+        kept = [m for m in dict.fromkeys(flat(st.inputs[0], False)) if m not in gone]
+        return flat(st.output, False) == kept
+    return call.op in ("rearrange", "reduce", "repeat") and flat(st.inputs[0]) == flat(st.output)
 
 
 def _named_after_pattern(call: Call) -> bool:
@@ -125,7 +158,11 @@ def collect(paths) -> Found:
     skipped = list(result.skipped)
     for call in result.calls:
         try:
-            items.append((call, prepare(call)))
+            st = prepare(call)
+            if not forms_for(call, st):
+                raise PatternError("its code shows every answer (the result is an input's axes in order, "
+                                   "so there is no shape, write or read question to ask)")
+            items.append((call, st))
         except PatternError as e:
             also = f" (also {', '.join(call.also)})" if call.also else ""
             skipped.append(Skip(call.path, f"`{call.api}` with {_quote(call.pattern)}: {e}{also}", call.line, call.cell))
@@ -309,7 +346,7 @@ def _shape(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) ->
             gone = _codes([n for n in st.input_names() if n not in st.output_names()])
             gone += ["the axes of `...`"] if st.ellipsis_removed() else []
             if gone:
-                expl += f" {and_list(gone)} {'is' if len(gone) == 1 else 'are'} " + (
+                expl += f" {and_list(gone)} {'is' if gone == _codes(gone[:1]) else 'are'} " + (
                     "summed away." if call.op == "einsum" else f"reduced away (with `{_reduction_text(call, d)}`).")
         layout_hint = f"The result's layout is {axes_text(st.output)}." if st.output else "The result is a scalar."
     else:
