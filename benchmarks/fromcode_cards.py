@@ -66,6 +66,53 @@ def _keeps_order(st) -> bool:
     return st.output is not None and st.output_names() == names
 
 
+def _axes_on_card(prompt: str) -> dict[str, list[str]]:
+    """``{operand: [axis, ...]}`` from "`q` has axes (b, h, q, d)" (a group printed ``h·d``)."""
+    return {m.group(1): [a.strip() for a in m.group(2).split(",") if a.strip()]
+            for m in re.finditer(r"`([^`]+)` has axes \(([^)]*)\)", prompt)}
+
+
+def first_appearance_attempts(v, letters: bool) -> list[str]:
+    """A lazy solver written for issue 21 (t21), apart from ``exercises/traps.py``'s: read each
+    operand's printed axes, write them as the left side, then join the operands' axes in order
+    of first appearance, each once, leaving out the axes the prose says are summed (einsum), or
+    those two operands share; for einops also the input side copied as it is."""
+    axes = _axes_on_card(v.prompt)
+    if not axes:
+        return []
+    passed = re.search(r"The operands are passed as `([^`]+)`", v.prompt)
+    order = [o.strip() for o in passed.group(1).split(",")] if passed else list(axes)[:1]
+    if any(o not in axes for o in order):
+        return []
+    ins = [axes[o] for o in order]
+    summed: set[str] = set()
+    m = re.search(r"summing over ((?:(?:`[^`]+`|the axes of `\.\.\.`)(?:, | and )?)+)", v.prompt)
+    if m:
+        summed = set(re.findall(r"`([^`]+)`", m.group(1)))
+    def term(ax):  # one operand as a pattern writes it
+        items = [f"({' '.join(a.split('·'))})" if "·" in a else a for a in ax]
+        return "".join(items).replace("(", "").replace(")", "").replace(" ", "") if letters else " ".join(items)
+    lhs = ("," if letters else ", ").join(term(ax) for ax in ins)
+    flat = list(dict.fromkeys(x for ax in ins for a in ax for x in a.split("·") if not x.isdigit()))
+    count = {x: sum(x in {y for a in ax for y in a.split("·")} for ax in ins) for x in flat}
+    keeps = [[x for x in flat if x not in summed],  # less what the prose says is summed
+             [x for x in flat if count[x] == 1]]  # less what two operands share (implicit mode, in order)
+    out = [lhs + ("->" if letters else " -> ") + ("" if letters else " ").join(k) for k in keeps]
+    if not letters:
+        out.append(lhs + " -> " + lhs)
+    return list(dict.fromkeys(out))
+
+
+def first_appearance_solves(v, letters: bool) -> str | None:
+    for attempt in first_appearance_attempts(v, letters):
+        try:
+            if v.check(attempt).correct:
+                return attempt
+        except Exception:
+            continue
+    return None
+
+
 def _judge_write(call, st, v, counts: Counter) -> None:
     import torch
 
@@ -238,6 +285,10 @@ def main() -> None:
                         elif lazy_write_solves(v):
                             counts["write: SOLVED LAZILY"] += 1
                             examples.setdefault("write lazy", f"{call.where} {call.pattern}: {lazy_write_solves(v)}")
+                        if call.op not in ("pack", "unpack") and first_appearance_solves(v, st.letters):
+                            counts["write: SOLVED BY FIRST APPEARANCE (t21's solver)"] += 1
+                            examples.setdefault(f"first appearance {call.op}",
+                                                f"{call.where} {call.pattern}: {first_appearance_solves(v, st.letters)}")
                         if call.pattern in v.prompt:
                             counts["write: PATTERN ON THE CARD"] += 1
                             examples.setdefault(f"pattern on card {counts['write: PATTERN ON THE CARD']}",

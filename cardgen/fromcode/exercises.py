@@ -81,11 +81,14 @@ def answered_by_its_inputs(call: Call, st: Structure) -> bool:
       whose result has the input's axes, numbers and ``...`` in the same order, only merged or
       split differently, a ``1`` added or dropped (``b (h d) -> b h d``, ``i -> i 1``). Its
       values are the input's in memory order, so no example can show the order: the input's
-      axes copied in order are the answer;
-    - a ``pack`` or ``unpack`` of one piece: ``*`` is the one place left, whatever the sizes;
+      axes copied in order are the answer; likewise a ``reduce`` that keeps the named axes in
+      order and drops only unnamed ones (``b (h 2) (w 2) -> b h w``);
+    - a ``pack`` or ``unpack`` of one piece, or with ``*`` alone: ``*`` has one place, whatever the sizes;
     - an ``einsum`` of one tensor whose result is its axes in order of first appearance, less
-      the summed ones (``pmqm->pq``, ``ii``): the card must print the axes and name the summed
-      ones, and that is the answer.
+      the summed ones (``pmqm->pq``, ``ii``): the card must print the axes and say which repeat;
+    - an ``einsum`` of several whose result is all their axes, or the axes only one operand
+      has, in order of first appearance (``bi,bj->bij``; ``ij,jk->ik``, implicit mode's rule):
+      a template answers it.
     """
     def flat(side, drop_ones: bool = True):
         return [m for it in side for m in it.members if not (drop_ones and m == "1")]
@@ -93,8 +96,14 @@ def answered_by_its_inputs(call: Call, st: Structure) -> bool:
     if call.op in ("pack", "unpack"):
         n = (len(call.operands) if call.operands_known and call.operands else 2) if call.op == "pack" \
             else (len(call.pieces) or 2)
-        return n == 1
-    if st.output is None or len(st.inputs) != 1:
+        return n == 1 or not st.names  # `'*'` alone: there is no other place for it
+    if st.output is None:
+        return False
+    if call.op == "einsum" and len(st.inputs) > 1:  # every axis, or those only one operand has, in order
+        terms = [set(flat(side, False)) for side in st.inputs]
+        every = list(dict.fromkeys(flat([it for side in st.inputs for it in side], False)))
+        return flat(st.output, False) in (every, [m for m in every if sum(m in t for t in terms) == 1])
+    if len(st.inputs) != 1:
         return False
     if call.op == "einsum":
         gone = set(st.removed())
@@ -102,6 +111,8 @@ def answered_by_its_inputs(call: Call, st: Structure) -> bool:
             gone.add(ELL)
         kept = [m for m in dict.fromkeys(flat(st.inputs[0], False)) if m not in gone]
         return flat(st.output, False) == kept
+    if call.op == "reduce" and not any(m.isdigit() for m in flat(st.output)):  # `(h 2) -> h`: pooling
+        return st.input_names() == st.output_names() and flat(st.inputs[0]).count(ELL) == flat(st.output).count(ELL)
     return call.op in ("rearrange", "reduce", "repeat") and flat(st.inputs[0]) == flat(st.output)
 
 
@@ -511,13 +522,16 @@ def _write_text(call: Call, st: Structure, d: Draw, ex) -> tuple[str, tuple[str,
         repeated = [it.members[0] for side in st.inputs for i, it in enumerate(side)
                     if it.members != (ELL,) and it in side[:i]]
         summed = _codes(gone) + (["the axes of `...`"] if st.ellipsis_removed() else [])
-        how = f"summing over {and_list(summed)}" if summed else "with nothing summed"
+        # an example's values show which axes are summed: naming them would leave only the
+        # operands' axes in order of first appearance to copy (t21); a stated shape does not show it
+        how = "" if ex is not None and ex.by_values else \
+            f", summing over {and_list(summed)}" if summed else ", with nothing summed"
         if repeated:
             how += f", reading the diagonal where an operand repeats {and_list(_codes(dict.fromkeys(repeated)))}"
         shown = [n for n, *_ in _named(call, d)]
         order = f" The operands are passed as `{', '.join(_shown_operands(call, d))}`." if len(d.names) > 1 else ""
         them = "them" if len(shown) > 1 or len(st.inputs) > 1 else "it"
-        what = f"{ops}{ell}. `{d.result}` is made from {them}, {how}, and {result_text}.{order}"
+        what = f"{ops}{ell}. `{d.result}` is made from {them}{how}, and {result_text}.{order}"
         lhs = ",".join(side_text(s, st.letters) for s in st.inputs) if st.letters \
             else ", ".join(side_text(s, False) for s in st.inputs)
         hints = ("An axis named in two operands is paired up; an axis left out of the result is summed over.",
