@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import re
 import time
 from collections import Counter
@@ -39,9 +40,20 @@ def _shown(prompt: str):
     return ops, (torch.tensor(eval(result.group(1)), dtype=torch.float64) if result else None)
 
 
-def _rearrangements(st) -> list[str]:
-    """Every order of the result's members in the result's group structure (up to 6 members)."""
+def _rearrangements(st, counts: Counter | None = None) -> list[str]:
+    """Every order of the result's members in the result's group structure (up to 6 members);
+    for an einsum, every ordered choice of as many of the inputs' axes (its card does not say
+    which are summed), where there are at most 720."""
     members = [m for it in st.output for m in it.members]
+    if st.op == "einsum" and st.output is not None:
+        pool = list(dict.fromkeys(m for side in st.inputs for it in side for m in it.members))
+        if math.perm(len(pool), len(members)) <= 720:
+            sep = "" if st.letters else " "
+            lhs = ("," if st.letters else ", ").join(sep.join(it.text() for it in side) for side in st.inputs)
+            return [f"{lhs}{'->' if st.letters else ' -> '}{sep.join(p)}"
+                    for p in itertools.permutations(pool, len(members))]
+        if counts is not None:
+            counts["write: einsum with too many other answers to try here (only its rearrangements)"] += 1
     if len(members) > 6:
         return []
     sep = "" if st.letters else " "
@@ -171,7 +183,7 @@ def _judge_write(call, st, v, counts: Counter) -> None:
     shown_shape = tuple(printed[0]) if isinstance(printed, tuple) else tuple(printed.shape)
     _size_matcher(v, [call.pattern, *_rearrangements(st)], lambda alt: (tuple(go(alt, tensors).shape),),
                   (shown_shape,), counts, call, st)
-    for alt in _rearrangements(st):
+    for alt in _rearrangements(st, counts):
         try:
             got = go(alt, tensors)
         except Exception:  # not a valid answer

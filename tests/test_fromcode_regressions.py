@@ -125,12 +125,22 @@ def test_note_guids_and_tags_survive_the_pattern_engine_refactor():
     now = [[n.note.guid, n.deck, sorted(n.tags), n.call.slot, n.note.form] for n in build_notes(found.items, 2, 0)]
     # issue 21 removed two read cards: a plain reordering's (it asked for the axes its pattern
     # prints) and an outer product's (its one question, "which axes are summed?", is answered
-    # by typing the format example `none`) and a trace's write card (`ii`: its card printed `b`'s
-    # axes (i, i) and said `i` is summed, which is the answer); every other note keeps its GUID
+    # by typing the format example `none`); and t21 retired the write cards a template answers
+    # (`exercises.answered_by_its_inputs`): einsums whose result is the axes only one operand
+    # has, or all of them, in order (`ij,jk->ik`, `bnd,d->bn`, `i,j->ij`, `...` aside), a trace
+    # (`ii`) and a pooling reduce that keeps the named axes in order. Every other note keeps its GUID.
+    forms = "from-code/tests/fromcode_cases/all_forms.py/numpy_and_friends/"
     assert sorted((n[3], n[4]) for n in before if n not in now) == [
         ("from-code/tests/fromcode_cases/all_forms.py/<module>/einops.rearrange/a b -> b a", "read"),
-        ("from-code/tests/fromcode_cases/all_forms.py/numpy_and_friends/numpy.einsum/ii", "write"),
-        ("from-code/tests/fromcode_cases/all_forms.py/numpy_and_friends/torch.einsum/i,j->ij", "read")]
+        ("from-code/tests/fromcode_cases/all_forms.py/Patches.forward/numpy.einsum/bnd,d->bn", "write"),
+        (forms + "einops.einsum/batch d_in, d_in d_out -> batch d_out", "write"),
+        (forms + "numpy.einsum/ii", "write"),
+        (forms + "numpy.einsum/ij,kj->ik", "write"),
+        (forms + "torch.einsum/...ij,...jk->...ik", "write"),
+        (forms + "torch.einsum/i,j->ij", "read"),
+        (forms + "torch.einsum/i,j->ij", "write"),
+        (forms + "torch.einsum/ij,jk->ik", "write"),
+        ("from-code/tests/fromcode_cases/all_forms.py/pooling/einops.reduce/b c (h 2) (w 2) -> b c h w", "write")]
     assert {n[3] for n in now if n not in before} == {
         "from-code/tests/fromcode_cases/all_forms.py/not_literal/einops.unpack/b *"}
 
@@ -351,3 +361,28 @@ def test_calls_with_big_tensors_are_drawn_smaller_or_skipped_never_raised():
     assert built | {s.reason.split("with ", 1)[1].split(":")[0].strip("'\"") for s in skipped} >= {
         c.pattern for c, _ in found.items}
     assert all("too many axes" in s.reason or "cannot" in s.reason for s in skipped), skipped
+
+
+def test_no_write_card_where_a_template_is_the_answer():
+    """t21: splits, traces, implicit-rule einsums, pooling and one-piece packs lose their write
+    card (shape and read stay); their twins keep it, and neither the traps' lazy solvers nor
+    "the operands' axes joined in order of first appearance" answer those."""
+    import importlib.util
+
+    from exercises.traps import lazy_write_solves
+
+    spec = importlib.util.spec_from_file_location(
+        "fromcode_cards_bench", Path(__file__).resolve().parent.parent / "benchmarks" / "fromcode_cards.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    found = collect([CASES / "templates.py"])
+    assert not found.skipped and len(found.items) == 12
+    for call, st in found.items:
+        forms = forms_for(call, st)
+        assert ("write" in forms) == (call.function == "twins"), (call.pattern, forms)
+        assert "shape" in forms
+        if "write" in forms:
+            for seed in range(2):
+                v = make_variant(call, "write", seed, st)
+                assert "summing" not in v.prompt and v.check(call.pattern).correct
+                assert not lazy_write_solves(v) and not bench.first_appearance_solves(v, st.letters), v.prompt

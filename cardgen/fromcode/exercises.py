@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import random
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from exercises.base import Variant
@@ -102,7 +102,9 @@ def answered_by_its_inputs(call: Call, st: Structure) -> bool:
     if call.op == "einsum" and len(st.inputs) > 1:  # every axis, or those only one operand has, in order
         terms = [set(flat(side, False)) for side in st.inputs]
         every = list(dict.fromkeys(flat([it for side in st.inputs for it in side], False)))
-        return flat(st.output, False) in (every, [m for m in every if sum(m in t for t in terms) == 1])
+        named = [m for m in flat(st.output, False) if m != ELL]  # `...` aside: it may cover no axis
+        return named in ([m for m in every if m != ELL],
+                         [m for m in every if m != ELL and sum(m in t for t in terms) == 1])
     if len(st.inputs) != 1:
         return False
     if call.op == "einsum":
@@ -160,6 +162,7 @@ class Found:
     files: list[str]
     items: list[tuple[Call, Structure]]
     skipped: list[Skip]
+    uncarded: list[Call] = field(default_factory=list)  # calls found but skipped (their reasons are in ``skipped``)
 
 
 def collect(paths) -> Found:
@@ -167,6 +170,7 @@ def collect(paths) -> Found:
     result = scan_paths(paths)
     items: list[tuple[Call, Structure]] = []
     skipped = list(result.skipped)
+    uncarded: list[Call] = []
     for call in result.calls:
         try:
             st = prepare(call)
@@ -175,14 +179,16 @@ def collect(paths) -> Found:
                                    "so there is no shape, write or read question to ask)")
             items.append((call, st))
         except PatternError as e:
+            uncarded.append(call)
             also = f" (also {', '.join(call.also)})" if call.also else ""
             skipped.append(Skip(call.path, f"`{call.api}` with {_quote(call.pattern)}: {e}{also}", call.line, call.cell))
         except Exception as e:  # never let one odd call stop the scan; say what happened
+            uncarded.append(call)
             skipped.append(Skip(call.path, f"`{call.api}` with {_quote(call.pattern)}: unexpected "
                                            f"{type(e).__name__}: {e}", call.line, call.cell))
     order = {rel: i for i, rel in enumerate(result.files)}
     skipped.sort(key=lambda s: (order.get(s.path, -1), s.cell or 0, s.line or 0))
-    return Found(result.files, items, skipped)
+    return Found(result.files, items, skipped, uncarded)
 
 
 def make_variant(call: Call, form: str, seed: int, structure: Structure | None = None) -> Variant:
@@ -192,8 +198,11 @@ def make_variant(call: Call, form: str, seed: int, structure: Structure | None =
         raise ValueError(f"form must be one of {', '.join(forms_for(call, st))}, got {form!r}")
     rng = random.Random(f"fromcode/{call.slot}/{form}/{seed}")
     d = draw_inputs(call, st, rng)
-    for _ in range(8):  # a shape card whose answer is an operand's shape printed in its code: draw again
-        answer = d.piece_shapes[seed % len(d.pieces)] if call.op == "unpack" else d.out_shape
+    for _ in range(8):  # a shape card whose answer is an operand's shape printed in its code, or a
+        answer = d.piece_shapes[seed % len(d.pieces)] if call.op == "unpack" else d.out_shape  # write
+        if form == "write" and st.has_ellipsis and not d.ell:  # card whose `...` covers nothing (then
+            d = draw_inputs(call, st, rng)  # `... v d -> ... v d` is right for `... v d -> v ... d`): draw again
+            continue
         if form != "shape" or tuple(answer) not in [tuple(s) for s in d.shapes]:
             break
         d = draw_inputs(call, st, rng)
