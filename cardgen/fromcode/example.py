@@ -10,9 +10,9 @@ Before a card is shown, every plausible other answer is tried on what the card s
 rearrangement of the result's axes, groups included (transposes, a group's members in another
 order, members moved between groups, swapped operands — which, with the operands' axes
 stated, is a transpose again), and for einsum every other set of kept axes (a card whose
-values show the result does not say which axes are summed). An alternative that computes something else on random inputs
-but matches the card is a second answer: the example is drawn again with other sizes and
-values, and where no draw tells them apart the card's :attr:`Example.decisive` is False and
+values show the result does not say which axes are summed). An alternative that computes
+something else on random inputs but matches the card is a second answer: the example is drawn
+again with other sizes and values, and where no draw tells them apart the card's :attr:`Example.decisive` is False and
 its check (:class:`~cardgen.fromcode.checks.ShownCheck`) accepts every answer that matches
 what the card shows.
 """

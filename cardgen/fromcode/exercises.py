@@ -83,7 +83,8 @@ def answered_by_its_inputs(call: Call, st: Structure) -> bool:
       values are the input's in memory order, so no example can show the order: the input's
       axes copied in order are the answer; likewise a ``reduce`` that keeps the named axes in
       order and drops only unnamed ones (``b (h 2) (w 2) -> b h w``);
-    - a ``pack`` or ``unpack`` of one piece, or with ``*`` alone: ``*`` has one place, whatever the sizes;
+    - a ``pack`` or ``unpack`` of one piece, or with ``*`` alone: ``*`` has one place, whatever
+      the sizes;
     - an ``einsum`` of one tensor whose result is its axes in order of first appearance, less
       the summed ones (``pmqm->pq``, ``ii``): the card must print the axes and say which repeat;
     - an ``einsum`` of several whose result is all their axes, or the axes only one operand
