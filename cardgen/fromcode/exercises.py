@@ -84,7 +84,7 @@ def answered_by_its_inputs(call: Call, st: Structure) -> bool:
       axes copied in order are the answer; likewise a ``reduce`` that keeps the named axes in
       order and drops only unnamed ones (``b (h 2) (w 2) -> b h w``);
     - a ``pack`` or ``unpack`` of one piece, or with ``*`` alone: ``*`` has one place, whatever
-      the sizes;
+      the sizes; or with ``*`` last (``h w *``): "the shared axes, then ``*``" answers it;
     - an ``einsum`` of one tensor whose result is its axes in order of first appearance, less
       the summed ones (``pmqm->pq``, ``ii``): the card must print the axes and say which repeat;
     - an ``einsum`` of several whose result is all their axes, or the axes only one operand
@@ -97,7 +97,8 @@ def answered_by_its_inputs(call: Call, st: Structure) -> bool:
     if call.op in ("pack", "unpack"):
         n = (len(call.operands) if call.operands_known and call.operands else 2) if call.op == "pack" \
             else (len(call.pieces) or 2)
-        return n == 1 or not st.names  # `'*'` alone: there is no other place for it
+        # `'*'` alone has no other place; `'h w *'` is the template "the shared axes, then `*`"
+        return n == 1 or not st.names or st.inputs[0][-1].members == ("*",)
     if st.output is None:
         return False
     if call.op == "einsum" and len(st.inputs) > 1:  # every axis, or those only one operand has, in order

@@ -23,5 +23,5 @@ def twins(g, x, y, q, k, img):
     c = torch.einsum('bhid,bhjd->bhij', q, k)
     d = rearrange(q, 'b (h d) -> b d h', h=4)
     e = reduce(img, 'b c (h 2) (w 2) -> b h w c', 'max')
-    f, ps = pack([x, y], 'b *')
+    f, ps = pack([x, y], '* b')
     return a, b, c, d, e, f
