@@ -82,7 +82,8 @@ def answered_by_its_inputs(call: Call, st: Structure) -> bool:
       split differently, a ``1`` added or dropped (``b (h d) -> b h d``, ``i -> i 1``). Its
       values are the input's in memory order, so no example can show the order: the input's
       axes copied in order are the answer; likewise a ``reduce`` that keeps the named axes in
-      order and drops only unnamed ones (``b (h 2) (w 2) -> b h w``);
+      order and drops only unnamed ones (``b (h 2) (w 2) -> b h w``) or the ones whose
+      lengths the code passes (``b (h p) -> b h``, ``p=2``: the card says "with p=2");
     - a ``pack`` or ``unpack`` of one piece, or with ``*`` alone: ``*`` has one place, whatever
       the sizes; or with ``*`` last (``h w *``): "the shared axes, then ``*``" answers it;
     - an ``einsum`` of one tensor whose result is its axes in order of first appearance, less
@@ -116,7 +117,10 @@ def answered_by_its_inputs(call: Call, st: Structure) -> bool:
         kept = [m for m in dict.fromkeys(flat(st.inputs[0], False)) if m not in gone]
         return flat(st.output, False) == kept
     if call.op == "reduce" and not any(m.isdigit() for m in flat(st.output)):  # `(h 2) -> h`: pooling
-        return st.input_names() == st.output_names() and flat(st.inputs[0]).count(ELL) == flat(st.output).count(ELL)
+        same_ell = flat(st.inputs[0]).count(ELL) == flat(st.output).count(ELL)
+        by_keyword = [n for n in st.input_names() if n not in dict(call.lengths)]  # `(h p) -> h`, p=2
+        if same_ell and st.output_names() in (st.input_names(), by_keyword):
+            return True
     return call.op in ("rearrange", "reduce", "repeat") and flat(st.inputs[0]) == flat(st.output)
 
 

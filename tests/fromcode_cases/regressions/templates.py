@@ -1,7 +1,8 @@
 """Write cards a template answers (t21): the card must print the operands' axes, and the
 result is those axes in order, less the summed ones (a trace), the ones only one operand has
-(implicit mode's rule), all of them, or the input's axes regrouped (a reshape). Their twins
-below keep a write card: the result's order or its summed axes are not on the card."""
+(implicit mode's rule), all of them, or the input's axes regrouped (a reshape); a one-piece
+pack. Their twins below keep a write card: the result's order or its summed axes are not on
+the card."""
 import numpy as np
 import torch
 from einops import einsum, pack, rearrange, reduce
