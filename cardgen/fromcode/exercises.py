@@ -83,7 +83,8 @@ def answered_by_its_inputs(call: Call, st: Structure) -> bool:
       values are the input's in memory order, so no example can show the order: the input's
       axes copied in order are the answer; likewise a ``reduce`` that keeps the named axes in
       order and drops only unnamed ones (``b (h 2) (w 2) -> b h w``) or the ones whose
-      lengths the code passes (``b (h p) -> b h``, ``p=2``: the card says "with p=2");
+      lengths the code passes (``b (h p) -> b h``, ``p=2``: the card says "with p=2"), or
+      the members of its groups (``a (c1 c2) -> a``: the card gives their sizes);
     - a ``pack`` or ``unpack`` of one piece, or with ``*`` alone: ``*`` has one place, whatever
       the sizes; or with ``*`` last (``h w *``): "the shared axes, then ``*``" answers it;
     - an ``einsum`` of one tensor whose result is its axes in order of first appearance, less
@@ -119,7 +120,9 @@ def answered_by_its_inputs(call: Call, st: Structure) -> bool:
     if call.op == "reduce" and not any(m.isdigit() for m in flat(st.output)):  # `(h 2) -> h`: pooling
         same_ell = flat(st.inputs[0]).count(ELL) == flat(st.output).count(ELL)
         by_keyword = [n for n in st.input_names() if n not in dict(call.lengths)]  # `(h p) -> h`, p=2
-        if same_ell and st.output_names() in (st.input_names(), by_keyword):
+        grouped = {n for it in st.inputs[0] if it.grouped for n in it.names}  # "where c1=2, c2=9"
+        ungrouped = [n for n in st.input_names() if n not in grouped]
+        if same_ell and st.output_names() in (st.input_names(), by_keyword, ungrouped):
             return True
     return call.op in ("rearrange", "reduce", "repeat") and flat(st.inputs[0]) == flat(st.output)
 
