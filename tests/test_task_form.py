@@ -94,7 +94,9 @@ def test_attention_scores_task_takes_einsum_einops_and_plain_torch():
 
 
 def test_superposition_tasks_judge_the_forward_pass():
-    v = get_family("superposition.forward").variant(1, "task")  # x, W, result: bif, ifh, bif
+    v = get_family("superposition.forward").variant(50, "task")  # the project's Model; x, W, result: bif, ifh, bif
+    assert v.params["layouts"] == {"x": "bif", "W": "ifh", "b_final": "if", "result": "bif"}
+    assert (v.params["kind"], v.params["quantity"]) == ("relu", "output")
     assert v.check("torch.relu((x.transpose(0, 1) @ W @ W.mT).transpose(0, 1) + b_final)").correct
     assert v.check('torch.relu(einops.einsum(x, W, W, "b i f, i f h, i g h -> b i g") + b_final)').correct
     no_relu = v.check('torch.einsum("bif,ifh,igh->big", x, W, W) + b_final')
@@ -130,9 +132,9 @@ def test_cli_shows_a_task_card_without_tool_and_checks_answers():
     assert not _TOOLS.search(card) and "qkv_out" in card
     other = shown.stdout.split("In other tools:")[1]  # solutions in two tools: einops, then plain torch
     assert "einops.rearrange" in shown.stdout and re.search(r"\.(permute|reshape|view|unflatten)\(", other)
-    ok = _cardgen("check", "superposition.forward", "--form", "task", "--seed", "1",
+    ok = _cardgen("check", "superposition.forward", "--form", "task", "--seed", "50",
                   "torch.relu(torch.einsum('bih,ifh->bif', torch.einsum('bif,ifh->bih', x, W), W) + b_final)")
     assert ok.returncode == 0 and "correct" in ok.stdout
-    bad = _cardgen("check", "superposition.forward", "--form", "task", "--seed", "1",
+    bad = _cardgen("check", "superposition.forward", "--form", "task", "--seed", "50",
                    "torch.einsum('bih,ifh->bif', torch.einsum('bif,ifh->bih', x, W), W) + b_final")
     assert bad.returncode == 1 and "no ReLU" in " ".join(bad.stdout.split())
