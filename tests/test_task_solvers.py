@@ -35,11 +35,6 @@ OPEN: dict[str, str] = {
     "einsum.matvec": "top 3 answers 60%, template 60%, input lookup 100%",
     "einsum.sum_axes": "top 3 answers 50%",
     "einsum.transpose": "top 3 answers 60%",
-    "einops.flatten": "input lookup 32%",
-    "einops.merge_heads": "input lookup 40%",
-    "einops.upsample": "input lookup 34%",
-    "superposition.forward": "input lookup 60%",
-    "superposition.sae_forward": "top 3 answers 38%, input lookup 100%",
 }
 
 
