@@ -134,6 +134,7 @@ class Problem:
     result: str = "y"
     mistakes: list["Slip"] = field(default_factory=list)  # the classic mistakes, as code
     task: str = ""  # the task form's problem sentence for this problem (overrides the family's)
+    task_solutions: tuple[str, ...] = ()  # more idioms the task form shows where they verify (repeat_interleave...)
 
 
 @dataclass(frozen=True)

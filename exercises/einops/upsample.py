@@ -107,7 +107,17 @@ def task_problem(rng, seed=0):
     story = (f"Nearest-neighbour upsampling of {what.format(x='`{t0}`')}: every {unit} of copies of itself, "
              "by the factors the example's result shows"
              + (f", the result stored {converted_words} for the next layer." if other else "."))
-    return task_case(rng, "repeat", f"{' '.join(roles)} -> {rhs}", story, tensors=("x", "img", "fmap"))
+    p = task_case(rng, "repeat", f"{' '.join(roles)} -> {rhs}", story, tensors=("x", "img", "fmap"))
+    # the plain-torch idiom: each entry repeated in place along every upsampled axis, after moving the axes
+    out = converted.split() if other else roles
+    expr = p.operands[0].name
+    if out != roles:
+        expr += f".permute({', '.join(str(roles.index(r)) for r in out)})"
+    for r in out:
+        if k.get(r, 1) > 1:
+            expr += f".repeat_interleave({k[r]}, dim={out.index(r)})"
+    p.task_solutions = (expr,)
+    return p
 
 
 FAMILY = Family(
