@@ -61,10 +61,10 @@ _KINDS = {
     "relu": (False, True, "the project's `Model`",
              "project the feature vector `x` into the hidden space with the instance's weights `W`, map it back to "
              "feature space with the same weights, add the instance's bias `b_final`, and keep only the positive part"),
-    "linear": (False, False, "the project's `LinearModel`, with no ReLU anywhere",
+    "linear": (False, False, "the project's `LinearModel`, which clips nothing",
                "project the feature vector `x` into the hidden space with the instance's weights `W`, map it back "
                "to feature space with the same weights and add the instance's bias `b_final`; nothing is clipped"),
-    "hidden_relu": (True, True, "the project's `HiddenReLUModel`, with a ReLU on its hidden layer",
+    "hidden_relu": (True, True, "the project's `HiddenReLUModel`, which clips its hidden layer too",
                     "project the feature vector `x` into the hidden space with the instance's weights `W` and keep "
                     "only the positive part of every hidden activation, map that back to feature space with the same "
                     "weights, add the instance's bias `b_final`, and keep only the positive part again"),
