@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import cache
 from typing import Callable
 
 from exercises.base import Variant
@@ -256,17 +257,28 @@ def decode_task(al: str, wl: str, ol: str | None = None, normalise: bool = False
     )
 
 
-#: Every layout of x and W, the result in either batch layout, each of the project's three toy models, its
-#: output or its error: 48 cases with a batch (8 answers for every look of the inputs), 12 with one sample
-FORWARD = tuple(forward_task(x, w, o, k, q) for x in ("bif", "ibf") for w in ("ifh", "ihf") for o in ("bif", "ibf")
-                for k in _KINDS for q in _QUANTITIES) \
-    + tuple(forward_task("if", w, None, k, q) for w in ("ifh", "ihf") for k in _KINDS for q in _QUANTITIES)
-#: the encoder's latents, pre-activations or tied reconstruction, in either result layout: 6 answers per look
-ENCODE = tuple(encode_task(h, w, o, q) for h in ("bih", "ibh") for w in ("ihd", "idh") for o in ("bi", "ib")
-               for q in ("acts", "pre", "tied"))
-#: the reconstruction with the decoder as stored or renormalised, in either result layout: 4 answers per look
-DECODE = tuple(decode_task(a, w, o, n) for a in ("bid", "ibd") for w in ("idh", "ihd") for o in ("bi", "ib")
-               for n in (False, True))
+@cache
+def forward_tasks() -> tuple[_Task, ...]:
+    """Every layout of x and W, the result in either batch layout, each of the project's three toy models, its
+    output or its error: 48 cases with a batch (8 answers for every look of the inputs), 12 with one sample.
+    Built on first use, so loading the registry stays cheap."""
+    return tuple(forward_task(x, w, o, k, q) for x in ("bif", "ibf") for w in ("ifh", "ihf") for o in ("bif", "ibf")
+                 for k in _KINDS for q in _QUANTITIES) \
+        + tuple(forward_task("if", w, None, k, q) for w in ("ifh", "ihf") for k in _KINDS for q in _QUANTITIES)
+
+
+@cache
+def encode_tasks() -> tuple[_Task, ...]:
+    """The encoder's latents, pre-activations or tied reconstruction, in either result layout: 6 answers per look."""
+    return tuple(encode_task(h, w, o, q) for h in ("bih", "ibh") for w in ("ihd", "idh") for o in ("bi", "ib")
+                 for q in ("acts", "pre", "tied"))
+
+
+@cache
+def decode_tasks() -> tuple[_Task, ...]:
+    """The reconstruction with the decoder as stored or renormalised, in either result layout: 4 answers per look."""
+    return tuple(decode_task(a, w, o, n) for a in ("bid", "ibd") for w in ("idh", "ihd") for o in ("bi", "ib")
+                 for n in (False, True))
 
 
 def _make_task(task: _Task, family: str, separate: tuple[str, ...] = ()) -> Callable[[random.Random, int], Variant]:
@@ -297,19 +309,21 @@ def _make_task(task: _Task, family: str, separate: tuple[str, ...] = ()) -> Call
     return make
 
 
-def with_task(make: Callable[[random.Random, str, int], Variant], *tasks: tuple[_Task, ...],
+def with_task(make: Callable[[random.Random, str, int], Variant], *tasks: Callable[[], tuple[_Task, ...]],
               family: str) -> Callable[[random.Random, str, int], Variant]:
-    """``make`` extended by the task form: each argument is one task in its layouts; the seed picks
-    one (task, layout) in shuffled blocks, so every layout — and every answer — is equally frequent."""
+    """``make`` extended by the task form: each argument lists task cases (built on first use); the seed
+    picks one case in shuffled blocks, so every case — and every answer — is equally frequent."""
     from exercises.mixed import pick
 
-    every = [t for group in tasks for t in group]
-    makers = {str(k): _make_task(t, family, tuple(o.solutions[0] for o in every if o.inputs == t.inputs and o is not t))
-              for k, t in enumerate(every)}
+    @cache
+    def makers() -> dict[str, Callable[[random.Random, int], Variant]]:
+        every = [t for group in tasks for t in group()]
+        return {str(k): _make_task(t, family, tuple(o.solutions[0] for o in every if o.inputs == t.inputs and o is not t))
+                for k, t in enumerate(every)}
 
     def make_with_task(rng: random.Random, form: str, seed: int) -> Variant:
         if form == "task":
-            return makers[pick(list(makers), f"{family}/task", seed)](rng, seed)
+            return makers()[pick(list(makers()), f"{family}/task", seed)](rng, seed)
         return make(rng, form, seed)
 
     return make_with_task
