@@ -15,7 +15,8 @@ from exercises.patterns import error_text
 # The fix form asks for a Python expression (``x.permute(0, 2, 1, 3).reshape(b, s, h * d)``).
 # It is never handed to Python's ``eval``: :class:`_Evaluator` walks the parsed tree and allows
 # only the snippet's names, a few torch / einops functions and tensor methods, arithmetic,
-# subscripts and constants. Every response runs first on the meta device (shapes only, nothing
+# single comparisons of numbers and tensors (masks, combined only by & | ~), subscripts and
+# constants. Every response runs first on the meta device (shapes only, nothing
 # allocated) so an expression that would build a huge tensor is refused before it costs anything.
 
 MAX_EXPRESSION_CHARS = 400
@@ -30,6 +31,8 @@ _TORCH_FUNCS = frozenset({
     "diagonal", "trace", "outer", "amax", "amin", "max", "min", "prod", "square", "abs", "sqrt", "exp",
     "tile", "repeat_interleave", "diag_embed", "minimum", "where", "zeros_like", "ones_like", "mv", "dot",
     "tensordot", "unflatten", "concat", "concatenate", "hstack", "vstack",
+    # the fix forms of the thresholding SAEs (a step, a mask, a log-threshold)
+    "heaviside", "log", "sign", "sigmoid", "gt", "ge", "lt", "le", "logical_and", "logical_or", "logical_not",
 })
 _EINOPS_FUNCS = frozenset({"rearrange", "reduce", "repeat", "einsum", "pack"})
 _F_FUNCS = frozenset({"relu"})
@@ -41,6 +44,8 @@ _TENSOR_METHODS = frozenset({
     "max", "min", "amax", "amin", "prod", "diagonal", "trace", "t", "expand", "expand_as", "repeat",
     "repeat_interleave", "tile", "unflatten", "pow", "square", "abs", "sqrt", "exp", "clamp_min", "mm",
     "bmm", "mv", "dot", "outer", "view_as", "reshape_as", "diag_embed", "norm",
+    # the fix forms of the thresholding SAEs: masks made numbers, a step, a choice
+    "float", "double", "type_as", "heaviside", "where", "log", "sign", "sigmoid", "gt", "ge", "lt", "le",
 })
 #: the fields of what ``max``/``min`` with a dim return
 _RESULT_FIELDS = frozenset({"values", "indices"})
@@ -48,6 +53,13 @@ _EXPR_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
     ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow, ast.MatMult: operator.matmul,
 }
+#: comparisons give masks (``z > theta``); one comparison at a time, of numbers and tensors only
+_EXPR_COMPARE: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Eq: operator.eq, ast.NotEq: operator.ne,
+}
+#: ``&``, ``|`` and ``~`` combine masks (bool tensors) and nothing else
+_MASK_BINOPS: dict[type, Callable[[Any, Any], Any]] = {ast.BitAnd: operator.and_, ast.BitOr: operator.or_}
 _KEYWORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 #: keywords a torch function or tensor method may get (never ``out=`` or ``inplace=``, which write)
 _TORCH_KEYWORDS = frozenset({"dim", "keepdim", "dim0", "dim1", "min", "max", "start_dim", "end_dim", "dims",
@@ -91,6 +103,13 @@ class _Fn:
 
 def _number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _mask(v: Any) -> bool:
+    """A bool, or a bool tensor (what a comparison gives)."""
+    import torch
+
+    return isinstance(v, bool) or (isinstance(v, torch.Tensor) and v.dtype == torch.bool)
 
 
 class _Evaluator:
@@ -259,6 +278,33 @@ class _Evaluator:
             except Exception as e:
                 raise ExpressionFailed(error_text(e)) from None
             return self._guard(out)
+        if isinstance(node, ast.Compare):
+            if len(node.ops) != 1 or type(node.ops[0]) not in _EXPR_COMPARE:
+                raise ExpressionRefused("one comparison at a time (<, <=, >, >=, ==, !=)")
+            left, right = self.ev(node.left), self.ev(node.comparators[0])
+            if not all(isinstance(v, (torch.Tensor, int, float)) for v in (left, right)):
+                raise ExpressionRefused("comparisons are only for numbers and tensors")
+            try:
+                return self._guard(_EXPR_COMPARE[type(node.ops[0])](left, right))
+            except (ExpressionRefused, MemoryError):
+                raise
+            except Exception as e:  # shapes that do not broadcast
+                raise ExpressionFailed(error_text(e)) from None
+        if isinstance(node, ast.BinOp) and type(node.op) in _MASK_BINOPS:
+            left, right = self.ev(node.left), self.ev(node.right)
+            if not all(_mask(v) for v in (left, right)):
+                raise ExpressionRefused("& and | combine masks (comparisons), nothing else")
+            try:
+                return self._guard(_MASK_BINOPS[type(node.op)](left, right))
+            except (ExpressionRefused, MemoryError):
+                raise
+            except Exception as e:
+                raise ExpressionFailed(error_text(e)) from None
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
+            v = self.ev(node.operand)
+            if not (isinstance(v, torch.Tensor) and v.dtype == torch.bool):
+                raise ExpressionRefused("~ negates a mask (a comparison), nothing else")
+            return self._guard(~v)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             v = self.ev(node.operand)
             if not isinstance(v, (torch.Tensor, int, float)) or isinstance(v, bool):

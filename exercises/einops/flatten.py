@@ -29,6 +29,21 @@ _CASES = [
     (("batch", "time", "feature"), ((0, 1), 2),
      "Stack the time steps of all series in `{x}` into one matrix with one row per (series, step), all steps of "
      "series 0 first, then series 1, …", ("x", "series")),
+    (("batch", "time", "feature"), (1, (0, 2)),
+     "Make one row per time step of `{x}` holding every series' features at that step: series 0's features "
+     "first, then series 1's, …", ("x", "series")),
+    (("batch", "seq", "model"), (0, (2, 1)),
+     "Flatten each sequence of `{x}` into one vector feature by feature: feature 0 at every position first, "
+     "then feature 1 at every position, …", ("x", "resid", "emb")),
+    (("batch", "channel", "height", "width"), ((0, 1), 2, 3),
+     "Treat every channel of every image in `{x}` as its own single-channel map: one map per (image, channel), "
+     "all channels of image 0 first, then image 1, …", ("x", "fmap")),
+    (("batch", "height", "width", "channel"), ((0, 1, 2), 3),
+     "`{x}` is stored channels-last. Make one row per pixel of all its images (image 0's pixels row by row "
+     "first, then image 1's, …), each row holding that pixel's channel values.", ("x", "imgs")),
+    (("batch", "height", "width", "channel"), (0, 3, (1, 2)),
+     "`{x}` is stored channels-last. Give each channel of each image its pixels as one vector in raster order "
+     "(channels before pixels, as a channels-first model expects).", ("x", "imgs")),
 ]
 
 

@@ -11,7 +11,7 @@ from exercises.einops._task_cases import draw_balanced, task_case
 
 # (input layout, result, what is computed). The card states the convention, never the result's axes.
 _PROSE = "per-head outputs model axis head after head every position example batch-first time-major position first then batch token features feature"
-_INPUTS = ["{b} {h} {s} {d}", "{b} {s} {h} {d}"]
+_INPUTS = ["{b} {h} {s} {d}", "{b} {s} {h} {d}", "{s} {b} {h} {d}", "{h} {b} {s} {d}"]
 _OUTPUTS = [
     ("{b} {s} ({h} {d})", "one feature vector per example and position, batch-first as transformer activations "
      "are stored"),
@@ -19,6 +19,8 @@ _OUTPUTS = [
      "as the RNN-style code downstream expects"),
     ("({b} {s}) ({h} {d})", "a matrix with one row per token (all positions of example 0, then example 1, …) and "
      "one column per model feature"),
+    ("{b} ({h} {d}) {s}", "channels-first for a 1-D convolution over the positions: per example, the model features "
+     "as channels, then the positions"),
 ]
 
 
@@ -37,7 +39,7 @@ def problem(rng, form):
     x = rng.choice(["z", "attn_out", "heads_out", "x"])
     interleaved = f"{lhs} -> {rhs.replace(f'({h} {d})', f'({d} {h})')}"
     mistakes = [wrong_pattern("the heads interleaved feature by feature: (d h) instead of (h d)", interleaved)]
-    if lhs != f"{b} {s} {h} {d}" or rhs_t.startswith("{s}"):
+    if rhs.replace("(", "").replace(")", "").split() != lhs.split():  # a reshape would move nothing right
         mistakes.append(reshape_slip("a plain reshape without moving the heads next to d_head"))
     return Problem(
         op="rearrange",

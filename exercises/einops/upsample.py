@@ -12,6 +12,9 @@ _LAYOUTS = [
     (("batch", "channel", "height", "width"), ("height", "width"), "a batch of images, channels first (NCHW)"),
     (("batch", "height", "width", "channel"), ("height", "width"), "a batch of images, channels last (NHWC)"),
     (("batch", "channel", "time"), ("time",), "a batch of 1-D signals, channels first"),
+    (("batch", "time", "channel"), ("time",), "a batch of 1-D signals, channels last"),
+    (("channel", "height", "width"), ("height", "width"), "one image, channels first (CHW)"),
+    (("height", "width", "channel"), ("height", "width"), "one image, channels last (HWC)"),
 ]
 
 
