@@ -12,7 +12,7 @@ import statistics
 import time
 
 CASES = [
-    ("einsum.attention_scores", 3, "{0} @ {1}.transpose(-1, -2)"),
+    ("einsum.attention_scores", 9, "{0} @ {1}.transpose(-1, -2)"),
     ("einops.split_heads", 3, None),
     ("superposition.forward", 50, "torch.relu((x.transpose(0, 1) @ W @ W.mT).transpose(0, 1) + b_final)"),
     ("superposition.sae_forward", 3, None),  # the decoder with W_dec renormalised to unit rows

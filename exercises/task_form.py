@@ -77,7 +77,7 @@ def torch_from_numpy(expr: str, names: dict[str, str]) -> str | None:
             f = node.func
             path = ast.unparse(f)
             for k in node.keywords:
-                k.arg = {"axis": "dim", "axis1": "dim1", "axis2": "dim2"}.get(k.arg or "", k.arg)
+                k.arg = {"axis": "dim", "axis1": "dim1", "axis2": "dim2", "keepdims": "keepdim"}.get(k.arg or "", k.arg)
             if path == "np.trace":
                 if len(node.args) == 1 and not node.keywords:
                     return ast.parse(f"torch.trace({ast.unparse(node.args[0])})", mode="eval").body

@@ -45,6 +45,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from exercises.guess import Guess, judge, top_k
@@ -123,7 +124,7 @@ class Seen:
     structure: str
     look: tuple = ()
 
-    @property
+    @cached_property  # asked once per other card answered: computed once
     def idioms(self) -> list[str]:
         """The plain-torch solutions, inputs renamed to positional slots (one per distinct text)."""
         slots = dict(zip(self.names, _slots(len(self.names))))

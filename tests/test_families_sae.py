@@ -381,9 +381,9 @@ def test_sparsity_answers_are_what_every_seed_shows(sae):
 @pytest.mark.slow
 def test_sae_runs_are_cached_once_and_load_instantly(sae, cache):
     S, run, _first = sae
-    start = time.perf_counter()
+    start = time.process_time()  # CPU, not wall: no training, whatever the machine's load
     assert S.sae_run() == run
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert run["payload"] == json.loads(json.dumps(S.payload()))  # as read back from disk
     entries = list((cache / S.NAMESPACE).glob("*.json"))
     assert [e.stem for e in entries] == [S.run_key()]

@@ -158,11 +158,11 @@ def test_wrong_answers_are_rejected_and_the_mistake_is_named(response, key):
     "x.to('cuda')",
 ])
 def test_hostile_or_foreign_expressions_are_refused_without_running(response, tmp_path):
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU, not wall: a loaded machine must not fail it
     v = MERGE.check(response)
     assert not v.correct and v.unreadable, (response, v)
     assert v.reason.startswith("Couldn't read that as a Python expression"), v.reason
-    assert time.perf_counter() - t0 < 5, response
+    assert time.process_time() - t0 < 5, response
     assert MERGE.check("einops.rearrange(x, 'b h s d -> b s (h d)')").correct  # nothing broke
 
 

@@ -77,9 +77,9 @@ def test_split_heads_accepts_any_tool_and_diagnoses_a_classic_mistake():
 
 
 def test_attention_scores_task_takes_einsum_einops_and_plain_torch():
-    v = get_family("einsum.attention_scores").variant(3, "task")
+    v = get_family("einsum.attention_scores").variant(9, "task")
     q, k = v.params["operands"]
-    assert v.params["expr"] == "bhqe,bhje->bhqj"  # the card's case: (batch, head, query, d) both
+    assert v.params["expr"] == "baid,bakd->baik"  # the card's case: (batch, head, query, d) both, one row per query
     for answer in (f'torch.einsum("bhqd,bhkd->bhqk", {q}, {k})',
                    f'einops.einsum({q}, {k}, "b h q d, b h k d -> b h q k")',
                    f"{q} @ {k}.transpose(-1, -2)", f"{q} @ {k}.mT", f"torch.matmul({q}, {k}.transpose(2, 3))"):

@@ -398,12 +398,14 @@ class ExpressionCheck(Check):
         """The verdict on a response that does not run; a listed mistake that does not run either
         (a transposed W with other sizes...) is recognised by its code and named."""
         tree = ast.dump(parse_expression(expr))
+        dumps = self._memo.setdefault("dumps", {})  # the mistakes' code, parsed once per check
         for name, m_expr, key, unchanged in self._known():
-            try:
-                same = ast.dump(parse_expression(m_expr)) == tree
-            except ExpressionRefused:
-                continue
-            if same:
+            if m_expr not in dumps:
+                try:
+                    dumps[m_expr] = ast.dump(parse_expression(m_expr))
+                except ExpressionRefused:
+                    dumps[m_expr] = None
+            if dumps[m_expr] == tree:
                 where = "the marked line as it stands" if unchanged else "a classic mistake"
                 return self.wrong(f"it does not run ({error}): it is {where}" + (f": {name}" if name else ""), key)
         return self.wrong(f"it does not run: {error}", "invalid")

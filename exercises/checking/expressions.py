@@ -33,6 +33,7 @@ _TORCH_FUNCS = frozenset({
     "tensordot", "unflatten", "concat", "concatenate", "hstack", "vstack",
     # the fix forms of the thresholding SAEs (a step, a mask, a log-threshold)
     "heaviside", "log", "sign", "sigmoid", "gt", "ge", "lt", "le", "logical_and", "logical_or", "logical_not",
+    "diag",  # a weighted product: P @ torch.diag(s) @ Q
 })
 _EINOPS_FUNCS = frozenset({"rearrange", "reduce", "repeat", "einsum", "pack"})
 _F_FUNCS = frozenset({"relu"})

@@ -21,6 +21,9 @@ _OUTPUTS = [
      "one column per model feature"),
     ("{b} ({h} {d}) {s}", "channels-first for a 1-D convolution over the positions: per example, the model features "
      "as channels, then the positions"),
+    ("({s} {b}) ({h} {d})", "a matrix with one row per token, time-major (every example's position 0 first, then "
+     "position 1, …), and one column per model feature"),
+    ("{b} ({s} {h} {d})", "one flat vector per example: position 0's model features, then position 1's, …"),
 ]
 
 
