@@ -24,15 +24,10 @@ from exercises.solvers import MAX_SOLVED
 from exercises.task_solvers import Guess, Seen, attempts, credits, inputs, look, measure_in_mix, measure_tasks, top_k
 
 #: Families above the limit (% of 50 seeds, measured with the honest solvers of i18f: ties split, the
-#: input lookup enforced): open, see issue 18. Most have five equally likely layouts (a stranger
-#: trying three of them is right 60% of the time) or inputs whose look fixes the answer.
-OPEN: dict[str, str] = {
-    "einops.flatten": "input lookup 32%",
-    "einops.merge_heads": "input lookup 40%",
-    "einops.upsample": "input lookup 34%",
-    "superposition.forward": "input lookup 60%",
-    "superposition.sae_forward": "top 3 answers 38%, input lookup 100%",
-}
+#: input lookup enforced), as strict xfails naming their figure: open, see issue 18. None at present
+#: (the last einsum, einops and superposition ones were fixed in t18a and t18b); a family that
+#: cannot get below the limit in time goes here with its figure.
+OPEN: dict[str, str] = {}
 
 
 def _case(fid: str):
