@@ -341,8 +341,8 @@ class ExpressionCheck(Check):
         key = ("results", expr)
         if key not in self._memo:
             out = [evaluate_expression(expr, env, trusted) for env in envs]  # raises before remembering
-            if len(self._memo) > 64:
-                for k in [k for k in self._memo if k != "envs"][:32]:
+            if len(self._memo) > 256:  # a stranger's measure tries ~50 answers per card: keep them all
+                for k in [k for k in self._memo if k != "envs"][:128]:
                     del self._memo[k]
             self._memo[key] = out
         return self._memo[key]
