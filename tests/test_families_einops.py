@@ -341,7 +341,7 @@ def test_family_form_over_seeds(fid, form):
 
 
 def test_write_form_reasons_are_specific():
-    v = get_family("einops.split_heads").variant(0, "write")
+    v = get_family("einops.split_heads").variant(1, "write")  # a result without a merged group
     lhs, rhs = v.answer.split("->")
     swapped = v.check(f"{lhs}-> {' '.join(rhs.split()[::-1])}")
     assert not swapped.correct and "wrong" in swapped.reason
@@ -368,7 +368,7 @@ def test_variants_differ_in_names_sizes_and_values():
     assert len(patterns) >= 8
     values = {str(get_family("einops.reduce_axes").variant(s, "value").params["values"]) for s in SEEDS}
     assert len(values) == len(SEEDS)
-    reductions = {get_family("einops.reduce_axes").variant(s, "write").params["reduction"] for s in SEEDS}
+    reductions = {get_family("einops.reduce_axes").variant(s, "write").params["reduction"] for s in range(40)}
     assert reductions == {"mean", "max", "min", "sum"}
 
 

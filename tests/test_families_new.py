@@ -133,6 +133,15 @@ def _direct(pattern: str, reduction, x: np.ndarray, lengths: dict[str, int]) -> 
         return np.swapaxes(x, -1, -2)
     if canon == "... a -> ...":
         return x.sum(-1)
+    if canon == "... a -> a ...":
+        return np.moveaxis(x, -1, 0)
+    if canon == "a ... -> ... a":
+        return np.moveaxis(x, 0, -1)
+    if canon == "a ... -> ...":
+        return red(x, axis=0)
+    if canon == "... -> ... a":
+        (copies,) = lengths.values()
+        return np.repeat(x[..., None], copies, axis=-1)
     if canon == "a b c -> a 1 b c":
         return x[:, None]
     if canon == "a b 1 1 -> a b":

@@ -10,6 +10,8 @@ leaves four answers per look of the inputs.
 """
 from __future__ import annotations
 
+from functools import cache
+
 from exercises.superposition._tasks import _Task, _bias, _from_ib, _spaced, _to_ib, _weights_note, _words
 
 
@@ -95,9 +97,17 @@ def abs_task(xl: str, w1l: str, w2l: str, ol: str, neurons: bool) -> _Task:
     )
 
 
-#: x and the result in either batch layout, W either way round, output or neurons: four answers per look
-HIDDEN_RELU = tuple(hidden_relu_task(x, w, o, n) for x in ("bif", "ibf") for w in ("ifh", "ihf")
-                    for o in ("bif", "ibf") for n in (False, True))
-#: the |x| model: both weights in the model's layouts or both the other way round (16 cases, as the hidden-ReLU model)
-ABS = tuple(abs_task(x, w1, w2, o, n) for x in ("bif", "ibf") for w1, w2 in (("ihf", "ifh"), ("ifh", "ihf"))
-            for o in ("bif", "ibf") for n in (False, True))
+@cache
+def hidden_relu_tasks() -> tuple[_Task, ...]:
+    """x and the result in either batch layout, W either way round, output or neurons: four answers per
+    look (built on first use, as :func:`._tasks.with_task` asks)."""
+    return tuple(hidden_relu_task(x, w, o, n) for x in ("bif", "ibf") for w in ("ifh", "ihf")
+                 for o in ("bif", "ibf") for n in (False, True))
+
+
+@cache
+def abs_tasks() -> tuple[_Task, ...]:
+    """The |x| model: both weights in the model's layouts or both the other way round (16 cases, as the
+    hidden-ReLU model)."""
+    return tuple(abs_task(x, w1, w2, o, n) for x in ("bif", "ibf") for w1, w2 in (("ihf", "ifh"), ("ifh", "ihf"))
+                 for o in ("bif", "ibf") for n in (False, True))

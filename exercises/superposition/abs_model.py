@@ -16,7 +16,7 @@ from exercises.checking import ArrayCheck, NumberCheck, Precision, format_array,
 from exercises.redraw import redraw
 from exercises.superposition._common import clean, give, indent_rows, literal, variant
 from exercises.superposition._tasks import with_task
-from exercises.superposition._tasks_arena import ABS
+from exercises.superposition._tasks_arena import abs_tasks
 
 ID = "superposition.abs_model"
 VALUES = (-1.0, -0.5, 0.5, 1.0, 0.0)
@@ -174,7 +174,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
 FAMILY = Family(
     id=ID,
     title="Computation in superposition: the |x| model",
-    make=with_task(make, ABS, family=ID),
+    make=with_task(make, abs_tasks, family=ID),
     forms=("value", "task"),
     difficulty=2,
     summary="Run the |x| model (h = ReLU(W1 x), out = ReLU(W2 h + b)) and its loss against |x| by hand; write its forward pass.",
