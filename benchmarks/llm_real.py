@@ -199,9 +199,22 @@ def audit_hint(variant, response: str, text: str) -> list[str]:
 _CODE_LINE = re.compile(r"(?m)^\s*(?:def |return\b|import |from \w+ import|for .* in .*:|\w+(?:\[.*\])?\s*=\s*\S.*\()")
 
 
-def audit_explain(text: str) -> list[str]:
-    """Why an explanation of a grader report would be invalid: it writes code (a solution)."""
+def audit_explain(text: str, report: str = "", function: str = "") -> list[str]:
+    """Why an explanation of a grader report would be invalid: it writes code (a solution),
+    is not prose, or states a fact the report does not hold (a number, code or a dotted or
+    snake_case name that appears nowhere in the report)."""
     problems = []
+    if report:
+        have = _digits(report + " " + function)
+        extra = [n for n in _digits(text) if n not in have]
+        if extra:
+            problems.append(f"invents number(s) {sorted(extra)[:5]}")
+        flat = _sq(report + " " + function)
+        extra = [t for t in re.findall(r"`([^`]+)`", text) if _sq(t) not in flat]
+        extra += [t for t in re.findall(r"\b[A-Za-z_]\w*(?:\.\w+)+\b|\b[A-Za-z]\w*_\w+\b", re.sub(r"`[^`]*`", " ", text))
+                  if t not in report + " " + function]
+        if extra:
+            problems.append(f"invents code {extra[:5]}")
     if "```" in text:
         problems.append("a code block")
     if _CODE_LINE.search(text) or re.search(r"\breturn\s+\S+\(", text):
@@ -417,7 +430,8 @@ def grader_failures(tmp: Path) -> list[tuple[str, str]]:
 def run_explain(assistant, failures, log) -> Feature:
     f = Feature("explain")
     for fn, report in failures:
-        _measure(f, assistant, "explain", lambda: assistant.explain(fn, report), audit_explain)
+        _measure(f, assistant, "explain", lambda: assistant.explain(fn, report),
+                 lambda text: audit_explain(text, report[:6000], fn))
         log(f"explain {fn}: {f.accepted} accepted, {f.rejected} rejected, {sum(f.failed.values())} failed")
     return f
 

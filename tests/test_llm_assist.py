@@ -299,6 +299,10 @@ def test_server_killed_mid_request_falls_back_at_once(llm_env):
     ("Your loss forgets the ReLU: return torch.relu(x @ W.T + b) fixes it.", "writes a line of code"),
     ("Use `torch.einsum('bhid,bhjd->bhij', q, k)` without the scaling.", "writes a call with a pattern"),
     ("Write:\n    out = h @ W.T", "writes a line of code"),
+    # what SmolLM2-135M answered in benchmarks/llm_real.py: markup, and nothing explained
+    ("<pre><h1>batched_matmul: Test Failure</h1></p>", "writes markup, not prose"),
+    ("<pre><h1>batched_matmul: Test Failure</h1></p>", "too short to explain anything"),
+    ("Check case 3.", "too short to explain anything"),
 ])
 def test_explanations_that_write_the_fix_are_rejected(llm_env, text, why):
     llm_env.queue = [{"content": reply(explanation=text)}]
