@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import re
 import time
 from collections import Counter
@@ -39,9 +40,20 @@ def _shown(prompt: str):
     return ops, (torch.tensor(eval(result.group(1)), dtype=torch.float64) if result else None)
 
 
-def _rearrangements(st) -> list[str]:
-    """Every order of the result's members in the result's group structure (up to 6 members)."""
+def _rearrangements(st, counts: Counter | None = None) -> list[str]:
+    """Every order of the result's members in the result's group structure (up to 6 members);
+    for an einsum, every ordered choice of as many of the inputs' axes (its card does not say
+    which are summed), where there are at most 720."""
     members = [m for it in st.output for m in it.members]
+    if st.op == "einsum" and st.output is not None:
+        pool = list(dict.fromkeys(m for side in st.inputs for it in side for m in it.members))
+        if math.perm(len(pool), len(members)) <= 720:
+            sep = "" if st.letters else " "
+            lhs = ("," if st.letters else ", ").join(sep.join(it.text() for it in side) for side in st.inputs)
+            return [f"{lhs}{'->' if st.letters else ' -> '}{sep.join(p)}"
+                    for p in itertools.permutations(pool, len(members))]
+        if counts is not None:
+            counts["write: einsum with too many other answers to try here (only its rearrangements)"] += 1
     if len(members) > 6:
         return []
     sep = "" if st.letters else " "
@@ -64,6 +76,53 @@ _EXAMPLES: dict[str, str] = {}
 def _keeps_order(st) -> bool:
     names = list(dict.fromkeys(n for side in st.inputs for it in side for n in it.names))
     return st.output is not None and st.output_names() == names
+
+
+def _axes_on_card(prompt: str) -> dict[str, list[str]]:
+    """``{operand: [axis, ...]}`` from "`q` has axes (b, h, q, d)" (a group printed ``h·d``)."""
+    return {m.group(1): [a.strip() for a in m.group(2).split(",") if a.strip()]
+            for m in re.finditer(r"`([^`]+)` has axes \(([^)]*)\)", prompt)}
+
+
+def first_appearance_attempts(v, letters: bool) -> list[str]:
+    """A lazy solver written for issue 21 (t21), apart from ``exercises/traps.py``'s: read each
+    operand's printed axes, write them as the left side, then join the operands' axes in order
+    of first appearance, each once, leaving out the axes the prose says are summed (einsum), or
+    those two operands share; for einops also the input side copied as it is."""
+    axes = _axes_on_card(v.prompt)
+    if not axes:
+        return []
+    passed = re.search(r"The operands are passed as `([^`]+)`", v.prompt)
+    order = [o.strip() for o in passed.group(1).split(",")] if passed else list(axes)[:1]
+    if any(o not in axes for o in order):
+        return []
+    ins = [axes[o] for o in order]
+    summed: set[str] = set()
+    m = re.search(r"summing over ((?:(?:`[^`]+`|the axes of `\.\.\.`)(?:, | and )?)+)", v.prompt)
+    if m:
+        summed = set(re.findall(r"`([^`]+)`", m.group(1)))
+    def term(ax):  # one operand as a pattern writes it
+        items = [f"({' '.join(a.split('·'))})" if "·" in a else a for a in ax]
+        return "".join(items).replace("(", "").replace(")", "").replace(" ", "") if letters else " ".join(items)
+    lhs = ("," if letters else ", ").join(term(ax) for ax in ins)
+    flat = list(dict.fromkeys(x for ax in ins for a in ax for x in a.split("·") if not x.isdigit()))
+    count = {x: sum(x in {y for a in ax for y in a.split("·")} for ax in ins) for x in flat}
+    keeps = [[x for x in flat if x not in summed],  # less what the prose says is summed
+             [x for x in flat if count[x] == 1]]  # less what two operands share (implicit mode, in order)
+    out = [lhs + ("->" if letters else " -> ") + ("" if letters else " ").join(k) for k in keeps]
+    if not letters:
+        out.append(lhs + " -> " + lhs)
+    return list(dict.fromkeys(out))
+
+
+def first_appearance_solves(v, letters: bool) -> str | None:
+    for attempt in first_appearance_attempts(v, letters):
+        try:
+            if v.check(attempt).correct:
+                return attempt
+        except Exception:
+            continue
+    return None
 
 
 def _judge_write(call, st, v, counts: Counter) -> None:
@@ -124,7 +183,7 @@ def _judge_write(call, st, v, counts: Counter) -> None:
     shown_shape = tuple(printed[0]) if isinstance(printed, tuple) else tuple(printed.shape)
     _size_matcher(v, [call.pattern, *_rearrangements(st)], lambda alt: (tuple(go(alt, tensors).shape),),
                   (shown_shape,), counts, call, st)
-    for alt in _rearrangements(st):
+    for alt in _rearrangements(st, counts):
         try:
             got = go(alt, tensors)
         except Exception:  # not a valid answer
@@ -238,6 +297,10 @@ def main() -> None:
                         elif lazy_write_solves(v):
                             counts["write: SOLVED LAZILY"] += 1
                             examples.setdefault("write lazy", f"{call.where} {call.pattern}: {lazy_write_solves(v)}")
+                        if call.op not in ("pack", "unpack") and first_appearance_solves(v, st.letters):
+                            counts["write: SOLVED BY FIRST APPEARANCE (t21's solver)"] += 1
+                            examples.setdefault(f"first appearance {call.op}",
+                                                f"{call.where} {call.pattern}: {first_appearance_solves(v, st.letters)}")
                         if call.pattern in v.prompt:
                             counts["write: PATTERN ON THE CARD"] += 1
                             examples.setdefault(f"pattern on card {counts['write: PATTERN ON THE CARD']}",

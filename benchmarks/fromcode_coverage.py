@@ -3,7 +3,9 @@
 The denominator is counted here independently of the tool: every call whose callee's last
 name is einsum, rearrange, reduce, repeat, pack, unpack, Rearrange, Reduce or EinMix and
 that passes a string literal (the pattern) anywhere in its arguments — whatever the import.
-The numerator is the sites the tool turns into a call (merged duplicates counted by line).
+Two numerators: the sites the tool finds (parses as a call; merged duplicates counted by
+line) and the sites it makes cards of; a site found but not made into cards (an invalid
+pattern, nothing left to ask) is listed as skipped, with its reason.
 
     python benchmarks/fromcode_coverage.py PATH [PATH ...]
 """
@@ -82,33 +84,45 @@ def independent_sites(path: Path) -> dict[str, set[tuple[int, int]]]:
     return out
 
 
+def _sites(c, files) -> list[tuple[str, int, int]]:
+    """A call's site and its merged duplicates' ("line 12" or, in a notebook, "cell 3, line 12")."""
+    full = str(files[c.path].resolve())
+    out = [(full, c.cell or 0, c.line)]
+    for a in c.also:
+        cell = int(a.split(",")[0].split()[1]) if a.startswith("cell ") else c.cell or 0
+        out.append((full, cell, int(a.rsplit("line ", 1)[1])))
+    return out
+
+
 def main(paths: list[str]) -> None:
-    from cardgen.fromcode.scan import find_files, scan_paths
+    from cardgen.fromcode.exercises import collect
+    from cardgen.fromcode.scan import find_files
 
     for p in map(Path, paths):
         expected = independent_sites(p)
         total = sum(len(v) for v in expected.values())
         t0 = time.perf_counter()
-        result = scan_paths([p])
+        result = collect([p])  # the calls that become cards; the rest are listed as skipped
         scan_s = time.perf_counter() - t0
         files = dict((rel, path) for path, rel in find_files([p])[0])
-        found: set[tuple[str, int, int]] = set()
-        for c in result.calls:
-            full = str(files[c.path].resolve())
-            found.add((full, c.cell or 0, c.line))
-            for a in c.also:  # "line 12" or, in a notebook, "cell 3, line 12"
-                cell = int(a.split(",")[0].split()[1]) if a.startswith("cell ") else c.cell or 0
-                found.add((full, cell, int(a.rsplit("line ", 1)[1])))
+        carded = {s for c, _ in result.items for s in _sites(c, files)}
+        parsed = carded | {s for c in result.uncarded for s in _sites(c, files)}
         listed: dict[tuple[str, int, int], str] = {}  # skipped with a reason, by site
         for sk in result.skipped:
             if sk.line and sk.path in files:
                 listed[(str(files[sk.path].resolve()), sk.cell or 0, sk.line)] = sk.reason
-        hit = sum(1 for f, sites in expected.items() for (cell, line) in sites if (f, cell, line) in found)
-        missed = [(f, cell, line) for f, sites in expected.items() for (cell, line) in sorted(sites)
-                  if (f, cell, line) not in found]
+        for c in result.uncarded:  # a merged duplicate is skipped with its call
+            for site in _sites(c, files):
+                listed.setdefault(site, listed.get(_sites(c, files)[0], "skipped"))
+        every = [(f, cell, line) for f, sites in expected.items() for (cell, line) in sorted(sites)]
+        found = sum(1 for s in every if s in parsed)
+        hit = sum(1 for s in every if s in carded)
+        missed = [s for s in every if s not in carded]
         silent = [m for m in missed if m not in listed]
-        print(f"{p}: {hit}/{total} literal-pattern call sites found ({100 * hit / max(total, 1):.1f}%), "
-              f"{len(missed) - len(silent)} skipped with a reason, {len(silent)} silent misses; scan {scan_s:.2f} s")
+        print(f"{p}: {found}/{total} literal-pattern call sites found ({100 * found / max(total, 1):.1f}%), "
+              f"{hit}/{total} made into cards ({100 * hit / max(total, 1):.1f}%), "
+              f"{len(missed) - len(silent)} skipped with a reason, {len(silent)} silent misses; "
+              f"scan and draw {scan_s:.2f} s")
         reasons: dict[str, int] = {}
         for m in missed:
             if m in listed:

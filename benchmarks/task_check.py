@@ -12,10 +12,15 @@ import statistics
 import time
 
 CASES = [
-    ("einsum.attention_scores", 3, "{0} @ {1}.transpose(-1, -2)"),
+    ("einsum.attention_scores", 9, "{0} @ {1}.transpose(-1, -2)"),
     ("einops.split_heads", 3, None),
-    ("superposition.forward", 1, "torch.relu((x.transpose(0, 1) @ W @ W.mT).transpose(0, 1) + b_final)"),
+    ("superposition.forward", 50, "torch.relu((x.transpose(0, 1) @ W @ W.mT).transpose(0, 1) + b_final)"),
+    ("superposition.sae_forward", 3, None),  # the decoder with W_dec renormalised to unit rows
+    ("einops.upsample", 8, None),
     ("einsum.mixed", 5, None),
+    ("tensors.cross_entropy", 7, None),  # F.cross_entropy against a log-softmax gather
+    ("tensors.gather", 13, None),  # integer-tensor indices
+    ("superposition.abs_model", 0, None),
 ]
 
 

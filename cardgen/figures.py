@@ -208,6 +208,79 @@ def phase_theory_figure(path: Path) -> str:
             "(probability p²), while dropping feature 1 costs r·Var(x₁) ≈ r·p/3 on every input.")
 
 
+# ---------------------------------------------------------------- 3b. 3 features in 2 dimensions
+
+#: the extra feature shares its direction when its superposition sum(j != n) (W^_n . W_j)^2 is at
+#: least this (an antipodal partner of norm 1 gives 1, a triangle 0.5, its own dimension 0)
+SHARED = 0.25
+
+
+def extra_feature_phase(W) -> tuple[str, float]:
+    """The paper's reading of the last feature n of one trained ``W`` ``[F, H]``: "ignored"
+    (``||W_n|| <= 0.5``), "dedicated" (represented, superposition below :data:`SHARED`) or
+    "superposed", with its superposition ``sum_{j != n} (W^_n . W_j)^2``."""
+    import numpy as np
+
+    W = np.asarray(W, dtype=float)
+    norm = float(np.linalg.norm(W[-1]))
+    shared = float(sum((W[-1] @ W[j] / max(norm, 1e-12)) ** 2 for j in range(len(W) - 1)))
+    if norm <= 0.5:
+        return "ignored", shared
+    return ("superposed" if shared >= SHARED else "dedicated"), shared
+
+
+def phase_3in2_data():
+    """The 3-features-in-2-dimensions sweep (features 0, 1 of importance 1; the extra feature 2 of
+    relative importance per column) and, per cell, the extra feature's phase and superposition in
+    the seed with the lowest eval loss (as the paper keeps the best of its runs)."""
+    from exercises.superposition import _runs as R
+
+    sw = R.sweeps("phase_3in2")["phase"]
+    grid = []
+    for r, row in enumerate(sw.W):
+        line = []
+        for c, cell in enumerate(row):
+            k = min(range(len(cell)), key=lambda s: (sw.eval_loss[r][c][s], s))
+            line.append(extra_feature_phase(cell[k]))
+        grid.append(line)
+    return sw, grid
+
+
+def phase_3in2_figure(path: Path) -> str:
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    from superpos_core.plots import PHASE_COLORS, _grid_image, _sweep_axes
+
+    sw, grid = phase_3in2_data()
+    names = ["ignored", "dedicated", "superposed"]
+    fig, axes = _figure(1, size=3.2)
+    ax = axes[0][0]
+    _grid_image(ax, sw, [[names.index(p) for p, _ in row] for row in grid],
+                cmap=ListedColormap([PHASE_COLORS[n] for n in names]), vmin=-0.5, vmax=2.5)
+    _sweep_axes(ax, sw)
+    ax.set_xlabel("relative importance of feature 2", fontsize=8)
+    ax.set_ylabel("feature probability p = 1 - S", fontsize=8)
+    ax.legend(handles=[Patch(facecolor=PHASE_COLORS[n], edgecolor="0.5", label=n) for n in names], fontsize=6,
+              loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, frameon=False)
+    ax.set_title("3 features in 2 dim.: feature 2 (trained)", fontsize=9)
+    _png(fig, path)
+    dense = grid[0]
+    sparse = [row for row, p in zip(grid, sw.row_values) if p < 0.15]
+    less = [c for c, r in enumerate(sw.col_values) if r < 1]
+    sup = [row[c] for row in sparse for c in less]
+    more = [row[c] for row in sparse for c in range(len(less), len(sw.col_values))]
+    shared = [x for row in grid for p, x in row if p == "superposed"]
+    return (f"At p = 1 the extra feature is ignored below relative importance 1 "
+            f"({sum(p == 'ignored' for p, _ in dense[:len(less)])} of {len(less)} cells) and gets its own dimension above "
+            f"({sum(p == 'dedicated' for p, _ in dense[len(less):])} of {len(dense) - len(less)}); with p < 0.15 a less "
+            f"important extra feature is superposed in {sum(p == 'superposed' for p, _ in sup)} of {len(sup)} cells, "
+            f"antipodal to one of the others (superposition {min(shared, default=0):.2f}–{max(shared, default=0):.2f}; "
+            f"a triangle would give 0.5), while a more important one mostly keeps its own dimension "
+            f"({sum(p == 'dedicated' for p, _ in more)} of {len(more)}) and features 0 and 1 share the other. The paper: the same three phases as with 2 features in 1 dimension, superposition "
+            "spreading as features get sparser.")
+
+
 # ---------------------------------------------------------------- 4. correlated features
 
 
@@ -371,6 +444,7 @@ FIGURES: dict[str, tuple[str, Callable[[Path], str]]] = {
     "linear_vs_relu.png": ("Linear vs ReLU output", linear_vs_relu_figure),
     "phase_diagram.png": ("The 2-features-in-1-dimension phase diagram", phase_figure),
     "phase_diagram_theory.png": ("The same phase diagram from the exact expected loss", phase_theory_figure),
+    "phase_diagram_3in2.png": ("The 3-features-in-2-dimensions phase diagram", phase_3in2_figure),
     "dimensionality.png": ("Feature dimensionality against sparsity", dimensionality_figure),
     "correlated.png": ("Correlated and anticorrelated pairs", correlated_figure),
     "sae_latents.png": ("SAE latents vs true features", sae_figure),

@@ -16,8 +16,15 @@ family's other seeds:
 - ``top structure``: the family's most frequent answer on other seeds, names canonicalised;
 - ``template``: that answer with the card's axis names filled in (by position against the
   operands' layouts where they fit, else in order of first appearance on the card);
-- ``lookup`` (a memorizing learner): among other seeds whose operands look the same, the most
-  frequent answer, filled in by position.
+- ``top 3 structures``: the three most frequent answers, each filled in as the template (solved
+  when any is accepted; the write side of the task solvers' ``top 3 answers``);
+- ``input lookup`` (a memorizing learner who recognises a card by its operands): among other
+  seeds whose operands look the same (their layouts' structure), the most frequent answer,
+  filled in by position. A family whose answer follows from its operands alone is answered by it.
+
+The frequency solvers (the last four) score their expected success (:mod:`exercises.guess`, shared
+with the task solvers): counts one apart are a tie and the learner picks among tied answers at
+random, so a family drawn in balanced blocks is no blind spot.
 
 :func:`measure` runs them over a family's write form and counts its answer structures; the tests
 (``tests/test_lazy_solvers.py``) and ``cardgen review-cards`` judge against :data:`MAX_SOLVED`,
@@ -31,6 +38,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from exercises.guess import Guess, judge, top_k
+
 if TYPE_CHECKING:  # pragma: no cover
     from exercises.base import Variant
 
@@ -39,13 +48,13 @@ MAX_SOLVED = 0.30  # of a write form's variants, per solver (over >= 50 seeds)
 MIN_STRUCTURES = 4  # distinct answer structures over 100 seeds
 MAX_STRUCTURE_SHARE = 0.35  # the most frequent structure's share over 100 seeds
 
-#: The solvers of issue 18's list: the limits apply to them.
+#: The solvers of issue 18's list, and the frequency solvers the task side enforces too (``top 3``,
+#: ``input lookup``): the limits apply to them.
 ENFORCED = ("copy names", "copy names reversed", "copy prose", "copy prose reversed", "match sizes",
             "first appearance", "first appearance reversed", "unshared", "unshared reversed",
-            "top structure", "template")
-#: Solvers added since, measured and reported (``tests/lazy_solvers.py``, the README) but not yet
-#: held to the limits: several families fail them (see the README's table).
-REPORTED = ("first appearance, last shared summed", "lookup")
+            "top structure", "template", "top 3 structures", "input lookup")
+#: Solvers measured and reported (``tests/lazy_solvers.py``, the README) but not held to the limits.
+REPORTED = ("first appearance, last shared summed",)
 SOLVERS = (*ENFORCED, *REPORTED)
 
 _IDENT = re.compile(r"[A-Za-z_]\w*")
@@ -78,7 +87,8 @@ def answer_kind(v: Variant) -> str:
     text = v.answer_text.strip()
     if "->" not in text:
         return "pack"
-    return "einsum" if v.topic == "einsum" else "arrow"
+    source = v.params.get("source", v.family) if isinstance(v.params, dict) else v.family  # a mixed note's draw
+    return "einsum" if str(source).split(".", 1)[0] == "einsum" else "arrow"
 
 
 def _call_args(text: str) -> list[str]:
@@ -342,12 +352,9 @@ class Memory:
         return Memory(+s, {k: +c for k, c in by.items()})
 
 
-def _top(counter: Counter) -> str | None:
-    return counter.most_common(1)[0][0] if counter else None
-
-
-def attempts(v: Variant, memory: Memory | None = None) -> dict[str, str]:
-    """solver -> its response to ``v`` (solvers with nothing to say are left out)."""
+def attempts(v: Variant, memory: Memory | None = None) -> dict[str, Guess]:
+    """solver -> its guess at ``v``: one sure response from the card's text, or the frequency
+    solvers' ranked responses with their ties (solvers with nothing to say are left out)."""
     card = read(v)
     kind = card.kind
     out: dict[str, str | None] = {}
@@ -389,18 +396,16 @@ def attempts(v: Variant, memory: Memory | None = None) -> dict[str, str]:
             out["match sizes"] = compose(kind, card.by_size, list(dict.fromkeys(_flat_all(card.by_size))))
     if kind == "pack":
         out.update(_pack_positions(v, card))
+    guesses = {k: Guess([r]) for k, r in out.items() if r}
     if memory is not None:
-        top = _top(memory.structures)
-        if top:
-            out["top structure"] = top
-            out["template"] = fill(kind, top, card)
+        guesses["top structure"] = top_k(memory.structures, 1, lambda st: st)
+        guesses["template"] = top_k(memory.structures, 1, lambda st: fill(kind, st, card))
+        guesses["top 3 structures"] = top_k(memory.structures, 3, lambda st: fill(kind, st, card) or st)
         if ins and all(ins) and kind != "pack":
             probe = compose(kind, ins, [])
             same = memory.by_inputs.get(_lhs(kind, probe) if probe else "", Counter())
-            best = _top(same)
-            if best:
-                out["lookup"] = fill(kind, best, card)
-    return {k: r for k, r in out.items() if r}
+            guesses["input lookup"] = top_k(same, 1, lambda st: fill(kind, st, card))
+    return {k: g for k, g in guesses.items() if g.responses()}
 
 
 _ORDINAL = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
@@ -444,19 +449,17 @@ def _flat_all(terms: Sequence[Sequence[str]]) -> list[str]:
     return [x for t in terms for x in _flat(t)]
 
 
+def credits(v: Variant, memory: Memory | None = None) -> dict[str, float]:
+    """Each solver's expected success on ``v``, judged by ``v``'s own checker (each response once)."""
+    accepted = judge(v.check)
+    return {name: g.chance(accepted) for name, g in attempts(v, memory).items()}
+
+
 def solves(v: Variant, memory: Memory | None = None) -> dict[str, str]:
-    """The solvers whose response the card's own checker accepts (each response judged once)."""
-    verdicts: dict[str, bool] = {}
-    hits = {}
-    for name, resp in attempts(v, memory).items():
-        if resp not in verdicts:
-            try:
-                verdicts[resp] = v.check(resp).correct
-            except Exception:  # noqa: BLE001 - a checker crash is not a solve
-                verdicts[resp] = False
-        if verdicts[resp]:
-            hits[name] = resp
-    return hits
+    """The solvers that may answer ``v``: each with a response of its that the card's checker accepts."""
+    accepted = judge(v.check)
+    return {name: next(r for r in g.responses() if accepted(r))
+            for name, g in attempts(v, memory).items() if g.chance(accepted) > 0}
 
 
 @dataclass
@@ -477,7 +480,8 @@ class Measure:
 
     def failures(self, solvers: Sequence[str] = ENFORCED) -> list[str]:
         """Why this form breaks the limits of issue 18 (empty when it meets them)."""
-        why = [f"{s} solves {self.rates[s]:.0%}" for s in solvers if self.rates.get(s, 0) > MAX_SOLVED]
+        # a sum of fractional credits (1/3 + 2/3 ...) may land a rounding error above an exact 30%
+        why = [f"{s} solves {self.rates[s]:.0%}" for s in solvers if self.rates.get(s, 0) > MAX_SOLVED + 1e-9]
         if self.structures < MIN_STRUCTURES:
             why.append(f"{self.structures} answer structures (need {MIN_STRUCTURES})")
         if self.top_share > MAX_STRUCTURE_SHARE:
@@ -492,12 +496,31 @@ def measure(variants: Sequence[Variant], solved_seeds: int = 50) -> Measure:
     rates: Counter = Counter()
     judged = variants[:solved_seeds]
     for v in judged:
-        for name in solves(v, memory.without(v)):
-            rates[name] += 1
+        rates.update(credits(v, memory.without(v)))
     top, n = memory.structures.most_common(1)[0]
     v0 = variants[0]
     return Measure(v0.family, v0.form, len(judged), {s: rates[s] / len(judged) for s in SOLVERS},
                    len(memory.structures), n / len(variants), top)
+
+
+def measure_in_mix(variants: Sequence[Variant], mix: Sequence[Variant]) -> Measure:
+    """The figures of a write form asked only inside mixed notes (``Family.pooled``): each of its
+    ``variants`` answered by a stranger who remembers the mixed note's variants ``mix`` (never the
+    same card: a mix variant drawn from this variant's family, form and seed is left out). Rates
+    are over ``variants``; structures and the top share are the mix's."""
+    sources = [m.params.get("source") for m in mix]
+    memory = Memory.of(mix)
+    rates: Counter = Counter()
+    for v in variants:
+        own = [m for m, src in zip(mix, sources) if src == f"{v.family}/{v.form}/{v.seed}"]
+        remembered = memory
+        for m in own:
+            remembered = remembered.without(m)
+        rates.update(credits(v, remembered))
+    top, n = memory.structures.most_common(1)[0]
+    v0 = variants[0]
+    return Measure(v0.family, v0.form, len(variants), {s: rates[s] / len(variants) for s in SOLVERS},
+                   len(memory.structures), n / len(mix), top)
 
 
 # ----------------------------------------------------------------------------- fix forms

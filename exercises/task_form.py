@@ -77,7 +77,7 @@ def torch_from_numpy(expr: str, names: dict[str, str]) -> str | None:
             f = node.func
             path = ast.unparse(f)
             for k in node.keywords:
-                k.arg = {"axis": "dim", "axis1": "dim1", "axis2": "dim2"}.get(k.arg or "", k.arg)
+                k.arg = {"axis": "dim", "axis1": "dim1", "axis2": "dim2", "keepdims": "keepdim"}.get(k.arg or "", k.arg)
             if path == "np.trace":
                 if len(node.args) == 1 and not node.keywords:
                     return ast.parse(f"torch.trace({ast.unparse(node.args[0])})", mode="eval").body
@@ -136,7 +136,7 @@ def task_variant(
     # the example: values on which every kept mistake gives another result, so it fixes the answer
     for _ in range(EXAMPLE_REDRAWS):
         env = example(rng)
-        floats = {k: v.double() if isinstance(v, torch.Tensor) else v for k, v in env.items()}
+        floats = {k: v.double() if isinstance(v, torch.Tensor) and v.is_floating_point() else v for k, v in env.items()}
         result = evaluate_expression(reference, floats, trusted=True)
         separated = True
         for m in apart:
@@ -144,7 +144,7 @@ def task_variant(
                 other = evaluate_expression(m, floats, trusted=True)
             except Exception:  # a mistake that does not run on these shapes is told apart anyway
                 continue
-            if isinstance(other, torch.Tensor) and other.shape == result.shape and torch.allclose(other, result):
+            if isinstance(other, torch.Tensor) and other.shape == result.shape and torch.allclose(other.double(), result.double()):
                 separated = False
                 break
         if separated:
@@ -197,7 +197,7 @@ def _differs(expr: str, reference: str, check) -> bool:
     except Exception:  # does not run on inputs of these sizes: a wrong answer
         return True
     want = evaluate_expression(reference, env, trusted=True)
-    return not (isinstance(got, torch.Tensor) and got.shape == want.shape and torch.allclose(got, want))
+    return not (isinstance(got, torch.Tensor) and got.shape == want.shape and torch.allclose(got.double(), want.double()))
 
 
 def int_tensor(rng: random.Random, shape: Sequence[int], low: int = -3, high: int = 5):

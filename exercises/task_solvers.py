@@ -43,11 +43,12 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
-from math import comb
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
+from exercises.guess import Guess, judge, top_k
 from exercises.solvers import MAX_SOLVED
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -83,41 +84,6 @@ def new_sizes(v: Variant) -> list[int]:
     have = {s for _, shape, _, _ in _INPUT.findall(v.prompt) for s in _sizes(shape)}
     result = _RESULT.search(v.prompt)
     return [s for s in _sizes(result.group(1)) if s not in have] if result else []
-
-
-@dataclass
-class Guess:
-    """A solver's responses to one card: those it surely tries, and where its ranking ties at the
-    cut, the tied responses of which it tries ``pick`` at random (None: a response it cannot build)."""
-
-    sure: list[str | None] = field(default_factory=list)
-    tied: list[str | None] = field(default_factory=list)
-    pick: int = 0
-
-    def chance(self, accepted: Callable[[str], bool]) -> float:
-        """The probability that one of the tried responses is accepted."""
-        if any(r and accepted(r) for r in self.sure):
-            return 1.0
-        if not self.tied or not self.pick:
-            return 0.0
-        hits = sum(bool(r and accepted(r)) for r in self.tied)
-        return 1 - comb(len(self.tied) - hits, self.pick) / comb(len(self.tied), self.pick)
-
-    def responses(self) -> list[str]:
-        return [r for r in (*self.sure, *self.tied) if r]
-
-
-def top_k(counts: Counter, k: int, respond: Callable[[Hashable], str | None]) -> Guess:
-    """The guess of a learner who tries the ``k`` most frequent keys of ``counts`` (the other seeds'
-    answers); ``respond`` turns a key into the response typed. Counts within one of the ``k``-th
-    key's are a tie, picked among at random: leaving the card out lowers its own answer's count by
-    one, so with cases drawn in balanced blocks its answer is always one short of its equals."""
-    if not counts:
-        return Guess()
-    cut = sorted(counts.values(), reverse=True)[min(k, len(counts)) - 1]
-    sure = [key for key, n in counts.items() if n > cut + 1]
-    tied = [key for key, n in counts.items() if abs(n - cut) <= 1]
-    return Guess([respond(key) for key in sure], [respond(key) for key in tied], min(k, len(counts)) - len(sure))
 
 
 def story_numbers(v: Variant) -> list[int]:
@@ -158,7 +124,7 @@ class Seen:
     structure: str
     look: tuple = ()
 
-    @property
+    @cached_property  # asked once per other card answered: computed once
     def idioms(self) -> list[str]:
         """The plain-torch solutions, inputs renamed to positional slots (one per distinct text)."""
         slots = dict(zip(self.names, _slots(len(self.names))))
@@ -248,16 +214,7 @@ def attempts(v: Variant, others: Sequence[Seen]) -> dict[str, Guess]:
 
 def credits(v: Variant, others: Sequence[Seen]) -> dict[str, float]:
     """Each solver's expected success on ``v``, judged by ``v``'s own checker (0 where none is accepted)."""
-    tried: dict[str, bool] = {}
-
-    def accepted(r: str) -> bool:
-        if r not in tried:
-            try:
-                tried[r] = bool(v.check(r).correct)
-            except Exception:  # noqa: BLE001 -- a refused expression is a wrong one
-                tried[r] = False
-        return tried[r]
-
+    accepted = judge(v.check)
     return {name: guess.chance(accepted) for name, guess in attempts(v, others).items()}
 
 

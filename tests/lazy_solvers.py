@@ -14,6 +14,7 @@ from functools import cache
 
 from exercises import all_families, get_family
 from exercises.solvers import ENFORCED, REPORTED, Measure, measure
+from exercises.solvers import measure_in_mix as write_measure_in_mix
 from exercises.task_solvers import TASK_REPORTED, TASK_SOLVERS, TaskMeasure, measure_in_mix, measure_tasks
 from exercises.traps import (
     WRITE_FORMS,
@@ -71,6 +72,22 @@ def stranger(family_id: str, form: str) -> Measure:
     return measure(variants(family_id, form), STRANGER_SEEDS)
 
 
+def pooled_write_slots() -> list[tuple[str, str]]:
+    """(family, mixed note) for every write form asked only inside the mixed notes: its topic's mix
+    and the mix across all topics."""
+    from exercises.mixed import MIXED_IDS
+
+    return [(f, mix) for f, form in slots(STRANGER_FORMS) if is_pooled(f, form)
+            for mix in (MIXED_IDS[get_family(f).topic], MIXED_IDS[None])]
+
+
+@cache
+def stranger_in_mix(family_id: str, mix_id: str) -> Measure:
+    """A pooled write form's figures inside the mixed note ``mix_id``: its :data:`STRANGER_SEEDS`
+    seeds answered by the write solvers remembering the mix's :data:`SEEDS` variants (never the same card)."""
+    return write_measure_in_mix(variants(family_id, "write", STRANGER_SEEDS), variants(mix_id, "task"))
+
+
 def task_slots() -> list[tuple[str, str]]:
     """Every family's task form, the mixed families excepted (judged through their sources) and the
     task forms asked only in the mixed notes (``Family.pooled``: judged there, :func:`pooled_task_slots`)."""
@@ -108,7 +125,7 @@ def is_pooled(family_id: str, form: str) -> bool:
 _SHORT = {"copy names": "copy", "copy names reversed": "copy-r", "copy prose": "prose", "copy prose reversed": "prose-r",
           "match sizes": "sizes", "first appearance": "first", "first appearance reversed": "first-r",
           "unshared": "unsh", "unshared reversed": "unsh-r", "top structure": "top", "template": "tmpl",
-          "first appearance, last shared summed": "last*", "lookup": "lookup*"}
+          "top 3 structures": "top3", "input lookup": "lookup", "first appearance, last shared summed": "last*"}
 
 
 def stranger_table(forms: tuple[str, ...] = (*STRANGER_FORMS, "task")) -> list[str]:
@@ -122,6 +139,11 @@ def stranger_table(forms: tuple[str, ...] = (*STRANGER_FORMS, "task")) -> list[s
         mark = "pooled" if is_pooled(fam, form) else ("FAIL" if m.failures() else "")
         lines.append(f"{fam + '/' + form:34s} " + " ".join(f"{100 * m.rates[c]:7.0f}" for c in cols)
                      + f"  {m.structures:6d} {100 * m.top_share:4.0f}%  {mark}")
+    if "write" in forms:  # the pooled write forms judged where they are asked; structures: the mix's
+        for fam, mix in pooled_write_slots():
+            m = stranger_in_mix(fam, mix)
+            lines.append(f"{fam + '/write in ' + mix:34s} " + " ".join(f"{100 * m.rates[c]:7.0f}" for c in cols)
+                         + f"  {m.structures:6d} {100 * m.top_share:4.0f}%  pooled{' FAIL' if m.failures() else ''}")
     if "task" in forms:
         lines += task_table()
     return lines

@@ -165,7 +165,7 @@ def test_safe_eval_refuses_everything_else(text):
 
 
 def test_huge_exponents_and_long_input_are_refused_at_once():
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU, not wall: a loaded machine must not fail it
     for text in ("9**9**9", "9^9^9", "(9**9)**(9**9)", "2**2**2**2**2**2", "-9**9**9"):
         with pytest.raises(ValueError, match="exponent"):
             safe_eval(text)
@@ -173,7 +173,7 @@ def test_huge_exponents_and_long_input_are_refused_at_once():
         safe_eval("1+" * 150 + "1")
     with pytest.raises(ValueError):
         safe_eval("(" * 150 + "1" + ")" * 150)
-    assert time.perf_counter() - t0 < 0.5
+    assert time.process_time() - t0 < 0.5
     assert NumberCheck(1.0).check("9**9**9").unreadable
 
 

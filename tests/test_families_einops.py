@@ -477,6 +477,12 @@ def _semantics(fid: str, v, x: np.ndarray) -> np.ndarray:
             return x.transpose(0, 2, 3, 1).reshape(b, h * w, c)
         if "channel values kept together" in v.prompt:
             return x.transpose(0, 2, 3, 1).reshape(out)
+        if "channels before pixels" in v.prompt:  # stored (b, h, w, c)
+            return x.transpose(0, 3, 1, 2).reshape(out)
+        if "one row per time step" in v.prompt:
+            return x.transpose(1, 0, 2).reshape(out)
+        if "feature by feature" in v.prompt:
+            return x.transpose(0, 2, 1).reshape(out)
         return x.reshape(out)  # every other flatten is a plain row-major reshape
     if fid == "einops.tile":
         reps = [o // i for o, i in zip(out, x.shape)]

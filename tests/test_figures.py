@@ -47,6 +47,26 @@ def test_phase_diagram_has_the_papers_three_regions():
     assert band[sparse] >= band[dense] and band[sparse] >= 2, f"the band widens with sparsity: {band}"
 
 
+def test_three_features_in_two_dimensions_has_the_papers_phases():
+    """The paper's second small phase diagram (n = 3, m = 2; the extra feature's phase): dense, it is
+    ignored below relative importance 1 and gets its own dimension above; as features get sparser
+    the ignored region shrinks to nothing and a less important extra feature is superposed --
+    antipodal to one of the others in 2 dimensions (superposition about 1)."""
+    sw, grid = F.phase_3in2_data()
+    assert sw.row_values[0] == 1.0 and sw.row_values == sorted(sw.row_values, reverse=True)
+    less = [c for c, r in enumerate(sw.col_values) if r < 1]
+    more = [c for c, r in enumerate(sw.col_values) if r > 1]
+    assert [grid[0][c][0] for c in less] == ["ignored"] * len(less)
+    assert [grid[0][c][0] for c in more] == ["dedicated"] * len(more)
+    ignored = [sum(p == "ignored" for p, _ in row) for row in grid]
+    assert ignored == sorted(ignored, reverse=True) and ignored[-1] == 0, f"the ignored region shrinks: {ignored}"
+    sparse = [r for r, p in enumerate(sw.row_values) if p < 0.15]
+    sup = [grid[r][c][0] for r in sparse for c in less]
+    assert sup.count("superposed") >= 0.7 * len(sup), sup
+    assert all(x >= 0.9 for row in grid for p, x in row if p == "superposed"), "superposed: an antipodal partner"
+    assert sum(grid[r][c][0] == "dedicated" for r in range(len(grid)) for c in more) >= 0.75 * len(grid) * len(more)
+
+
 def test_the_exact_expected_loss_puts_the_phases_where_the_paper_does():
     """The loss-optimal phase (no sampling, no training budget): dense features keep the more
     important one; superposition first appears around r = 1 and, once p is small, wins at every

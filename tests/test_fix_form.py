@@ -58,6 +58,9 @@ MERGE = ExpressionCheck(
     "x.swapaxes(1, 2).contiguous().view(b, s, h * d)",
     "torch.einsum('bhsd->bshd', x).reshape(b, s, -1)",
     "x.movedim(1, 2).flatten(start_dim=2)",
+    "torch.where(x > 0, x, x).transpose(1, 2).reshape(b, s, -1)",
+    "(x * (x == x).float()).transpose(1, 2).reshape(b, s, -1)",
+    "x.where((x > 0) | ~(x > 0), 0.0).transpose(1, 2).flatten(2)",
 ])
 def test_right_answers_in_many_spellings(response):
     v = MERGE.check(response)
@@ -131,13 +134,35 @@ def test_wrong_answers_are_rejected_and_the_mistake_is_named(response, key):
     "b'bytes'",
     "x[torch.zeros(3, dtype=torch.long)]",
     "",
+    # comparisons, masks and steps (the thresholding SAEs' fix forms): only numbers and tensors,
+    # one comparison at a time, & | ~ only on masks, sizes probed before anything is allocated
+    "x.flatten()[:, None, None] > x.flatten()[:, None] + x.flatten()",
+    "(x.flatten()[:, None, None, None] > x.flatten()[:, None, None]) & (x.flatten()[:, None] > x.flatten())",
+    "torch.where(x.flatten()[:, None, None] > 0, x.flatten()[:, None], x.flatten())",
+    "(x > 0).float().repeat(100000, 1, 1, 1)",
+    "x > 0 > x",
+    "x in x",
+    "x is not x",
+    "x.shape == (1, 2)",
+    "'a' * 10 ** 9 < 'b'",
+    "x.__gt__(0)",
+    "(x > 0).__invert__()",
+    "~x",
+    "x & x",
+    "(x > 0) | 5",
+    "torch.heaviside(x, x, out=x)",
+    "torch.gt(x, 0, out=x)",
+    "torch.heaviside(x, torch.zeros_like(x)).add_(1)",
+    "x.float().storage()",
+    "x.where(x > 0, 10 ** 10)",
+    "x.to('cuda')",
 ])
 def test_hostile_or_foreign_expressions_are_refused_without_running(response, tmp_path):
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU, not wall: a loaded machine must not fail it
     v = MERGE.check(response)
     assert not v.correct and v.unreadable, (response, v)
     assert v.reason.startswith("Couldn't read that as a Python expression"), v.reason
-    assert time.perf_counter() - t0 < 5, response
+    assert time.process_time() - t0 < 5, response
     assert MERGE.check("einops.rearrange(x, 'b h s d -> b s (h d)')").correct  # nothing broke
 
 

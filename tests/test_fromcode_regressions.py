@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cardgen.fromcode.exercises import collect, make_variant
+from cardgen.fromcode.exercises import collect, forms_for, make_variant
 from cardgen.fromcode.scan import scan_paths
 
 CASES = Path(__file__).resolve().parent / "fromcode_cases" / "regressions"
@@ -37,10 +37,11 @@ def test_different_tensors_with_the_same_attribute_name_stay_different():
 def test_summing_over_the_ellipsis_is_called_a_sum_and_one_operand_is_not_multiplied():
     found = collect([CASES / "ellipsis_sum.py"])
     (call, st), = found.items
-    v = make_variant(call, "write", 0, st)
-    assert "nothing summed" not in v.prompt
-    assert "`...`" in v.prompt and "summing over" in v.prompt
-    assert "Multiply them" not in v.prompt
+    # `b...->b` has no write form: the card would print `b ...` and say `...` is summed (t21)
+    assert "write" not in forms_for(call, st)
+    v = make_variant(call, "shape", 0, st)
+    assert "nothing is summed" not in v.explanation and "the axes of `...` are summed away" in v.explanation
+    assert "Multiply them" not in v.prompt + v.explanation
 
 
 def test_a_reduction_passed_as_a_variable_is_shown_as_that_variable():
@@ -106,8 +107,8 @@ def test_read_cards_do_not_ask_for_the_axes_their_pattern_prints():
 
     found = collect([CASES / "literal_axes.py"])
     assert [c.pattern for c, _ in found.items] == ["i -> i 1"]  # einops refuses `h 5` in rearrange
-    for call, st in found.items:
-        assert forms_for(call, st) == ("shape", "write")
+    for call, st in found.items:  # and no write card: a reshape, answered by copying `i` (t21)
+        assert forms_for(call, st) == ("shape",)
 
 
 def test_note_guids_and_tags_survive_the_pattern_engine_refactor():
@@ -124,10 +125,22 @@ def test_note_guids_and_tags_survive_the_pattern_engine_refactor():
     now = [[n.note.guid, n.deck, sorted(n.tags), n.call.slot, n.note.form] for n in build_notes(found.items, 2, 0)]
     # issue 21 removed two read cards: a plain reordering's (it asked for the axes its pattern
     # prints) and an outer product's (its one question, "which axes are summed?", is answered
-    # by typing the format example `none`)
+    # by typing the format example `none`); and t21 retired the write cards a template answers
+    # (`exercises.answered_by_its_inputs`): einsums whose result is the axes only one operand
+    # has, or all of them, in order (`ij,jk->ik`, `bnd,d->bn`, `i,j->ij`, `...` aside), a trace
+    # (`ii`) and a pooling reduce that keeps the named axes in order. Every other note keeps its GUID.
+    forms = "from-code/tests/fromcode_cases/all_forms.py/numpy_and_friends/"
     assert sorted((n[3], n[4]) for n in before if n not in now) == [
         ("from-code/tests/fromcode_cases/all_forms.py/<module>/einops.rearrange/a b -> b a", "read"),
-        ("from-code/tests/fromcode_cases/all_forms.py/numpy_and_friends/torch.einsum/i,j->ij", "read")]
+        ("from-code/tests/fromcode_cases/all_forms.py/Patches.forward/numpy.einsum/bnd,d->bn", "write"),
+        (forms + "einops.einsum/batch d_in, d_in d_out -> batch d_out", "write"),
+        (forms + "numpy.einsum/ii", "write"),
+        (forms + "numpy.einsum/ij,kj->ik", "write"),
+        (forms + "torch.einsum/...ij,...jk->...ik", "write"),
+        (forms + "torch.einsum/i,j->ij", "read"),
+        (forms + "torch.einsum/i,j->ij", "write"),
+        (forms + "torch.einsum/ij,jk->ik", "write"),
+        ("from-code/tests/fromcode_cases/all_forms.py/pooling/einops.reduce/b c (h 2) (w 2) -> b c h w", "write")]
     assert {n[3] for n in now if n not in before} == {
         "from-code/tests/fromcode_cases/all_forms.py/not_literal/einops.unpack/b *"}
 
@@ -175,15 +188,19 @@ def test_unpack_calls_become_exercises_answered_by_einops():
     assert not found.skipped
     assert [c.pieces for c, _ in found.items] == [("cls_tokens", "patches"), ("out",), (None, "c")]
     for call, st in found.items:
+        one_piece = len(call.pieces) == 1  # `* n` into `out` alone: `*` is the one place left, no write card (t21)
+        assert ("write" in forms_for(call, st)) != one_piece
         for seed in range(6):
-            shape, write, read = (make_variant(call, form, seed, st) for form in ("shape", "write", "read"))
+            shape, read = (make_variant(call, form, seed, st) for form in ("shape", "read"))
             ps = [tuple(s) for s in read.params["packed_shapes"]]
             packed = tuple(read.params["operands"][0]["shape"])
             pieces = einops.unpack(torch.zeros(packed), ps, call.pattern)  # independent run
             assert read.check(str([tuple(p.shape) for p in pieces])).correct
             assert not read.check(str([tuple(p.shape) for p in pieces][::-1])).correct or len(pieces) == 1 \
                 or len({tuple(p.shape) for p in pieces}) == 1
-            assert write.check(call.pattern).correct and not write.check("* b d").correct
+            if not one_piece:
+                write = make_variant(call, "write", seed, st)
+                assert write.check(call.pattern).correct and not write.check("* b d").correct
             assert shape.check(shape.answer_text).correct
             assert all(not shape.check(x).correct for x in shape.distractors)
 
@@ -229,8 +246,10 @@ def test_write_prompts_show_an_example_instead_of_the_result_axes():
 
     found = collect([CASES / "write_prompts.py"])
     assert len(found.items) == 5
+    # a plain split keeps its input's axes in order: copied, they were its write card's answer (t21)
+    assert [c.pattern for c, s in found.items if "write" not in forms_for(c, s)] == ["b (h w) c -> b h w c"]
     shown = 0
-    for call, st in found.items:
+    for call, st in ((c, s) for c, s in found.items if "write" in forms_for(c, s)):
         for seed in range(5):
             v = make_variant(call, "write", seed, st)
             assert axes_text(st.output) not in v.prompt, v.prompt  # the layout is not printed
@@ -247,8 +266,7 @@ def test_write_prompts_show_an_example_instead_of_the_result_axes():
             # lazy: copy the axis names printed, in order, as the result
             names = [n for side in st.inputs for it in side for n in it.names]
             lazy = ", ".join(st.side_text(s) for s in st.inputs) + " -> " + " ".join(dict.fromkeys(names))
-            if st.output_names() == list(dict.fromkeys(names)):
-                continue  # the code's own result keeps the names in order: nothing a card can hide
+            assert st.output_names() != list(dict.fromkeys(names))  # such calls have no write card
             assert not v.check(lazy.replace(", ", ",").replace(" -> ", "->") if st.letters else lazy).correct
             # the example in the prompt is what the answer computes on those inputs
             assert v.check(call.pattern).correct
@@ -258,23 +276,20 @@ def test_write_prompts_show_an_example_instead_of_the_result_axes():
     assert torch.equal(torch.einsum("ij->ji", ops["w"]), torch.tensor(printed, dtype=ops["w"].dtype))
 
 
-def test_idioms_that_name_no_axis_get_shape_and_write_cards():
+def test_idioms_that_name_no_axis_get_shape_cards():
     import einops
     import torch
 
-    from cardgen.fromcode.exercises import forms_for
-
     found = collect([CASES / "no_named_axes.py"])
     assert not found.skipped and len(found.items) == 3
-    for call, st in found.items:
-        assert forms_for(call, st) == ("shape", "write")
+    for call, st in found.items:  # no write card: `... -> ... 1` is a reshape, `...` copied, and `*` the one pack (t21)
+        assert forms_for(call, st) == ("shape",)
         for seed in range(4):
             v = make_variant(call, "shape", seed, st)
             shapes = [tuple(o["shape"]) for o in v.params["operands"]]
             xs = [torch.zeros(s) for s in shapes]
             out = einops.pack(xs, "*")[0] if call.op == "pack" else einops.rearrange(xs[0], call.pattern)
             assert v.check(str(tuple(out.shape))).correct
-            assert make_variant(call, "write", seed, st).check(call.pattern).correct
 
 
 def test_the_reduce_read_card_counts_unnamed_reduced_axes():
@@ -346,3 +361,28 @@ def test_calls_with_big_tensors_are_drawn_smaller_or_skipped_never_raised():
     assert built | {s.reason.split("with ", 1)[1].split(":")[0].strip("'\"") for s in skipped} >= {
         c.pattern for c, _ in found.items}
     assert all("too many axes" in s.reason or "cannot" in s.reason for s in skipped), skipped
+
+
+def test_no_write_card_where_a_template_is_the_answer():
+    """t21: splits, traces, implicit-rule einsums, pooling and one-piece packs lose their write
+    card (shape and read stay); their twins keep it, and neither the traps' lazy solvers nor
+    "the operands' axes joined in order of first appearance" answer those."""
+    import importlib.util
+
+    from exercises.traps import lazy_write_solves
+
+    spec = importlib.util.spec_from_file_location(
+        "fromcode_cards_bench", Path(__file__).resolve().parent.parent / "benchmarks" / "fromcode_cards.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    found = collect([CASES / "templates.py"])
+    assert not found.skipped and len(found.items) == 12
+    for call, st in found.items:
+        forms = forms_for(call, st)
+        assert ("write" in forms) == (call.function == "twins"), (call.pattern, forms)
+        assert "shape" in forms
+        if "write" in forms:
+            for seed in range(2):
+                v = make_variant(call, "write", seed, st)
+                assert "summing" not in v.prompt and v.check(call.pattern).correct
+                assert not lazy_write_solves(v) and not bench.first_appearance_solves(v, st.letters), v.prompt

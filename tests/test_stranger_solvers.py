@@ -2,30 +2,71 @@
 
 Every write form of the registry, 50 seeds, each solver remembering the family's other seeds:
 copying the printed names (in order, reversed, the prose's), matching sizes, the order of first
-appearance (and reversed), the unshared axes, the family's most frequent answer structure and its
-template filled with the card's names. None may answer more than 30%; each form has at least 4
-answer structures over 100 seeds, the most frequent at most 35%. A form the family asks only in
-the mixed pool (``Family.pooled``) is judged there. ``python tests/lazy_solvers.py --stranger``
-prints the table. Variants are drawn once per session (shared with tests/test_card_traps.py).
+appearance (and reversed), the unshared axes, the family's most frequent answer structure, its top
+three, its template filled with the card's names, and the most frequent answer of the seeds whose
+operands look alike (input lookup). The frequency solvers score their expected success (ties picked
+at random, :mod:`exercises.guess`, as the task solvers do). None may answer more than 30%; each form
+has at least 4 answer structures over 100 seeds, the most frequent at most 35%. A form the family
+asks only in the mixed pool (``Family.pooled``) is judged there. ``python tests/lazy_solvers.py
+--stranger`` prints the table. Variants are drawn once per session (shared with tests/test_card_traps.py).
+Forms still above the limits are strict xfails naming their figure (open in issue 18): the test
+fails once one is fixed, so its mark must then go.
 """
 from __future__ import annotations
+
+from collections import Counter
 
 import lazy_solvers as L
 import pytest
 
-from exercises import Variant
+from exercises import Variant, guess, solvers, task_solvers
 from exercises.checking import EinopsCheck, EinsumCheck
 from exercises.solvers import REPORTED, measure, solves
 
+#: Write forms above the limits under the honest measure (% of 50 seeds; i18w: ties split at random,
+#: ``top 3 structures`` and ``input lookup`` enforced as on the task side). Most have 6 to 9 equally
+#: likely layouts (three tries answer a third to a half) or operands whose layout fixes the answer.
+OPEN: dict[str, str] = {
+    "einsum.chain": "input lookup 42%",
+    "einsum.dot": "top 3 structures 34%, input lookup 37%",
+    "einsum.implicit": "input lookup 30.5%",
+    "einsum.matvec": "input lookup 50%",
+    "einsum.sum_axes": "top 3 structures 50%",
+    "einsum.tms_back": "top 3 structures 44%",
+    "einsum.tms_hidden": "top 3 structures 45%",
+    "einsum.transpose": "top 3 structures 50%",
+    "einops.anonymous_axes": "top 3 structures 49%, input lookup 44%",
+    "einops.merge_heads": "top 3 structures 38%",
+}
+#: Pooled write forms a stranger still answers inside the mixed notes (% of 50 seeds, worst of the
+#: topic's mix and the mix across topics): pooling varies what is remembered, not what the card prints.
+OPEN_POOLED: dict[str, str] = {
+    "einsum.bilinear": "input lookup 40% in einsum.mixed",
+    "einsum.diagonal": "copy names, match sizes, first appearance 60%",
+    "einsum.elementwise": "copy names, match sizes, first appearance 32%",
+    "einsum.matmul": "unshared 60%, input lookup 45%",
+    "einsum.trace": "input lookup 38% in einsum.mixed",
+    "einops.pack": "copy prose 100%, copy names 58%",
+    "einops.unflatten": "match sizes, first appearance, input lookup 100%",
+    "einops.unpack": "copy prose 100%, match sizes 92%",
+}
+
 SLOTS = [s for s in L.slots(L.STRANGER_FORMS)]
 JUDGED = [s for s in SLOTS if not L.is_pooled(*s)]
+POOLED = sorted({f for f, _ in L.pooled_write_slots()})
 
 
 def _id(slot):
     return "/".join(slot)
 
 
-@pytest.mark.parametrize("slot", JUDGED, ids=_id)
+def _case(slot):
+    fid = slot[0]
+    marks = [pytest.mark.xfail(strict=True, reason=f"{OPEN[fid]}: open, see issue 18")] if fid in OPEN else []
+    return pytest.param(slot, id=_id(slot), marks=marks)
+
+
+@pytest.mark.parametrize("slot", [_case(s) for s in JUDGED])
 def test_no_stranger_answers_a_write_form(slot):
     m = L.stranger(*slot)
     assert m.seeds >= 50
@@ -33,9 +74,21 @@ def test_no_stranger_answers_a_write_form(slot):
     assert not why, f"{_id(slot)}: " + "; ".join(why) + " (python tests/lazy_solvers.py --stranger)"
 
 
-#: Write forms the reported solvers (``last*``, ``lookup*``) are held to the limit on: the einsum
-#: forms whose leftovers were fixed (issue 18: dot's ``last*`` 60% and outer's copy-reversed 30%
-#: before). The others are listed in the README's table and ``python tests/lazy_solvers.py --stranger``.
+@pytest.mark.parametrize("fid", [pytest.param(f, id=f"{f}/write", marks=[pytest.mark.xfail(
+    strict=True, reason=f"{OPEN_POOLED[f]}: open, see issue 18")] if f in OPEN_POOLED else []) for f in POOLED])
+def test_pooled_write_forms_are_judged_in_the_mixed_notes(fid):
+    """A write form asked only in the mixed notes: its 50 seeds, answered by a stranger who remembers
+    the mixed note's 100 variants (never the card itself), within the limits in both mixes."""
+    for f, mix in L.pooled_write_slots():
+        if f == fid:
+            m = L.stranger_in_mix(fid, mix)
+            assert m.seeds >= 50 and m.top_share <= 0.10, (mix, m.top, m.top_share)
+            assert not m.failures(), f"{fid}/write in {mix}: " + "; ".join(m.failures())
+
+
+#: Write forms the reported solver (``last*``) is held to the limit on: the einsum forms whose
+#: leftovers were fixed (issue 18: dot's ``last*`` 60% before). The others are listed in the
+#: README's table and ``python tests/lazy_solvers.py --stranger``.
 REPORTED_HELD = ("einsum.dot", "einsum.outer")
 
 
@@ -88,3 +141,39 @@ def test_einsum_letters_are_judged_by_execution():
                 answer="ik,kj->ij", answer_text="ik,kj->ij",
                 checker=EinsumCheck("ik,kj->ij", ((3, 4), (4, 5))))
     assert solves(v).keys() >= {"unshared", "first appearance, last shared summed"}
+
+
+def _turns(seed: int, rank: int, out: tuple[int, ...]) -> Variant:
+    """A planted einops write card: permute ``x`` (rank ``rank``, names renamed per seed) by a
+    permutation printed as numbers, so no text solver reads it."""
+    names = [f"{c}{seed}" for c in "pqrs"[:rank]]
+    answer = f"{' '.join(names)} -> {' '.join(names[k] for k in out)}"
+    shape = (2, 3, 4, 5)[:rank]
+    return Variant(family="planted.w", form="write", seed=seed, params={}, answer=answer, answer_text=answer,
+                   prompt=f"Apply `.permute{out}` to `x`. `x` has shape {shape}, axes ({', '.join(names)}).",
+                   checker=EinopsCheck("rearrange", answer, (shape,)), code="y = einops.rearrange(x, ____)")
+
+
+def test_balanced_layouts_are_no_blind_spot():
+    """Four layouts in turn: left out, a card's own layout is one short of the others, so 'first seen'
+    never picked it (0%). Honestly, one guess is right 1/4 of the time and three guesses 3/4."""
+    layouts = [(2, 0, 1), (1, 2, 0), (0, 2, 1), (1, 0, 2)]
+    m = measure([_turns(s, 3, layouts[s % 4]) for s in range(12)], 12)
+    assert m.rates["top structure"] == pytest.approx(0.25) and m.rates["template"] == pytest.approx(0.25)
+    assert m.rates["top 3 structures"] == pytest.approx(0.75)
+    assert any("top 3 structures" in w for w in m.failures())
+
+
+def test_the_input_lookup_catches_operands_that_fix_the_answer():
+    """Rank 2 is always transposed, rank 3 always reversed: the family's top structure is a coin toss,
+    the seeds whose operands look alike answer every card."""
+    cards = [_turns(s, 2, (1, 0)) if s % 2 else _turns(s, 3, (2, 1, 0)) for s in range(10)]
+    m = measure(cards, 10)
+    assert m.rates["input lookup"] == 1.0 and m.rates["top structure"] == pytest.approx(0.5)
+
+
+def test_write_and_task_solvers_share_one_scoring():
+    assert solvers.top_k is guess.top_k is task_solvers.top_k and solvers.Guess is task_solvers.Guess
+    g = solvers.attempts(_turns(0, 3, (2, 0, 1)), solvers.Memory.of([_turns(s, 3, (2, 0, 1)) for s in (1, 2)]))
+    assert isinstance(g["template"], guess.Guess) and g["template"].pick == 1
+    assert not guess.top_k(Counter({"a": 0}), 1, str).responses()  # forgotten: not tried

@@ -32,7 +32,7 @@ def _axis_names(v) -> set[str]:
 
 def test_there_are_task_families_in_every_topic():
     topics = {fid.split(".")[0] for fid in TASK_FAMILIES}
-    assert topics == {"einsum", "einops", "superposition"}
+    assert topics == {"einsum", "einops", "superposition", "tensors"}
     assert len(TASK_FAMILIES) >= 30
 
 
@@ -77,9 +77,9 @@ def test_split_heads_accepts_any_tool_and_diagnoses_a_classic_mistake():
 
 
 def test_attention_scores_task_takes_einsum_einops_and_plain_torch():
-    v = get_family("einsum.attention_scores").variant(3, "task")
+    v = get_family("einsum.attention_scores").variant(9, "task")
     q, k = v.params["operands"]
-    assert v.params["expr"] == "bhqe,bhje->bhqj"  # the card's case: (batch, head, query, d) both
+    assert v.params["expr"] == "baid,bakd->baik"  # the card's case: (batch, head, query, d) both, one row per query
     for answer in (f'torch.einsum("bhqd,bhkd->bhqk", {q}, {k})',
                    f'einops.einsum({q}, {k}, "b h q d, b h k d -> b h q k")',
                    f"{q} @ {k}.transpose(-1, -2)", f"{q} @ {k}.mT", f"torch.matmul({q}, {k}.transpose(2, 3))"):
@@ -94,7 +94,9 @@ def test_attention_scores_task_takes_einsum_einops_and_plain_torch():
 
 
 def test_superposition_tasks_judge_the_forward_pass():
-    v = get_family("superposition.forward").variant(1, "task")  # x, W, result: bif, ifh, bif
+    v = get_family("superposition.forward").variant(50, "task")  # the project's Model; x, W, result: bif, ifh, bif
+    assert v.params["layouts"] == {"x": "bif", "W": "ifh", "b_final": "if", "result": "bif"}
+    assert (v.params["kind"], v.params["quantity"]) == ("relu", "output")
     assert v.check("torch.relu((x.transpose(0, 1) @ W @ W.mT).transpose(0, 1) + b_final)").correct
     assert v.check('torch.relu(einops.einsum(x, W, W, "b i f, i f h, i g h -> b i g") + b_final)').correct
     no_relu = v.check('torch.einsum("bif,ifh,igh->big", x, W, W) + b_final')
@@ -102,6 +104,67 @@ def test_superposition_tasks_judge_the_forward_pass():
     for seed in (0, 1):
         sae = get_family("superposition.sae_forward").variant(seed, "task")
         assert all(sae.check(s).correct for s in sae.params["solutions"])
+
+
+def _in_layout(t, src: str, dst: str):
+    """``t`` (axes named by the letters of ``src``) with its axes in the order of ``dst``."""
+    return t.permute(*[src.index(a) for a in dst])
+
+
+def test_superposition_tasks_compute_what_the_projects_models_compute():
+    """Every task case of forward and sae_forward, run on random inputs in its own layouts, equals the
+    project's Model / LinearModel / HiddenReLUModel (its output, or output minus x) and superpos_core's
+    SAE encode / decode (the pre-activations, the tied decoder, the renormalised decoder); a weight
+    stored unlike the project's says so on the card."""
+    import torch
+
+    from exercises.checking import evaluate_expression
+    from exercises.superposition._tasks import decode_tasks, encode_tasks, forward_tasks
+    from superpos_core import Config
+    from superpos_core.sae import sae_decode, sae_encode
+    from superpos_core.variants import model_class
+
+    g = torch.Generator().manual_seed(0)
+    n = dict(b=3, i=2, f=5, h=4, d=6)
+    canon = dict(x="bif", W="ifh", b_final="if", h="bih", W_enc="ihd", b_enc="id", b_dec="ih", acts="bid", W_dec="idh")
+    models = {k: model_class(k)(Config(n_features=5, n_hidden=4, n_instances=2), device="cpu", seed=0)
+              for k in ("relu", "linear", "hidden_relu")}
+    kinds = set()
+    for task in (*forward_tasks(), *encode_tasks(), *decode_tasks()):
+        case = dict(task.case)
+        raw = {name: torch.randn([n[a] for a in canon[name]], generator=g, dtype=torch.float64)
+               for name, _, _ in task.inputs}
+        if "if" in [ax for name, ax, _ in task.inputs if name == "x"]:
+            raw["x"] = raw["x"][0]
+        env = {name: _in_layout(raw[name], canon[name] if raw[name].ndim == len(canon[name]) else canon[name][1:], ax)
+               for name, ax, _ in task.inputs}
+        got = evaluate_expression(task.solutions[0], env, trusted=True)
+        for name, ax, _ in task.inputs:
+            if ax != canon[name] and name.startswith("W"):
+                assert "unlike the project's" in task.story, task.story
+        with torch.no_grad():
+            if "W" in raw:
+                kinds.add(case["kind"])
+                model = models[case["kind"]]
+                model.W.data = raw["W"].float()
+                model.b_final.data = raw["b_final"].float()
+                want = model(raw["x"].float()).double()
+                want = want - raw["x"] if case["quantity"] == "error" else want
+            elif "W_enc" in raw:
+                want = sae_encode(raw["W_enc"], raw["b_enc"], raw["b_dec"], raw["h"])
+                if case["quantity"] == "pre":
+                    want = torch.einsum("bih,ihd->bid", raw["h"] - raw["b_dec"], raw["W_enc"]) + raw["b_enc"]
+                elif case["quantity"] == "tied":
+                    want = sae_decode(raw["W_enc"].transpose(1, 2), raw["b_dec"], want)
+            else:
+                w_dec = raw["W_dec"]
+                if case["quantity"] == "normalised":
+                    w_dec = w_dec / torch.linalg.vector_norm(w_dec, dim=-1, keepdim=True)
+                want = sae_decode(w_dec, raw["b_dec"], raw["acts"])
+        dst = task.result or task.inputs[0][1]
+        assert torch.allclose(got, _in_layout(want, "bi" + dst[-1] if want.ndim == 3 else "i" + dst[-1], dst),
+                              atol=1e-5), (task.story, task.solutions[0])
+    assert kinds == {"relu", "linear", "hidden_relu"}
 
 
 def test_einsum_intermediates_are_bounded_by_the_contraction_path():
@@ -130,9 +193,9 @@ def test_cli_shows_a_task_card_without_tool_and_checks_answers():
     assert not _TOOLS.search(card) and "qkv_out" in card
     other = shown.stdout.split("In other tools:")[1]  # solutions in two tools: einops, then plain torch
     assert "einops.rearrange" in shown.stdout and re.search(r"\.(permute|reshape|view|unflatten)\(", other)
-    ok = _cardgen("check", "superposition.forward", "--form", "task", "--seed", "1",
+    ok = _cardgen("check", "superposition.forward", "--form", "task", "--seed", "50",
                   "torch.relu(torch.einsum('bih,ifh->bif', torch.einsum('bif,ifh->bih', x, W), W) + b_final)")
     assert ok.returncode == 0 and "correct" in ok.stdout
-    bad = _cardgen("check", "superposition.forward", "--form", "task", "--seed", "1",
+    bad = _cardgen("check", "superposition.forward", "--form", "task", "--seed", "50",
                    "torch.einsum('bih,ifh->bif', torch.einsum('bif,ifh->bih', x, W), W) + b_final")
     assert bad.returncode == 1 and "no ReLU" in " ".join(bad.stdout.split())

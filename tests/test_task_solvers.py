@@ -24,23 +24,10 @@ from exercises.solvers import MAX_SOLVED
 from exercises.task_solvers import Guess, Seen, attempts, credits, inputs, look, measure_in_mix, measure_tasks, top_k
 
 #: Families above the limit (% of 50 seeds, measured with the honest solvers of i18f: ties split, the
-#: input lookup enforced): open, see issue 18. Most have five equally likely layouts (a stranger
-#: trying three of them is right 60% of the time) or inputs whose look fixes the answer.
-OPEN: dict[str, str] = {
-    "einsum.attention_scores": "top 3 answers 60%, input lookup 80%",
-    "einsum.batched_matmul": "top 3 answers 60%",
-    "einsum.bilinear": "top 3 answers 60%, template 40%, input lookup 40%",
-    "einsum.dot": "top 3 answers 33%",
-    "einsum.matmul": "top 3 answers 60%",
-    "einsum.matvec": "top 3 answers 60%, template 60%, input lookup 100%",
-    "einsum.sum_axes": "top 3 answers 50%",
-    "einsum.transpose": "top 3 answers 60%",
-    "einops.flatten": "input lookup 32%",
-    "einops.merge_heads": "input lookup 40%",
-    "einops.upsample": "input lookup 34%",
-    "superposition.forward": "input lookup 60%",
-    "superposition.sae_forward": "top 3 answers 38%, input lookup 100%",
-}
+#: input lookup enforced), as strict xfails naming their figure: open, see issue 18. None at present
+#: (the last einsum, einops and superposition ones were fixed in t18a and t18b); a family that
+#: cannot get below the limit in time goes here with its figure.
+OPEN: dict[str, str] = {}
 
 
 def _case(fid: str):
@@ -95,7 +82,7 @@ def test_a_one_template_family_is_caught():
 
 
 def test_other_answers_are_renamed_onto_the_card():
-    a, b = (get_family("einsum.matmul").variant(seed=s, form="task") for s in (0, 1))
+    a, b = (get_family("einsum.matmul").variant(seed=s, form="task") for s in (0, 2))  # two inputs each
     got = attempts(a, [Seen.of(b)])
     names = [n for n, _ in inputs(a)]
     assert got["top answer"].responses() and all(n in got["top answer"].responses()[0] for n in names)

@@ -250,3 +250,41 @@ def test_sae_recovery_explanations_state_the_runs_cosines_and_norms():
                 assert m.group(2) == f"{cos[best][j]:.2f}" and cos[best][j] == cos[:, j].max(), v.key
                 assert cos[best][j] < RECOVERED_COSINE, v.key
     assert checked >= 50, checked
+
+
+def test_sae_sparsity_explanations_state_the_runs_medians_and_counts():
+    """Each move's line: the medians of the 10 runs' values (first evaluation batch) before and
+    after, and how many runs move it the asked way there, recomputed from the measured metrics
+    with numpy; the stated agreement is the rule's."""
+    from exercises.superposition import _sae as S
+
+    def g(x):
+        return f"{x:.3g}"
+
+    for v in _variants("superposition.sae_sparsity")[:50]:
+        p = v.params
+        vals = []
+        for name, _d_sae, l1 in (p["from"], p["to"]):
+            rows = S.layout()[name]
+            i = next(k for k, r in enumerate(rows) if list(r["setting"]) == p["setting"] and r["l1_coeff"] == l1)
+            ms = [S.measured()[name][si][i] for si in range(len(S.SEEDS))]
+            vals.append({"L0": [m["l0"] for m in ms], "reconstruction loss": [m["reconstruction"] for m in ms],
+                         "dead latents": [len(m["dead_latents"]) for m in ms],
+                         "features recovered": [len(m["recovered"]) for m in ms]})
+        for qn, d in p["moves"]:
+            a, b = np.asarray(vals[0][qn], dtype=float), np.asarray(vals[1][qn], dtype=float)
+            m = re.search(re.escape(qn) + r" (\S+) → (\S+) \(medians of the 10 runs; (\d+) of 10 runs (.*?) on this batch\)",
+                          v.explanation)
+            assert m, (v.key, qn, v.explanation)
+            assert (m.group(1), m.group(2)) == (g(np.median(a)), g(np.median(b))), (v.key, qn, m.groups())
+            counts = qn in ("dead latents", "features recovered")
+            if counts:
+                n = int({"up": (b > a).sum(), "down": (b < a).sum(), "same": (b == a).sum()}[d])
+            else:
+                r = b / a
+                n = int({"up": (r >= 1.2).sum(), "down": (r <= 1 / 1.2).sum(),
+                         "same": ((r >= 1 / 1.1) & (r <= 1.1)).sum()}[d])
+            assert int(m.group(3)) == n and n >= 9, (v.key, qn, n)  # the rule needs 9 of 10 on every batch
+            assert m.group(4) == {"up": "up", "down": "down", "same": "unchanged" if counts else "within 10%"}[d]
+        stated = int(re.search(r"(\d+) of 10 runs give this answer", v.explanation).group(1))
+        assert 9 <= stated <= 10, v.key

@@ -36,12 +36,14 @@ def test_the_shipped_runs_are_the_ones_this_code_trains():
 
 def test_every_asked_setting_claim_is_decided_by_nine_of_ten_seeds():
     from exercises.superposition import _trained as T
-    from exercises.superposition import correlated, linear_vs_relu, phase_diagram
+    from exercises.superposition import correlated, linear_vs_relu, phase_diagram, sae_recovery, sae_sparsity
     from exercises.superposition._retrain import grid_families
 
     asked = [q for qs, ap in grid_families().values() for q in T.questions(qs, antipodal=ap) if q.scope == "all"]
     asked += linear_vs_relu.questions() + phase_diagram.questions() + correlated.questions()
+    asked += [q for q in sae_recovery.questions() + sae_sparsity.questions() if q.scope == "all"]
     assert asked and all(q.agree >= D.AGREE for q in asked)
+    assert any(q.quantity == "not_recovered" for q in asked) and any(":" in q.quantity for q in asked)
 
 
 @pytest.mark.slow

@@ -9,9 +9,10 @@ where no run stays small enough to read (sizes the code fixes), by the result's 
 Before a card is shown, every plausible other answer is tried on what the card shows: each
 rearrangement of the result's axes, groups included (transposes, a group's members in another
 order, members moved between groups, swapped operands — which, with the operands' axes
-stated, is a transpose again). An alternative that computes something else on random inputs
-but matches the card is a second answer: the example is drawn again with other sizes and
-values, and where no draw tells them apart the card's :attr:`Example.decisive` is False and
+stated, is a transpose again), and for einsum every other set of kept axes (a card whose
+values show the result does not say which axes are summed). An alternative that computes
+something else on random inputs but matches the card is a second answer: the example is drawn
+again with other sizes and values, and where no draw tells them apart the card's :attr:`Example.decisive` is False and
 its check (:class:`~cardgen.fromcode.checks.ShownCheck`) accepts every answer that matches
 what the card shows.
 """
@@ -309,6 +310,55 @@ def _first_clash(call: Call, d: Draw, inputs, sizes, ell, lengths, alts, out, pr
         other = _run(call, alt, rand, d, lengths)
         if not torch.allclose(other.to(ref.dtype), ref):
             return alt
+    return _other_sums_clash(call, d, inputs, lengths, out, probes) if call.op == "einsum" else None
+
+
+#: At most this many other sets of kept axes are tried on an einsum example.
+MAX_KEPT_SETS = 400
+
+
+def _other_sums_clash(call: Call, d: Draw, inputs, lengths, out, probes) -> str | None:
+    """einsum: an answer that keeps another set of the inputs' axes (sums others) and matches
+    what the card shows — the card does not say which axes are summed, its values do. Any order
+    of one set has the same entries, so a set is run once and its orders are tried only when its
+    entries are the card's."""
+    import torch
+
+    st = d.structure
+    pool = list(dict.fromkeys(m for side in st.inputs for it in side for m in it.members))
+    kept = [m for it in st.output for m in it.members]
+    lhs = ("," if st.letters else ", ").join(_side(st, s) for s in st.inputs)
+    arrow = "->" if st.letters else " -> "
+    combos = [c for c in itertools.combinations(pool, len(kept)) if set(c) != set(kept)]
+    if len(combos) > MAX_KEPT_SETS:
+        combos = random.Random(call.pattern).sample(combos, MAX_KEPT_SETS)
+    ex = _tensors(call, d, inputs)
+    shown = torch.tensor(shown_values(out, probes), dtype=torch.float64).reshape(-1)
+    rand = ref = None
+    for combo in combos:
+        try:
+            got = _run(call, lhs + arrow + _side(st, [Item((m,)) for m in combo]), ex, d, lengths)
+        except Exception:
+            continue
+        if sorted(got.shape) != sorted(out.shape):
+            continue
+        if not probes and not torch.allclose(got.to(torch.float64).reshape(-1).sort().values, shown.sort().values):
+            continue
+        orders = itertools.permutations(combo) if len(combo) <= 6 else [combo]
+        for order in orders:
+            alt = lhs + arrow + _side(st, [Item((m,)) for m in order])
+            try:
+                got = _run(call, alt, ex, d, lengths)
+            except Exception:
+                continue
+            if not same_as_shown(got, out.shape, shown_values(out, probes), probes):
+                continue
+            if ref is None:
+                rand = _tensors(call, d, inputs, random_values=True, seed=1)
+                ref = _run(call, call.pattern, rand, d, lengths)
+            other = _run(call, alt, rand, d, lengths)
+            if tuple(other.shape) != tuple(ref.shape) or not torch.allclose(other.to(ref.dtype), ref):
+                return alt
     return None
 
 

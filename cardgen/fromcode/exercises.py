@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import random
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from exercises.base import Variant
@@ -61,15 +61,70 @@ def forms_for(call: Call, st: Structure) -> tuple[str, ...]:
     does not show (a pattern that names no axis, like ``'... -> ... 1'`` or pack's ``'*'``, or a
     plain reordering whose only question would be the result's axes, printed in the pattern);
     no shape form where the result has an operand's exact axes (its shape is printed in the
-    snippet that defines that operand)."""
+    snippet that defines that operand); no write form where the card's inputs are its answer
+    (:func:`answered_by_its_inputs`)."""
     forms = list(FORMS)
     if not st.names or (call.op not in ("pack", "unpack") and not read_questions(call, st)):
         forms.remove("read")
     if _result_is_an_operand(call, st):
         forms.remove("shape")
-    if _named_after_pattern(call):
+    if _named_after_pattern(call) or answered_by_its_inputs(call, st):
         forms.remove("write")
     return tuple(forms)
+
+
+def answered_by_its_inputs(call: Call, st: Structure) -> bool:
+    """A write card of this call is answered by copying what it must show (issue 21), so the
+    call has none (its shape and read notes stay; the write note retires):
+
+    - a plain reshape: ``rearrange`` (or a ``reduce``/``repeat`` that reduces and adds nothing)
+      whose result has the input's axes, numbers and ``...`` in the same order, only merged or
+      split differently, a ``1`` added or dropped (``b (h d) -> b h d``, ``i -> i 1``). Its
+      values are the input's in memory order, so no example can show the order: the input's
+      axes copied in order are the answer; likewise a ``reduce`` that keeps the named axes in
+      order and drops only unnamed ones (``b (h 2) (w 2) -> b h w``) or the ones whose
+      lengths the code passes (``b (h p) -> b h``, ``p=2``: the card says "with p=2"), or
+      the members of its groups (``a (c1 c2) -> a``: the card gives their sizes);
+    - a ``pack`` or ``unpack`` of one piece, or with ``*`` alone: ``*`` has one place, whatever
+      the sizes; or with ``*`` last (``h w *``): "the shared axes, then ``*``" answers it;
+    - an ``einsum`` of one tensor whose result is its axes in order of first appearance, less
+      the summed ones (``pmqm->pq``, ``ii``): the card must print the axes and say which repeat;
+    - an ``einsum`` of several whose result is all their axes, or the axes only one operand
+      has, in order of first appearance (``bi,bj->bij``; ``ij,jk->ik``, implicit mode's rule):
+      a template answers it.
+    """
+    def flat(side, drop_ones: bool = True):
+        return [m for it in side for m in it.members if not (drop_ones and m == "1")]
+
+    if call.op in ("pack", "unpack"):
+        n = (len(call.operands) if call.operands_known and call.operands else 2) if call.op == "pack" \
+            else (len(call.pieces) or 2)
+        # `'*'` alone has no other place; `'h w *'` is the template "the shared axes, then `*`"
+        return n == 1 or not st.names or st.inputs[0][-1].members == ("*",)
+    if st.output is None:
+        return False
+    if call.op == "einsum" and len(st.inputs) > 1:  # every axis, or those only one operand has, in order
+        terms = [set(flat(side, False)) for side in st.inputs]
+        every = list(dict.fromkeys(flat([it for side in st.inputs for it in side], False)))
+        named = [m for m in flat(st.output, False) if m != ELL]  # `...` aside: it may cover no axis
+        return named in ([m for m in every if m != ELL],
+                         [m for m in every if m != ELL and sum(m in t for t in terms) == 1])
+    if len(st.inputs) != 1:
+        return False
+    if call.op == "einsum":
+        gone = set(st.removed())
+        if st.ellipsis_removed():
+            gone.add(ELL)
+        kept = [m for m in dict.fromkeys(flat(st.inputs[0], False)) if m not in gone]
+        return flat(st.output, False) == kept
+    if call.op == "reduce" and not any(m.isdigit() for m in flat(st.output)):  # `(h 2) -> h`: pooling
+        same_ell = flat(st.inputs[0]).count(ELL) == flat(st.output).count(ELL)
+        by_keyword = [n for n in st.input_names() if n not in dict(call.lengths)]  # `(h p) -> h`, p=2
+        grouped = {n for it in st.inputs[0] if it.grouped for n in it.names}  # "where c1=2, c2=9"
+        ungrouped = [n for n in st.input_names() if n not in grouped]
+        if same_ell and st.output_names() in (st.input_names(), by_keyword, ungrouped):
+            return True
+    return call.op in ("rearrange", "reduce", "repeat") and flat(st.inputs[0]) == flat(st.output)
 
 
 def _named_after_pattern(call: Call) -> bool:
@@ -116,6 +171,7 @@ class Found:
     files: list[str]
     items: list[tuple[Call, Structure]]
     skipped: list[Skip]
+    uncarded: list[Call] = field(default_factory=list)  # calls found but skipped (their reasons are in ``skipped``)
 
 
 def collect(paths) -> Found:
@@ -123,18 +179,25 @@ def collect(paths) -> Found:
     result = scan_paths(paths)
     items: list[tuple[Call, Structure]] = []
     skipped = list(result.skipped)
+    uncarded: list[Call] = []
     for call in result.calls:
         try:
-            items.append((call, prepare(call)))
+            st = prepare(call)
+            if not forms_for(call, st):
+                raise PatternError("its code shows every answer (the result is an input's axes in order, "
+                                   "so there is no shape, write or read question to ask)")
+            items.append((call, st))
         except PatternError as e:
+            uncarded.append(call)
             also = f" (also {', '.join(call.also)})" if call.also else ""
             skipped.append(Skip(call.path, f"`{call.api}` with {_quote(call.pattern)}: {e}{also}", call.line, call.cell))
         except Exception as e:  # never let one odd call stop the scan; say what happened
+            uncarded.append(call)
             skipped.append(Skip(call.path, f"`{call.api}` with {_quote(call.pattern)}: unexpected "
                                            f"{type(e).__name__}: {e}", call.line, call.cell))
     order = {rel: i for i, rel in enumerate(result.files)}
     skipped.sort(key=lambda s: (order.get(s.path, -1), s.cell or 0, s.line or 0))
-    return Found(result.files, items, skipped)
+    return Found(result.files, items, skipped, uncarded)
 
 
 def make_variant(call: Call, form: str, seed: int, structure: Structure | None = None) -> Variant:
@@ -144,8 +207,11 @@ def make_variant(call: Call, form: str, seed: int, structure: Structure | None =
         raise ValueError(f"form must be one of {', '.join(forms_for(call, st))}, got {form!r}")
     rng = random.Random(f"fromcode/{call.slot}/{form}/{seed}")
     d = draw_inputs(call, st, rng)
-    for _ in range(8):  # a shape card whose answer is an operand's shape printed in its code: draw again
-        answer = d.piece_shapes[seed % len(d.pieces)] if call.op == "unpack" else d.out_shape
+    for _ in range(8):  # a shape card whose answer is an operand's shape printed in its code, or a
+        answer = d.piece_shapes[seed % len(d.pieces)] if call.op == "unpack" else d.out_shape  # write
+        if form == "write" and st.has_ellipsis and not d.ell:  # card whose `...` covers nothing (then
+            d = draw_inputs(call, st, rng)  # `... v d -> ... v d` is right for `... v d -> v ... d`): draw again
+            continue
         if form != "shape" or tuple(answer) not in [tuple(s) for s in d.shapes]:
             break
         d = draw_inputs(call, st, rng)
@@ -309,7 +375,7 @@ def _shape(call: Call, st: Structure, d: Draw, rng: random.Random, seed: int) ->
             gone = _codes([n for n in st.input_names() if n not in st.output_names()])
             gone += ["the axes of `...`"] if st.ellipsis_removed() else []
             if gone:
-                expl += f" {and_list(gone)} {'is' if len(gone) == 1 else 'are'} " + (
+                expl += f" {and_list(gone)} {'is' if gone == _codes(gone[:1]) else 'are'} " + (
                     "summed away." if call.op == "einsum" else f"reduced away (with `{_reduction_text(call, d)}`).")
         layout_hint = f"The result's layout is {axes_text(st.output)}." if st.output else "The result is a scalar."
     else:
@@ -474,13 +540,16 @@ def _write_text(call: Call, st: Structure, d: Draw, ex) -> tuple[str, tuple[str,
         repeated = [it.members[0] for side in st.inputs for i, it in enumerate(side)
                     if it.members != (ELL,) and it in side[:i]]
         summed = _codes(gone) + (["the axes of `...`"] if st.ellipsis_removed() else [])
-        how = f"summing over {and_list(summed)}" if summed else "with nothing summed"
+        # an example's values show which axes are summed: naming them would leave only the
+        # operands' axes in order of first appearance to copy (t21); a stated shape does not show it
+        how = "" if ex is not None and ex.by_values else \
+            f", summing over {and_list(summed)}" if summed else ", with nothing summed"
         if repeated:
             how += f", reading the diagonal where an operand repeats {and_list(_codes(dict.fromkeys(repeated)))}"
         shown = [n for n, *_ in _named(call, d)]
         order = f" The operands are passed as `{', '.join(_shown_operands(call, d))}`." if len(d.names) > 1 else ""
         them = "them" if len(shown) > 1 or len(st.inputs) > 1 else "it"
-        what = f"{ops}{ell}. `{d.result}` is made from {them}, {how}, and {result_text}.{order}"
+        what = f"{ops}{ell}. `{d.result}` is made from {them}{how}, and {result_text}.{order}"
         lhs = ",".join(side_text(s, st.letters) for s in st.inputs) if st.letters \
             else ", ".join(side_text(s, False) for s in st.inputs)
         hints = ("An axis named in two operands is paired up; an axis left out of the result is summed over.",

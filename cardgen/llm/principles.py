@@ -39,8 +39,9 @@ PRINCIPLES: dict[str, str] = {
                          "axes in order of first appearance) answer at most 30% of 30 seeds of its family's "
                          "write form; nor does any of a stranger's solvers (exercises/solvers.py: printed names "
                          "in order or reversed, matched sizes, order of first appearance or reversed, the "
-                         "family's most frequent answer structure and its template filled with the card's "
-                         "names) over 50 seeds; a reworded card's text does not let them answer it; a form "
+                         "family's most frequent answer structure, its top 3, its template filled with the card's "
+                         "names, the most frequent answer of seeds whose operands look alike; ties picked "
+                         "at random) over 50 seeds; a reworded card's text does not let them answer it; a form "
                          "asked only in the mixed pool is judged there",
     "no_mistake_scores": "no classic mistake listed for the card (run on its variant) and no distractor is "
                          "accepted by its checker; a value card lists at least one mistake",

@@ -341,8 +341,8 @@ class ExpressionCheck(Check):
         key = ("results", expr)
         if key not in self._memo:
             out = [evaluate_expression(expr, env, trusted) for env in envs]  # raises before remembering
-            if len(self._memo) > 64:
-                for k in [k for k in self._memo if k != "envs"][:32]:
+            if len(self._memo) > 256:  # a stranger's measure tries ~50 answers per card: keep them all
+                for k in [k for k in self._memo if k != "envs"][:128]:
                     del self._memo[k]
             self._memo[key] = out
         return self._memo[key]
@@ -398,12 +398,14 @@ class ExpressionCheck(Check):
         """The verdict on a response that does not run; a listed mistake that does not run either
         (a transposed W with other sizes...) is recognised by its code and named."""
         tree = ast.dump(parse_expression(expr))
+        dumps = self._memo.setdefault("dumps", {})  # the mistakes' code, parsed once per check
         for name, m_expr, key, unchanged in self._known():
-            try:
-                same = ast.dump(parse_expression(m_expr)) == tree
-            except ExpressionRefused:
-                continue
-            if same:
+            if m_expr not in dumps:
+                try:
+                    dumps[m_expr] = ast.dump(parse_expression(m_expr))
+                except ExpressionRefused:
+                    dumps[m_expr] = None
+            if dumps[m_expr] == tree:
                 where = "the marked line as it stands" if unchanged else "a classic mistake"
                 return self.wrong(f"it does not run ({error}): it is {where}" + (f": {name}" if name else ""), key)
         return self.wrong(f"it does not run: {error}", "invalid")

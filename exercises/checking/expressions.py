@@ -15,7 +15,8 @@ from exercises.patterns import error_text
 # The fix form asks for a Python expression (``x.permute(0, 2, 1, 3).reshape(b, s, h * d)``).
 # It is never handed to Python's ``eval``: :class:`_Evaluator` walks the parsed tree and allows
 # only the snippet's names, a few torch / einops functions and tensor methods, arithmetic,
-# subscripts and constants. Every response runs first on the meta device (shapes only, nothing
+# single comparisons of numbers and tensors (masks, combined only by & | ~), subscripts and
+# constants. Every response runs first on the meta device (shapes only, nothing
 # allocated) so an expression that would build a huge tensor is refused before it costs anything.
 
 MAX_EXPRESSION_CHARS = 400
@@ -30,6 +31,9 @@ _TORCH_FUNCS = frozenset({
     "diagonal", "trace", "outer", "amax", "amin", "max", "min", "prod", "square", "abs", "sqrt", "exp",
     "tile", "repeat_interleave", "diag_embed", "minimum", "where", "zeros_like", "ones_like", "mv", "dot",
     "tensordot", "unflatten", "concat", "concatenate", "hstack", "vstack",
+    # the fix forms of the thresholding SAEs (a step, a mask, a log-threshold)
+    "heaviside", "log", "sign", "sigmoid", "gt", "ge", "lt", "le", "logical_and", "logical_or", "logical_not",
+    "diag",  # a weighted product: P @ torch.diag(s) @ Q
 })
 _EINOPS_FUNCS = frozenset({"rearrange", "reduce", "repeat", "einsum", "pack"})
 _F_FUNCS = frozenset({"relu"})
@@ -41,6 +45,8 @@ _TENSOR_METHODS = frozenset({
     "max", "min", "amax", "amin", "prod", "diagonal", "trace", "t", "expand", "expand_as", "repeat",
     "repeat_interleave", "tile", "unflatten", "pow", "square", "abs", "sqrt", "exp", "clamp_min", "mm",
     "bmm", "mv", "dot", "outer", "view_as", "reshape_as", "diag_embed", "norm",
+    # the fix forms of the thresholding SAEs: masks made numbers, a step, a choice
+    "float", "double", "type_as", "heaviside", "where", "log", "sign", "sigmoid", "gt", "ge", "lt", "le",
 })
 #: the fields of what ``max``/``min`` with a dim return
 _RESULT_FIELDS = frozenset({"values", "indices"})
@@ -48,11 +54,57 @@ _EXPR_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
     ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow, ast.MatMult: operator.matmul,
 }
+#: comparisons give masks (``z > theta``); one comparison at a time, of numbers and tensors only
+_EXPR_COMPARE: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Eq: operator.eq, ast.NotEq: operator.ne,
+}
+#: ``&``, ``|`` and ``~`` combine masks (bool tensors) and nothing else
+_MASK_BINOPS: dict[type, Callable[[Any, Any], Any]] = {ast.BitAnd: operator.and_, ast.BitOr: operator.or_}
 _KEYWORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 #: keywords a torch function or tensor method may get (never ``out=`` or ``inplace=``, which write)
 _TORCH_KEYWORDS = frozenset({"dim", "keepdim", "dim0", "dim1", "min", "max", "start_dim", "end_dim", "dims",
                              "source", "destination", "dim2", "offset", "sizes", "p", "exponent", "repeats"})
 _DISPLAY_ONLY = re.compile(r"\s*(?:#.*|import\s.*|from\s.*)?\Z")
+
+# the tensors topic's task form (issue 24): indexing by tensors, running sums, probabilities and losses,
+# masks; the creating functions' float arguments count as sizes too (``_CREATES``)
+_CREATES = frozenset({"arange", "ones", "zeros", "eye"})
+
+
+#: functions whose meta kernels are slow (Python decompositions, 0.6-11 ms a call, most of the time to judge
+#: a mask or a loss): the size probe uses a stand-in that gives the same shape
+_SAME_SHAPE = frozenset({"tril", "triu", "cumsum", "cumprod", "log_softmax"})
+_SLOW_ON_META = _SAME_SHAPE | {"logsumexp", "cross_entropy", "nll_loss"}
+
+
+def _meta_stand_in(fn: Any) -> Callable[..., Any]:
+    """For the size probe: the input itself where the result has its shape, ``sum`` for ``logsumexp``
+    (a reduction of the same shape), the result's shape for a loss (one value per target entry, or one number)."""
+    import torch
+
+    method = not isinstance(fn.owner, _Namespace)
+    if fn.name in _SAME_SHAPE:
+        return (lambda *args, **kwargs: fn.owner) if method else (lambda x, *args, **kwargs: x)
+    if fn.name == "logsumexp":
+        return fn.owner.sum if method else torch.sum
+
+    def loss(input: Any, target: Any, *args: Any, reduction: str = "mean", **kwargs: Any) -> Any:
+        return torch.empty(tuple(target.shape) if reduction == "none" else (), dtype=input.dtype, device="meta")
+    return loss
+
+
+_TORCH_FUNCS = _TORCH_FUNCS | _CREATES | frozenset({
+    "gather", "take_along_dim", "index_select", "cumsum", "cumprod", "softmax", "log_softmax", "logsumexp", "log",
+    "tril", "triu", "flip", "argmax", "argmin", "diff", "sign", "norm", "std", "var", "eq", "ne", "gt", "lt", "ge", "le"})
+_F_FUNCS = _F_FUNCS | frozenset({"softmax", "log_softmax", "cross_entropy", "nll_loss", "normalize", "one_hot"})
+_TENSOR_METHODS = _TENSOR_METHODS | frozenset({
+    "gather", "take_along_dim", "index_select", "cumsum", "cumprod", "softmax", "log_softmax", "logsumexp", "log",
+    "tril", "triu", "flip", "argmax", "argmin", "diff", "sign", "std", "var", "clamp_max", "masked_fill",
+    "float", "double", "long", "int", "bool", "eq", "ne", "lt", "le", "gt", "ge", "any", "all"})
+_TORCH_KEYWORDS = _TORCH_KEYWORDS | frozenset({
+    "index", "diagonal", "reduction", "start", "end", "step", "eps", "num_classes", "value", "mask", "n",
+    "correction", "unbiased"})
 
 
 class ExpressionRefused(ValueError):
@@ -93,6 +145,13 @@ def _number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+def _mask(v: Any) -> bool:
+    """A bool, or a bool tensor (what a comparison gives)."""
+    import torch
+
+    return isinstance(v, bool) or (isinstance(v, torch.Tensor) and v.dtype == torch.bool)
+
+
 class _Evaluator:
     """Evaluates one whitelisted expression tree in ``env`` (tensors, ints, shapes by name)."""
 
@@ -123,8 +182,15 @@ class _Evaluator:
                 raise ExpressionRefused("einops keywords are axis lengths (whole numbers)")
         elif set(kwargs) - _TORCH_KEYWORDS:
             raise ExpressionRefused(f"the keyword {min(set(kwargs) - _TORCH_KEYWORDS)!r}")
-        if isinstance(fn.owner, _Namespace) and fn.owner.name == "F" and len(args) > 1:
+        if isinstance(fn.owner, _Namespace) and fn.owner.name == "F" and fn.name == "relu" and len(args) > 1:
             raise ExpressionRefused("F.relu takes one tensor")  # its second argument is `inplace`
+        if fn.name in _CREATES and isinstance(fn.owner, _Namespace):  # torch.arange(1e12): a size, as a float
+            self._guard_call([int(min(abs(a), 1e15)) if isinstance(a, float) and math.isfinite(a) else a
+                              for a in args], {})
+            if self._probing():
+                kwargs = {**kwargs, "device": "meta"}  # the size probe: nothing allocated
+        if fn.name in _SLOW_ON_META and self._probing():  # the probe needs the shape only
+            target = _meta_stand_in(fn)
         try:
             out = target(*args, **kwargs)
         except (ExpressionRefused, MemoryError):
@@ -132,6 +198,12 @@ class _Evaluator:
         except Exception as e:  # torch / einops reject shapes or patterns: the response is wrong, not unreadable
             raise ExpressionFailed(error_text(e)) from None
         return self._guard(out)
+
+    def _probing(self) -> bool:
+        """Whether this is the size probe (the inputs are meta tensors)."""
+        import torch
+
+        return any(isinstance(v, torch.Tensor) and v.is_meta for v in self.env.values())
 
     def _guard_call(self, args: list, kwargs: dict) -> None:
         """Refuse a call whose integers (sizes, repeats, numbers inside a pattern) could build a huge tensor."""
@@ -259,6 +331,33 @@ class _Evaluator:
             except Exception as e:
                 raise ExpressionFailed(error_text(e)) from None
             return self._guard(out)
+        if isinstance(node, ast.Compare):
+            if len(node.ops) != 1 or type(node.ops[0]) not in _EXPR_COMPARE:
+                raise ExpressionRefused("one comparison at a time (<, <=, >, >=, ==, !=)")
+            left, right = self.ev(node.left), self.ev(node.comparators[0])
+            if not all(isinstance(v, (torch.Tensor, int, float)) for v in (left, right)):
+                raise ExpressionRefused("comparisons are only for numbers and tensors")
+            try:
+                return self._guard(_EXPR_COMPARE[type(node.ops[0])](left, right))
+            except (ExpressionRefused, MemoryError):
+                raise
+            except Exception as e:  # shapes that do not broadcast
+                raise ExpressionFailed(error_text(e)) from None
+        if isinstance(node, ast.BinOp) and type(node.op) in _MASK_BINOPS:
+            left, right = self.ev(node.left), self.ev(node.right)
+            if not all(_mask(v) for v in (left, right)):
+                raise ExpressionRefused("& and | combine masks (comparisons), nothing else")
+            try:
+                return self._guard(_MASK_BINOPS[type(node.op)](left, right))
+            except (ExpressionRefused, MemoryError):
+                raise
+            except Exception as e:
+                raise ExpressionFailed(error_text(e)) from None
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
+            v = self.ev(node.operand)
+            if not (isinstance(v, torch.Tensor) and v.dtype == torch.bool):
+                raise ExpressionRefused("~ negates a mask (a comparison), nothing else")
+            return self._guard(~v)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             v = self.ev(node.operand)
             if not isinstance(v, (torch.Tensor, int, float)) or isinstance(v, bool):
@@ -282,7 +381,7 @@ class _Evaluator:
         raise ExpressionRefused(f"{type(node).__name__} is not allowed here")
 
     def _index(self, node: ast.AST) -> Any:
-        """An index: ints, slices of ints, None and ``...`` (no tensors, so no fancy indexing)."""
+        """An index: ints, integer tensors, slices of ints, None and ``...`` (no boolean masks: their size depends on the values)."""
         if isinstance(node, ast.Slice):
             parts = [None if p is None else self._index_int(p) for p in (node.lower, node.upper, node.step)]
             return slice(*parts)
@@ -293,7 +392,13 @@ class _Evaluator:
         return self._index_int(node)
 
     def _index_int(self, node: ast.AST) -> int:
+        import torch
+
         v = self.ev(node)
+        if isinstance(v, torch.Tensor) and v.dtype in (torch.int64, torch.int32):  # x[idx], x[arange, idx]
+            return v
+        if isinstance(v, torch.Tensor) and v.dtype == torch.bool:
+            raise ExpressionRefused("indexing by a boolean mask (its size depends on the values); use where")
         if not isinstance(v, int) or isinstance(v, bool):
             raise ExpressionRefused("an index must be a whole number, a slice, None or ...")
         return v

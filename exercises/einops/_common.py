@@ -20,6 +20,7 @@ importing a family module stays cheap.
 """
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
 import random
@@ -133,6 +134,7 @@ class Problem:
     result: str = "y"
     mistakes: list["Slip"] = field(default_factory=list)  # the classic mistakes, as code
     task: str = ""  # the task form's problem sentence for this problem (overrides the family's)
+    task_solutions: tuple[str, ...] = ()  # more idioms the task form shows where they verify (repeat_interleave...)
 
 
 @dataclass(frozen=True)
@@ -648,13 +650,14 @@ _ATTEMPTS = 200
 
 
 def einops_maker(problem: Callable[[random.Random, str], Problem], task: str = "",
-                 task_problem: Callable[[random.Random], Problem] | None = None) -> Callable[[random.Random, str, int], Variant]:
+                 task_problem: Callable[..., Problem] | None = None) -> Callable[[random.Random, str, int], Variant]:
     """The ``make`` of the family whose module defines ``problem(rng, form)``.
 
     ``task`` is the family's problem sentence for the task form, in the learner's terms and never
     the tool (``{t0}``... name the operands, ``{red}`` the reduction, ``{<role>}`` a keyword length);
     the task form draws the value form's small problem and states it (:mod:`exercises.einops._task`),
-    or, where given, ``task_problem(rng)``: a problem drawn for the task form alone (its own cases,
+    or, where given, ``task_problem(rng)`` (``task_problem(rng, seed=seed)`` where it takes the seed:
+    a table drawn in balanced blocks): a problem drawn for the task form alone (its own cases,
     its sentence in ``Problem.task``), so the task varies more than the other forms without
     changing them.
 
@@ -663,12 +666,16 @@ def einops_maker(problem: Callable[[random.Random, str], Problem], task: str = "
     from the module, ``exercises.einops.<name>`` → ``einops.<name>``.
     """
     fid = problem.__module__.removeprefix("exercises.")
+    takes_seed = task_problem is not None and "seed" in inspect.signature(task_problem).parameters
 
     def make(rng: random.Random, form: str, seed: int) -> Variant:
         if form == "task":
             from exercises.einops._task import einops_task
 
-            p = task_problem(rng) if task_problem else problem(rng, "value")
+            if task_problem is None:
+                p = problem(rng, "value")
+            else:  # a table drawn in balanced blocks takes the seed (see _task_cases.draw_balanced)
+                p = task_problem(rng, seed=seed) if takes_seed else task_problem(rng)
             return einops_task(fid, seed, rng, p, p.task or task, _expr, unique_slips)
         for _ in range(_ATTEMPTS):
             p = problem(rng, form)

@@ -207,7 +207,7 @@ def einops_task(fid: str, seed: int, rng: random.Random, p: Any, task: str, call
     fmt["copies"] = _copies(p)
     for n in p.lengths:
         fmt[p.roles.get(n, n)] = p.sizes[n]
-    solutions = [call(p, p.pattern)] + [s for s in (torch_solution(p), _einsum_solution(p)) if s]
+    solutions = [call(p, p.pattern)] + [s for s in (torch_solution(p), *p.task_solutions, _einsum_solution(p)) if s]
     mistakes = [(s.what, call(p, s.pattern)) for s in unique_slips(p.mistakes) if s.pattern]
     fixed = [ROLE_WORDS.get(p.roles.get(n, ""), n) for n in p.lengths]
     free = "every axis" + (f" but the {' and '.join(w + ' count' for w in fixed)}" if fixed else "")

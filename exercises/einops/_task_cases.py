@@ -62,3 +62,12 @@ def task_case(rng: random.Random, op: str, pattern: str, story: str, *, tensors:
 def draw(rng: random.Random, cases: Sequence[tuple]) -> tuple:
     """One case of a table whose last field is its weight."""
     return rng.choices(cases, weights=[c[-1] for c in cases])[0]
+
+
+def draw_balanced(cases: Sequence, key: str, seed: int):
+    """The case of ``seed``: each block of ``len(cases)`` consecutive seeds draws every case once, in
+    a shuffled order (as the mixed notes draw families), so no case — and no answer — dominates the
+    family's seeds, and inputs that look alike lead to every answer their table lists."""
+    from exercises.mixed import pick
+
+    return cases[pick(list(range(len(cases))), key, seed)]

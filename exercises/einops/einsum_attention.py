@@ -16,6 +16,32 @@ _NAMES = {
 }
 
 
+# The write form: the inputs' stored layouts, and apart from them the result's layout, stated in words
+# (so recognising the inputs never gives the answer). Roles: b batch, h heads, q/k positions, d features.
+_SCORE_INPUTS = [("b h q d", "b h k d", "`q` and `k` are stored head-major"),
+                 ("b q h d", "b k h d", "`q` and `k` are stored positions-first, heads after positions"),
+                 ("b h q d", "b h d k", "`q` is stored head-major and `k` already transposed (features before positions)")]
+_SCORE_OUTS = [("b h q k", "head-major, one row per query position and one column per key position, so that a "
+                           "softmax over the last axis normalizes over keys"),
+               ("b h k q", "head-major, but with one row per key position and one column per query position (the "
+                           "code that reads them normalizes each column)"),
+               ("b q k h", "with the heads as the last axis, like the channels of an image (one query-by-key map "
+                           "per head)"),
+               ("h b q k", "heads first, then examples, then one row per query position and one column per key "
+                           "position"),
+               ("b q h k", "positions-first: examples, query positions, heads, then one entry per key position"),
+               ("h b k q", "heads first, then examples, then one row per key position and one column per query "
+                           "position")]
+_MIX_INPUTS = [("b h q k", "b h k d", "the pattern and `v` are stored head-major"),
+               ("b h q k", "b k h d", "the pattern is stored head-major and `v` positions-first"),
+               ("b q k h", "b h k d", "the pattern has the heads as its last axis, `v` is stored head-major")]
+_MIX_OUTS = [("b h q d", "head-major, the batch and head axes leading"),
+             ("b q h d", "positions-first (positions before heads), ready for its heads to be concatenated"),
+             ("q b h d", "time-major: query positions first, then examples, heads and features"),
+             ("b h d q", "head-major with the features before the positions (one column per query position)"),
+             ("h b q d", "heads first, then examples, query positions and features")]
+
+
 def problem(rng, form):
     style = rng.randrange(3)
     b, hd, q, k, d = (_NAMES[r][style] for r in ("batch", "heads", "q_pos", "k_pos", "head_dim"))
@@ -23,66 +49,45 @@ def problem(rng, form):
         sizes = dict(zip((b, hd, q, k, d), [1, rng.choice([1, 2]), 2, *rng.choice([(2, 2), (3, 2), (2, 3)])]))
     else:
         sizes = dict(zip((b, hd, q, k, d), distinct_sizes(rng, 5)))
-    kind = rng.choice(["scores", "scores_seq_first", "mix", "mix_seq_first", "scores_by_key", "scores_heads_last"])
-    if kind == "mix_seq_first":  # values stored positions-first, the result positions-first too
-        a_l, v_l, o_l = f"{b} {hd} {q} {k}", f"{b} {k} {hd} {d}", f"{b} {q} {hd} {d}"
+    name = dict(zip("bhqkd", (b, hd, q, k, d)))
+
+    def spell(roles: str) -> str:
+        return " ".join(name[r] for r in roles.split())
+
+    mix = rng.random() < 0.45
+    (a_r, v_r, stored), (o_r, layout) = (rng.choice(_MIX_INPUTS), rng.choice(_MIX_OUTS)) if mix else \
+        (rng.choice(_SCORE_INPUTS), rng.choice(_SCORE_OUTS))
+    a_l, v_l, o_l = spell(a_r), spell(v_r), spell(o_r)
+    if mix:
         names = ("pattern", "v")
-        what = ("Mix the values with the attention pattern: for every example and head, `z = pattern @ v` "
-                "(each query position gets the pattern-weighted sum of the value vectors). `v` is stored "
-                "positions-first, and `z` must be too (positions before heads), ready for its heads to be "
-                "concatenated.")
-        wrong = [f"{a_l}, {v_l} -> {b} {hd} {q} {d}", f"{a_l}, {v_l} -> {b} {k} {hd} {d}"]
-        mistakes = [wrong_pattern("the result head-major, like the pattern, instead of positions-first",
-                                  f"{a_l}, {v_l} -> {b} {hd} {q} {d}")]
-        summed = k
-    elif kind == "mix":
-        a_l, v_l, o_l = f"{b} {hd} {q} {k}", f"{b} {hd} {k} {d}", f"{b} {hd} {q} {d}"
-        names = ("pattern", "v")
-        what = ("Mix the values with the attention pattern: for every example and head, `z = pattern @ v` "
-                "(each query position gets the pattern-weighted sum of the value vectors), with the batch and "
-                "head axes leading as in the inputs.")
-        wrong = [f"{a_l}, {v_l} -> {b} {hd} {k} {d}", f"{a_l}, {b} {hd} {q} {d} -> {o_l}"]
-        mistakes = [
-            wrong_pattern("the pattern used transposed (summed over query positions instead of key positions)",
-                          f"{b} {hd} {k} {q}, {v_l} -> {b} {hd} {k} {d}" if sizes[q] == sizes[k] else
-                          f"{b} {hd} {k} {q}, {v_l} -> {o_l}"),
-            wrong_pattern("the result's two last axes swapped", f"{a_l}, {v_l} -> {b} {hd} {d} {q}"),
-        ]
+        what = ("Mix the values with the attention pattern: for every example and head, `z = pattern @ v` (each "
+                f"query position gets the pattern-weighted sum of the value vectors). {stored[0].upper()}{stored[1:]}; "
+                f"return `z` {layout}.")
+        a_t = spell(a_r.replace("q", "@").replace("k", "q").replace("@", "k"))  # the pattern read transposed
+        wrong = [f"{a_t}, {v_l} -> {spell(o_r.replace('q', 'k'))}" if sizes[q] == sizes[k] else f"{a_t}, {v_l} -> {o_l}"]
+        mistakes = [wrong_pattern("the pattern used transposed (summed over query positions instead of key positions)",
+                                  wrong[0])]
         summed = k
     else:
-        o_l = f"{b} {hd} {q} {k}"
-        if kind == "scores":
-            a_l, v_l = f"{b} {hd} {q} {d}", f"{b} {hd} {k} {d}"
-            layout = "head-major like `q` and `k`"
-        elif kind == "scores_by_key":  # one row per key: a softmax over the second-to-last axis
-            a_l, v_l = f"{b} {q} {hd} {d}", f"{b} {k} {hd} {d}"
-            o_l = f"{b} {hd} {k} {q}"
-            layout = ("head-major, but with one row per key position and one column per query position "
-                      "(the code that reads them normalizes each column)")
-        elif kind == "scores_heads_last":  # score maps stacked like channels
-            a_l, v_l = f"{b} {hd} {q} {d}", f"{b} {hd} {k} {d}"
-            o_l = f"{b} {q} {k} {hd}"
-            layout = ("with the heads as the last axis, like the channels of an image (one query-by-key map per "
-                      "head), though `q` and `k` are stored head-major")
-        else:  # [batch, pos, heads, d_head], the layout many libraries use
-            a_l, v_l = f"{b} {q} {hd} {d}", f"{b} {k} {hd} {d}"
-            layout = "in the head-major layout attention code uses for scores (heads before positions), even though `q` and `k` are stored positions-first"
         names = ("q", "k")
-        softmax = ", so that a softmax over the last axis normalizes over keys" if o_l.endswith(k) else ""
         what = (f"The attention scores before scaling and softmax: for every example and head, the dot product of "
-                f"each query vector with each key vector, {layout}{softmax}.")
-        flipped = o_l.replace(f"{q} {k}", f"{k} {q}") if f"{q} {k}" in o_l else o_l.replace(f"{k} {q}", f"{q} {k}")
-        wrong = [f"{a_l}, {v_l} -> {flipped}", f"{a_l}, {v_l} -> {b} {q} {k}"]
-        mistakes = [wrong_pattern("scores transposed: queries and keys on each other's axis",
-                                  f"{a_l}, {v_l} -> {flipped}")]
+                f"each query vector with each key vector. {stored[0].upper()}{stored[1:]}; return the scores {layout}.")
+        flipped = spell(o_r.replace("q", "@").replace("k", "q").replace("@", "k"))
+        wrong = [f"{a_l}, {v_l} -> {flipped}"]
+        mistakes = [wrong_pattern("scores transposed: queries and keys on each other's axis", wrong[0])]
         summed = d
+    same = spell("b h q d" if mix else "b h q k")
+    if same != o_l:
+        wrong.append(f"{a_l}, {v_l} -> {same}")
+        mistakes.append(wrong_pattern("the result in the usual head-major layout, not the one asked for",
+                                      f"{a_l}, {v_l} -> {same}"))
     return Problem(
         op="einsum",
         pattern=f"{a_l}, {v_l} -> {o_l}",
         operands=[operand(names[0], a_l, sizes), operand(names[1], v_l, sizes)],
         sizes=sizes,
         roles={b: "batch", hd: "heads", q: "q_pos", k: "k_pos", d: "head_dim"},
-        result="z" if kind.startswith("mix") else "scores",
+        result="z" if mix else "scores",
         what=what,
         idea="Give query and key positions different names: they are different axes even when their sizes match.",
         write_hints=[

@@ -7,41 +7,74 @@ from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pic
                                       wrong_pattern)
 from exercises.einops._task_cases import task_case
 
-# (input roles, weight roles, output roles, weight first in the call?, what is computed, weight). The
-# output's layout follows from the math and the stated convention; the card never lists it. The plain
-# case, where the result's axes are the unshared ones in order, is drawn less often.
+# (input roles, weight roles, what the input and the weight are, weight). The result's layout is drawn
+# apart from them (:data:`_OUTS`, stated in the problem's words), so the operands never fix the answer:
+# a learner who recognises the inputs still has to read which layout is wanted.
 _CASES = [
-    (("batch", "seq", "model"), ("model", "out"), ("batch", "seq", "out"), False,
-     "Apply the linear map `{w}` to every position of `{x}`: `y = {x} @ {w}` (batch-first, features last).", 0.3),
-    (("batch", "inp"), ("out", "inp"), ("batch", "out"), True,
-     "Apply a linear layer whose weight `{w}` is stored output-features-first, like nn.Linear's: `y = {x} @ {w}.T`, "
-     "one row per example.", 1.0),
-    (("batch", "seq", "model"), ("heads", "model", "head_dim"), ("batch", "heads", "seq", "head_dim"), False,
-     "Project every position of `{x}` into each head's query space with `{w}` (per head, `{x} @ {w}[head]`), "
-     "in the head-major layout attention uses: the head axis right after the batch axis.", 1.0),
-    (("inp", "batch"), ("out", "inp"), ("out", "batch"), False,
-     "`{x}` stores one example per column (features first). Apply `{w}`, stored output-features-first, the column-vector "
-     "way: `y = {w} @ {x}`, again one example per column.", 1.0),
-    (("batch", "seq", "model"), ("model", "out"), ("batch", "seq", "out"), True,
-     "Apply the linear map `{w}` to every position of `{x}`: `y = {x} @ {w}` (batch-first, features last). "
-     "This code base passes the weight first.", 1.0),
-    (("batch", "seq", "model"), ("out", "model"), ("batch", "seq", "out"), True,
-     "Apply `{w}`, stored output-features-first like nn.Linear's weight, to every position of `{x}`: `y = {x} @ {w}.T` "
-     "(batch-first, features last). This code base passes the weight first.", 1.0),
-    (("seq", "batch", "model"), ("model", "out"), ("batch", "seq", "out"), False,
-     "`{x}` is stored time-major (positions first, then examples). Apply the linear map `{w}` to every position: "
-     "`y = {x} @ {w}`, but return it batch-first (examples, then positions, then features).", 1.0),
-    (("batch", "seq", "model"), ("heads", "model", "head_dim"), ("batch", "seq", "heads", "head_dim"), True,
-     "Project every position of `{x}` into each head's space with `{w}` (per head, `{x} @ {w}[head]`), keeping "
-     "`{x}`'s positions-first layout: the head axis right after the position axis. This code base passes the "
-     "weight first.", 1.0),
+    (("batch", "seq", "model"), ("model", "out"),
+     "Apply the linear map `{w}` (input features first) to every position of `{x}` (examples, then positions, "
+     "then features).", 1.0),
+    (("batch", "seq", "model"), ("out", "model"),
+     "Apply `{w}`, stored output-features-first like nn.Linear's weight (`{x} @ {w}.T`), to every position of "
+     "`{x}` (examples, then positions, then features).", 1.0),
+    (("seq", "batch", "model"), ("model", "out"),
+     "`{x}` is stored time-major (positions first, then examples, then features). Apply the linear map `{w}` "
+     "(input features first) to every position.", 1.0),
+    (("batch", "model", "seq"), ("out", "model"),
+     "`{x}` is stored channels-first as conv1d takes it (examples, then features, then positions). Apply "
+     "`{w}`, stored output-features-first like nn.Linear's weight, to every position.", 1.0),
+    (("batch", "inp"), ("out", "inp"),
+     "Apply a linear layer whose weight `{w}` is stored output-features-first, like nn.Linear's, to every "
+     "example (row) of `{x}`.", 0.3),
+    (("inp", "batch"), ("out", "inp"),
+     "`{x}` stores one example per column (features first). Apply `{w}`, stored output-features-first, to "
+     "every example.", 0.3),
+    (("batch", "seq", "model"), ("heads", "model", "head_dim"),
+     "Project every position of `{x}` (examples, then positions, then features) into each head's query space "
+     "with `{w}` (per head, `{x} @ {w}[head]`).", 0.75),
+    (("seq", "batch", "model"), ("model", "heads", "head_dim"),
+     "`{x}` is stored time-major (positions first). Project every position into each head's query space with "
+     "`{w}` (per head, `{x} @ {w}[:, head]`).", 0.75),
 ]
+# The result layouts asked, by the roles the result has: (roles, the layout in words).
+_OUTS = {
+    ("batch", "seq", "out"): [
+        (("batch", "seq", "out"), "batch-first: examples, then positions, output features last"),
+        (("seq", "batch", "out"), "time-major: positions first, then examples, output features last"),
+        (("batch", "out", "seq"), "channels-first as conv1d takes it: examples, then output features, then positions"),
+        (("out", "batch", "seq"), "feature-major: one slab per output feature, then examples, then positions"),
+        (("seq", "out", "batch"), "positions first, then output features, then examples"),
+    ],
+    ("batch", "out"): [
+        (("batch", "out"), "one row per example"),
+        (("out", "batch"), "one column per example (output features first)"),
+    ],
+    ("batch", "seq", "heads", "head_dim"): [
+        (("batch", "heads", "seq", "head_dim"), "head-major as attention takes it: examples, heads, positions, "
+                                                "head features"),
+        (("batch", "seq", "heads", "head_dim"), "position-major, ready to merge the heads: examples, positions, "
+                                                "heads, head features"),
+        (("heads", "batch", "seq", "head_dim"), "heads first: heads, examples, positions, head features"),
+        (("batch", "heads", "head_dim", "seq"), "as keys are stored for `q @ k`: examples, heads, head features, "
+                                                "positions"),
+    ],
+}
+
+
+def _result_roles(in_roles: tuple[str, ...], w_roles: tuple[str, ...]) -> tuple[str, ...]:
+    keep = [r for r in ("batch", "seq") if r in in_roles]
+    return (*keep, "heads", "head_dim") if "heads" in w_roles else (*keep, "out")
 
 
 def problem(rng, form):
-    in_roles, w_roles, out_roles, weight_first, words, _ = rng.choices(_CASES, weights=[c[-1] for c in _CASES])[0]
+    in_roles, w_roles, words, _ = rng.choices(_CASES, weights=[c[-1] for c in _CASES])[0]
+    out_roles, layout = rng.choice(_OUTS[_result_roles(in_roles, w_roles)])
+    weight_first = rng.random() < 0.5
     roles = list(dict.fromkeys(in_roles + w_roles + out_roles))
-    names = dict(zip(roles, pick_names(rng, *roles, style="long")))
+    x, w = ("x", "W_Q") if "heads" in w_roles else rng.choice([("x", "W"), ("resid", "W_in"), ("h", "W_out")])
+    what = (f"{words.format(x=x, w=w)} Return the result {layout}."
+            + (" This code base passes the weight first." if weight_first else ""))
+    names = dict(zip(roles, pick_names(rng, *roles, style="long", avoid=what)))
     if form == "value":
         sizes = {r: rng.choice([1, 2]) if r in ("batch", "heads") else 2 for r in roles}
         sizes[rng.choice([r for r in roles if r not in ("batch", "heads")])] = 3
@@ -49,7 +82,6 @@ def problem(rng, form):
     else:
         sizes = dict(zip(names.values(), distinct_sizes(rng, len(roles))))
     x_l, w_l, o_l = (" ".join(names[r] for r in rs) for rs in (in_roles, w_roles, out_roles))
-    x, w = ("x", "W_Q") if "heads" in w_roles else rng.choice([("x", "W"), ("resid", "W_in"), ("h", "W_out")])
     summed = [names[r] for r in in_roles if r not in out_roles]
     w_words = w_roles if len(w_roles) == 2 else (w_roles[1], w_roles[0], w_roles[2])
     flipped = " ".join(names[r] for r in (reversed(w_roles) if len(w_roles) == 2 else w_words))
@@ -63,7 +95,7 @@ def problem(rng, form):
         operands=[operand(n, layout, sizes) for n, layout in ops],
         sizes=sizes,
         roles={n: r for r, n in names.items()},
-        what=words.format(x=x, w=w),
+        what=what,
         idea="einops.einsum takes the tensors first and the pattern last; axis names may be whole words, "
         "separated by spaces, with a comma between inputs.",
         write_hints=[

@@ -91,6 +91,37 @@ def _case(rng, form, k):
                 f"`...` keeps the leading axes; listing `{j} {i}` swaps the two named ones.",
                 [reshape_slip("a plain reshape to the swapped shape, without moving any axis"),
                  wrong_pattern("swapped the first two axes instead", f"{i} {j} {ELL} -> {j} {i} {ELL}")])
+    if k == 7:
+        c = pick_names(rng, "channel", avoid=_PROSE)[0]
+        return ("rearrange", f"{ELL} {c}", f"{c} {ELL}", None, (), {c: "channel"},
+                ("`{x}` is channels-last data with any number of axes before the channels. Move the channels to "
+                 "the very front (one block per channel, as per-channel statistics need), keeping the other axes "
+                 "in order."),
+                f"`...` matches every axis before `{c}`; writing `{c}` first on the right moves it in front of all of them.",
+                [reshape_slip("a plain reshape to the channels-first shape, without moving any axis"),
+                 wrong_pattern("moved the first axis to the end instead", f"{c} {ELL} -> {ELL} {c}")])
+    if k == 8:
+        t = pick_names(rng, "time", avoid=_PROSE)[0]
+        return ("rearrange", f"{t} {ELL}", f"{ELL} {t}", None, (), {t: "time"},
+                ("`{x}` is time-major: the time steps first, then any number of other axes. Make time the last "
+                 "axis, keeping the other axes in order."),
+                f"`...` matches every axis after `{t}`; writing `{t}` last on the right moves it behind all of them.",
+                [reshape_slip("a plain reshape to the time-last shape, without moving any axis"),
+                 wrong_pattern("moved the last axis to the front instead", f"{ELL} {t} -> {t} {ELL}")])
+    if k == 9:
+        r = pick_names(rng, "rep", avoid=_PROSE)[0]
+        return ("reduce", f"{r} {ELL}", f"{ELL}", "mean", (), {r: "rep"},
+                ("`{x}` stacks the outputs of an ensemble: one copy per model along its first axis, then any number "
+                 "of axes. Average over the models."),
+                f"`{r}` is missing on the right, so it is averaged; `...` keeps every other axis in place.",
+                [wrong_pattern("averaged the last axis instead", f"{ELL} {r} -> {ELL}")])
+    if k == 10:
+        r = pick_names(rng, "rep", avoid=_PROSE)[0]
+        return ("repeat", f"{ELL}", f"{ELL} {r}", None, (r,), {r: "rep"},
+                (f"Stack `{r}` copies of `{{x}}` along a new last axis, for any number of axes; pass `{r}` as a "
+                 f"keyword."),
+                "A name only on the right is a new axis; `...` keeps every existing axis in front of it.",
+                [wrong_pattern("the copies stacked along a new first axis", f"{ELL} -> {r} {ELL}")])
     f = pick_names(rng, "feature", avoid=_PROSE)[0]
     return ("reduce", f"{ELL} {f}", f"{ELL}", "sum", (), {f: "feature"},
             "Sum `{x}` over its last axis (like `{x}.sum(-1)`), for any number of leading axes.",
@@ -98,7 +129,7 @@ def _case(rng, form, k):
             [wrong_pattern("summed the first axis instead", f"{f} {ELL} -> {ELL}")])
 
 
-N_CASES = 7
+N_CASES = 11
 
 
 def problem(rng, form):

@@ -11,6 +11,11 @@ _LAYOUTS = [
     (("batch", "channel", "height", "width"), ("height", "width"), "a batch of feature maps, channels first (NCHW)"),
     (("batch", "height", "width", "channel"), ("height", "width"), "a batch of feature maps, channels last (NHWC)"),
     (("batch", "channel", "time"), ("time",), "a batch of 1-D signals, channels first"),
+    (("batch", "time", "channel"), ("time",), "a batch of 1-D signals, channels last"),
+    (("batch", "frame", "channel", "height", "width"), ("frame", "height", "width"),
+     "a batch of video clips (frames, then channels, then pixels), pooled over the frames and the pixels"),
+    (("batch", "channel", "frame", "height", "width"), ("frame", "height", "width"),
+     "a batch of video clips, channels first (NCTHW), pooled over the frames and the pixels"),
 ]
 
 
@@ -20,14 +25,16 @@ def problem(rng, form):
     role = dict(zip(names, roles))
     if form == "value":
         sizes = [1 if r == "batch" else rng.choice([2, 3]) for r in roles]
-        if len(roles) == 4:
+        if len(roles) >= 4:
             sizes[roles.index("channel")] = 2
+        if "frame" in roles:
+            sizes[roles.index("frame")] = 2
     else:
         sizes = distinct_sizes(rng, len(roles))
     sizes = dict(zip(names, sizes))
     pooled = [n for n in names if role[n] in pooled_roles]
     red = rng.choice(["mean", "max"])
-    keep = rng.random() < 0.4
+    keep = rng.random() < 0.5
     lhs = " ".join(names)
     rhs = " ".join("1" if n in pooled else n for n in names) if keep else " ".join(n for n in names if n not in pooled)
     x = rng.choice(["fmap", "x", "feats"])

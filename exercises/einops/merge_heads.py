@@ -6,12 +6,12 @@ from exercises.checking import distinct_sizes
 from exercises.fixes import einops_fix, with_fix
 from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, reshape_slip,
                                       reversed_group_slips, torch_randn, wrong_pattern)
-from exercises.einops._task_cases import task_case
+from exercises.einops._task_cases import draw_balanced, task_case
 
 
 # (input layout, result, what is computed). The card states the convention, never the result's axes.
 _PROSE = "per-head outputs model axis head after head every position example batch-first time-major position first then batch token features feature"
-_INPUTS = ["{b} {h} {s} {d}", "{b} {s} {h} {d}"]
+_INPUTS = ["{b} {h} {s} {d}", "{b} {s} {h} {d}", "{s} {b} {h} {d}", "{h} {b} {s} {d}"]
 _OUTPUTS = [
     ("{b} {s} ({h} {d})", "one feature vector per example and position, batch-first as transformer activations "
      "are stored"),
@@ -19,6 +19,11 @@ _OUTPUTS = [
      "as the RNN-style code downstream expects"),
     ("({b} {s}) ({h} {d})", "a matrix with one row per token (all positions of example 0, then example 1, …) and "
      "one column per model feature"),
+    ("{b} ({h} {d}) {s}", "channels-first for a 1-D convolution over the positions: per example, the model features "
+     "as channels, then the positions"),
+    ("({s} {b}) ({h} {d})", "a matrix with one row per token, time-major (every example's position 0 first, then "
+     "position 1, …), and one column per model feature"),
+    ("{b} ({s} {h} {d})", "one flat vector per example: position 0's model features, then position 1's, …"),
 ]
 
 
@@ -37,7 +42,7 @@ def problem(rng, form):
     x = rng.choice(["z", "attn_out", "heads_out", "x"])
     interleaved = f"{lhs} -> {rhs.replace(f'({h} {d})', f'({d} {h})')}"
     mistakes = [wrong_pattern("the heads interleaved feature by feature: (d h) instead of (h d)", interleaved)]
-    if lhs != f"{b} {s} {h} {d}" or rhs_t.startswith("{s}"):
+    if rhs.replace("(", "").replace(")", "").split() != lhs.split():  # a reshape would move nothing right
         mistakes.append(reshape_slip("a plain reshape without moving the heads next to d_head"))
     return Problem(
         op="rearrange",
@@ -108,33 +113,43 @@ CODE = CodeSpec(
 # examples and heads merged, head-major within an example) to any of these results; the card states the
 # result's rows in words and the example's shapes show the rest.
 _TASK_INPUTS = [
-    ("batch heads seq head_dim", "", 1),
-    ("batch seq heads head_dim", "", 1),
-    ("heads batch seq head_dim", "", 1),
+    ("batch heads seq head_dim", ""),
+    ("batch seq heads head_dim", ""),
+    ("heads batch seq head_dim", ""),
     ("batch heads head_dim seq", " Each head's output is stored with one row per head feature and one column per "
-     "position.", 1),
-    ("(batch heads) seq head_dim", " Its first axis holds (example, head) pairs, all heads of example 0 first.", 1),
+     "position."),
+    ("(batch heads) seq head_dim", " Its first axis holds (example, head) pairs, all heads of example 0 first."),
 ]
+#: (the result's layout, {M} standing for the merged feature axis, and what it is, in words)
 _TASK_OUTPUTS = [
-    ("batch seq (heads head_dim)", "one feature vector per example and position, batch first", 1),
-    ("seq batch (heads head_dim)", "one feature vector per position and example, time-major (positions first)", 1),
-    ("(batch seq) (heads head_dim)", "a matrix with one row per token (all positions of example 0 first, then "
-     "example 1, …) and one column per feature", 1),
-    ("(seq batch) (heads head_dim)", "a matrix with one row per token, position-major (position 0 of every "
-     "example first, then position 1, …), and one column per feature", 1),
-    ("batch (heads head_dim) seq", "per example, one row per feature and one column per position, as a 1-D "
-     "convolution over the positions takes it", 1),
+    ("batch seq {M}", "one feature vector per example and position, batch first"),
+    ("seq batch {M}", "one feature vector per position and example, time-major (positions first)"),
+    ("batch {M} seq", "per example, one row per feature and one column per position, as a 1-D convolution over "
+     "the positions takes it"),
+    ("(batch seq) {M}", "a matrix with one row per token (all positions of example 0 first, then example 1, …) and "
+     "one column per feature"),
+    ("(seq batch) {M}", "a matrix with one row per token, position-major (position 0 of every example first, then "
+     "position 1, …), and one column per feature"),
+    ("{M} (batch seq)", "a matrix with one column per token (all positions of example 0 first, then example 1, …) "
+     "and one row per feature, as a weight matrix multiplying from the left takes it"),
 ]
+#: the order of the merged features: head after head (concatenation), or the heads interleaved
+_TASK_MERGES = [
+    ("(heads head_dim)", "head after head (all of head 0's features, then head 1's, …)"),
+    ("(head_dim heads)", "with the heads interleaved (feature 0 of every head, then feature 1 of every head, …, "
+     "the order a layer that groups features across heads expects)"),
+]
+#: every input layout with every result layout and merge order: the inputs never fix the answer
+_TASK_CASES = [(i, o, m) for i in _TASK_INPUTS for o in _TASK_OUTPUTS for m in _TASK_MERGES]
 
 
-def task_problem(rng):
-    lhs, note, _ = rng.choices(_TASK_INPUTS, weights=[c[-1] for c in _TASK_INPUTS])[0]
-    rhs, words, _ = rng.choices(_TASK_OUTPUTS, weights=[c[-1] for c in _TASK_OUTPUTS])[0]
-    story = (f"Concatenate the per-head outputs in `{{t0}}` into one feature vector, head after head (all of head "
-             f"0's features, then head 1's, …), giving {words}.{note} The example's result shows the layout.")
+def task_problem(rng, seed=0):
+    (lhs, note), (rhs, words), (merged, order) = draw_balanced(_TASK_CASES, "einops.merge_heads/task", seed)
+    story = (f"Concatenate the per-head outputs in `{{t0}}` into one feature vector per token, {order}, giving "
+             f"{words}.{note} The example's result shows the layout.")
     heads = {"heads": rng.choice([2, 3, 4])} if lhs.startswith("(") else None
-    return task_case(rng, "rearrange", f"{lhs} -> {rhs}", story, tensors=("z", "attn_out", "heads_out", "x"),
-                     lengths=heads)
+    return task_case(rng, "rearrange", f"{lhs} -> {rhs.format(M=merged)}", story,
+                     tensors=("z", "attn_out", "heads_out", "x"), lengths=heads)
 
 
 FAMILY = Family(

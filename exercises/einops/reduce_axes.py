@@ -22,20 +22,20 @@ _WORDS = {"mean": "average", "max": "maximum", "min": "minimum", "sum": "sum"}
 
 
 def problem(rng, form):
-    roles, tensor_names = rng.choice(_LAYOUTS)
-    if form == "value" and len(roles) == 4:
-        roles = roles[:1] + roles[2:]  # three axes are plenty by hand
-    names = pick_names(rng, *roles, avoid=' '.join(_ROLE_WORDS.values()))
+    roles, tensor_names = rng.choice(_TASK_LAYOUTS)  # the task form's layouts: more places to reduce at
+    if form == "value" and len(roles) > 3:
+        roles = roles[:1] + roles[-2:]  # three axes are plenty by hand
+    names = pick_names(rng, *roles, avoid=' '.join(_TASK_ROLE_WORDS.values()))
     sizes = small_sizes(rng, len(names)) if form == "value" else distinct_sizes(rng, len(names))
     sizes = dict(zip(names, sizes))
-    n_gone = 1 if len(names) == 3 or form == "value" else rng.choice([1, 2])
+    n_gone = 1 if form == "value" else rng.choice([1, 2])
     gone = sorted(rng.sample(names, n_gone), key=names.index)
     kept = [n for n in names if n not in gone]
     red = rng.choice(["mean", "max", "min", "sum"])
     lhs, rhs = " ".join(names), " ".join(kept)
     x = rng.choice(tensor_names)
     role = dict(zip(names, roles))
-    over = " and ".join(_ROLE_WORDS[role[g]] for g in gone)
+    over = " and ".join(_TASK_ROLE_WORDS[role[g]] for g in gone)
     wrong, mistakes = [], []
     for k in kept:  # the classic slip: reducing a neighbouring axis instead
         wrong_rhs = " ".join(gone[0] if n == k else n for n in kept)

@@ -11,7 +11,9 @@ from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pic
 # (input layout, how the input is described); (result, what it must hold). The card says what each
 # entry of the result is, never the result's axes.
 _PROSE = "attention heads head side by side last axis features contiguous position example batch folding matrix row column"
-_INPUTS = [("{b} {s} ({h} {d})", "({b}, {s}, {h}·{d})"), ("{s} {b} ({h} {d})", "({s}, {b}, {h}·{d}), time-major")]
+_INPUTS = [("{b} {s} ({h} {d})", "({b}, {s}, {h}·{d})", "last"),
+           ("{s} {b} ({h} {d})", "({s}, {b}, {h}·{d}), time-major", "last"),
+           ("{b} ({h} {d}) {s}", "({b}, {h}·{d}, {s}), channels-first as a conv1d returns it", "second")]
 _OUTPUTS = [
     ("{b} {h} {s} {d}", "for attention: `y[i, j]` must be head j's matrix (one row per position, one column "
      "per head feature) for example i"),
@@ -19,6 +21,13 @@ _OUTPUTS = [
      "one row per head and one column per head feature"),
     ("({b} {h}) {s} {d}", "folding the heads into the batch: `y[k]` must be the matrix (one row per position, one "
      "column per head feature) of one (example, head) pair, all heads of example 0 first, then example 1's, …"),
+    ("{b} {h} {d} {s}", "as keys are stored for `q @ k`: `y[i, j]` must be head j's matrix for example i with one "
+     "row per head feature and one column per position"),
+    ("({h} {b}) {s} {d}", "folding the heads into the batch, heads outer: `y[k]` must be the matrix (one row per "
+     "position, one column per head feature) of one (head, example) pair, head 0 of every example first, then "
+     "head 1's, …"),
+    ("{h} {b} {s} {d}", "heads first: `y[j, i]` must be head j's matrix (one row per position, one column per head "
+     "feature) for example i"),
 ]
 
 
@@ -31,7 +40,7 @@ def problem(rng, form):
     else:
         sizes = distinct_sizes(rng, 4)
     sizes = dict(zip((b, s, h, d), sizes))
-    (lhs_t, in_words), (rhs_t, out_words) = rng.choice(_INPUTS), rng.choice(_OUTPUTS)
+    (lhs_t, in_words, where), (rhs_t, out_words) = rng.choice(_INPUTS), rng.choice(_OUTPUTS)
     lhs, rhs = lhs_t.format(b=b, s=s, h=h, d=d), rhs_t.format(b=b, s=s, h=h, d=d)
     x = rng.choice(["x", "q", "k", "v", "qkv_out"])
     interleaved = f"{lhs.replace(f'({h} {d})', f'({d} {h})')} -> {rhs}"
@@ -48,17 +57,18 @@ def problem(rng, form):
         sizes=sizes,
         roles={b: "batch", s: "seq", h: "heads", d: "head_dim"},
         lengths=(h,),
-        what=f"`{x}` holds {sizes[h]} attention heads side by side in its last axis (head-major: each head's "
+        what=f"`{x}` holds {sizes[h]} attention heads side by side in its {where} axis (head-major: each head's "
         f"{sizes[d]} features are contiguous). Split the heads out {out_words}.",
         in_desc=f"`{x}` has shape {shape_text(shape)}, axes {in_words.format(b=b, s=s, h=h, d=d)}.",
-        idea="Split the last axis with a group on the left, then reorder on the right.",
+        idea="Split the packed axis with a group on the left, then reorder on the right.",
         write_hints=[
             f"Head-major means the head index is the slow one inside the group: `({h} {d})`, not `({d} {h})`.",
             f"The left side is `{lhs}`; `{h}={sizes[h]}` is passed as a keyword.",
         ],
-        explanation=f"`({h} {d})` reads the last axis as {h} blocks of {d} contiguous features, one block per head; "
+        explanation=f"`({h} {d})` reads the {where} axis as {h} blocks of {d} contiguous features, one block per head; "
         + ("the right side then only names the axes in the wanted order." if rhs == kept_order else
-           f"`({b} {h})` on the right folds the heads into the batch axis, batch-major." if rhs.startswith("(") else
+           f"`({b} {h})` on the right folds the heads into the batch axis, batch-major." if rhs.startswith(f"({b}") else
+           f"`({h} {b})` on the right folds the heads into the batch axis, head-major." if rhs.startswith("(") else
            "the right side then names the axes in the wanted order."),
         wrong=[interleaved, f"{lhs} -> {kept_order}" if kept_order != rhs else f"{lhs} -> {b} {h} {s} {d}"],
         mistakes=[*mistakes, *reversed_group_slips(f"{lhs} -> {rhs}")],

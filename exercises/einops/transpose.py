@@ -34,11 +34,34 @@ _CASES = [
     (("batch", "seq", "model"), (0, 2, 1),
      "Make the features of `{x}` the channels of a 1-D convolution over the sequence: per example, features "
      "before positions, as `nn.Conv1d` expects.", ("x", "emb")),
+    (("channel", "height", "width"), (1, 2, 0),
+     "Show the channels-first image `{x}` with matplotlib, which wants the channels last.", ("img", "x")),
+    (("width", "height", "channel"), (2, 1, 0),
+     "`{x}` was read from a MATLAB file, which gives the axes in reverse order; restore the original order.",
+     ("arr", "x")),
+    (("seq", "batch", "heads", "head_dim"), (1, 2, 0, 3),
+     "`{x}` comes time-major from a sequence-first attention module; put it in the head-major layout (examples, "
+     "heads, positions, features).", ("q", "x")),
+    (("batch", "heads", "seq", "head_dim"), (2, 0, 1, 3),
+     "Hand `{x}` back to a sequence-first module: positions first, then examples, heads and features.",
+     ("z", "out")),
+    (("batch", "channel", "height", "width"), (1, 0, 2, 3),
+     "Put the channel axis of `{x}` first, so that each channel's values over the whole batch are one block (for "
+     "per-channel statistics).", ("x", "acts")),
+    (("batch", "height", "width", "channel"), (3, 0, 1, 2),
+     "Put the channel axis of the channels-last batch `{x}` first, so each channel's values over the whole batch "
+     "are one block.", ("x", "acts")),
+    (("batch", "frame", "channel", "height", "width"), (0, 2, 1, 3, 4),
+     "`{x}` holds videos frame by frame; a 3-D convolution wants the channels before the frames.", ("video", "x")),
+    (("batch", "frame", "height", "width", "channel"), (0, 4, 1, 2, 3),
+     "`{x}` holds channels-last videos; a 3-D convolution wants the channels first, then frames, rows and columns.",
+     ("video", "x")),
 ]
 
 
 def problem(rng, form):
-    roles, order, words, tensor_names = rng.choice(_CASES)
+    # by hand (value, fix), four axes at most
+    roles, order, words, tensor_names = rng.choice([c for c in _CASES if form in ("write", "shape") or len(c[0]) <= 4])
     names = pick_names(rng, *roles, avoid=words)
     sizes = small_sizes(rng, len(names)) if form == "value" else distinct_sizes(rng, len(names))
     if form == "value" and len(names) == 4:

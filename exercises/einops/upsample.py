@@ -5,13 +5,16 @@ from exercises.base import Family
 from exercises.checking import distinct_sizes
 from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, reversed_group_slips,
                                       wrong_pattern)
-from exercises.einops._task_cases import draw, task_case
+from exercises.einops._task_cases import draw_balanced, task_case
 
 # (input roles, the upsampled roles, what the input is)
 _LAYOUTS = [
     (("batch", "channel", "height", "width"), ("height", "width"), "a batch of images, channels first (NCHW)"),
     (("batch", "height", "width", "channel"), ("height", "width"), "a batch of images, channels last (NHWC)"),
     (("batch", "channel", "time"), ("time",), "a batch of 1-D signals, channels first"),
+    (("batch", "time", "channel"), ("time",), "a batch of 1-D signals, channels last"),
+    (("channel", "height", "width"), ("height", "width"), "one image, channels first (CHW)"),
+    (("height", "width", "channel"), ("height", "width"), "one image, channels last (HWC)"),
 ]
 
 
@@ -69,30 +72,55 @@ def problem(rng, form):
 
 # The task form's cases: (input roles, the upsampled ones marked *, what the input is, weight); the
 # factors are drawn (shown only by the example's shapes), a factor of 1 leaves an axis as it is.
+#: (input layout, * marking the axes upsampled, what it is, the same data in the other channel layout (or "") and
+#: how that layout reads)
 _TASK_LAYOUTS = [
-    ("batch channel height* width*", "the batch of images {x} (channels first)", 2),
-    ("batch height* width* channel", "the batch of channels-last images {x}", 2),
-    ("channel height* width*", "the image {x} (channels first)", 1.5),
-    ("height* width* channel", "the channels-last image {x}", 1.5),
-    ("batch height* width*", "the batch of grayscale images {x}", 1),
-    ("batch channel time*", "the batch of multichannel signals {x} (channels first)", 1),
-    ("batch time* feature", "the batch of sequences {x} (one feature vector per time step)", 1),
-    ("channel time*", "the multichannel signal {x}", 1),
+    ("batch channel height* width*", "the batch of images {x} (channels first)", "batch height width channel",
+     "channels-last (each pixel's channel values together)"),
+    ("batch height* width* channel", "the batch of channels-last images {x}", "batch channel height width",
+     "channels first (one grid of pixels per channel)"),
+    ("channel height* width*", "the image {x} (channels first)", "height width channel",
+     "channels-last (each pixel's channel values together)"),
+    ("height* width* channel", "the channels-last image {x}", "channel height width",
+     "channels first (one grid of pixels per channel)"),
+    ("batch height* width*", "the batch of grayscale images {x}", "", ""),
+    ("batch channel time*", "the batch of multichannel signals {x} (channels first)", "batch time channel",
+     "time-major (one vector of channel values per time step)"),
+    ("batch time* feature", "the batch of sequences {x} (one feature vector per time step)", "batch feature time",
+     "channels first (one row of time steps per feature)"),
+    ("channel time*", "the multichannel signal {x}", "time channel",
+     "time-major (one vector of channel values per time step)"),
 ]
-_FACTORS_2D = [((2, 2), 1), ((3, 3), 1), ((2, 3), 0.5), ((3, 2), 0.5), ((1, 2), 0.4), ((2, 1), 0.4)]
+#: the upsampling factors: both image axes or one of them; a signal's time axis
+_FACTORS_2D = [(2, 2), (3, 3), (2, 3), (3, 2), (1, 2), (2, 1), (1, 3), (3, 1)]
+_FACTORS_1D = [(2,), (3,), (4,), (5,)]
+#: every layout with every factor, its result in the input's layout or the other one: 96 cases
+_TASK_CASES = [(layout, ks, other) for layout in _TASK_LAYOUTS
+               for ks in (_FACTORS_2D if layout[0].count("*") == 2 else _FACTORS_1D)
+               for other in ((False, True) if layout[2] else (False,))]
 
 
-def task_problem(rng):
-    layout, what, _ = draw(rng, _TASK_LAYOUTS)
+def task_problem(rng, seed=0):
+    (layout, what, converted, converted_words), ks, other = draw_balanced(_TASK_CASES, "einops.upsample/task", seed)
     up = [r.rstrip("*") for r in layout.split() if r.endswith("*")]
-    ks = draw(rng, _FACTORS_2D)[0] if len(up) == 2 else (rng.choice([2, 3, 4]),)
     k = dict(zip(up, ks))
     roles = [r.rstrip("*") for r in layout.split()]
-    rhs = " ".join(f"({r} {k[r]})" if k.get(r, 1) > 1 else r for r in roles)
+    rhs = " ".join(f"({r} {k[r]})" if k.get(r, 1) > 1 else r for r in (converted.split() if other else roles))
     unit = "pixel becomes a block" if len(up) == 2 else "time step becomes a run"
     story = (f"Nearest-neighbour upsampling of {what.format(x='`{t0}`')}: every {unit} of copies of itself, "
-             "by the factors the example's result shows.")
-    return task_case(rng, "repeat", f"{' '.join(roles)} -> {rhs}", story, tensors=("x", "img", "fmap"))
+             "by the factors the example's result shows"
+             + (f", the result stored {converted_words} for the next layer." if other else "."))
+    p = task_case(rng, "repeat", f"{' '.join(roles)} -> {rhs}", story, tensors=("x", "img", "fmap"))
+    # the plain-torch idiom: each entry repeated in place along every upsampled axis, after moving the axes
+    out = converted.split() if other else roles
+    expr = p.operands[0].name
+    if out != roles:
+        expr += f".permute({', '.join(str(roles.index(r)) for r in out)})"
+    for r in out:
+        if k.get(r, 1) > 1:
+            expr += f".repeat_interleave({k[r]}, dim={out.index(r)})"
+    p.task_solutions = (expr,)
+    return p
 
 
 FAMILY = Family(

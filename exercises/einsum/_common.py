@@ -96,6 +96,9 @@ class Spec:
     #: the task form's own cases, where it asks more layouts than the other forms (a case's
     #: ``info["task"]`` overrides the story ``task``); empty: the task form draws ``cases``
     task_cases: tuple[Case, ...] = ()
+    #: the task form's axis names, where they differ from ``axes`` (letters, not words: an input
+    #: printed with its axes in words, "batch × row × col", would give its layout away)
+    task_axes: dict[str, str] = field(default_factory=dict)
 
 
 def einsum_maker(spec: Spec) -> Callable[[random.Random, str, int], Variant]:
@@ -250,8 +253,9 @@ def _draw(spec: Spec, case: Case, rng: random.Random, form: str) -> _Draw:
     canon = letters_of(case.expr)
     letter: dict[str, str] = {}
     name: dict[str, str] = {}
+    axes = (spec.task_axes or spec.axes) if form == "task" else spec.axes
     for c in canon:
-        options = [tuple(o.split(":", 1)) for o in spec.axes[c].split()]
+        options = [tuple(o.split(":", 1)) for o in axes[c].split()]
         alias = spec.same_size.get(c)
         free = [
             (l, n)
@@ -265,7 +269,7 @@ def _draw(spec: Spec, case: Case, rng: random.Random, form: str) -> _Draw:
     spare = [l for l in string.ascii_lowercase if l not in letter.values()]
     for c in letters_of(",".join(e for _, e in case.mistakes)):
         if c not in letter:  # a letter only a mistake uses
-            options = [o.split(":", 1)[0] for o in spec.axes.get(c, "").split()]
+            options = [o.split(":", 1)[0] for o in axes.get(c, "").split()]
             pick = next((l for l in options if l in spare), spare[0])
             letter[c] = pick
             spare.remove(pick)

@@ -65,6 +65,14 @@ def _einops_call(d: Any) -> str:
     return f"einops.einsum({', '.join(d.tensors)}, {pattern!r})"
 
 
+def _kept(d: Any) -> tuple[str, str]:
+    """A one-operand sum that keeps its summed axes with size 1: the index putting them back into
+    the einsum's result (``:, None, :``) and the einops reduction (``i j k -> i 1 k``)."""
+    (term,), out = split(d.expr)
+    index = ", ".join(":" if a in out else "None" for a in term)
+    return index, " ".join(term) + " -> " + " ".join(a if a in out else "1" for a in term)
+
+
 def siblings(spec: Any, d: Any) -> list[str]:
     """The family's other task cases as calls on this card's operands (roles as each case passes
     them): the worked example must tell every one that runs on these shapes apart from the answer."""
@@ -106,9 +114,16 @@ def einsum_task(spec: Any, d: Any, rng: random.Random, seed: int, fill: Callable
     example_sizes = _sizes(spec, d, rng, 2, 2)
     call = f'torch.einsum("{d.expr}", {", ".join(d.tensors)})'
     plain = torch_from_numpy(d.case.numpy, {f"t{i}": n for i, n in enumerate(d.roles)})
-    solutions = [call, _einops_call(d)] + ([plain] if plain else [])
     mistakes = [(fill(w, d), e) for w, e in d.mistakes] + generic_mistakes(d.expr, d.axis, d.tensors)
     mistake_calls = [(what, f'torch.einsum("{e}", {", ".join(d.tensors)})') for what, e in mistakes]
+    if d.case.info.get("keepdim"):  # the summed axes stay, with size 1
+        index, reduced = _kept(d)
+        mistake_calls.insert(0, ("dropped the summed axes instead of keeping each with size 1", call))
+        call = f"{call}[{index}]"
+        solutions = [call, f"einops.reduce({d.tensors[0]}, {reduced!r}, 'sum')"]
+    else:
+        solutions = [call, _einops_call(d)]
+    solutions += [plain] if plain else []
     free = "every axis" if not spec.same_size else "the axes"
     return task_variant(
         family=f"einsum.{spec.name}", seed=seed, rng=rng, story=fill(d.case.info.get("task", spec.task), d),

@@ -39,6 +39,25 @@ _EACH = " for every `n` and `m` (no scaling)"
 _WHY = ("`scores[n, m]` puts the {b} and {h} axes first, in that order; `X @ Y.T` then has one row "
         "per row of `X` and one column per row of `Y`.")
 
+#: the queries as numpy (role ``t0``) brought to [example, head, query, d], per stored layout
+_QUERIES = {"bhqd": "t0", "bqhd": "np.swapaxes(t0, 1, 2)"}
+#: the keys brought to [example, head, d, key]: stored head-first, sequence-first (a cache), or transposed
+_KEYS = {"bhkd": "np.swapaxes(t1, -1, -2)", "bkhd": "np.transpose(t1, (0, 2, 3, 1))", "bhdk": "t1"}
+
+
+def _task_cases() -> tuple[Case, ...]:
+    """The task form's cases: queries stored head-first or sequence-first, keys head-first,
+    sequence-first or transposed, the scores one row per query or one row per key (12 layouts;
+    every input layout is asked with both result layouts)."""
+    out = []
+    for q, q_np in _QUERIES.items():
+        for k, k_np in _KEYS.items():
+            for res in ("bhqk", "bhkq"):
+                prod = f"{q_np} @ {k_np}"
+                out.append(Case(f"{q},{k}->{res}", "", prod if res == "bhqk" else f"np.swapaxes({prod}, -1, -2)"))
+    return tuple(out)
+
+
 SPEC = Spec(
     name="attention_scores",
     cases=(
@@ -62,7 +81,10 @@ SPEC = Spec(
     note="These are the raw scores, without the 1/sqrt(d_head) scale.",
     value_sizes={"b": (1,), "h": (2,), "d": (2,)},
     task="Raw attention scores, without any scaling: for every example and head, the dot product of each "
-         "query vector in `{t0}` with each key vector in `{t1}`.",
+         "query vector in `{t0}` with each key vector in `{t1}`. Which axis of each input holds the examples, the "
+         "heads, the positions and the vector entries, and how the scores are laid out, the example's shapes fix.",
+    task_cases=_task_cases(),
+    task_axes={"b": "b:b n:n", "h": "h:h a:a", "q": "q:q i:i", "k": "k:k j:j s:s", "d": "d:d e:e c:c"},
 )
 
 FAMILY = Family(

@@ -31,6 +31,26 @@ CODE = CodeSpec(
 _EACH = " for every `n`"
 _WHY = "`out[n]` puts the {b} axis first; `X @ Y` then has one row per row of `X` and one column per column of `Y`."
 
+#: the left factor as numpy (role ``t0``) brought to [example, i, k], per stored layout: examples first,
+#: the matrix stored transposed, or examples second (a sequence-first layout)
+_LEFT = {"bik": "t0", "bki": "np.swapaxes(t0, -1, -2)", "ibk": "np.swapaxes(t0, 0, 1)"}
+#: the right factor brought to [example, k, j]: as it multiplies, or stored transposed
+_RIGHT = {"bkj": "t1", "bjk": "np.swapaxes(t1, -1, -2)"}
+
+
+def _task_cases() -> tuple[Case, ...]:
+    """The task form's cases: the left factor stored [example, i, k], transposed, or examples second,
+    the right one as it multiplies or transposed, each product laid out either way round (12
+    layouts; every input layout is asked with both result layouts)."""
+    out = []
+    for a, a_np in _LEFT.items():
+        for b, b_np in _RIGHT.items():
+            for res in ("bij", "bji"):
+                prod = f"{a_np} @ {b_np}"
+                out.append(Case(f"{a},{b}->{res}", "", prod if res == "bij" else f"np.swapaxes({prod}, -1, -2)"))
+    return tuple(out)
+
+
 SPEC = Spec(
     name="batched_matmul",
     cases=(
@@ -47,7 +67,11 @@ SPEC = Spec(
     concept="A batch axis appears in every operand and in the output; only the shared inner axis is summed.",
     note="With no transposes it is the same as `torch.bmm`.",
     value_sizes={"b": (2,)},
-    task='A batch of matrix products: for every example, multiply the matrix in `{t0}` by the matrix in `{t1}`, each factor used the way its shape fits, as the example fixes.',
+    task="A batch of matrix products: for every example, multiply that example's matrix in `{t0}` by its matrix in "
+         "`{t1}`, in that order, each factor used the way its shape fits; the example fixes which axis holds the "
+         "examples and how the result is laid out.",
+    task_cases=_task_cases(),
+    task_axes={"b": "b:b n:n s:s", "i": "i:i m:m r:r", "k": "k:k c:c", "j": "j:j p:p o:o"},
 )
 
 FAMILY = Family(

@@ -5,6 +5,25 @@ from exercises.einsum._common import Case, Spec, einsum_maker
 _EACH = " for every `n`"
 _WHY = "Each `out[n]` is one number, so only the {b} axis is kept; every other letter is summed, over all three operands at once."
 
+_OWN_STORY = ("A bilinear form per example: for every example, the number obtained by weighting every pair of entries "
+              "of its two vectors (one in `{t0}`, one in `{t2}`) by the matching entry of that example's own weight "
+              "matrix in `{t1}` and adding them all up. The example's shapes fix which axis holds the examples.")
+
+
+def _task_cases() -> tuple[Case, ...]:
+    """The task form's cases: each batch of vectors stored one per row or one per column, the weight
+    matrix shared (stored [i, j] or [j, i]) or one per example (12 layouts)."""
+    out = []
+    for x, x_np in (("bi", "t0"), ("ib", "t0.T")):
+        for y, y_np in (("bj", "t2"), ("jb", "t2.T")):
+            for a, a_np in (("ij", "t1"), ("ji", "t1.T"), ("bij", "t1")):
+                own = a == "bij"
+                numpy = (f"np.sum(np.sum({x_np}[:, :, None] * {a_np}, 1) * {y_np}, -1)" if own
+                         else f"np.sum(({x_np} @ {a_np}) * {y_np}, -1)")
+                out.append(Case(f"{x},{a},{y}->b", "", numpy, info={"task": _OWN_STORY} if own else {}))
+    return tuple(out)
+
+
 SPEC = Spec(
     name="bilinear",
     cases=(
@@ -21,7 +40,11 @@ SPEC = Spec(
     tensors=("x A y", "u M v", "p W q"),
     concept="einsum takes any number of operands: every letter not in the output is summed over all of them at once.",
     value_sizes={"b": (2, 3), "i": (2,), "j": (2,)},
-    task='A bilinear form per example: for every example, the number obtained by weighting every pair of entries of its two vectors by the matching entry of the weight matrix and adding them all up.',
+    task="A bilinear form per example: for every example, the number obtained by weighting every pair of entries "
+         "of its two vectors (one in `{t0}`, one in `{t2}`) by the matching entry of the weight matrix `{t1}` and "
+         "adding them all up. The example's shapes fix which axis holds the examples.",
+    task_cases=_task_cases(),
+    task_axes={"b": "b:b n:n", "i": "i:i p:p", "j": "j:j q:q"},
 )
 
 FAMILY = Family(

@@ -4,6 +4,25 @@ from exercises.einsum._common import Case, Spec, einsum_maker
 
 _WHY = "Multiplying matching entries and summing drops the axis the dot product runs along; every other axis is kept in place."
 
+#: a batch of vectors as numpy brought to [example, i] or [example, position, i], per stored layout
+_AS_BI = {"bi": "{}", "ib": "{}.T"}
+_AS_BTI = {"bti": "{}", "bit": "np.swapaxes({}, 1, 2)", "ibt": "np.transpose({}, (1, 2, 0))"}
+
+
+def _task_cases() -> tuple[Case, ...]:
+    """The task form's cases: two batches of vectors, each stored one per row or one per column
+    (4 layouts), or two batches of sequences of vectors, the vector axis last, in the middle or first
+    in each (5 pairs of layouts), the result one row per example or one per position (14 layouts;
+    every pair of input layouts of the sequences is asked with both result layouts)."""
+    out = [Case(f"{u},{v}->b", "", f"np.sum({_AS_BI[u].format('t0')} * {_AS_BI[v].format('t1')}, -1)")
+           for u in _AS_BI for v in _AS_BI]
+    for u, v in (("bti", "bti"), ("bit", "bit"), ("ibt", "ibt"), ("bit", "bti"), ("bti", "ibt")):
+        dot = (f"np.sum(t0 * t1, {u.index('i')})" if u == v  # one layout: multiply, sum the vectors' axis
+               else f"np.sum({_AS_BTI[u].format('t0')} * {_AS_BTI[v].format('t1')}, -1)")
+        out += [Case(f"{u},{v}->bt", "", dot), Case(f"{u},{v}->tb", "", f"{dot}.T")]
+    return tuple(out)
+
+
 SPEC = Spec(
     name="dot",
     cases=(
@@ -29,7 +48,11 @@ SPEC = Spec(
     tensors=("u v", "x y", "a b", "p q", "v w"),
     concept="Multiply matching entries, then sum: the shared axis is dropped from the output.",
     value_sizes={"t": (2,)},
-    task='Dot products: for every example (and position, where there is one), the dot product of the matching vectors of `{t0}` and `{t1}`.',
+    task="Dot products: for every example (and position, where there is one), the dot product of the matching "
+         "vectors of `{t0}` and `{t1}`; the example's shapes fix which axis holds the vectors' entries in each "
+         "input and how the result is laid out.",
+    task_cases=_task_cases(),
+    task_axes={"i": "i:i d:d k:k e:e", "b": "b:b n:n s:s", "t": "t:t p:p"},
 )
 
 FAMILY = Family(

@@ -1,4 +1,6 @@
 """einsum.sum_axes: sum a 3-D tensor over some of its axes (the dropped letters)."""
+import itertools
+
 from exercises.base import Family
 from exercises.einsum._common import Case, Spec, einsum_maker
 
@@ -17,13 +19,35 @@ def _case(keep: tuple[int, ...], negative: bool) -> Case:
                 info={"keep": list(keep)})
 
 
+def _task_case(rank: int, keep: tuple[int, ...], keepdim: bool) -> Case:
+    axes = "ijkl"[:rank]
+    out = "".join(axes[p] for p in keep)
+    gone = "".join(c for c in axes if c not in out)
+    dims = tuple(p for p in range(rank) if p not in keep)
+    return Case(f"{axes}->{out}", "", f"t0.sum(axis={dims}, keepdims=True)" if keepdim else f"t0.sum(axis={dims})",
+                mistakes=(("kept the summed axes instead", f"{axes}->{gone}"), ("summed everything", f"{axes}->")),
+                info={"keep": list(keep), "keepdim": keepdim})
+
+
+def _task_cases() -> tuple[Case, ...]:
+    """The task form's cases: a three-axis tensor summed over one or two axes, the summed axes
+    dropped or kept with size 1, and a four-axis tensor summed over one to three axes (26 layouts;
+    results of one rank come from several inputs' layouts)."""
+    three = [_task_case(3, k, kd) for kd in (False, True) for k in _KEEPS]
+    four = [_task_case(4, k, False) for n in (1, 2, 3) for k in itertools.combinations(range(4), n)]
+    return tuple(three + four)
+
+
 SPEC = Spec(
     name="sum_axes",
     cases=tuple(_case(k, neg) for k in _KEEPS for neg in (False, True)),
     axes={"i": "b:batch n:batch", "j": "t:time s:seq p:pos", "k": "c:channel f:feature e:embed"},
     tensors=("x", "acts", "t"),
     concept="A letter that does not appear after `->` is summed over.",
-    task="Add up the entries of `{t0}` over the axes that the example's result no longer has.",
+    task="Add up the entries of `{t0}` over the axes that the example's result no longer has, or keeps with a "
+         "single entry.",
+    task_cases=_task_cases(),
+    task_axes={"i": "a:a b:b n:n", "j": "t:t s:s p:p", "k": "c:c f:f e:e", "l": "h:h g:g d:d"},
 )
 
 FAMILY = Family(

@@ -23,6 +23,22 @@ def _case(perm: tuple[int, ...], said: str) -> Case:
                 info={"perm": list(perm)})
 
 
+#: the task form's four-axis permutations: channels-last and back, heads and positions swapped, the
+#: last two swapped, the first two swapped, all reversed, and mixed moves
+_TASK_PERMS_4 = ((0, 2, 3, 1), (0, 3, 1, 2), (0, 2, 1, 3), (0, 1, 3, 2), (1, 0, 2, 3), (3, 2, 1, 0),
+                 (1, 2, 0, 3), (2, 0, 1, 3), (0, 3, 2, 1), (1, 0, 3, 2))
+
+
+def _task_case(perm: tuple[int, ...]) -> Case:
+    axes = "ijkl"[:len(perm)]
+    inverse = tuple(perm.index(i) for i in range(len(perm)))
+    out = "".join(axes[p] for p in perm)
+    wrong = [("the inverse permutation", f"{axes}->" + "".join(axes[p] for p in inverse)),
+             ("nothing moved", f"{axes}->{axes}"), ("all axes reversed", f"{axes}->{axes[::-1]}")]
+    return Case(f"{axes}->{out}", "", f"np.transpose(t0, {perm})",
+                mistakes=tuple((w, e) for w, e in wrong if e != f"{axes}->{out}"), info={"perm": list(perm)})
+
+
 SPEC = Spec(
     name="transpose",
     cases=tuple(_case(p, s) for p, spellings in _SPELLINGS.items() for s in spellings),
@@ -30,6 +46,9 @@ SPEC = Spec(
     tensors=("x", "t", "img", "seq"),
     concept="Nothing is summed in a permute: every input axis appears once in the output.",
     task='Reorder the axes of `{t0}` so that the result is laid out as the example shows.',
+    # every move of three axes and ten of four (15 layouts): the example's sizes say which
+    task_cases=tuple(_task_case(p) for p in (*_SPELLINGS, *_TASK_PERMS_4)),
+    task_axes={"i": "a:a b:b n:n", "j": "c:c t:t s:s", "k": "w:w d:d f:f", "l": "h:h e:e g:g"},
 )
 
 FAMILY = Family(

@@ -53,10 +53,12 @@ def agreeing(main: Sequence[Any], answer: Hashable) -> tuple[int, ...]:
     return tuple(k for k, a in enumerate(main) if a is not None and repr(a) == repr(answer))
 
 
-def agreement_text(n_agree: int, n_main: int = SEEDS, n_check: int = CHECK_SEEDS) -> str:
-    """How the claim was decided, in words (card text)."""
+def agreement_text(n_agree: int, n_main: int = SEEDS, n_check: int = CHECK_SEEDS, independent: int = 0) -> str:
+    """How the claim was decided, in words (card text); ``independent``: how many runs of the
+    notebook's own training code agree too (the grid's claims)."""
     return (f"{n_agree} of {n_main} runs give this answer, and so do all {n_check} runs trained twice as long "
-            "on half-size batches.")
+            "on half-size batches" + (f" and all {independent} runs of the notebook's own training code."
+                                      if independent else "."))
 
 
 def training_text(n_main: int = SEEDS) -> str:

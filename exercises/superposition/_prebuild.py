@@ -18,11 +18,12 @@ def entries() -> list[tuple[str, object]]:
     from exercises.superposition import _sae as S
     from exercises.superposition import _trained as T
 
-    out: list[tuple[str, object]] = [(T.NAMESPACE, T.payload("main")), (T.NAMESPACE, T.payload("check"))]
+    out: list[tuple[str, object]] = [(T.NAMESPACE, T.payload(w)) for w in ("main", "check", "independent")]
     for name in R.RUNS:
         for which in ("main",) if name in R.RUN_SCOPE else ("main", "check"):
             out.append((f"{R.NAMESPACE}-{name}", R.payload(name, which)))
-    out.append((S.NAMESPACE, S.payload()))
+    out += [(S.NAMESPACE, S.payload(w)) for w in ("main", "check")]
+    out += [(S.METRICS, S.metrics_payload(w)) for w in ("main", "check")]
     out.append((PT.NAMESPACE, PT.payload()))  # read by ``cardgen figures`` only
     return out
 
@@ -47,11 +48,15 @@ def build() -> list[Path]:
 
     T.trained_run("main")
     T.check_run()
+    T.independent_run()
     for name in R.RUNS:
         R.run(name)
         if name not in R.RUN_SCOPE:
             R.run(name, "check")
     S.sae_run()
+    S.check_run()
+    S.measured_batches()
+    S.measured_batches("check")
     PT.theory()
     PREBUILT.mkdir(exist_ok=True)
     keep = []

@@ -27,7 +27,7 @@ VERSION = 2  # bump when the meaning of a cached entry changes
 NAMESPACE = "superposition-runs"
 SEEDS = D.SEEDS  # training seeds per setting (instances of one batched run)
 #: runs whose cards ask only about the run shown (or that only a figure reads): no check run, fewer seeds
-RUN_SCOPE = {"privileged_basis": 3, "dimensionality": 1}
+RUN_SCOPE = {"privileged_basis": 3, "dimensionality": 1, "phase_3in2": 5}
 
 # Row/column values of each run and its training budget. ``train`` below turns a spec into
 # a Sweep; the spec is part of the cache key.
@@ -56,6 +56,12 @@ RUNS: dict[str, dict[str, Any]] = {
         "n_features": 6, "n_hidden": 3,
         "probabilities": [1.0, 0.3, 0.1, 0.03], "decays": [0.9, 0.8, 0.7],
         "steps": 3000, "n_batch": 512, "lr": 1e-2,
+    },
+    # the paper's second small phase diagram: 3 features in 2 dimensions, features 0 and 1 of
+    # importance 1, the extra feature 2 of relative importance per column, all of probability per
+    # row; read only by ``cardgen figures`` (best of 5 seeds per cell by eval loss, as the paper)
+    "phase_3in2": {
+        "n_features": 3, "n_hidden": 2, "rows": 8, "cols": 8, "steps": 3000, "n_batch": 512, "lr": 3e-3,
     },
     # the paper's "feature dimensionality" experiment (many more features than dimensions, equal
     # importance, sparsity per row), read only by ``cardgen figures``
@@ -137,6 +143,18 @@ def _train_privileged_basis(spec) -> dict:
         single_thread=True).to_dict()}
 
 
+def _train_phase_3in2(spec) -> dict:
+    from superpos_core import train_sweep
+    from superpos_core.sweep import default_importances, default_probabilities
+
+    F = spec["n_features"]
+    return {"phase": train_sweep(F, spec["n_hidden"], "feature_probability", default_probabilities(spec["rows"]),
+                                 "importance", default_importances(spec["cols"]),
+                                 lambda p, r: ([1.0] * (F - 1) + [r], p), n_seeds=spec["seeds"], seed=spec["seed"],
+                                 steps=spec["steps"], n_batch=spec["n_batch"], lr=spec["lr"], device="cpu",
+                                 eval_batch=4096, single_thread=True).to_dict()}
+
+
 def _train_dimensionality(spec) -> dict:
     from superpos_core import train_sweep
 
@@ -152,6 +170,7 @@ _TRAIN: dict[str, Callable[[dict], dict]] = {
     "correlated": _train_correlated,
     "privileged_basis": _train_privileged_basis,
     "dimensionality": _train_dimensionality,
+    "phase_3in2": _train_phase_3in2,
 }
 
 _MEMO: dict[str, dict] = {}

@@ -4,9 +4,13 @@ The SAEs are trained (``superpos_core.optimize_sae``) on the hidden activations 
 TMS models taken from the cached grid run of :mod:`exercises.superposition._trained`: a few of
 its *sparse* instances (feature probability <= 0.1), where an SAE recovers every represented
 feature (``superpos_core.sae`` docstring); dense instances are not recovered, so they are
-left out. Every SAE is trained once per seed of ``superpos_core.SAE_SEEDS``, so a card can
-ask what all seeds agree on. Per seed there are three runs, each the instances of ONE batched
-SAE (the notebook's trick; ``l1_coeff`` is per instance):
+left out. A claim about a setting follows the rule of every trained card (``_decide``): every
+SAE is trained :data:`REPLICATES` (10) times from different random starts, and a *check run*
+trains :data:`CHECK_REPLICATES` more at twice the steps on half-size batches; a claim is asked
+only where 9 of the 10 and all check runs give it, each clear of its margin on every one of
+the :data:`EVAL_SEEDS` evaluation batches. There are three runs, each the instances of ONE
+batched SAE (the notebook's trick; ``l1_coeff`` is per instance, and the replicates are more
+instances: replicate ``r`` of row ``i`` is instance ``r * rows + i``):
 
 * ``base`` (``d_sae = SAE_D_SAE``): every recovery instance at the default ``l1_coeff``, plus
   an ``l1_coeff`` sweep on a few of them;
@@ -15,8 +19,9 @@ SAE (the notebook's trick; ``l1_coeff`` is per instance):
 Training is shorter than ``SAE_TRAINING`` (batch 512, 2000 steps), which recovers the same
 features on these instances at a fifth of the cost: the default deck's cold build stays small.
 The learned weights are cached on disk (:func:`exercises.cache.cached_json`) keyed by the grid
-run's key (which covers the training code) and everything below; metrics are recomputed
-from them with ``superpos_core.sae_metrics`` once per process.
+run's key (which covers the training code) and everything below; their metrics on every
+evaluation batch (``superpos_core.sae_metrics``) are cached and shipped the same way
+(:data:`METRICS`), so a cold build reads them instead of measuring.
 """
 from __future__ import annotations
 
@@ -25,16 +30,21 @@ import json
 from typing import Any
 
 from exercises.cache import cache_key, cached_json
+from exercises.superposition import _decide as D
 from exercises.superposition import _trained as T
 from exercises.superposition._prebuilt import PREBUILT
 
 NAMESPACE = "superposition-sae"
-VERSION = 1
-SEEDS = (0, 1, 2)  # superpos_core.SAE_SEEDS (asserted by the tests; kept here so importing stays light)
+VERSION = 2  # 2: 10 replicates as instances of one run, and a check run
+REPLICATES = D.SEEDS  # runs per SAE (instances of one batched run); a card's "run r" is replicate r
+SEEDS = tuple(range(REPLICATES))  # the runs' indices, as cards and params name them
+CHECK_REPLICATES = D.CHECK_SEEDS
+SEED = 0  # the main run's random seed; the check run's is _decide.CHECK_SEED
 D_SAE = 8  # superpos_core.SAE_D_SAE
 L1 = 0.2  # superpos_core.SAE_TRAINING["l1_coeff"]
 TRAINING = {"n_batch": 512, "steps": 2000, "lr": 1e-2, "lr_scale": "cosine_decay_lr",
             "resample_window": 250, "resample_until": 0.5}
+CHECK = {**TRAINING, **D.check_budget(TRAINING["steps"], TRAINING["n_batch"])}
 #: (feature probability, importance decay) of the TMS settings the recovery cards show.
 RECOVERY = tuple((p, d) for p in (0.1, 0.05, 0.02) for d in (0.95, 0.85, 0.7, 0.5))
 #: the settings swept over l1_coeff and d_sae (a subset of RECOVERY)
@@ -65,13 +75,16 @@ def layout() -> dict[str, list[dict[str, Any]]]:
     return {"base": base, "small": sweep, "large": list(sweep)}
 
 
-def payload() -> dict[str, Any]:
-    return {"version": VERSION, "tms": T.run_key(), "seeds": list(SEEDS), "runs": RUNS,
-            "layout": layout(), "eval_batch": EVAL_BATCH, **TRAINING}
+def payload(which: str = "main") -> dict[str, Any]:
+    """Everything that determines the run ``"main"`` or ``"check"`` (the cache key)."""
+    main = which == "main"
+    return {"version": VERSION, "tms": T.run_key(), "replicates": REPLICATES if main else CHECK_REPLICATES,
+            "seed": SEED if main else D.CHECK_SEED, "runs": RUNS, "layout": layout(), "eval_batch": EVAL_BATCH,
+            **(TRAINING if main else CHECK)}
 
 
-def run_key() -> str:
-    return cache_key(NAMESPACE, payload())
+def run_key(which: str = "main") -> str:
+    return cache_key(NAMESPACE, payload(which))
 
 
 def tms_model(settings: list[tuple[float, float]]):
@@ -89,7 +102,9 @@ def tms_model(settings: list[tuple[float, float]]):
     )
 
 
-def _train(seeds=SEEDS) -> dict[str, Any]:
+def _train(spec: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Train every run of ``spec`` (a :func:`payload`): per run, its rows times the replicates as
+    the instances of one batched SAE. Stored per replicate: ``runs[name][r]``."""
     import time
 
     import torch
@@ -97,30 +112,30 @@ def _train(seeds=SEEDS) -> dict[str, Any]:
     import superpos_core
     from superpos_core import SAE, optimize_sae
 
+    spec = payload() if spec is None else spec
+    R, seed = spec["replicates"], spec["seed"]
     # the payload as JSON gives it back (lists, not tuples): the same whether trained or read from disk
-    out: dict[str, Any] = {"payload": json.loads(json.dumps(payload())), "runs": {}, "train_seconds": {}}
+    out: dict[str, Any] = {"payload": json.loads(json.dumps(spec)), "runs": {}, "train_seconds": {}}
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny tensors: one thread beats two, by far on a busy machine
     start = time.perf_counter()
     try:
         for name, d_sae in RUNS.items():
             rows = layout()[name]
-            model = tms_model([r["setting"] for r in rows])
-            l1 = torch.tensor([r["l1_coeff"] for r in rows], dtype=torch.float32)
-            per_seed = []
-            for seed in seeds:
-                t = time.perf_counter()
-                sae = SAE.for_model(model, d_sae, seed=seed)
-                optimize_sae(
-                    sae, model, l1_coeff=l1, n_batch=TRAINING["n_batch"], steps=TRAINING["steps"],
-                    lr=TRAINING["lr"], lr_scale=getattr(superpos_core, TRAINING["lr_scale"]),
-                    resample_window=TRAINING["resample_window"], resample_until=TRAINING["resample_until"],
-                    progress=False, seed=seed,
-                )
-                out["train_seconds"][f"{name}/{seed}"] = round(time.perf_counter() - t, 3)
-                per_seed.append({k: getattr(sae, k).detach().double().tolist()
-                                 for k in ("W_enc", "b_enc", "W_dec", "b_dec")})
-            out["runs"][name] = per_seed
+            n = len(rows)
+            model = tms_model([r["setting"] for r in rows] * R)
+            l1 = torch.tensor([r["l1_coeff"] for r in rows] * R, dtype=torch.float32)
+            t = time.perf_counter()
+            sae = SAE.for_model(model, d_sae, seed=seed)
+            optimize_sae(
+                sae, model, l1_coeff=l1, n_batch=spec["n_batch"], steps=spec["steps"],
+                lr=spec["lr"], lr_scale=getattr(superpos_core, spec["lr_scale"]),
+                resample_window=spec["resample_window"], resample_until=spec["resample_until"],
+                progress=False, seed=seed,
+            )
+            out["train_seconds"][name] = round(time.perf_counter() - t, 3)
+            w = {k: getattr(sae, k).detach().double().tolist() for k in ("W_enc", "b_enc", "W_dec", "b_dec")}
+            out["runs"][name] = [{k: v[r * n:(r + 1) * n] for k, v in w.items()} for r in range(R)]
     finally:
         torch.set_num_threads(threads)
     out["seconds"] = round(time.perf_counter() - start, 3)
@@ -131,33 +146,40 @@ def _train(seeds=SEEDS) -> dict[str, Any]:
 _RUN: dict[str, dict[str, Any]] = {}
 
 
-def sae_run() -> dict[str, Any]:
-    """The cached SAE runs (trained on first use), read from disk once per process."""
+def sae_run(which: str = "main") -> dict[str, Any]:
+    """The cached SAE runs, ``"main"`` or ``"check"`` (trained on first use), read from disk once
+    per process."""
     from exercises.cache import cache_dir
 
-    memo = f"{cache_dir()}|{run_key()}"
+    spec = payload(which)
+    memo = f"{cache_dir()}|{cache_key(NAMESPACE, spec)}"
     if memo not in _RUN:
-        _RUN.clear()
-        _RUN[memo] = cached_json(NAMESPACE, payload(), _train, prebuilt=PREBUILT)
+        _RUN[memo] = cached_json(NAMESPACE, spec, lambda: _train(spec), prebuilt=PREBUILT)
     return _RUN[memo]
 
 
-def fresh_run(seeds) -> dict[str, Any]:
-    """Every SAE retrained from training seeds ``seeds`` (never cached): the retraining checks'
-    independent runs, in :func:`sae_run`'s layout."""
-    return _train(tuple(seeds))
+def check_run() -> dict[str, Any]:
+    return sae_run("check")
 
 
-def load_sae(name: str, seed_index: int, run: dict[str, Any] | None = None):
-    """Run ``name`` of seed ``SEEDS[seed_index]`` (of ``run``, default the cached one) as a real
-    float32 ``superpos_core.SAE``."""
+def fresh_run(seed: int, replicates: int = 3) -> dict[str, Any]:
+    """Every SAE retrained from run seed ``seed`` with ``replicates`` runs each (never cached): the
+    retraining checks' independent runs, in :func:`sae_run`'s layout."""
+    return _train({**payload(), "replicates": replicates, "seed": seed})
+
+
+def load_sae(name: str, seed_index: int | None = None, run: dict[str, Any] | None = None):
+    """Run ``name`` of replicate ``seed_index`` (``None``: every replicate, replicate-major, as
+    trained) of ``run`` (default the cached main run) as a real float32 ``superpos_core.SAE``."""
     import torch
 
     from superpos_core import SAE, SAEConfig
 
-    w = (sae_run() if run is None else run)["runs"][name][seed_index]
-    I, H, D = (len(w["W_enc"]), len(w["W_enc"][0]), len(w["W_enc"][0][0]))
-    sae = SAE(SAEConfig(I, H, D), device="cpu", dtype=torch.float32, seed=0)
+    per = (sae_run() if run is None else run)["runs"][name]
+    ws = per if seed_index is None else [per[seed_index]]
+    w = {k: [x for r in ws for x in r[k]] for k in ("W_enc", "b_enc", "W_dec", "b_dec")}
+    I, H, D_ = (len(w["W_enc"]), len(w["W_enc"][0]), len(w["W_enc"][0][0]))
+    sae = SAE(SAEConfig(I, H, D_), device="cpu", dtype=torch.float32, seed=0)
     with torch.no_grad():
         for k in ("W_enc", "b_enc", "W_dec", "b_dec"):
             getattr(sae, k).copy_(torch.tensor(w[k], dtype=torch.float32))
@@ -166,7 +188,9 @@ def load_sae(name: str, seed_index: int, run: dict[str, Any] | None = None):
 
 def measure(run: dict[str, Any], eval_seed: int) -> dict[str, list[list[dict[str, Any]]]]:
     """``superpos_core.sae_metrics`` of every SAE of ``run`` on the evaluation batch of
-    ``eval_seed``: ``[run name][seed index][instance]`` as :meth:`SAEMetrics.instance` dicts."""
+    ``eval_seed`` (``EVAL_BATCH`` inputs per SAE; every replicate is measured at once, each
+    instance on its own inputs): ``[run name][replicate][instance]`` as
+    :meth:`SAEMetrics.instance` dicts."""
     import torch
 
     from superpos_core import sae_metrics
@@ -174,32 +198,43 @@ def measure(run: dict[str, Any], eval_seed: int) -> dict[str, list[list[dict[str
     out = {}
     for name in RUNS:
         rows = layout()[name]
-        model = tms_model([r["setting"] for r in rows])
-        l1 = torch.tensor([r["l1_coeff"] for r in rows], dtype=torch.float32)
-        per_seed = []
-        for si in range(len(run["runs"][name])):
-            m = sae_metrics(load_sae(name, si, run), model, l1_coeff=l1, n_batch=EVAL_BATCH, seed=eval_seed)
-            per_seed.append([m.instance(i) for i in range(len(rows))])
-        out[name] = per_seed
+        n, R = len(rows), len(run["runs"][name])
+        model = tms_model([r["setting"] for r in rows] * R)
+        l1 = torch.tensor([r["l1_coeff"] for r in rows] * R, dtype=torch.float32)
+        m = sae_metrics(load_sae(name, None, run), model, l1_coeff=l1, n_batch=EVAL_BATCH, seed=eval_seed)
+        out[name] = [[m.instance(r * n + i) for i in range(n)] for r in range(R)]
     return out
 
 
+METRICS = f"{NAMESPACE}-metrics"
+
+
+def metrics_payload(which: str = "main") -> dict[str, Any]:
+    """What determines the measurements of run ``which`` (cached and shipped like the runs: a
+    cold build reads them instead of measuring 2,000 SAE x batch pairs)."""
+    return {"run": payload(which), "eval_seeds": list(EVAL_SEEDS)}
+
+
 @functools.lru_cache(maxsize=4)
-def _measured_all(key: str) -> tuple:
-    run = sae_run()
-    return tuple(measure(run, e) for e in EVAL_SEEDS)
+def _measured_all(key: str, which: str) -> tuple:
+    def compute() -> list:
+        run = sae_run(which)
+        return [measure(run, e) for e in EVAL_SEEDS]
+
+    return tuple(cached_json(METRICS, metrics_payload(which), compute, prebuilt=PREBUILT))
 
 
 def measured() -> dict[str, list[list[dict[str, Any]]]]:
     """``superpos_core.sae_metrics`` of every run on the first evaluation batch:
-    ``[run][seed index][instance]`` as :meth:`SAEMetrics.instance` dicts, computed once per
+    ``[run][replicate][instance]`` as :meth:`SAEMetrics.instance` dicts, computed once per
     process and run (the numbers a card shows)."""
-    return _measured_all(run_key())[0]
+    return _measured_all(run_key(), "main")[0]
 
 
-def measured_batches() -> tuple:
-    """:func:`measured` on each batch of :data:`EVAL_SEEDS` (a claim must hold on every one)."""
-    return _measured_all(run_key())
+def measured_batches(which: str = "main") -> tuple:
+    """:func:`measured` of the ``which`` run on each batch of :data:`EVAL_SEEDS` (a claim must
+    hold on every one)."""
+    return _measured_all(run_key(which), which)
 
 
 def W_of(setting) -> list[list[float]]:
@@ -218,4 +253,4 @@ def describe(setting) -> str:
 def training_text() -> str:
     """How the SAEs were trained, in words (card text)."""
     return (f"{TRAINING['steps']} Adam steps on batches of {TRAINING['n_batch']} hidden vectors, decoder rows "
-            "kept at unit norm, dead latents resampled")
+            f"kept at unit norm, dead latents resampled; {D.training_text(REPLICATES)}")

@@ -15,6 +15,8 @@ from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import ArrayCheck, NumberCheck, Precision, format_array, format_number
 from exercises.redraw import redraw
 from exercises.superposition._common import clean, give, indent_rows, literal, variant
+from exercises.superposition._tasks import with_task
+from exercises.superposition._tasks_arena import ABS
 
 ID = "superposition.abs_model"
 VALUES = (-1.0, -0.5, 0.5, 1.0, 0.0)
@@ -172,8 +174,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
 FAMILY = Family(
     id=ID,
     title="Computation in superposition: the |x| model",
-    make=make,
-    forms=("value",),
+    make=with_task(make, ABS, family=ID),
+    forms=("value", "task"),
     difficulty=2,
     summary="Run the |x| model (h = ReLU(W1 x), out = ReLU(W2 h + b)) and its loss against |x| by hand; write its forward pass.",
     code_spec=CODE,

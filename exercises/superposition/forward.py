@@ -14,7 +14,7 @@ from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import ArrayCheck, Precision, distinct_sizes, format_array
 from exercises.redraw import redraw
 from exercises.fixes import with_fix
-from exercises.superposition._tasks import FORWARD, with_task
+from exercises.superposition._tasks import forward_tasks, with_task
 from exercises.superposition._common import build_model, clean, give, indent_rows, literal, variant
 from exercises.superposition._forward_fix import fix
 
@@ -282,7 +282,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
 FAMILY = Family(
     id=ID,
     title="The TMS forward pass",
-    make=with_task(with_fix(make, fix), FORWARD, family=ID),
+    make=with_task(with_fix(make, fix), forward_tasks, family=ID),
     forms=("value", "fix", "task"),
     difficulty=2,
     summary="Run ReLU(W^T W x + b_final) by hand on a one-instance model with 2-3 features.",

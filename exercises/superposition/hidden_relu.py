@@ -16,6 +16,8 @@ from exercises.checking import ArrayCheck, Precision, format_array
 from exercises.redraw import redraw
 from exercises.superposition import forward as plain
 from exercises.superposition._common import clean, give, indent_rows, literal, variant
+from exercises.superposition._tasks import with_task
+from exercises.superposition._tasks_arena import HIDDEN_RELU
 
 ID = "superposition.hidden_relu"
 W_CHOICES = (-1.0, -0.5, 0.5, 1.0, 0.0)
@@ -173,8 +175,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
 FAMILY = Family(
     id=ID,
     title="The hidden-ReLU model's forward pass",
-    make=make,
-    forms=("value",),
+    make=with_task(make, HIDDEN_RELU, family=ID),
+    forms=("value", "task"),
     difficulty=2,
     summary="Run h = ReLU(x W), out = ReLU(h W^T + b) (the privileged-basis model) by hand; write it vectorised over instances.",
     code_spec=CODE,

@@ -22,7 +22,7 @@ from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import ArrayCheck, Precision, distinct_sizes, format_array
 from exercises.redraw import redraw
 from exercises.fixes import with_fix
-from exercises.superposition._tasks import ENCODE, DECODE, with_task
+from exercises.superposition._tasks import decode_tasks, encode_tasks, with_task
 from exercises.superposition._common import clean, give, literal, variant
 
 ID = "superposition.sae_forward"
@@ -369,7 +369,7 @@ def fix(rng: random.Random, seed: int) -> Variant:
 FAMILY = Family(
     id=ID,
     title="An SAE's forward pass",
-    make=with_task(with_fix(make, fix), ENCODE, DECODE, family=ID),
+    make=with_task(with_fix(make, fix), encode_tasks, decode_tasks, family=ID),
     forms=("value", "fix", "task"),
     difficulty=2,
     summary="Encode a hidden vector with an SAE (h - b_dec, W_enc, b_enc, ReLU) and decode it (W_dec, + b_dec).",

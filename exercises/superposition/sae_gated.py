@@ -22,6 +22,7 @@ import random
 
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import ArrayCheck, NumberCheck, Precision, distinct_sizes, format_array
+from exercises.fixes import with_fix
 from exercises.redraw import redraw
 from exercises.superposition._doc import wrapped
 from exercises.superposition._common import clean, give, literal, number_mistakes, number_spellings, variant
@@ -276,11 +277,18 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     )
 
 
+def fix(rng: random.Random, seed: int) -> Variant:
+    """One line of the snippet with a classic mistake (``_threshold_fix.gated_fix``)."""
+    from exercises.superposition._threshold_fix import gated_fix
+
+    return gated_fix(ID, rng, seed)
+
+
 FAMILY = Family(
     id=ID,
     title="A Gated SAE: gate, magnitude and the auxiliary loss",
-    make=make,
-    forms=("value",),
+    make=with_fix(make, fix),
+    forms=("value", "fix"),
     difficulty=3,
     summary="Gated SAE: acts = 1[π_gate > 0]·relu(π_mag), W_mag = exp(r_mag)·W_gate, L1 on relu(π_gate) + auxiliary loss.",
     code_spec=CODE,

@@ -22,6 +22,7 @@ import random
 
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import NumberCheck, Precision, distinct_sizes
+from exercises.fixes import with_fix
 from exercises.redraw import redraw
 from exercises.superposition._doc import wrapped
 from exercises.superposition._common import give, literal, number_mistakes, number_spellings, variant
@@ -227,11 +228,18 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     )
 
 
+def fix(rng: random.Random, seed: int) -> Variant:
+    """One line of the snippet with a classic mistake (``_threshold_fix.jumprelu_fix``)."""
+    from exercises.superposition._threshold_fix import jumprelu_fix
+
+    return jumprelu_fix(ID, rng, seed)
+
+
 FAMILY = Family(
     id=ID,
     title="A JumpReLU SAE: learned thresholds and an L0 penalty",
-    make=make,
-    forms=("value",),
+    make=with_fix(make, fix),
+    forms=("value", "fix"),
     difficulty=3,
     summary="JumpReLU SAE: θ = exp(log_theta), acts = z·1[z > θ], loss = reconstruction + l0_coeff × mean L0.",
     code_spec=CODE,

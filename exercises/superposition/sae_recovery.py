@@ -1,7 +1,7 @@
 """Read off a trained SAE which latent represents which feature of a trained TMS model.
 
-The SAEs of :mod:`exercises.superposition._sae` (``d_sae = 8``, ``l1_coeff = 0.2``, one per
-training seed) were trained on the hidden activations of sparse TMS models from the cached
+The SAEs of :mod:`exercises.superposition._sae` (``d_sae = 8``, ``l1_coeff = 0.2``, 10 runs
+from different random starts) were trained on the hidden activations of sparse TMS models from the cached
 grid run; the picture is ``superpos_core.sae_directions_png``: the model's feature directions
 W_i (coloured, labelled i) and the SAE's decoder directions (dashed, labelled Lj; dead latents
 dotted grey). Answers come from ``superpos_core.sae_metrics``: ``latent_feature``
@@ -9,9 +9,12 @@ dotted grey). Answers come from ``superpos_core.sae_metrics``: ``latent_feature`
 decoder direction is within cosine ``RECOVERED_COSINE`` = 0.9 of), ``dead`` latents and
 ``recovered`` features.
 
-Latent numbers differ from seed to seed (the latents start at random), so questions about
+Latent numbers differ from run to run (the latents start at random), so questions about
 latents are asked "in this run" about the picture shown; which features are recovered is
-asked about the setting only where every seed agrees. A picture is only asked about when it is
+asked about the setting only where the setting decides it (``_decide.decide``: 9 of the 10
+runs and every run of the check run, twice the steps on half-size batches, give the same
+features on every one of the 5 evaluation batches, each feature's best live cosine clear of
+``RECOVERED_COSINE`` by :data:`COSINE_MARGIN`). A picture is only asked about when it is
 clear-cut: every live latent lies within cosine 0.95 of a represented feature or clearly off
 all of them (below 0.8), so the eye and ``match_latents`` always agree, and no dead latent lies
 within about 20 degrees of another latent (their labels would be hard to tell apart).
@@ -23,6 +26,7 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import SetCheck
+from exercises.superposition import _decide as D
 from exercises.superposition import _sae as S
 from exercises.superposition import _trained as T
 from exercises.superposition._common import png_image, variant
@@ -32,6 +36,10 @@ CLEAR_ABOVE = 0.95
 CLEAR_BELOW = 0.8
 DEAD_APART = 0.94  # cosine of about 20 degrees
 RECOVERED_COSINE = 0.9  # superpos_core.RECOVERED_COSINE (asserted by the tests)
+#: pictures (and "in this run" questions) come from the first runs only: the claims read all 10,
+#: but a handful of pictures per setting is all a deck needs (each costs a drawing)
+PICTURE_RUNS = 3
+COSINE_MARGIN = 0.05  # a run decides "recovered" only with every best cosine outside 0.9 ± this
 
 
 def _text(ids) -> str:
@@ -98,24 +106,43 @@ def _not_recovered(m: dict) -> tuple[int, ...]:
     return tuple(f for f in range(T.N_FEATURES) if f not in m["recovered"])
 
 
+def seed_not_recovered(per_batch: list[dict]) -> tuple[int, ...] | None:
+    """One run's "not recovered" features (its ``sae_metrics`` on every evaluation batch), or
+    None when a batch disagrees or a represented feature's best live cosine lies within
+    :data:`COSINE_MARGIN` of ``RECOVERED_COSINE``."""
+    answers = {_not_recovered(m) for m in per_batch}
+    if len(answers) > 1:
+        return None
+    for m in per_batch:
+        if any(abs(m["feature_cosine"][f] - RECOVERED_COSINE) < COSINE_MARGIN for f in m["represented"]):
+            return None
+    return answers.pop()
+
+
 @functools.lru_cache(maxsize=2)
 def _questions(key: str) -> list[T.Question]:
-    """Per recovery setting: "not recovered" when every seed agrees (scope "all"); per clear-cut
-    picture (setting, seed): the latent questions about that run (scope "run")."""
+    """Per recovery setting: "not recovered" where the setting decides it (scope "all"); per
+    clear-cut picture (setting, run): the latent questions about that run (scope "run")."""
     batches = [m["base"] for m in S.measured_batches()]  # every evaluation batch: a claim holds on each
+    checks = [m["base"] for m in S.measured_batches("check")]
     rows = S.layout()["base"]
     qs: list[T.Question] = []
     for i, row in enumerate(rows):
         if row["l1_coeff"] != S.L1 or tuple(row["setting"]) not in S.RECOVERY:
             continue
-        ms = [[b[si][i] for b in batches] for si in range(len(S.SEEDS))]  # [seed][batch]
-        clear = [si for si in range(len(S.SEEDS))
+        ms = [[b[si][i] for b in batches] for si in range(len(S.SEEDS))]  # [run][batch]
+        clear = [si for si in range(PICTURE_RUNS)
                  if all(_clear(row["setting"], si, i, m) for m in ms[si])
                  and len({repr(_quantities(m)) for m in ms[si]}) == 1]
-        answers = {_not_recovered(m) for per_seed in ms for m in per_seed}
-        if len(answers) == 1 and clear:
-            (a,) = answers
-            qs.append(T.Question(i, "not_recovered", "all", a, repr(a), tuple(clear)))
+        main = [seed_not_recovered(per) for per in ms]
+        check = [seed_not_recovered([b[si][i] for b in checks]) for si in range(len(checks[0]))]
+        decided = D.decide(main, check)
+        shown = [si for si in D.agreeing(main, decided) if si in clear] if decided is not None else []
+        if shown:
+            # its own answer class for the dealing (``_trained.pick``): the setting claims are few
+            # beside the many "in this run" questions, and would drown in their classes
+            qs.append(T.Question(i, "not_recovered", "all", decided, f"setting {decided!r}", tuple(shown),
+                                 agree=len(D.agreeing(main, decided))))
         for si in clear:
             for name, a in _quantities(ms[si][0]).items():
                 qs.append(T.Question(i, name, "run", a, repr(a), (si,)))
@@ -163,7 +190,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     lists = " Write latent Lj as j."
     if q.quantity == "not_recovered":
         noun = "feature"
-        prompt = (context + f", {len(S.SEEDS)} times from different random seeds;"
+        prompt = (context + f", {len(S.SEEDS)} times from different random starts;"
                   + legend.replace(" The picture shows", " the picture shows, for one of them,", 1) + " At this setting, which of the features 0 to "
                   f"{T.N_FEATURES - 1} does no live latent represent (\\(\\|W_i\\| \\le 0.5\\) counts)? "
                   "List them, or write none.")
@@ -171,15 +198,15 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         mistakes = [("forgot the features the model itself drops", _text(f for f in answer if f not in dropped)),
                     ("listed the recovered features instead", _text(m["recovered"])),
                     ("assumed the least important feature is the one left out", str(T.N_FEATURES - 1))]
-        explanation = (f"All {len(S.SEEDS)} seeds agree on each of {len(S.EVAL_SEEDS)} evaluation batches of "
-                       f"{S.EVAL_BATCH} inputs: the SAE recovers features {_text(m['recovered'])}"
+        explanation = (D.agreement_text(q.agree).rstrip(".") + f", on each of {len(S.EVAL_SEEDS)} evaluation batches "
+                       f"of {S.EVAL_BATCH} inputs. In the run shown the SAE recovers features {_text(m['recovered'])}"
                        + (f"; {_dropped_text(setting, dropped)} in the model (not represented: at most 0.5), so no "
                           "latent can recover them." if dropped else
                           ": on sparse inputs each input is one feature's direction times a magnitude, so one "
                           "latent per feature is the cheapest code."))
     elif q.quantity == "dead":
         noun = "latent"
-        prompt = (context + f", with training seed {S.SEEDS[si]}." + legend + " In this run, which latents are dead?"
+        prompt = (context + f" (run {S.SEEDS[si]} of {len(S.SEEDS)} from different random starts)." + legend + " In this run, which latents are dead?"
                   + lists + " Write none if there is none.")
         mistakes = [("listed the live latents", _text(live)),
                     ("listed the latents that represent no feature", _text(j for j in live if lf[j] < 0) if
@@ -188,7 +215,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     elif q.quantity.startswith("latents_of_"):
         f = int(q.quantity.rsplit("_", 1)[1])
         noun = "latent"
-        prompt = (context + f", with training seed {S.SEEDS[si]}." + legend
+        prompt = (context + f" (run {S.SEEDS[si]} of {len(S.SEEDS)} from different random starts)." + legend
                   + f" In this run, which latents represent feature {f}?" + lists)
         near = [j for j in range(S.D_SAE) if cos[f][j] >= RECOVERED_COSINE]
         mistakes = [("the latent with the feature's own number", str(f)),
@@ -203,7 +230,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     else:
         j = int(q.quantity.rsplit("_", 1)[1])
         noun = "feature"
-        prompt = (context + f", with training seed {S.SEEDS[si]}." + legend
+        prompt = (context + f" (run {S.SEEDS[si]} of {len(S.SEEDS)} from different random starts)." + legend
                   + f" In this run, which feature does latent L{j} represent? Write none if it represents none.")
         best = max(range(T.N_FEATURES), key=lambda g: cos[g][j])
         mistakes = [("the feature with the latent's own number", str(j) if j < T.N_FEATURES else "none"),

@@ -1,15 +1,19 @@
 """How an SAE's sparsity, dead latents and reconstruction move with ``l1_coeff`` and ``d_sae``.
 
 The sweeps of :mod:`exercises.superposition._sae`: on a few sparse trained TMS models, SAEs
-trained with several ``l1_coeff`` (d_sae 8) and several ``d_sae`` (l1_coeff 0.2), each for
-every seed of ``superpos_core.SAE_SEEDS``, measured with ``superpos_core.sae_metrics``: L0
-(mean number of active latents per input), the reconstruction loss, the number of dead
-latents and (when ``d_sae`` changes) the number of features recovered. A card names two runs
-of one sweep and asks how these quantities move from the first to the second; a quantity is
-only asked about when every seed moves it the same way, clearly (by at least 20 %, or for a
-count in every seed), or leaves it clearly alone (within 10 %, or the same count in every
-seed). The answer is one of a few labelled options:
-the truth and the classic misreadings (a quantity's direction backwards).
+trained with several ``l1_coeff`` (d_sae 8) and several ``d_sae`` (l1_coeff 0.2), each 10
+times (plus a check run at twice the steps on half-size batches), measured with
+``superpos_core.sae_metrics`` on 5 evaluation batches: L0 (mean number of active latents per
+input), the reconstruction loss, the number of dead latents and (when ``d_sae`` changes) the
+number of features recovered. A card names two runs of one sweep and asks how these
+quantities move from the first to the second. A quantity is asked about only where the
+setting decides its move (``_decide.decide``: 9 of the 10 runs and every check run): a run
+gives a move when it gives it on every evaluation batch, clearly -- a ratio beyond
+:data:`CLEAR` (20 %) for "up"/"down", within :data:`SAME` (10 %) for "about the same", so a
+learner's plain reading (the other side of 10 %) has a margin; a count (dead latents,
+features recovered) must be the same on every batch, i.e. no latent that only sometimes
+fires decides it. The answer is one of a few labelled options: the truth and the classic
+misreadings (a quantity's direction backwards).
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 
 from exercises.base import Family, Variant, Verdict
 from exercises.checking import ChoiceCheck
+from exercises.superposition import _decide as D
 from exercises.superposition import _sae as S
 from exercises.superposition import _trained as T
 from exercises.superposition._common import variant
@@ -102,23 +107,36 @@ def direction(a: list[float], b: list[float], counts: bool = False) -> str | Non
     return None
 
 
-def moves_on(setting, a, b, batches, knob: str) -> dict[str, str]:
-    """The clear moves from config ``a`` to ``b``: every seed on every batch of ``batches``
-    (``_sae.measure`` results) counts as one measurement, and all must agree; a count (dead
-    latents, features recovered) must moreover be the same on every batch for each seed."""
-    per_a = [_values(setting, a, m) for m in batches]  # [batch][seed]
+def seed_moves(setting, a, b, batches, qn: str) -> list[str | None]:
+    """Per run of ``batches`` (``_sae.measure`` results of one run): how it moves ``qn`` from
+    config ``a`` to ``b`` -- the same clear direction on every batch, else None (inside the
+    margin, or a count that changes from batch to batch: a latent that rarely fires)."""
+    per_a = [_values(setting, a, m) for m in batches]  # [batch][run]
     per_b = [_values(setting, b, m) for m in batches]
-    va, vb = [v for vs in per_a for v in vs], [v for vs in per_b for v in vs]
+    counts = qn in COUNTS
+    out = []
+    for r in range(len(per_a[0])):
+        xs, ys = [v[r][qn] for v in per_a], [v[r][qn] for v in per_b]
+        if counts and (len(set(xs)) > 1 or len(set(ys)) > 1):
+            out.append(None)
+            continue
+        ds = {direction([x], [y], counts=counts) for x, y in zip(xs, ys)}
+        out.append(ds.pop() if len(ds) == 1 else None)
+    return out
+
+
+def moves_on(setting, a, b, main, check, knob: str) -> dict[str, tuple[str, int]]:
+    """The moves from config ``a`` to ``b`` the setting decides (``_decide.decide`` over the
+    runs of ``main`` and ``check``, each a tuple of ``_sae.measure`` results, one per
+    evaluation batch): ``{quantity: (direction, runs of main that give it)}``."""
     moves = {}
     for qn in QUANTITIES:
         if qn in D_SAE_ONLY and knob != "d_sae":
             continue
-        if qn in COUNTS and any(len({vs[si][qn] for vs in per}) > 1 for per in (per_a, per_b)
-                                for si in range(len(per[0]))):
-            continue  # a count that changes from batch to batch (a latent that rarely fires) is no margin
-        d = direction([v[qn] for v in va], [v[qn] for v in vb], counts=qn in COUNTS)
+        m = seed_moves(setting, a, b, main, qn)
+        d = D.decide(m, seed_moves(setting, a, b, check, qn))
         if d is not None:
-            moves[qn] = d
+            moves[qn] = (d, len(D.agreeing(m, d)))
     return moves
 
 
@@ -126,7 +144,7 @@ def moves_on(setting, a, b, batches, knob: str) -> dict[str, str]:
 def _questions(key: str) -> list[T.Question]:
     qs = []
     configs = _configs()
-    batches = S.measured_batches()
+    main, check = S.measured_batches(), S.measured_batches("check")
     for si, setting in enumerate(S.SWEEP):
         for a in configs:
             for b in configs:
@@ -134,11 +152,12 @@ def _questions(key: str) -> list[T.Question]:
                     "d_sae" if a[2] == b[2] == S.L1 and a[1] != b[1] else None)
                 if a == b or knob is None:
                     continue
-                moves = moves_on(setting, a, b, batches, knob)
+                moves = moves_on(setting, a, b, main, check, knob)
                 if len(moves) < 2:
                     continue
-                answer = tuple(sorted(moves.items(), key=lambda kv: QUANTITIES.index(kv[0])))
-                qs.append(T.Question(si, f"{knob}:{a}->{b}", "all", answer, repr(answer), (0, 1, 2)))
+                answer = tuple(sorted(((qn, d) for qn, (d, _) in moves.items()), key=lambda kv: QUANTITIES.index(kv[0])))
+                agree = min(n for _, n in moves.values())
+                qs.append(T.Question(si, f"{knob}:{a}->{b}", "all", answer, repr(answer), tuple(S.SEEDS), agree=agree))
     return qs
 
 
@@ -152,6 +171,19 @@ def _option(moves) -> str:
 
 def _fmt(x: float) -> str:
     return f"{x:.3g}"
+
+
+def move_text(setting, a, b, qn: str, d: str) -> str:
+    """``qn`` from ``a`` to ``b`` on the first evaluation batch, in words: the median run's values
+    and how many runs move it ``d`` (every number from the runs)."""
+    import statistics
+
+    va, vb = [v[qn] for v in _values(setting, a)], [v[qn] for v in _values(setting, b)]
+    counts = qn in COUNTS
+    n = sum(direction([x], [y], counts=counts) == d for x, y in zip(va, vb))
+    how = {"up": "up", "down": "down", "same": "unchanged" if counts else f"within {SAME - 1:.0%}"}[d]
+    return (f"{qn} {_fmt(statistics.median(va))} → {_fmt(statistics.median(vb))} (medians of the {len(va)} runs; "
+            f"{n} of {len(va)} runs {how} on this batch)")
 
 
 def make(rng: random.Random, form: str, seed: int) -> Variant:
@@ -194,18 +226,16 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     asked = ", ".join(names[:-1]) + " and " + names[-1]
     labels = "ABCDEFGH"
     prompt = (
-        f"SAEs ({fixed}, {len(S.SEEDS)} seeds each) were trained on the hidden activations of a "
+        f"SAEs ({fixed}, {len(S.SEEDS)} runs each) were trained on the hidden activations of a "
         f"{T.N_FEATURES}→{T.N_HIDDEN} TMS model (p = {setting[0]:g}, importance \\({setting[1]:g}^i\\)). "
         "L0: active latents per input; dead: never fires; MSE: reconstruction loss"
         + ("; recovered: a live decoder at cosine ≥ 0.9"
            if any(qn == "features recovered" for qn, _ in moves) else "")
-        + f". From {first} to {second}, how do {asked} move (alike for all seeds, "
-        f"{len(S.EVAL_SEEDS)} eval batches)? Give a letter.\n"
+        + f". From {first} to {second}, how do {asked} move (in at least {D.AGREE} of the {len(S.SEEDS)} runs, "
+        f"on each of {len(S.EVAL_SEEDS)} eval batches)? Give a letter.\n"
         + "\n".join(f"{labels[k]}) {o}" for k, o in enumerate(options))
     )
-    va, vb = _values(setting, a), _values(setting, b)
-    lines = [f"{qn}: " + ", ".join(_fmt(v[qn]) for v in va) + " → " + ", ".join(_fmt(v[qn]) for v in vb)
-             + " (seeds " + ", ".join(map(str, S.SEEDS)) + ")" for qn, _ in moves]
+    lines = [move_text(setting, a, b, qn, d) for qn, d in moves]
     why = (" A larger l1_coeff makes each active latent cost more, so the SAE fires fewer latents and pays in "
            "reconstruction; a smaller one buys reconstruction with more activity." if knob == "l1_coeff" else
            " Fewer latents than represented features cannot give each feature its own latent, so "
@@ -219,7 +249,8 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         answer=truth,
         check=check,
         explanation=(f"The SAEs: {S.training_text()}. Measured with superpos_core.sae_metrics on {S.EVAL_BATCH} "
-                     "inputs (the first evaluation batch): " + "; ".join(lines) + "." + why),
+                     "inputs (the first evaluation batch): " + "; ".join(lines) + ". "
+                     + D.agreement_text(q.agree) + why),
         hints=(
             "The L1 term charges every active latent; the reconstruction term charges every error.",
             "Dead latents come from latents with nothing left to represent: count the model's features.",

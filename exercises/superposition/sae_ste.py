@@ -20,6 +20,7 @@ import random
 
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import ArrayCheck, Precision, distinct_sizes, format_array
+from exercises.fixes import with_fix
 from exercises.redraw import redraw
 from exercises.superposition._doc import wrapped
 from exercises.superposition._common import clean, give, literal, variant
@@ -246,11 +247,18 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
     )
 
 
+def fix(rng: random.Random, seed: int) -> Variant:
+    """One line of the snippet with a classic mistake (``_threshold_fix.ste_fix``)."""
+    from exercises.superposition._threshold_fix import ste_fix
+
+    return ste_fix(ID, rng, seed)
+
+
 FAMILY = Family(
     id=ID,
     title="Straight-through gradients for a threshold",
-    make=make,
-    forms=("value",),
+    make=with_fix(make, fix),
+    forms=("value", "fix"),
     difficulty=3,
     summary="The STE backward of Heaviside and JumpReLU: θ gets -(θ/ε)K((z-θ)/ε) (rectangle kernel), z its true gradient.",
     code_spec=CODE,

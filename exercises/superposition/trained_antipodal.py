@@ -17,7 +17,6 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import SetCheck
-from exercises.superposition import _decide as D
 from exercises.superposition import _trained as T
 from exercises.superposition._common import fmt, variant
 from exercises.superposition._pairs import PairsCheck, format_pairs
@@ -118,7 +117,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         lead = (f"A TMS model with {T.N_FEATURES} features and {T.N_HIDDEN} hidden dimensions was trained with "
                 f"{T.describe(q.setting)}, {T.runs_text()}. The picture shows the learned directions "
                 "\\(W_i\\) of one of the runs. At this setting, ")
-        context = " " + D.agreement_text(q.agree)
+        context = " " + T.agreement_text(q.agree)
     else:
         lead = (f"A TMS model with {T.N_FEATURES} features and {T.N_HIDDEN} hidden dimensions was trained with "
                 f"{T.describe(q.setting)}; the picture shows the learned directions \\(W_i\\) of one training "

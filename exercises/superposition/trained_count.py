@@ -13,7 +13,6 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import NumberCheck, Precision
-from exercises.superposition import _decide as D
 from exercises.superposition import _trained as T
 from exercises.superposition._common import variant
 
@@ -52,7 +51,7 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
         lead = (f"A TMS model with {T.N_FEATURES} features and {T.N_HIDDEN} hidden dimensions was trained with "
                 f"{T.describe(q.setting)}, {T.runs_text()}. The picture shows each feature's learned direction "
                 f"\\(W_i\\) in one of the runs. At this setting, ")
-        agree = D.agreement_text(q.agree) + " "
+        agree = T.agreement_text(q.agree) + " "
     else:
         lead = (f"A TMS model with {T.N_FEATURES} features and {T.N_HIDDEN} hidden dimensions was trained with "
                 f"{T.describe(q.setting)}; the picture shows each feature's learned direction \\(W_i\\) in one "

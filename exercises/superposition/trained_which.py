@@ -14,7 +14,6 @@ import random
 
 from exercises.base import Family, Variant
 from exercises.checking import SetCheck
-from exercises.superposition import _decide as D
 from exercises.superposition import _trained as T
 from exercises.superposition._common import variant
 
@@ -64,11 +63,11 @@ def make(rng: random.Random, form: str, seed: int) -> Variant:
                 f"dimensions was trained with {T.describe(q.setting)}, {T.runs_text()}. The picture shows the "
                 "learned directions \\(W_i\\) of one of the runs. At this setting, ")
         if len(kept) == T.N_FEATURES:
-            context = (f"{D.agreement_text(q.agree)} The run shown keeps every feature: the features are "
+            context = (f"{T.agreement_text(q.agree)} The run shown keeps every feature: the features are "
                        "sparse enough for all "
                        f"{T.N_FEATURES} to share the 2 dimensions.")
         else:
-            context = (f"{D.agreement_text(q.agree)} The run shown keeps features {_text(kept)}"
+            context = (f"{T.agreement_text(q.agree)} The run shown keeps features {_text(kept)}"
                        + (": the most important ones. Importance decides who gets space first; sparsity decides "
                           "how many fit." if prefix else
                           ", which are not simply the most important ones: here the geometry of what fits "

@@ -11,6 +11,7 @@ import random
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import Precision
 from exercises.tensors._common import Structure, generator, value_variant
+from exercises.tensors._task import Case, with_task
 
 ID = "tensors.accuracy"
 
@@ -134,11 +135,92 @@ CODE = CodeSpec(
 )
 
 
+# ------------------------------------------------------------------ the task form
+
+_EX = ("`x` holds a classifier's scores: one row per example, one column per class; `y` holds each example's "
+       "correct class. An example's predicted class is the class with its highest score.")
+_CL = ("`x` holds a classifier's scores: one row per class, one column per example; `y` holds each example's "
+       "correct class. An example's predicted class is the class with its highest score.")
+_SEQ = ("`x` holds a model's scores: one block per sequence, in it one row per position and one column per "
+        "vocabulary token; `y` holds the correct token at each position. The predicted token is the one with the "
+        "highest score.")
+
+
+def _some_right(dim: int, whole: bool = False):
+    """Labels that agree with the prediction (the argmax along ``dim``) for some examples and not for
+    others (with ``whole``: some sequences right at every position, the others wrong at every one), so
+    that no count, fraction or 0/1 answer is the same for every response (zero correct, all correct)."""
+    def fix(env: dict, rng: random.Random) -> dict:
+        pred, y, classes = env["x"].argmax(dim), env["y"].clone(), env["x"].shape[dim]
+        units = y.shape[0] if whole else y.numel()
+        right = set(rng.sample(range(units), rng.randint(1, units - 1)))
+        flat_pred, flat_y = pred.reshape(units, -1), y.reshape(units, -1)
+        for u in range(units):
+            flat_y[u] = flat_pred[u] if u in right else (flat_pred[u] + rng.randrange(1, classes)) % classes
+        return {**env, "y": flat_y.reshape(y.shape)}
+    return fix
+
+
+def _mat(story: str, solutions: tuple[str, ...], mistakes: tuple[tuple[str, str], ...] = (), rows: str = "r") -> Case:
+    return Case(story, (("x", "rc", "nonzero"), ("y", rows, "index:" + ("c" if rows == "r" else "r"))),
+                solutions, mistakes, fix=_some_right(1 if rows == "r" else 0))
+
+
+def _seq(story: str, solutions: tuple[str, ...], mistakes: tuple[tuple[str, str], ...] = (), whole: bool = False) -> Case:
+    return Case(story, (("x", "btv", "nonzero"), ("y", "bt", "index:v")), solutions, mistakes,
+                fix=_some_right(2, whole))
+
+
+TASK_CASES = (
+    _mat(f"{_EX} The fraction of examples whose predicted class is the correct one.",
+         ("x.argmax(1).eq(y).double().mean()", "(x.argmax(1) == y).float().mean()", "torch.eq(x.max(1).indices, y).double().mean()"),
+         (("predicted along the examples", "x.argmax(0).eq(y).double().mean()"),)),
+    _mat(f"{_EX} The number of examples whose predicted class is the correct one.",
+         ("x.argmax(1).eq(y).sum()", "torch.eq(x.max(1).indices, y).sum()", "(x.argmax(1) == y).sum()"),
+         (("took the fraction", "x.argmax(1).eq(y).double().mean()"),)),
+    _mat(f"{_CL} The fraction of examples whose predicted class is the correct one.",
+         ("x.argmax(0).eq(y).double().mean()", "(x.argmax(0) == y).float().mean()", "torch.eq(x.T.argmax(1), y).float().mean()"),
+         (("predicted along the classes' rows", "x.argmax(1).eq(y).double().mean()"),), rows="c"),
+    _mat(f"{_CL} The number of examples whose predicted class is the correct one.",
+         ("x.argmax(0).eq(y).sum()", "torch.eq(x.max(0).indices, y).sum()", "(x.argmax(0) == y).sum()"),
+         rows="c"),
+    _mat(f"{_EX} The fraction of examples whose correct class is among their two highest-scoring classes.",
+         ("x.gt(x.gather(1, y[:, None])).sum(1).le(1).double().mean()",
+          "torch.le(torch.gt(x, x[torch.arange(x.shape[0]), y][:, None]).sum(1), 1).float().mean()",
+          "((x > x[torch.arange(x.shape[0]), y][:, None]).sum(1) <= 1).float().mean()"),
+         (("only the highest-scoring class", "x.argmax(1).eq(y).double().mean()"),)),
+    _mat(f"{_EX} For each example, 1 if its predicted class is the correct one and 0 if not.",
+         ("x.argmax(1).eq(y).long()", "torch.eq(x.max(1).indices, y).float()", "(x.argmax(1) == y).long()"),
+         (("predicted along the examples", "x.argmax(0).eq(y).long()"),)),
+    _mat(f"{_CL} For each example, 1 if its predicted class is the correct one and 0 if not.",
+         ("x.argmax(0).eq(y).long()", "torch.eq(x.T.argmax(-1), y).float()", "(x.argmax(0) == y).long()"),
+         rows="c"),
+    _mat(f"{_EX} For each example, its correct class's score minus its highest score (0 when the prediction is right).",
+         ("x.gather(1, y[:, None])[:, 0] - x.amax(1)", "x[torch.arange(x.shape[0]), y] - x.max(1).values"),
+         (("subtracted the other way round", "x.amax(1) - x.gather(1, y[:, None])[:, 0]"),)),
+    _mat(f"{_CL} For each example, its correct class's score minus its highest score (0 when the prediction is right).",
+         ("x.gather(0, y[None, :])[0] - x.amax(0)", "x[y, torch.arange(x.shape[1])] - x.max(0).values"),
+         rows="c"),
+    _seq(f"{_SEQ} The fraction of positions, over all sequences, whose predicted token is the correct one.",
+         ("x.argmax(2).eq(y).double().mean()", "torch.eq(x.max(-1).indices, y).float().mean()", "(x.argmax(2) == y).float().mean()"),
+         (("predicted along the positions", "x.argmax(1).eq(y[:, :1]).double().mean()"),)),
+    _seq(f"{_SEQ} The number of positions, over all sequences, whose predicted token is the correct one.",
+         ("x.argmax(2).eq(y).sum()", "torch.eq(x.max(-1).indices, y).sum()", "(x.argmax(2) == y).sum()")),
+    _seq(f"{_SEQ} The fraction of sequences whose predicted tokens are correct at every position.",
+         ("x.argmax(2).ne(y).sum(1).eq(0).double().mean()", "torch.eq(x.argmax(2), y).all(1).float().mean()",
+          "(x.argmax(-1) == y).all(1).float().mean()"),
+         (("the fraction of correct positions", "x.argmax(-1).eq(y).double().mean()"),), whole=True),
+)
+
+TASK_HINTS = ("Along which axis are the classes, so along which axis is the prediction taken?",
+              "Does the result keep one number per example, count them, or take a fraction?")
+
+
 FAMILY = Family(
     id=ID,
     title="Accuracy",
-    make=make,
-    forms=("value",),
+    make=with_task(make, TASK_CASES, family=ID, hints=TASK_HINTS),
+    forms=("value", "task"),
     difficulty=1,
     summary="Compute accuracy, hit counts and top-2 accuracy from a tiny logits matrix; write accuracy(logits, labels) in one line.",
     code_spec=CODE,

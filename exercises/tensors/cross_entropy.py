@@ -12,6 +12,7 @@ import random
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import Precision
 from exercises.tensors._common import Structure, generator, value_variant
+from exercises.tensors._task import Case, with_task
 
 ID = "tensors.cross_entropy"
 
@@ -125,11 +126,89 @@ CODE = CodeSpec(
 )
 
 
+# ------------------------------------------------------------------ the task form
+
+_EX = "`x` holds scores: one row per example, one column per class; `y` holds each example's correct class."
+_CL = "`x` holds scores: one row per class, one column per example; `y` holds each example's correct class."
+_SEQ = ("`x` holds scores: one block per sequence, in it one row per position and one column per vocabulary token; "
+        "`y` holds the correct token at each position of each sequence.")
+_LOSS = ("the negative natural log of the probability given to the correct class (probabilities proportional to "
+         "the exponentials of the scores)")
+_TOKLOSS = ("the negative natural log of the probability given to the correct token (probabilities over the "
+            "vocabulary, proportional to the exponentials of the scores)")
+_AR = "torch.arange(x.shape[0])"
+_AC = "torch.arange(x.shape[1])"
+
+
+def _mat(story: str, solutions: tuple[str, ...], mistakes: tuple[tuple[str, str], ...] = (), rows: str = "r") -> Case:
+    return Case(story, (("x", "rc", "float"), ("y", "r" if rows == "r" else "c", "index:" + ("c" if rows == "r" else "r"))),
+                solutions, mistakes)
+
+
+def _seq(story: str, solutions: tuple[str, ...], mistakes: tuple[tuple[str, str], ...] = ()) -> Case:
+    return Case(story, (("x", "btv", "float"), ("y", "bt", "index:v")), solutions, mistakes)
+
+
+TASK_CASES = (
+    _mat(f"{_EX} The average over the examples of {_LOSS}.",
+         ("F.cross_entropy(x, y)", f"-x.log_softmax(1)[{_AR}, y].mean()", "(x.logsumexp(1) - x.gather(1, y[:, None])[:, 0]).mean()"),
+         (("added up instead of averaging", "F.cross_entropy(x, y, reduction='sum')"),
+          ("took the scores, not the log-probabilities", f"-x[{_AR}, y].mean()"))),
+    _mat(f"{_EX} The total over the examples of {_LOSS}.",
+         ("F.cross_entropy(x, y, reduction='sum')", "-x.log_softmax(1).gather(1, y[:, None]).sum()",
+          f"(x.logsumexp(1) - x[{_AR}, y]).sum()"),
+         (("averaged instead of adding up", "F.cross_entropy(x, y)"),)),
+    _mat(f"{_EX} For each example, {_LOSS}.",
+         ("F.cross_entropy(x, y, reduction='none')", f"x.logsumexp(1) - x[{_AR}, y]", "-x.log_softmax(1).gather(1, y[:, None])[:, 0]"),
+         (("took the probability, not its negative log", f"x.softmax(1)[{_AR}, y]"),)),
+    _mat(f"{_CL} The average over the examples of {_LOSS}.",
+         ("F.cross_entropy(x.T, y)", f"-x.log_softmax(0)[y, {_AC}].mean()", f"(x.logsumexp(0) - x[y, {_AC}]).mean()"),
+         (("normalised over the examples", f"-x.log_softmax(1)[y, {_AC}].mean()"),), rows="c"),
+    _mat(f"{_CL} For each example, {_LOSS}.",
+         ("F.cross_entropy(x.T, y, reduction='none')", f"x.logsumexp(0) - x[y, {_AC}]", "-x.log_softmax(0).gather(0, y[None, :])[0]"),
+         (("normalised over the examples", f"-x.log_softmax(1)[y, {_AC}]"),), rows="c"),
+    _mat(f"{_EX} For each example, the probability given to its correct class (probabilities proportional to the "
+         "exponentials of the scores).",
+         (f"x.softmax(1)[{_AR}, y]", "x.softmax(1).gather(1, y[:, None])[:, 0]", "(-F.cross_entropy(x, y, reduction='none')).exp()"),
+         (("took the score itself", f"x[{_AR}, y]"),)),
+    _mat(f"{_EX} The average over the examples of the probability given to the correct class (probabilities "
+         "proportional to the exponentials of the scores).",
+         ("x.softmax(1).gather(1, y[:, None]).mean()", f"x.softmax(1)[{_AR}, y].mean()",
+          "(-F.cross_entropy(x, y, reduction='none')).exp().mean()"),
+         (("averaged the log-probabilities", "-F.cross_entropy(x, y)"),)),
+    _mat(f"{_EX} The exponential of the average over the examples of {_LOSS} (the perplexity).",
+         ("F.cross_entropy(x, y).exp()", f"(x.logsumexp(1) - x[{_AR}, y]).mean().exp()"),
+         (("left out the exponential", "F.cross_entropy(x, y)"),)),
+    _mat(f"{_EX} For each example, the natural log of the probability given to its correct class (probabilities "
+         "proportional to the exponentials of the scores).",
+         ("x.log_softmax(1).gather(1, y[:, None])[:, 0]", "-F.cross_entropy(x, y, reduction='none')",
+          f"x[{_AR}, y] - x.logsumexp(1)"),
+         (("negated it", "F.cross_entropy(x, y, reduction='none')"),)),
+    _seq(f"{_SEQ} The average, over every position of every sequence, of {_TOKLOSS}.",
+         ("F.cross_entropy(x.flatten(0, 1), y.flatten())", "F.cross_entropy(x.transpose(1, 2), y)",
+          "-x.log_softmax(-1).gather(2, y[..., None]).mean()"),
+         (("normalised over the positions", "-x.log_softmax(1).gather(2, y[..., None]).mean()"),)),
+    _seq(f"{_SEQ} For each sequence the total over its positions of {_TOKLOSS}; then the average of those totals "
+         "over the sequences.",
+         ("F.cross_entropy(x.transpose(1, 2), y, reduction='none').sum(1).mean()",
+          "-x.log_softmax(-1).gather(2, y[..., None]).sum() / x.shape[0]",
+          "F.cross_entropy(x.flatten(0, 1), y.flatten(), reduction='sum') / x.shape[0]"),
+         (("averaged over positions too", "F.cross_entropy(x.transpose(1, 2), y)"),)),
+    _seq(f"{_SEQ} The total, over every position of every sequence, of {_TOKLOSS}.",
+         ("F.cross_entropy(x.flatten(0, 1), y.flatten(), reduction='sum')", "-x.log_softmax(2).gather(2, y[:, :, None]).sum()",
+          "F.cross_entropy(x.transpose(1, 2), y, reduction='sum')"),
+         (("averaged instead of adding up", "F.cross_entropy(x.flatten(0, 1), y.flatten())"),)),
+)
+
+TASK_HINTS = ("Which axis holds the classes the probabilities are over, and which entry of it is the correct one?",
+              "Does the result keep one number per example, or combine them (total or average)?")
+
+
 FAMILY = Family(
     id=ID,
     title="Cross-entropy",
-    make=make,
-    forms=("value",),
+    make=with_task(make, TASK_CASES, family=ID, hints=TASK_HINTS),
+    forms=("value", "task"),
     difficulty=2,
     summary="Compute the cross-entropy of log-count logits by hand (mean, sum, via logsumexp); write a stable cross_entropy in one line.",
     code_spec=CODE,

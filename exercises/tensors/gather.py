@@ -11,6 +11,7 @@ import random
 
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.tensors._common import Structure, generator, matrix, value_variant
+from exercises.tensors._task import Case, with_task
 
 ID = "tensors.gather"
 
@@ -133,11 +134,79 @@ CODE = CodeSpec(
 )
 
 
+# ------------------------------------------------------------------ the task form
+
+_R = "torch.arange(x.shape[0])"
+_C = "torch.arange(x.shape[1])"
+_TABLE = "`x` is a table of numbers, one row per item and one column per feature"
+
+
+def _case(story: str, idx: str, solutions: tuple[str, ...], mistakes: tuple[tuple[str, str], ...] = ()) -> Case:
+    axes = {"r": "r", "c": "c", "kr": "k", "kc": "k", "rk": "rk", "kcc": "kc"}[idx]
+    within = {"r": "c", "c": "r", "kr": "r", "kc": "c", "rk": "c", "kcc": "r"}[idx]
+    return Case(story, (("x", "rc", "float"), ("idx", axes, f"index:{within}")), solutions, mistakes)
+
+
+TASK_CASES = (
+    # one entry per row or per column: a result of one axis
+    _case(f"{_TABLE}; `idx` names one column for each row. For each row, the entry in the column `idx` names for it.",
+          "r", (f"x[{_R}, idx]", "x.gather(1, idx[:, None])[:, 0]", "torch.take_along_dim(x, idx[:, None], dim=1)[:, 0]"),
+          (("took whole columns", "x[:, idx]"), ("picked down the columns", f"x[idx, {_C}]"))),
+    _case(f"{_TABLE}; `idx` names one row for each column. For each column, the entry in the row `idx` names for it.",
+          "c", (f"x[idx, {_C}]", "x.gather(0, idx[None, :])[0]", "torch.take_along_dim(x, idx[None, :], dim=0)[0]"),
+          (("took whole rows", "x[idx]"),)),
+    _case(f"{_TABLE}; `idx` lists rows (a row may be listed more than once). The total, feature by feature, of the "
+          "listed rows, each counted as often as it is listed.",
+          "kr", ("x[idx].sum(0)", "x.index_select(0, idx).sum(0)", "F.one_hot(idx, x.shape[0]).sum(0).double() @ x"),
+          (("took the listed columns", "x[:, idx].sum(0)"),)),
+    _case(f"{_TABLE}; `idx` lists columns (a column may be listed more than once). For each row, the total of its "
+          "entries in the listed columns, each counted as often as it is listed.",
+          "kc", ("x[:, idx].sum(1)", "x.index_select(1, idx).sum(1)", "x @ F.one_hot(idx, x.shape[1]).sum(0).double()")),
+    _case(f"{_TABLE}; `idx` names one column for each row. For each row, the total of its entries except the one in "
+          "the column `idx` names for it.",
+          "r", (f"x.sum(1) - x[{_R}, idx]", "x.sum(1) - x.gather(1, idx[:, None])[:, 0]")),
+    _case(f"{_TABLE}; `idx` names one row for each column. For each column, how far the entry in the row `idx` names "
+          "falls below the column's largest entry.",
+          "c", (f"x.max(0).values - x[idx, {_C}]", "x.amax(0) - x.gather(0, idx[None, :])[0]")),
+    # whole rows or columns, in the table's layout or turned over
+    _case(f"{_TABLE}; `idx` lists rows (a row may be listed twice). The listed rows, in the order listed, each still "
+          "a row of the result.",
+          "kr", ("x[idx]", "x.index_select(0, idx)", "x.gather(0, idx[:, None].expand(-1, x.shape[1]))"),
+          (("took columns", "x[:, idx]"),)),
+    _case(f"{_TABLE}; `idx` lists columns (a column may be listed twice). The listed columns, in the order listed, "
+          "each still a column of the result.",
+          "kc", ("x[:, idx]", "x.index_select(1, idx)", "x.gather(1, idx[None, :].expand(x.shape[0], -1))"),
+          (("took rows", "x[idx]"),)),
+    _case(f"{_TABLE}; `idx` lists rows (a row may be listed twice). The listed rows, in the order listed, each laid "
+          "down as a column of the result.",
+          "kr", ("x[idx].T", "x.T[:, idx]", "x.index_select(0, idx).mT")),
+    _case(f"{_TABLE}; `idx` lists columns (a column may be listed twice). The listed columns, in the order listed, "
+          "each laid out as a row of the result.",
+          "kc", ("x[:, idx].T", "x.T[idx]", "x.index_select(1, idx).mT")),
+    _case(f"{_TABLE}; `idx` names one column for each row. For each row, the entry in the column `idx` names for "
+          "it, kept as a row of one entry.",
+          "r", ("x.gather(1, idx[:, None])", f"x[{_R}, idx][:, None]", "torch.take_along_dim(x, idx[:, None], dim=1)")),
+    _case(f"{_TABLE}; `idx` names one row for each column. For each column, the entry in the row `idx` names for "
+          "it, all of them in one row.",
+          "c", ("x.gather(0, idx[None, :])", f"x[idx, {_C}][None, :]", "torch.take_along_dim(x, idx[None, :], dim=0)")),
+    # several picks per row or per column
+    _case(f"{_TABLE}; each row of `idx` lists columns for the same row of `x`. For each row, its entries in the "
+          "columns listed for it, in the order listed.",
+          "rk", ("x.gather(1, idx)", "torch.take_along_dim(x, idx, dim=1)", f"x[{_R}[:, None], idx]")),
+    _case(f"{_TABLE}; each column of `idx` lists rows for the same column of `x`. For each column, its entries in "
+          "the rows listed for it, in the order listed, down the column.",
+          "kcc", ("x.gather(0, idx)", "torch.take_along_dim(x, idx, dim=0)", f"x[idx, {_C}]")),
+)
+
+TASK_HINTS = ("Which axis does each listed number choose along, and which axes stay as they are?",
+              "Match each axis of the result to an input axis by its size in the example.")
+
+
 FAMILY = Family(
     id=ID,
     title="Indexing and gather",
-    make=make,
-    forms=("value",),
+    make=with_task(make, TASK_CASES, family=ID, hints=TASK_HINTS),
+    forms=("value", "task"),
     difficulty=1,
     summary="Run x[arange, idx], x[idx], x[:, idx] and gather on a tiny matrix; write pick(x, idx) as a tensor puzzle.",
     code_spec=CODE,

@@ -12,6 +12,7 @@ import random
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import Precision
 from exercises.tensors._common import Structure, generator, value_variant
+from exercises.tensors._task import Case, with_task
 
 ID = "tensors.normalise"
 
@@ -137,11 +138,79 @@ CODE = CodeSpec(
 )
 
 
+# ------------------------------------------------------------------ the task form
+
+_ROWS = "`x` holds one vector per row."
+_COLS = "`x` holds one vector per column."
+_SEQ = "`x` holds one block per sequence, in it one row per position and one column per coordinate."
+
+
+def _mat(story: str, solutions: tuple[str, ...], mistakes: tuple[tuple[str, str], ...] = ()) -> Case:
+    return Case(story, (("x", "rc", "nonzero"),), solutions, mistakes)
+
+
+def _seq(story: str, solutions: tuple[str, ...], mistakes: tuple[tuple[str, str], ...] = ()) -> Case:
+    return Case(story, (("x", "btd", "nonzero"),), solutions, mistakes)
+
+
+_CENTRED = "(x - x.mean(1, keepdim=True))"
+TASK_CASES = (
+    _mat(f"{_ROWS} Scale each vector to length 1 (its squares add up to 1), keeping its direction.",
+         ("x / x.norm(dim=1, keepdim=True)", "F.normalize(x, dim=1)", "x / (x ** 2).sum(1, keepdim=True).sqrt()"),
+         (("scaled the columns", "x / x.norm(dim=0, keepdim=True)"), ("divided by the squared length", "x / (x ** 2).sum(1, keepdim=True)"))),
+    _mat(f"{_COLS} Scale each vector to length 1 (its squares add up to 1), keeping its direction.",
+         ("x / x.norm(dim=0, keepdim=True)", "F.normalize(x, dim=0)", "x / (x ** 2).sum(0).sqrt()"),
+         (("scaled the rows", "x / x.norm(dim=1, keepdim=True)"),)),
+    _mat(f"{_ROWS} Scale each vector so the absolute values of its entries add up to 1 (signs kept).",
+         ("x / x.abs().sum(1, keepdim=True)", "F.normalize(x, p=1, dim=1)", "x / x.norm(p=1, dim=1, keepdim=True)"),
+         (("divided by the plain sum", "x / x.sum(1, keepdim=True)"),)),
+    _mat(f"{_COLS} Scale each vector so the absolute values of its entries add up to 1 (signs kept).",
+         ("x / x.abs().sum(0)", "F.normalize(x, p=1, dim=0)", "x / x.norm(p=1, dim=0, keepdim=True)"),
+         (("scaled the rows", "x / x.abs().sum(1, keepdim=True)"),)),
+    _mat(f"{_ROWS} Scale each vector so its largest absolute value is 1 (signs kept).",
+         ("x / x.abs().amax(1, keepdim=True)", "x / x.abs().max(1, keepdim=True).values"),
+         (("divided by the largest value, sign and all", "x / x.amax(1, keepdim=True)"),)),
+    _mat(f"{_ROWS} Shift each vector so its entries average 0.",
+         ("x - x.mean(1, keepdim=True)", "x - x.sum(1, keepdim=True) / x.shape[1]"),
+         (("subtracted the column means", "x - x.mean(0)"),)),
+    _mat(f"{_COLS} Shift each vector so its entries average 0.",
+         ("x - x.mean(0)", "x - x.mean(0, keepdim=True)", "x - x.sum(0) / x.shape[0]"),
+         (("subtracted the row means", "x - x.mean(1, keepdim=True)"),)),
+    _mat(f"{_ROWS} Shift and scale each vector so its entries average 0 and their squares average 1.",
+         (f"{_CENTRED} / x.std(1, keepdim=True, correction=0)", f"{_CENTRED} / ({_CENTRED} ** 2).mean(1, keepdim=True).sqrt()"),
+         (("divided by the unbiased spread (n - 1)", f"{_CENTRED} / x.std(1, keepdim=True)"),
+          ("scaled without shifting", "x / (x ** 2).mean(1, keepdim=True).sqrt()"))),
+    _mat(f"{_ROWS} The length of each vector (the square root of the sum of its squares).",
+         ("x.norm(dim=1)", "(x ** 2).sum(1).sqrt()", "torch.norm(x, dim=1)"),
+         (("left out the square root", "(x ** 2).sum(1)"),)),
+    _mat(f"{_COLS} The sum of the absolute values of each vector's entries.",
+         ("x.abs().sum(0)", "x.norm(p=1, dim=0)", "torch.norm(x, p=1, dim=0)"),
+         (("added up the values, signs and all", "x.sum(0)"),)),
+    _mat(f"{_ROWS} The cosine of the angle between every two vectors (each row against each row).",
+         ("F.normalize(x, dim=1) @ F.normalize(x, dim=1).T", "(x @ x.T) / (x.norm(dim=1)[:, None] * x.norm(dim=1))",
+          "torch.einsum('ik,jk->ij', F.normalize(x, dim=1), F.normalize(x, dim=1))"),
+         (("did not scale the vectors", "x @ x.T"),)),
+    _seq(f"{_SEQ} Scale each position's vector (its coordinates) to length 1, keeping its direction.",
+         ("F.normalize(x, dim=-1)", "x / x.norm(dim=-1, keepdim=True)", "x / (x ** 2).sum(2, keepdim=True).sqrt()"),
+         (("scaled over the positions", "F.normalize(x, dim=1)"),)),
+    _seq(f"{_SEQ} For each sequence and coordinate, scale the values across the positions so their absolute "
+         "values add up to 1 (signs kept).",
+         ("x / x.abs().sum(1, keepdim=True)", "F.normalize(x, p=1, dim=1)", "x / x.norm(p=1, dim=1, keepdim=True)"),
+         (("scaled over the coordinates", "x / x.abs().sum(2, keepdim=True)"),)),
+    _seq(f"{_SEQ} Shift each position's vector so its coordinates average 0.",
+         ("x - x.mean(-1, keepdim=True)", "x - x.mean(2)[..., None]", "x - x.sum(-1, keepdim=True) / x.shape[-1]"),
+         (("averaged over the positions", "x - x.mean(1, keepdim=True)"),)),
+)
+
+TASK_HINTS = ("Along which axis do the entries of one vector lie?",
+              "Match each axis of the result to an input axis by its size in the example.")
+
+
 FAMILY = Family(
     id=ID,
     title="Row and column normalisation",
-    make=make,
-    forms=("value",),
+    make=with_task(make, TASK_CASES, family=ID, hints=TASK_HINTS),
+    forms=("value", "task"),
     difficulty=1,
     summary="Normalise rows or columns by hand (L2, L1, max; with and without keepdim); write normalise_rows in one line.",
     code_spec=CODE,

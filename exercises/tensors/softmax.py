@@ -13,6 +13,7 @@ import random
 from exercises.base import CodeSpec, Family, Mistake, Variant
 from exercises.checking import Precision
 from exercises.tensors._common import Structure, generator, value_variant
+from exercises.tensors._task import Case, with_task
 
 ID = "tensors.softmax"
 
@@ -128,11 +129,81 @@ CODE = CodeSpec(
 )
 
 
+# ------------------------------------------------------------------ the task form
+
+_EX = "`x` holds scores: one row per example, one column per class."
+_CL = "`x` holds scores: one row per class, one column per example."
+_SEQ = "`x` holds scores: one block per sequence, in it one row per position and one column per vocabulary token."
+_PROBS = "probabilities proportional to the exponentials of the scores"
+
+
+def _mat(story: str, solutions: tuple[str, ...], mistakes: tuple[tuple[str, str], ...] = ()) -> Case:
+    return Case(story, (("x", "rc", "float"),), solutions, mistakes)
+
+
+def _seq(story: str, solutions: tuple[str, ...], mistakes: tuple[tuple[str, str], ...] = ()) -> Case:
+    return Case(story, (("x", "btv", "float"),), solutions, mistakes)
+
+
+TASK_CASES = (
+    _mat(f"{_EX} For each example, its {_PROBS} (they add up to 1 over the classes).",
+         ("x.softmax(1)", "torch.softmax(x, dim=1)", "x.exp() / x.exp().sum(1, keepdim=True)"),
+         (("normalised over the examples", "x.softmax(0)"), ("normalised over the whole table", "x.exp() / x.exp().sum()"))),
+    _mat(f"{_CL} For each example, its {_PROBS} (they add up to 1 over the classes).",
+         ("x.softmax(0)", "F.softmax(x, dim=0)", "x.exp() / x.exp().sum(0)"),
+         (("normalised over the classes' rows", "x.softmax(1)"),)),
+    _mat(f"{_EX} For each example, probabilities over the classes proportional to the exponentials of the scores "
+         "divided by a temperature of 2.",
+         ("(x / 2).softmax(1)", "torch.softmax(x / 2, dim=1)", "(x / 2).exp() / (x / 2).exp().sum(1, keepdim=True)"),
+         (("forgot the temperature", "x.softmax(1)"), ("multiplied by the temperature", "(x * 2).softmax(1)"))),
+    _mat(f"{_CL} For each example, probabilities over the classes proportional to the exponentials of the scores "
+         "divided by a temperature of 3.",
+         ("(x / 3).softmax(0)", "F.softmax(x / 3, dim=0)", "(x / 3).exp() / (x / 3).exp().sum(0)"),
+         (("forgot the temperature", "x.softmax(0)"),)),
+    _mat(f"{_EX} For each example, the natural log of each class's probability, the {_PROBS}.",
+         ("x.log_softmax(1)", "x - x.logsumexp(1, keepdim=True)", "F.log_softmax(x, dim=1)"),
+         (("took the probabilities themselves", "x.softmax(1)"), ("normalised over the examples", "x.log_softmax(0)"))),
+    _mat(f"{_CL} For each example, the natural log of each class's probability, the {_PROBS}.",
+         ("x.log_softmax(0)", "x - torch.logsumexp(x, dim=0)", "F.log_softmax(x, dim=0)"),
+         (("normalised over the classes' rows", "x.log_softmax(1)"),)),
+    _mat(f"{_EX} For each example, the natural log of the sum of the exponentials of its scores.",
+         ("x.logsumexp(1)", "torch.logsumexp(x, dim=1)", "x.exp().sum(1).log()"),
+         (("took the largest score only", "x.max(1).values"),)),
+    _mat(f"{_CL} For each example, the natural log of the sum of the exponentials of its scores.",
+         ("x.logsumexp(0)", "torch.logsumexp(x, dim=0)", "x.exp().sum(0).log()")),
+    _mat(f"{_EX} For each example, the probability of its most likely class, the {_PROBS}.",
+         ("x.softmax(1).max(1).values", "1 / (x - x.amax(1, keepdim=True)).exp().sum(1)", "torch.softmax(x, dim=1).amax(1)"),
+         (("took the largest score", "x.max(1).values"),)),
+    _mat(f"{_EX} For each example, the entropy (natural log) of its {_PROBS}.",
+         ("-(x.softmax(1) * x.log_softmax(1)).sum(1)", "x.logsumexp(1) - (x.softmax(1) * x).sum(1)",
+          "-(F.softmax(x, dim=1) * F.log_softmax(x, dim=1)).sum(1)"),
+         (("left out the minus sign", "(x.softmax(1) * x.log_softmax(1)).sum(1)"),)),
+    _mat("`x` holds scores. One distribution over all its entries at once, laid out like `x`: probabilities "
+         "proportional to the exponentials of the scores, adding up to 1 over the whole table.",
+         ("x.flatten().softmax(0).reshape(x.shape)", "x.exp() / x.exp().sum()", "torch.softmax(x.flatten(), dim=0).view(x.shape)"),
+         (("normalised each row", "x.softmax(1)"),)),
+    _seq(f"{_SEQ} For each sequence and position, the {_PROBS} over the vocabulary.",
+         ("x.softmax(-1)", "torch.softmax(x, dim=2)", "x.exp() / x.exp().sum(-1, keepdim=True)"),
+         (("normalised over the positions", "x.softmax(1)"),)),
+    _seq(f"{_SEQ} For each sequence and vocabulary token, a distribution over the positions, proportional to the "
+         "exponentials of the scores.",
+         ("x.softmax(1)", "torch.softmax(x, dim=1)", "x.exp() / x.exp().sum(1, keepdim=True)"),
+         (("normalised over the vocabulary", "x.softmax(-1)"),)),
+    _seq(f"{_SEQ} For each sequence and position, the natural log of each token's probability, the {_PROBS} over "
+         "the vocabulary.",
+         ("x.log_softmax(-1)", "x - x.logsumexp(-1, keepdim=True)", "F.log_softmax(x, dim=2)"),
+         (("took the probabilities themselves", "x.softmax(-1)"),)),
+)
+
+TASK_HINTS = ("Over which axis must the result's probabilities add up to 1?",
+              "Match each axis of the result to an input axis by its size in the example.")
+
+
 FAMILY = Family(
     id=ID,
     title="Softmax and logsumexp",
-    make=make,
-    forms=("value",),
+    make=with_task(make, TASK_CASES, family=ID, hints=TASK_HINTS),
+    forms=("value", "task"),
     difficulty=2,
     summary="Compute softmax, log-softmax and logsumexp of log-count logits by hand; write a stable softmax in one line.",
     code_spec=CODE,

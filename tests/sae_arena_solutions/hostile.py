@@ -6,6 +6,7 @@
 # cardgen: superposition.sae_resample seed=0
 # cardgen: superposition.sae_shrinkage seed=0
 # cardgen: superposition.sae_resample_loss seed=0
+# cardgen: superposition.asymmetric_motif seed=0
 import numpy
 import torch
 
@@ -59,3 +60,8 @@ def resample_advanced(W_enc, b_enc, W_dec, b_dec, dead, h, h_hat, u, resample_sc
     v = v / (v.norm(dim=-1, keepdim=True) + 1e-8)
     dec = torch.where(dead[..., None], v, W_dec)
     return W_enc, torch.where(dead, torch.zeros_like(b_enc), b_enc), dec  # and the encoder left as it was
+
+
+def one_hot_response(W1, W2, b_final, value):
+    W1.mul_(value)  # right values, by scaling the caller's tensor in place
+    return torch.relu(W2 @ torch.relu(W1) + b_final[..., None])

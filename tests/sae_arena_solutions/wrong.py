@@ -6,6 +6,7 @@
 # cardgen: superposition.sae_resample seed=0
 # cardgen: superposition.sae_shrinkage seed=0
 # cardgen: superposition.sae_resample_loss seed=0
+# cardgen: superposition.asymmetric_motif seed=0
 import torch
 import torch.nn.functional as F
 
@@ -65,3 +66,8 @@ def resample_advanced(W_enc, b_enc, W_dec, b_dec, dead, h, h_hat, u, resample_sc
             W_enc[i, :, j] = v * resample_scale * norm
             b_enc[i, j] = 0.0
     return W_enc, b_enc, W_dec
+
+
+def one_hot_response(W1, W2, b_final, value):
+    # the main model's habit, W2 W1 as one linear map: no hidden ReLU
+    return torch.relu(W2 @ (W1 * value) + b_final[..., None])

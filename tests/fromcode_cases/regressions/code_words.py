@@ -6,6 +6,6 @@ einsum = np.einsum
 
 
 def coulomb(c1, fov, z, p0, p1):
-    j = np.einsum('pi,qi->pq', c1[:, p0:p1], fov.conj())
+    j = np.einsum('pi,qi->qp', c1[:, p0:p1], fov.conj())  # not 'pq': a template answers that (no write card)
     k = einsum('ij,jk->ik', z.astype(float), c1)
     return j, k

@@ -18,3 +18,11 @@ def heads(x):
 
 def tile(w):
     return repeat(w, 'd -> (r d)', r=2)
+
+
+def batched_rotary(x, inv_freq):  # a shared axis kept and the others swapped: no template's answer (t21)
+    return torch.einsum('bi,bj->bji', x, inv_freq)
+
+
+def batched_gram(x):
+    return torch.einsum('bia,bka->bik', x, x)
