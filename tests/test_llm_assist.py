@@ -7,6 +7,7 @@ import pytest
 
 from _llm_helpers import BMM_PROMPT, bmm_shape, dot_value, fake_server, llm_env, matmul_write, reply  # noqa: F401 - pytest fixtures and helpers
 from cardgen.llm import LlmNotConfigured, get_assistant, offline_hint
+from cardgen.llm.assist import REWORD_SCHEMA
 from exercises.base import Verdict
 from fake_openai_server import user_payload
 
@@ -23,11 +24,25 @@ def test_reword_accepted_and_request_is_well_formed(llm_env):
     assert req["path"] == "/v1/chat/completions"
     body = req["json"]
     assert body["model"] == "fake-model"
-    assert body["response_format"] == {"type": "json_object"}
+    # a local endpoint gets the reply's schema too (llama.cpp turns it into a grammar), without
+    # the length bounds (maxLength 2000 made a grammar that crashed llama.cpp's server)
+    assert body["response_format"] == {"type": "json_object", "schema": {
+        "type": "object", "properties": {"prompt": {"type": "string"}}, "required": ["prompt"]}}
     assert user_payload(req)["prompt"] == BMM_PROMPT
     assert "(2, 3, 5)" not in json.dumps(body)  # the answer is never sent for a rewording
     assert a.stats["reword_accepted"] == 1 and a.warnings == []
     assert req["headers"]["authorization"] == "Bearer sk-no-key-required"  # only a base URL: placeholder
+
+
+@pytest.mark.parametrize("base_url, with_schema", [(None, False), ("https://api.openai.com/v1", False),
+                                                   ("http://127.0.0.1:8080/v1", True)])
+def test_only_a_local_endpoint_is_sent_the_schema(base_url, with_schema):
+    from cardgen.llm.client import LlmClient
+    from cardgen.llm.config import LlmConfig
+
+    fmt = LlmClient(LlmConfig(api_key="k", base_url=base_url))._response_format(REWORD_SCHEMA)
+    assert ("schema" in fmt) == with_schema and fmt["type"] == "json_object"
+    assert "maxLength" in json.dumps(REWORD_SCHEMA) and "Length" not in json.dumps(fmt)
 
 
 @pytest.mark.parametrize("bad, why", [
@@ -284,6 +299,10 @@ def test_server_killed_mid_request_falls_back_at_once(llm_env):
     ("Your loss forgets the ReLU: return torch.relu(x @ W.T + b) fixes it.", "writes a line of code"),
     ("Use `torch.einsum('bhid,bhjd->bhij', q, k)` without the scaling.", "writes a call with a pattern"),
     ("Write:\n    out = h @ W.T", "writes a line of code"),
+    # what SmolLM2-135M answered in benchmarks/llm_real.py: markup, and nothing explained
+    ("<pre><h1>batched_matmul: Test Failure</h1></p>", "writes markup, not prose"),
+    ("<pre><h1>batched_matmul: Test Failure</h1></p>", "too short to explain anything"),
+    ("Check case 3.", "too short to explain anything"),
 ])
 def test_explanations_that_write_the_fix_are_rejected(llm_env, text, why):
     llm_env.queue = [{"content": reply(explanation=text)}]

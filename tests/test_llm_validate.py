@@ -179,3 +179,34 @@ def test_a_rewording_may_not_change_what_is_asked():
     assert reword_problems(prompt, "Give the value of `out[0, 1]`.") == []
     # a word the card's code shows (here: sum) may be named
     assert reword_problems(prompt, "What is `out[0, 1]` after the sum?", context="out = x.sum(0)") == []
+
+
+def test_an_explanation_is_prose_without_markup():
+    from cardgen.llm.validate import explain_problems
+
+    # comparisons and angle brackets in code or prose are not markup
+    assert explain_problems("Case 2 shows values where x < 0 stay negative; compare `a<b` with the "
+                            "reference and look at the clamp in your forward pass.") == []
+    assert "writes markup, not prose" in explain_problems(
+        "<p>Your function returns the wrong shape on case 3, look at the output axes again.</p>")
+    assert explain_problems("See case 3 `(3, 4)` here.") == ["too short to explain anything"]
+
+
+@pytest.mark.parametrize("text, why", [
+    # accepted by the older rules; what SmolLM2-135M wrote for real grader reports
+    ("The function seems to have a bug in the `torch.sigmoid` activation which causes an extra factor "
+     "of 2 for negative inputs.", "names code the report does not show: torch.sigmoid"),
+    ("The output contains only the first 40 rows of the input data, and the rest is filled with zeros.",
+     "states number(s) the report does not show: 40"),
+    ("You have attempted to adjust this argument in forward_graders; take care of your own errors.",
+     "names code the report does not show: forward_graders"),
+])
+def test_an_explanation_adds_no_fact_to_the_report(text, why):
+    from cardgen.llm.validate import explain_problems
+
+    report = "gram: case 2: shape mismatch: expected (3, 3), got (4, 4); W has shape (3, 4)"
+    assert why in explain_problems(text, "gram", report)
+    assert explain_problems(text, "gram") == []  # without the report only the form is checked
+    # what the report shows may be repeated
+    assert explain_problems("On case 2 your gram returns (4, 4) where (3, 3) is expected: which axis of W "
+                            "do you sum over?", "gram", report) == []

@@ -284,7 +284,7 @@ class Assistant:
             return None
         text = data["explanation"].strip()
         self.last_text = text
-        problems = explain_problems(text, function)
+        problems = explain_problems(text, function, report[:6000])
         if problems:
             self.stats["explain_rejected"] += 1
             self.rejections.append((function, "explain", problems))

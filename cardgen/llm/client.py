@@ -20,7 +20,8 @@ from cardgen.llm.schema import schema_errors
 
 #: Bumped when the way requests are built changes, so old cache entries are not reused.
 #: 2: every request carries a ``max_tokens`` bound (a small local model may otherwise ramble).
-PROTOCOL_VERSION = 2
+#: 3: a local endpoint is given the reply's schema in ``response_format``.
+PROTOCOL_VERSION = 3
 
 #: What a failure was, for one warning per kind and for ``llm check``.
 KINDS = {
@@ -71,6 +72,15 @@ def parse_json_object(content: str) -> Any:
         if 0 <= start < end:
             return json.loads(s[start : end + 1])  # ValueError propagates
         raise
+
+
+def _without_lengths(schema: Any) -> Any:
+    """``schema`` without ``minLength``/``maxLength`` anywhere in it."""
+    if isinstance(schema, dict):
+        return {k: _without_lengths(v) for k, v in schema.items() if k not in ("minLength", "maxLength")}
+    if isinstance(schema, list):
+        return [_without_lengths(v) for v in schema]
+    return schema
 
 
 class LlmClient:
@@ -125,7 +135,20 @@ class LlmClient:
             return LlmError(kind, f"HTTP {code} from {where}: {redact_url(msg)}")
         return LlmError("request", f"{type(e).__name__}: {_one_line(e)}")
 
-    def complete(self, messages: list[dict], max_tokens: int | None = None) -> str:
+    def _response_format(self, schema: dict | None) -> dict:
+        """JSON mode; a local endpoint (any ``base_url`` but OpenAI's) also gets the reply's
+        schema, which llama.cpp's server turns into a grammar: without it SmolLM2-135M answered
+        with JSON of its own design (``{"shape": [...]}``) nearly every time. Servers that do not
+        know the key ignore it. Length bounds are left out of what is sent (``maxLength`` 2000
+        unrolls into a grammar llama.cpp refuses to parse, and its server died of it); the
+        reply is still checked against the full schema here."""
+        fmt: dict[str, Any] = {"type": "json_object"}
+        url = (self.config.base_url or "").lower()
+        if schema is not None and url and "api.openai.com" not in url:
+            fmt["schema"] = _without_lengths(schema)
+        return fmt
+
+    def complete(self, messages: list[dict], max_tokens: int | None = None, schema: dict | None = None) -> str:
         """One chat completion's text; LlmError on any failure, ``"truncated"`` when the
         server stopped at ``max_tokens`` (the text is unfinished, so it is never used)."""
         import openai
@@ -136,7 +159,7 @@ class LlmClient:
             kwargs["max_tokens"] = max_tokens
         for _ in range(2):
             if self.json_mode:
-                kwargs["response_format"] = {"type": "json_object"}
+                kwargs["response_format"] = self._response_format(schema)
             else:
                 kwargs.pop("response_format", None)
             try:
@@ -180,7 +203,7 @@ class LlmClient:
         return cached_json("llm", payload, lambda: self._fetch(messages, schema, max_tokens))
 
     def _fetch(self, messages: list[dict], schema: dict, max_tokens: int | None = None) -> Any:
-        content = self.complete(messages, max_tokens)
+        content = self.complete(messages, max_tokens, schema)
         problems = self._problems(content, schema)
         if not problems:
             return parse_json_object(content)
@@ -189,7 +212,7 @@ class LlmClient:
             {"role": "user", "content": "That reply was not usable: " + "; ".join(problems[:5])
              + ". Reply with only the JSON object described above."},
         ]
-        content = self.complete(retry, max_tokens)
+        content = self.complete(retry, max_tokens, schema)
         problems = self._problems(content, schema)
         if problems:
             raise LlmError("malformed", f"{self.config.model} twice replied with unusable JSON: "

@@ -265,16 +265,24 @@ _STATEMENT = re.compile(
     r"^\s*(?:def\s+\w+\s*\(|return\b|import\s+\w|from\s+[\w.]+\s+import\b|class\s+\w+|for\s+\w+(?:\s*,\s*\w+)*\s+in\s+.+:"
     r"|[A-Za-z_][\w.]*(?:\[[^\]]*\])?\s*[+\-*/@]?=\s*(?!=)\S)", re.M)
 _INLINE_RETURN = re.compile(r"(?<![\w.])return\s+[\w.]+\s*[(\[@*+\-/]")
+#: HTML tags: SmolLM2-135M "explained" a report as ``<pre><h1>batched_matmul: Test Failure</h1></p>``.
+_MARKUP = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _PATTERN_CALL = re.compile(r"`[^`]*\w\s*\([^`]*->[^`]*\)[^`]*`")
 
 
-def explain_problems(text: str, function: str = "") -> list[str]:
+def explain_problems(text: str, function: str = "", report: str | None = None) -> list[str]:
     """Why an explanation of a grader report may not be shown (empty list: fine).
 
     It explains in words; it may name a function or an axis, but it may not write code that
     could be pasted as the fix: a code block, a statement on a line of its own (``def``,
     ``return``, ``import``, ``for … in …:``, an assignment), an inline ``return expr(…)``, or a
-    call with an einsum/einops pattern such as `torch.einsum('ij,jk->ik', a, b)`.
+    call with an einsum/einops pattern such as `torch.einsum('ij,jk->ik', a, b)`. And it is
+    prose: no HTML markup, and at least a sentence's worth (8) of words.
+
+    Given the ``report``, it adds no fact: every number, code span and identifier it writes
+    is in the report (or is the function's name). SmolLM2-135M, asked to explain real reports,
+    wrote "the 3.4167e-25th error", "the first 40 rows", "a bug in the `torch.sigmoid`
+    activation" — all invented, none caught by the rules above.
     """
     t = (text or "").strip()
     if not t:
@@ -290,4 +298,17 @@ def explain_problems(text: str, function: str = "") -> list[str]:
         problems.append("writes a call with a pattern")
     if len(t) > 1500:
         problems.append(f"too long ({len(t)} characters)")
+    if _MARKUP.search(t):
+        problems.append("writes markup, not prose")
+    if len(re.findall(r"[A-Za-z]{2,}", _MARKUP.sub(" ", _CODE.sub(" ", t)))) < 8:
+        problems.append("too short to explain anything")
+    if report is not None:
+        given = f"{report}\n{function}"
+        if m := sorted(set(numbers(t)) - set(numbers(given))):
+            problems.append(f"states number(s) the report does not show: {', '.join(m[:5])}")
+        given_sq = _squash(given)
+        new = [c for c in code_spans(t) if c not in given_sq]
+        new += sorted(w for w in names(t) if len(w) > 1 and w not in given and w != function)
+        if new:
+            problems.append(f"names code the report does not show: {', '.join(new[:5])}")
     return problems
