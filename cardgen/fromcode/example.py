@@ -291,26 +291,33 @@ def _ambiguous(call: Call, d: Draw, inputs, sizes, ell, lengths, alts, out, prob
 
 
 def _first_clash(call: Call, d: Draw, inputs, sizes, ell, lengths, alts, out, probes) -> str | None:
-    import torch
 
-    ex = rand = ref = None
+    ex, memo = None, {}
     for alt, items in alts:
         if tuple(x for it in items for x in item_dims(it, sizes, ell)) != tuple(out.shape):
             continue
         ex = ex or _tensors(call, d, inputs)
-        try:
-            got = _run(call, alt, ex, d, lengths)
-        except Exception:  # an alternative the library refuses is no answer
-            continue
-        if not same_as_shown(got, out.shape, shown_values(out, probes), probes):
-            continue
-        if ref is None:
-            rand = _tensors(call, d, inputs, random_values=True, seed=1)
-            ref = _run(call, call.pattern, rand, d, lengths)
-        other = _run(call, alt, rand, d, lengths)
-        if not torch.allclose(other.to(ref.dtype), ref):
+        if _fits_but_differs(call, alt, ex, d, inputs, lengths, out, probes, memo):
             return alt
     return _other_sums_clash(call, d, inputs, lengths, out, probes) if call.op == "einsum" else None
+
+
+def _fits_but_differs(call: Call, alt: str, ex, d: Draw, inputs, lengths, out, probes, memo: dict) -> bool:
+    """``alt`` shows what the card shows on the example ``ex`` yet computes another result on random
+    inputs: a second answer the card admits. ``memo`` keeps the random inputs and the reference's result."""
+    import torch
+
+    try:
+        got = _run(call, alt, ex, d, lengths)
+    except Exception:  # an alternative the library refuses is no answer
+        return False
+    if not same_as_shown(got, out.shape, shown_values(out, probes), probes):
+        return False
+    if "ref" not in memo:
+        memo["rand"] = _tensors(call, d, inputs, random_values=True, seed=1)
+        memo["ref"] = _run(call, call.pattern, memo["rand"], d, lengths)
+    ref, other = memo["ref"], _run(call, alt, memo["rand"], d, lengths)
+    return tuple(other.shape) != tuple(ref.shape) or not torch.allclose(other.to(ref.dtype), ref)
 
 
 #: At most this many other sets of kept axes are tried on an einsum example.
@@ -334,7 +341,7 @@ def _other_sums_clash(call: Call, d: Draw, inputs, lengths, out, probes) -> str 
         combos = random.Random(call.pattern).sample(combos, MAX_KEPT_SETS)
     ex = _tensors(call, d, inputs)
     shown = torch.tensor(shown_values(out, probes), dtype=torch.float64).reshape(-1)
-    rand = ref = None
+    memo: dict = {}
     for combo in combos:
         try:
             got = _run(call, lhs + arrow + _side(st, [Item((m,)) for m in combo]), ex, d, lengths)
@@ -347,17 +354,7 @@ def _other_sums_clash(call: Call, d: Draw, inputs, lengths, out, probes) -> str 
         orders = itertools.permutations(combo) if len(combo) <= 6 else [combo]
         for order in orders:
             alt = lhs + arrow + _side(st, [Item((m,)) for m in order])
-            try:
-                got = _run(call, alt, ex, d, lengths)
-            except Exception:
-                continue
-            if not same_as_shown(got, out.shape, shown_values(out, probes), probes):
-                continue
-            if ref is None:
-                rand = _tensors(call, d, inputs, random_values=True, seed=1)
-                ref = _run(call, call.pattern, rand, d, lengths)
-            other = _run(call, alt, rand, d, lengths)
-            if tuple(other.shape) != tuple(ref.shape) or not torch.allclose(other.to(ref.dtype), ref):
+            if _fits_but_differs(call, alt, ex, d, inputs, lengths, out, probes, memo):
                 return alt
     return None
 
