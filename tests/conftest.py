@@ -23,3 +23,12 @@ def _isolated_dirs(tmp_path_factory):
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
+
+
+@pytest.fixture(scope="module")
+def no_drawing():
+    """Cards drawn without their pictures for one module (:func:`lazy_solvers.no_pictures`)."""
+    from lazy_solvers import no_pictures
+
+    with no_pictures():
+        yield

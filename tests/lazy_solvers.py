@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
+from contextlib import contextmanager
 from functools import cache
 
 from exercises import all_families, get_family
@@ -30,17 +31,36 @@ from exercises.traps import (
 SEEDS = 100  # the most any measure uses; variants are drawn once and cached
 
 
-@cache
-def _drawn(family_id: str, form: str) -> tuple:
-    fam = get_family(family_id)
-    return tuple(fam.variant(seed=s, form=form) for s in range(SEEDS))
+_DRAWN: dict[tuple[str, str], list] = {}
 
 
 def variants(family_id: str, form: str, n: int = SEEDS) -> tuple:
-    """Seeds 0..n-1 of one family and form (n <= 100), drawn once per session."""
+    """Seeds 0..n-1 of one family and form (n <= 100), each drawn once per session and only when
+    asked for (a picture card costs a tenth of a second to draw)."""
     if n > SEEDS:
         raise ValueError(f"at most {SEEDS} seeds are drawn")
-    return _drawn(family_id, form)[:n]
+    drawn = _DRAWN.setdefault((family_id, form), [])
+    if len(drawn) < n:
+        fam = get_family(family_id)
+        with no_pictures():  # every measure here reads the card's text and answer, never its picture
+            drawn += [fam.variant(seed=s, form=form) for s in range(len(drawn), n)]
+    return tuple(drawn[:n])
+
+
+@contextmanager
+def no_pictures():
+    """matplotlib's renderers replaced by a stub while cards are drawn: the tests of what a picture
+    card asks and explains draw hundreds of cards, and the pictures have their own tests."""
+    import pytest
+
+    import superpos_core.plots as plots
+    import superpos_core.sae_plots as sae_plots
+
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("feature_geometry_png", "neuron_weights_png", "phase_diagram_png", "gram_heatmap_png"):
+            mp.setattr(plots, name, lambda *a, **k: b"\x89PNG\r\n\x1a\n stub")
+        mp.setattr(sae_plots, "sae_directions_png", lambda *a, **k: b"\x89PNG\r\n\x1a\n stub")
+        yield
 
 
 def slots(forms: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
@@ -211,8 +231,10 @@ def distinct_questions(family_id: str, form: str, n: int) -> int:
 
 
 def distinct_variants(family_id: str, form: str, n: int) -> int:
-    """Different variants (text and picture) among ``n`` seeds."""
-    return len({question_key(v) for v in variants(family_id, form, n)})
+    """Different variants (text and picture) among ``n`` seeds: drawn here with their pictures, which
+    :func:`variants` leaves out."""
+    fam = get_family(family_id)
+    return len({question_key(fam.variant(seed=s, form=form)) for s in range(n)})
 
 
 def report(write_seeds: int = 30, value_seeds: int = 50, share_seeds: int = SEEDS) -> None:

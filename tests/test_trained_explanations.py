@@ -26,17 +26,7 @@ pytestmark = pytest.mark.slow  # 100 variants per family, read from the shipped 
 SEEDS = range(100)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _no_drawing():
-    import superpos_core.plots as plots
-
-    with pytest.MonkeyPatch.context() as mp:
-        for name in ("feature_geometry_png", "neuron_weights_png", "phase_diagram_png", "gram_heatmap_png"):
-            mp.setattr(plots, name, lambda *a, **k: b"\x89PNG\r\n\x1a\n stub")
-        import superpos_core.sae_plots as sae_plots
-
-        mp.setattr(sae_plots, "sae_directions_png", lambda *a, **k: b"\x89PNG\r\n\x1a\n stub")
-        yield
+pytestmark = pytest.mark.usefixtures("no_drawing")
 
 
 def _variants(fid):

@@ -79,6 +79,7 @@ TRAINED_READ = ("superposition.trained_which", "superposition.trained_count", "s
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("no_drawing")  # prompts and explanations are tested here, not the pictures
 @pytest.mark.parametrize("fid", TRAINED_READ)
 def test_trained_prompts_stay_short_and_say_what_they_claim(fid):
     """Prompts of at most 600 characters over 40 seeds; a setting claim names its agreement,
