@@ -101,6 +101,20 @@ class Spec:
     task_axes: dict[str, str] = field(default_factory=dict)
 
 
+def product_cases(left: dict[str, str], right: dict[str, str], results: tuple[str, str]) -> tuple[Case, ...]:
+    """A batched product's task cases: every stored layout of the left factor (its letters -> numpy
+    bringing role ``t0`` to [..., rows, shared]) with every one of the right factor (``t1`` to
+    [..., shared, cols]), the product laid out as ``results[0]`` or, its last two axes swapped, as
+    ``results[1]``; so every input layout is asked with both result layouts."""
+    out = []
+    for a, a_np in left.items():
+        for b, b_np in right.items():
+            for res in results:
+                prod = f"{a_np} @ {b_np}"
+                out.append(Case(f"{a},{b}->{res}", "", prod if res == results[0] else f"np.swapaxes({prod}, -1, -2)"))
+    return tuple(out)
+
+
 def einsum_maker(spec: Spec) -> Callable[[random.Random, str, int], Variant]:
     """The ``make(rng, form, seed)`` of the family ``einsum.<spec.name>``."""
 

@@ -1,7 +1,7 @@
 """einsum.attention_scores: query-key dot products per batch element and head, with a code spec."""
 from exercises.base import CodeSpec, Family, Mistake
 from exercises.einsum._code import EinsumFn, EinsumInputs
-from exercises.einsum._common import Case, Spec, einsum_maker
+from exercises.einsum._common import Case, Spec, einsum_maker, product_cases
 
 
 def attention_scores(q, k):
@@ -49,13 +49,7 @@ def _task_cases() -> tuple[Case, ...]:
     """The task form's cases: queries stored head-first or sequence-first, keys head-first,
     sequence-first or transposed, the scores one row per query or one row per key (12 layouts;
     every input layout is asked with both result layouts)."""
-    out = []
-    for q, q_np in _QUERIES.items():
-        for k, k_np in _KEYS.items():
-            for res in ("bhqk", "bhkq"):
-                prod = f"{q_np} @ {k_np}"
-                out.append(Case(f"{q},{k}->{res}", "", prod if res == "bhqk" else f"np.swapaxes({prod}, -1, -2)"))
-    return tuple(out)
+    return product_cases(_QUERIES, _KEYS, ("bhqk", "bhkq"))
 
 
 SPEC = Spec(

@@ -1,7 +1,7 @@
 """einsum.batched_matmul: a matrix product per batch element (torch.bmm), with a code spec."""
 from exercises.base import CodeSpec, Family, Mistake
 from exercises.einsum._code import EinsumFn, EinsumInputs
-from exercises.einsum._common import Case, Spec, einsum_maker
+from exercises.einsum._common import Case, Spec, einsum_maker, product_cases
 
 
 def batched_matmul(a, b):
@@ -42,13 +42,7 @@ def _task_cases() -> tuple[Case, ...]:
     """The task form's cases: the left factor stored [example, i, k], transposed, or examples second,
     the right one as it multiplies or transposed, each product laid out either way round (12
     layouts; every input layout is asked with both result layouts)."""
-    out = []
-    for a, a_np in _LEFT.items():
-        for b, b_np in _RIGHT.items():
-            for res in ("bij", "bji"):
-                prod = f"{a_np} @ {b_np}"
-                out.append(Case(f"{a},{b}->{res}", "", prod if res == "bij" else f"np.swapaxes({prod}, -1, -2)"))
-    return tuple(out)
+    return product_cases(_LEFT, _RIGHT, ("bij", "bji"))
 
 
 SPEC = Spec(
