@@ -226,6 +226,32 @@ def audit_explain(text: str, report: str = "", function: str = "") -> list[str]:
     return problems
 
 
+def audit_review(judged: dict, card) -> list[str]:
+    """Why a judgement's reasons, shown to the card's author, would be invalid: a reason that is
+    not a few words of prose or that states a number or code name the card does not hold."""
+    from cardgen.llm.review import LLM_PRINCIPLES
+
+    have_text = " ".join([card.form or "", card.prompt, card.code or "", card.answer_text or "", *LLM_PRINCIPLES])
+    have = _digits(have_text)
+    problems = []
+    for p, v in (judged or {}).items():
+        why = str(v.get("why", ""))
+        bits = []
+        if len(re.findall(r"[A-Za-z]{2,}", re.sub(r"`[^`]*`", " ", why))) < 3:
+            bits.append("fewer than 3 words")
+        if extra := [n for n in _digits(why) if n not in have]:
+            bits.append(f"invents number(s) {sorted(extra)[:5]}")
+        extra = [t for t in re.findall(r"`([^`]+)`", why) if _sq(t) not in _sq(have_text)]
+        extra += [t for t in re.findall(r"\b[A-Za-z_]\w*(?:\.\w+)+\b|\b[A-Za-z]\w*_\w+\b", re.sub(r"`[^`]*`", " ", why))
+                  if t not in have_text]
+        if extra:
+            bits.append(f"invents code {extra[:5]}")
+        if re.search(r"<\s*/?\s*[a-z]+\b[^>]*>", why, re.I) or _CODE_LINE.search(why):
+            bits.append("markup or code")
+        problems += [f"{p}: {b}" for b in bits]
+    return problems
+
+
 # ----------------------------------------------------------------------------- the sample
 
 #: Wrong solutions for explanations (with tests/grade_cases/mixed_wrong.py): classic slips.
@@ -290,6 +316,7 @@ class Feature:
         self.audit_caught = 0  # rejected texts the audit also calls invalid
         self.audit_only_validator = 0  # rejected texts the audit finds fine (validation is stricter)
         self.examples: list[dict] = []
+        self.extra: Counter[str] = Counter()  # feature-specific counts (review: reasons shown/dropped)
 
     @property
     def fallbacks(self) -> int:
@@ -304,7 +331,7 @@ class Feature:
                 "rejected_also_invalid_by_audit": self.audit_caught,
                 "rejected_but_fine_by_audit": self.audit_only_validator,
                 "rejection_reasons": dict(self.reasons.most_common(12)),
-                "invalid_examples": self.invalid_shown[:10], "examples": self.examples[:12]}
+                "invalid_examples": self.invalid_shown[:10], "examples": self.examples[:12], **self.extra}
 
 
 def _reason(problem: str) -> str:
@@ -448,10 +475,20 @@ def run_review(assistant, pairs, log, every: int = 4) -> Feature:
         if (len(seen) - 1) % every:  # every ``every``-th family: the judgement is long and slow
             continue
         card = Card.from_variant(fam.variant(seed=0, form=form))
-        # A judgement is shown to the card's author beside the rules' verdict, never to a learner,
-        # and never changes the verdict (checked end to end in --check); nothing to audit here.
-        _measure(f, assistant, "review", lambda: llm_judge(assistant, card), lambda _: [])
-        log(f"review {card.key}: {f.accepted} judged, {sum(f.failed.values())} failed")
+        # A judgement is shown to the card's author beside the rules' verdict and never changes the
+        # verdict (checked end to end in --check); its reasons are audited like an explanation.
+        n_rej, accepted = len(assistant.rejections), f.accepted
+        _measure(f, assistant, "review", lambda: llm_judge(assistant, card),
+                 lambda judged: audit_review(judged if isinstance(judged, dict) else json.loads(judged), card))
+        for *_, problems in assistant.rejections[n_rej:]:  # reasons dropped, one verdict each
+            f.extra["reasons_dropped"] += len({p.rsplit(" (", 1)[-1] for p in problems})
+            if f.accepted > accepted:  # a kept judgement: _measure counted no reasons
+                for p in problems:
+                    f.reasons[_reason(p)] += 1
+        if f.accepted > accepted and f.examples:
+            f.extra["reasons_shown"] += len(f.examples[-1]["accepted"] or {})
+        log(f"review {card.key}: {f.accepted} judged, {f.rejected} with no valid reason, "
+            f"{sum(f.failed.values())} failed")
     return f
 
 

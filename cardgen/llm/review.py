@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from cardgen.llm.principles import PRINCIPLES
-from cardgen.llm.validate import _CODE, _MATH, _norm, _prose, numbers
+from cardgen.llm.validate import _CODE, _MATH, _norm, _prose, numbers, review_why_problems
 
 #: The principles an LLM can judge from one card alone.
 LLM_PRINCIPLES = ("focused", "precise", "tractable", "effortful", "one_answer", "no_yes_no")
@@ -678,16 +678,36 @@ REVIEW_SCHEMA = {
 
 
 def llm_judge(assistant: Any, card: Card) -> dict[str, dict] | None:
-    """The LLM's ``principle → {meets, why}`` for one card, or None (no reply)."""
+    """The LLM's ``principle → {meets, why}`` for one card, or None (no reply, or no verdict
+    whose reason passes :func:`~cardgen.llm.validate.review_why_problems`).
+
+    A verdict with an invalid reason is dropped whole (a yes/no without a reason the author
+    can check is noise); the reasons' problems go to ``assistant.rejections``."""
     user = {"form": card.form, "prompt": card.prompt, "code": card.code,
             "image": "a figure is shown with the prompt" if card.image else None, "answer": card.answer_text}
     data = assistant.ask("review", [{"role": "system", "content": REVIEW_SYSTEM},
                                     {"role": "user", "content": json.dumps(user, ensure_ascii=False)}], REVIEW_SCHEMA)
     if data is None:
         return None
+    given = "\n".join([card.form or "", card.prompt, card.code or "", card.answer_text or "", *LLM_PRINCIPLES])
+    kept, problems = {}, []
+    for p, v in data["principles"].items():
+        if p not in LLM_PRINCIPLES:
+            continue
+        why = " ".join(str(v["why"]).split())
+        if bad := review_why_problems(why, given):
+            problems += [f"{x} ({p})" for x in bad]
+            assistant.stats["review_why_rejected"] += 1
+        else:
+            kept[p] = {"meets": bool(v["meets"]), "why": why}
+    assistant.last_text = json.dumps(data["principles"], ensure_ascii=False)
+    if problems:
+        assistant.rejections.append((card.key, "review", problems))
+    if not kept:
+        assistant.stats["review_rejected"] += 1
+        return None
     assistant.stats["review_accepted"] += 1
-    return {p: {"meets": bool(v["meets"]), "why": " ".join(str(v["why"]).split())}
-            for p, v in data["principles"].items() if p in LLM_PRINCIPLES}
+    return kept
 
 
 # ----------------------------------------------------------------------------- sources of cards

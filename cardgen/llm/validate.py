@@ -5,7 +5,7 @@ accepted only when every *fact* of the template survives unchanged and nothing i
 
 * numbers — the rewording has exactly the template's numbers, as many times each: none
   dropped, changed, repeated or added (``3x4`` and ``3 by 4`` count as 3 and 4; ``0.50``
-  equals ``0.5``);
+  equals ``0.5``; the ordinal ``2nd`` counts as 2);
 * shapes — every shape such as ``(3, 4)``, ``[b, h]``, ``(5,)``, ``(batch=4, seq=3)``,
   ``(b, c·3·3)``, ``3x4`` or ``3 by 4`` appears, normalized (so order matters), and no new shape appears;
 * code — every `backticked` span and every ``\\( math \\)`` span is kept verbatim (up to
@@ -34,7 +34,10 @@ _BY = r"\s*(?:[x×]|-by-|\s+by\s+)\s*"
 _TIMES = re.compile(r"(?<![\w.])(\d+(?:" + _BY + r"\d+)+)(?![\w.])")
 _ITEM = r"[\w·×*=+\-]+"
 _TUPLE = re.compile(r"[\(\[]\s*(" + _ITEM + r"(?:\s*,\s*" + _ITEM + r")*)\s*(,?)\s*[\)\]]")
-_NUMBER = re.compile(r"(?<![\w.)\]])[-−]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w])|(?<![\w.])\.\d+(?![\w])")
+#: A number; an ordinal suffix is read through (``40th`` is 40: SmolLM2 invented "the 40th row").
+_NUMBER = re.compile(r"(?<![\w.)\]])[-−]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?:st|nd|rd|th)?(?![\w])"
+                     r"|(?<![\w.])\.\d+(?![\w])")
+_ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)$")
 _OPTION = re.compile(r"^\s*([A-H])\)\s+(.+?)\s*$", re.M)
 _CODE_WORD = re.compile(
     r"(?<![\w.])(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Za-z]\w*_\w*|_\w+|[A-Za-z]+\d\w*)(?![\w])"
@@ -85,7 +88,7 @@ def shapes(text: str) -> list[str]:
 
 
 def _canon_number(tok: str) -> str:
-    tok = tok.replace("−", "-")
+    tok = _ORDINAL.sub("", tok.replace("−", "-"))
     try:
         x = float(tok)
     except ValueError:
@@ -94,7 +97,7 @@ def _canon_number(tok: str) -> str:
 
 
 def numbers(text: str) -> list[str]:
-    """Every number in the text, canonical (``0.50`` → ``0.5``), ``3x4`` read as 3 and 4."""
+    """Every number in the text, canonical (``0.50`` → ``0.5``, ``25th`` → ``25``), ``3x4`` read as 3 and 4."""
     text = _TIMES.sub(lambda m: " , ".join(re.split(_BY, m.group(1))), text)
     return [_canon_number(t) for t in _NUMBER.findall(text)]
 
@@ -303,12 +306,39 @@ def explain_problems(text: str, function: str = "", report: str | None = None) -
     if len(re.findall(r"[A-Za-z]{2,}", _MARKUP.sub(" ", _CODE.sub(" ", t)))) < 8:
         problems.append("too short to explain anything")
     if report is not None:
-        given = f"{report}\n{function}"
-        if m := sorted(set(numbers(t)) - set(numbers(given))):
-            problems.append(f"states number(s) the report does not show: {', '.join(m[:5])}")
-        given_sq = _squash(given)
-        new = [c for c in code_spans(t) if c not in given_sq]
-        new += sorted(w for w in names(t) if len(w) > 1 and w not in given and w != function)
-        if new:
-            problems.append(f"names code the report does not show: {', '.join(new[:5])}")
+        problems += _new_facts(t, f"{report}\n{function}", "the report")
     return problems
+
+
+def _new_facts(text: str, given: str, source: str) -> list[str]:
+    """The numbers, code spans and identifiers of ``text`` that ``given`` does not hold."""
+    problems = []
+    if m := sorted(set(numbers(text)) - set(numbers(given))):
+        problems.append(f"states number(s) {source} does not show: {', '.join(m[:5])}")
+    given_sq = _squash(given)
+    new = [c for c in code_spans(text) if c not in given_sq]
+    new += sorted(w for w in names(text) if len(w) > 1 and w not in given)
+    if new:
+        problems.append(f"names code {source} does not show: {', '.join(new[:5])}")
+    return problems
+
+
+def review_why_problems(why: str, card_text: str) -> list[str]:
+    """Why the LLM's reason for a verdict on a card may not be shown to the card's author.
+
+    As for an explanation: prose (no markup, no code, at least 3 words) that states no fact the
+    card does not hold — every number, code span and identifier is in ``card_text`` (the card's
+    prompt, code, answer and the principles' names). SmolLM2-135M gave "2018-04-30 2:19.57" as
+    its reason for a verdict.
+    """
+    t = (why or "").strip()
+    if not t:
+        return ["the reason is empty"]
+    problems = []
+    if "```" in t or _STATEMENT.search(t) or _INLINE_RETURN.search(t):
+        problems.append("writes code")
+    if _MARKUP.search(t):
+        problems.append("writes markup, not prose")
+    if len(re.findall(r"[A-Za-z]{2,}", _MARKUP.sub(" ", _CODE.sub(" ", t)))) < 3:
+        problems.append("too short to give a reason")
+    return problems + _new_facts(t, card_text, "the card")
