@@ -214,9 +214,9 @@ def test_question_html_parsing():
 def judgement(body: dict) -> str:
     user = json.loads(body["messages"][-1]["content"])
     yes_no = user["answer"].strip().lower() == "yes"
-    principles = {p: {"meets": True, "why": "fine"} for p in LLM_PRINCIPLES}
+    principles = {p: {"meets": True, "why": "the card does this well"} for p in LLM_PRINCIPLES}
     if yes_no:
-        principles["no_yes_no"] = {"meets": False, "why": "answered by yes"}
+        principles["no_yes_no"] = {"meets": False, "why": "it is answered by yes"}
     return json.dumps({"principles": principles})
 
 
@@ -227,16 +227,34 @@ def test_llm_judgement_is_merged_beside_the_rules(llm_env):
     reviews = review_cards(cards, a)
     assert len(llm_env.chat_requests) == 2
     good, bad = reviews
-    assert good.results["focused"].llm == {"meets": True, "why": "fine"}
-    assert bad.results["no_yes_no"].llm == {"meets": False, "why": "answered by yes"}
+    assert good.results["focused"].llm == {"meets": True, "why": "the card does this well"}
+    assert bad.results["no_yes_no"].llm == {"meets": False, "why": "it is answered by yes"}
     assert bad.results["no_yes_no"].meets is False  # the rule's own verdict
     assert good.results["consistent"].llm is None  # cross-card rules are not asked of the LLM
     assert good.to_dict()["results"]["focused"]["llm"]["meets"] is True
     # an LLM opinion never flips a rule: its "no" on a card the rules pass stays an opinion
-    llm_env.responder = lambda body: json.dumps({"principles": {p: {"meets": False, "why": "meh"} for p in LLM_PRINCIPLES}})
+    llm_env.responder = lambda body: json.dumps({"principles": {p: {"meets": False, "why": "not good at all"} for p in LLM_PRINCIPLES}})
     (again,) = review_cards([card("`x` has shape (5, 6). What is `x.sum(1).shape`?", "(5,)", key="t.h/shape/0")],
                             get_assistant())
     assert not again.broken and again.results["focused"].llm["meets"] is False
+
+
+def test_llm_verdicts_with_invalid_reasons_are_dropped(llm_env):
+    """SmolLM2-135M gave "2018-04-30 2:19.57" as the reason of every verdict: such a verdict is
+    not shown; one with a real reason beside it still is."""
+    junk = {p: {"meets": p != "focused", "why": "2018-04-30 2:19.57"} for p in LLM_PRINCIPLES}
+    llm_env.responder = lambda body: json.dumps({"principles": {**junk, "precise": {
+        "meets": True, "why": "states the shape (3, 4) it needs"}}})
+    a = get_assistant()
+    (r,) = review_cards([card()], a)
+    assert r.results["precise"].llm == {"meets": True, "why": "states the shape (3, 4) it needs"}
+    assert all(r.results[p].llm is None for p in LLM_PRINCIPLES if p != "precise")
+    assert a.stats["review_accepted"] == 1 and a.stats["review_why_rejected"] == len(LLM_PRINCIPLES) - 1
+    assert any("does not show: " in x for x in a.rejections[-1][2])
+    llm_env.responder = lambda body: json.dumps({"principles": junk})
+    a = get_assistant()
+    (r,) = review_cards([card("`y` has shape (5, 6). What is `y.sum(1).shape`?", "(5,)")], a)  # not cached
+    assert all(res.llm is None for res in r.results.values()) and a.stats["review_rejected"] == 1
 
 
 def test_llm_judgement_with_a_broken_schema_is_dropped(llm_env):

@@ -17,7 +17,9 @@ GOOD_BMM = ("Given `x` with shape (2, 3, 4) and `y` with shape (2, 4, 5), which 
 def test_numbers_are_canonical_and_read_through_times_and_by():
     assert numbers("sizes 3x4, 2 by 5, 0.50 and 1e-3, -1; W1 and x2 are names") == \
         ["3", "4", "2", "5", "0.5", "0.001", "-1"]
-    assert numbers("x-1 and 2nd") == ["1"]
+    # an ordinal is a number: SmolLM2 invented "the 40th row" and "the 3.4167e-25th error"
+    assert numbers("x-1 and 2nd, the 40th row, 1st, 3rd, the 3.4167e-25th error; 4s and 2d are not") == \
+        ["1", "2", "40", "1", "3", "3.4167e-25"]
 
 
 def test_shapes_in_every_spelling_are_normalized():
@@ -57,6 +59,7 @@ def test_a_faithful_rewording_is_accepted():
     (GOOD_BMM.replace("(2, 3, 4)", "(2, 4, 3)"), "drops or changes shape(s) (2,3,4)"),
     (GOOD_BMM.replace("(2, 3, 4)", "(two, 3, 4)"), "drops or changes number(s) 2"),
     (GOOD_BMM + " Batch size is 2.", "adds number(s) 2"),  # a repeated number is an added fact
+    (GOOD_BMM + " Look at the 4th row.", "adds number(s) 4"),  # an invented ordinal is a number too
     (GOOD_BMM.replace("`torch.einsum('bij,bjk->bik', x, y)`", "`torch.einsum('bij,bjk->bki', x, y)`"),
      "drops or changes code"),
     (GOOD_BMM.replace("`x`", "x"), "drops or changes code `x`"),
@@ -200,6 +203,10 @@ def test_an_explanation_is_prose_without_markup():
      "states number(s) the report does not show: 40"),
     ("You have attempted to adjust this argument in forward_graders; take care of your own errors.",
      "names code the report does not show: forward_graders"),
+    ("The function does not correctly handle the 3.4167e-25th error which is expected at the first index.",
+     "states number(s) the report does not show: 3.4167e-25"),
+    ("Only the 40th row of the output differs, so look again at how the rows are summed.",
+     "states number(s) the report does not show: 40"),
 ])
 def test_an_explanation_adds_no_fact_to_the_report(text, why):
     from cardgen.llm.validate import explain_problems
@@ -210,3 +217,33 @@ def test_an_explanation_adds_no_fact_to_the_report(text, why):
     # what the report shows may be repeated
     assert explain_problems("On case 2 your gram returns (4, 4) where (3, 3) is expected: which axis of W "
                             "do you sum over?", "gram", report) == []
+
+
+#: What a review judged: its prompt, code, answer and the principles' names (as llm_judge builds it).
+REVIEW_CARD = "shape\n`x` has shape (3, 4). What is `x.sum(0).shape`?\n\n(4,)\nfocused\none_answer\nno_yes_no"
+
+
+@pytest.mark.parametrize("why, problem", [
+    ("2018-04-30 2:19.57", "too short to give a reason"),  # SmolLM2-135M's reason for every verdict
+    ("2018-04-30 2:19.57", "states number(s) the card does not show: 19.57, 2, 2018, 30"),
+    ("fine", "too short to give a reason"),
+    ("", "the reason is empty"),
+    ("It asks for the 5th row of the sum.", "states number(s) the card does not show: 5"),
+    ("Better asked with `torch.sum(x, dim=1)` instead.", "names code the card does not show: torch.sum(x,dim=1)"),
+    ("The card should mention keep_dim here.", "names code the card does not show: keep_dim"),
+    ("<p>It asks one thing.</p>", "writes markup, not prose"),
+    ("y = x.sum(0) is all it needs", "writes code"),
+])
+def test_a_review_reason_is_prose_that_adds_no_fact(why, problem):
+    from cardgen.llm.validate import review_why_problems
+
+    assert problem in review_why_problems(why, REVIEW_CARD)
+
+
+def test_a_review_reason_may_repeat_the_card():
+    from cardgen.llm.validate import review_why_problems
+
+    for why in ("It asks only for the shape of `x.sum(0)`.", "The answer (4,) is one short tuple.",
+                "Summing over axis 0 of a (3, 4) tensor takes a moment of thought.",
+                "one_answer holds: a single shape is asked."):
+        assert review_why_problems(why, REVIEW_CARD) == [], why
