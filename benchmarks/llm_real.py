@@ -199,6 +199,23 @@ def audit_hint(variant, response: str, text: str) -> list[str]:
 _CODE_LINE = re.compile(r"(?m)^\s*(?:def |return\b|import |from \w+ import|for .* in .*:|\w+(?:\[.*\])?\s*=\s*\S.*\()")
 
 
+#: Plain words the audit does not count as new content (its own short list, apart from validation's).
+_PLAIN = frozenset("""
+your function returns return result output expected value values look case cases shape check instead wrong should
+which where that this with from have then does what there their they them when only also into than these those both
+each every other more most some same about after before over under because while would could make made here just
+will were been being axis axes entry entries index tensor report shows show learner input inputs first part order
+""".split())
+
+
+def _new_words(text: str, source: str) -> list[str]:
+    """Words of 4+ letters in ``text`` (outside backticks) whose first 4 letters start no word of
+    ``source`` and that are not plain words: the vocabulary of an invented claim."""
+    have = {w[:4] for w in re.findall(r"[a-z]{4,}", source.lower())}
+    return sorted({w for w in re.findall(r"[a-z]{4,}", re.sub(r"`[^`]*`", " ", text).lower())
+                   if w[:4] not in have and w not in _PLAIN})
+
+
 def audit_explain(text: str, report: str = "", function: str = "") -> list[str]:
     """Why an explanation of a grader report would be invalid: it writes code (a solution),
     is not prose, or states a fact the report does not hold (a number, code or a dotted or
@@ -215,6 +232,8 @@ def audit_explain(text: str, report: str = "", function: str = "") -> list[str]:
                   if t not in report + " " + function]
         if extra:
             problems.append(f"invents code {extra[:5]}")
+        if len(extra := _new_words(text, report + " " + function)) >= 3:  # laxer than validation's 0
+            problems.append(f"talks of what the report does not: {extra[:6]}")
     if "```" in text:
         problems.append("a code block")
     if _CODE_LINE.search(text) or re.search(r"\breturn\s+\S+\(", text):
@@ -246,7 +265,11 @@ def audit_review(judged: dict, card) -> list[str]:
                   if t not in have_text]
         if extra:
             bits.append(f"invents code {extra[:5]}")
-        if re.search(r"<\s*/?\s*[a-z]+\b[^>]*>", why, re.I) or _CODE_LINE.search(why):
+        from cardgen.llm.review import REVIEW_SYSTEM
+
+        if len(extra := _new_words(why, have_text + " " + REVIEW_SYSTEM)) >= 3:
+            bits.append(f"talks of what the card does not: {extra[:6]}")
+        if re.search(r"<\s*/?\s*[a-z]+\b", why, re.I) or _CODE_LINE.search(why):
             bits.append("markup or code")
         problems += [f"{p}: {b}" for b in bits]
     return problems
@@ -359,6 +382,8 @@ def _measure(feature: Feature, assistant, use: str, call, audit) -> None:
     text = assistant.last_text
     if delta[f"{use}_accepted"]:
         feature.accepted += 1
+        if shown is None:  # accepted but the same as the built-in text (a rewording that changed nothing)
+            feature.extra["accepted_unchanged"] += 1
         problems = audit(shown) if shown is not None else []
         if problems:
             feature.invalid_shown.append({"text": shown, "audit": problems})

@@ -186,8 +186,8 @@ def test_hint_levels_fall_back_to_more_specific_family_hints(llm_env):
 
 
 def test_explain(llm_env):
-    llm_env.queue = [{"content": reply(explanation="On case 3 your output keeps the summed axis j; "
-                                                     "look at which letters you put after the arrow.")},
+    llm_env.queue = [{"content": reply(explanation="On case 3 the expected shape is (3, 5) but your output has "
+                                                     "shape (3, 4, 5): look at which axes your function returns.")},
                      {"content": reply(explanation="Write this:\n```python\ndef forward(x):\n    return x\n```")}]
     a = get_assistant()
     text = a.explain("forward", "case 3: expected shape (3, 5), got (3, 4, 5)")

@@ -214,7 +214,7 @@ def test_question_html_parsing():
 def judgement(body: dict) -> str:
     user = json.loads(body["messages"][-1]["content"])
     yes_no = user["answer"].strip().lower() == "yes"
-    principles = {p: {"meets": True, "why": "the card does this well"} for p in LLM_PRINCIPLES}
+    principles = {p: {"meets": True, "why": "it asks one thing only"} for p in LLM_PRINCIPLES}
     if yes_no:
         principles["no_yes_no"] = {"meets": False, "why": "it is answered by yes"}
     return json.dumps({"principles": principles})
@@ -227,13 +227,13 @@ def test_llm_judgement_is_merged_beside_the_rules(llm_env):
     reviews = review_cards(cards, a)
     assert len(llm_env.chat_requests) == 2
     good, bad = reviews
-    assert good.results["focused"].llm == {"meets": True, "why": "the card does this well"}
+    assert good.results["focused"].llm == {"meets": True, "why": "it asks one thing only"}
     assert bad.results["no_yes_no"].llm == {"meets": False, "why": "it is answered by yes"}
     assert bad.results["no_yes_no"].meets is False  # the rule's own verdict
     assert good.results["consistent"].llm is None  # cross-card rules are not asked of the LLM
     assert good.to_dict()["results"]["focused"]["llm"]["meets"] is True
     # an LLM opinion never flips a rule: its "no" on a card the rules pass stays an opinion
-    llm_env.responder = lambda body: json.dumps({"principles": {p: {"meets": False, "why": "not good at all"} for p in LLM_PRINCIPLES}})
+    llm_env.responder = lambda body: json.dumps({"principles": {p: {"meets": False, "why": "the answer is not clear"} for p in LLM_PRINCIPLES}})
     (again,) = review_cards([card("`x` has shape (5, 6). What is `x.sum(1).shape`?", "(5,)", key="t.h/shape/0")],
                             get_assistant())
     assert not again.broken and again.results["focused"].llm["meets"] is False

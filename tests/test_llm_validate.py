@@ -216,7 +216,56 @@ def test_an_explanation_adds_no_fact_to_the_report(text, why):
     assert explain_problems(text, "gram") == []  # without the report only the form is checked
     # what the report shows may be repeated
     assert explain_problems("On case 2 your gram returns (4, 4) where (3, 3) is expected: which axis of W "
-                            "do you sum over?", "gram", report) == []
+                            "do you reduce?", "gram", report) == []
+
+
+#: Excerpts of real grader reports (benchmarks/llm_real.py's wrong solutions), as the model saw them.
+FORWARD_REPORT = ("Did you forget the ReLU?\nwrong values in 3 of 4 entries (max abs difference 0.603797 at index "
+                  "[0, 0, 3])\ncounterexample (case 1):\n  expected: tensor of shape (1, 1, 4) (float32)\n"
+                  "  got:      tensor of shape (1, 1, 4) (float32)\n  got[0, 0:1, 2:4] = [[ 0.0699 -0.6038]]")
+OUTER_REPORT = ("Your result is transposed: did you write i,j->ji? Rows follow u.\nwrong shape: expected (1, 5), got "
+                "(5, 1)\ncounterexample (case 1):\n  u = torch.tensor([0.822461], dtype=torch.float32)\n"
+                "  expected: tensor of shape (1, 5) (float32)\n  got:      tensor of shape (5, 1) (float32)\n"
+                "  got[0:3, 0:1] = [[-0.3697]")
+SCORES_REPORT = ("You divided by sqrt(d_head): this function returns the raw, unscaled scores.\nwrong values in 72 of "
+                 "72 entries (max abs difference 4.26372 at index [0, 2, 1, 0])\ncounterexample (case 1):\n"
+                 "  (all of them: from cardgen.grade.cases import case_inputs; inputs = case_inputs("
+                 "'einsum.attention_scores', seed=1, case=1); attention_scores(**inputs))")
+
+
+@pytest.mark.parametrize("function, report, text, words", [
+    # accepted by every rule above in the live run of 18:42 (SmolLM2-135M); each states a falsehood
+    ("forward", FORWARD_REPORT, "A) In the function, you added a layer of ReLU activation to make it more robust for "
+     "handling non-integer inputs. You should remove this layer in your code and avoid using it as an argument or "
+     "reference.", "activation, added, argument"),
+    ("outer", OUTER_REPORT, "The output of the auto-grader's report is incorrect in terms of tensors. The original "
+     "function returns a tensor with 5 rows and 1 column, but this is not possible since numpy contains tuples "
+     "(x[0], x) where x is an array of shape (1,) that are lists containing floats that are flattened to integer "
+     "values.", "array, containing, contains"),
+    ("attention_scores", SCORES_REPORT, "The report shows that the function is failing to handle different types of "
+     "data with different scales. It reports that the score distribution has changed from 1 to 2, and it includes "
+     "the case inputs from the test suite where the maximum value was found.", "changed, data, distribution"),
+])
+def test_an_explanation_uses_only_the_reports_words(function, report, text, words):
+    from cardgen.llm.validate import explain_problems
+
+    problems = explain_problems(text, function, report)
+    assert any(p.startswith(f"uses words the report does not: {words}") for p in problems), problems
+    assert problems == [p for p in problems if p.startswith("uses words")]  # no other rule saw it
+
+
+@pytest.mark.parametrize("function, report, text", [
+    ("forward", FORWARD_REPORT, "The report asks whether you forgot the ReLU: on case 1 your forward returns -0.6038 "
+     "at index [0, 0, 3] where the expected value is 0. Look at the last step of your function."),
+    ("outer", OUTER_REPORT, "Your result is transposed: the expected shape is (1, 5) but you got (5, 1). Rows follow "
+     "u, so check the order of the output letters."),
+    ("attention_scores", SCORES_REPORT, "You divided by sqrt(d_head), but this function returns the raw, unscaled "
+     "scores. Every entry differs from the expected values; look at the division in your function."),
+])
+def test_an_explanation_in_the_reports_words_is_accepted(function, report, text):
+    from cardgen.llm.validate import explain_problems
+
+    assert explain_problems(text, function, report) == []
 
 
 #: What a review judged: its prompt, code, answer and the principles' names (as llm_judge builds it).
@@ -233,6 +282,11 @@ REVIEW_CARD = "shape\n`x` has shape (3, 4). What is `x.sum(0).shape`?\n\n(4,)\nf
     ("The card should mention keep_dim here.", "names code the card does not show: keep_dim"),
     ("<p>It asks one thing.</p>", "writes markup, not prose"),
     ("y = x.sum(0) is all it needs", "writes code"),
+    # shown in the live run of 18:42 (SmolLM2-135M): prose, but about nothing on the card
+    ("<brief description of reason why the requirement is not permitted.",
+     "uses words the card does not: brief, description, permitted, reason, requirement"),
+    ("forsights in detail,", "uses words the card does not: detail, forsights"),
+    ("This is a very difficult challenge.", "uses words the card does not: challenge, difficult"),
 ])
 def test_a_review_reason_is_prose_that_adds_no_fact(why, problem):
     from cardgen.llm.validate import review_why_problems
@@ -243,7 +297,7 @@ def test_a_review_reason_is_prose_that_adds_no_fact(why, problem):
 def test_a_review_reason_may_repeat_the_card():
     from cardgen.llm.validate import review_why_problems
 
-    for why in ("It asks only for the shape of `x.sum(0)`.", "The answer (4,) is one short tuple.",
-                "Summing over axis 0 of a (3, 4) tensor takes a moment of thought.",
-                "one_answer holds: a single shape is asked."):
+    for why in ("It asks only for the shape of `x.sum(0)`.", "The answer (4,) is one short shape.",
+                "A learner who knows sum can recall the shape of a (3, 4) sum in a minute.",
+                "one_answer is met: a single shape is asked."):
         assert review_why_problems(why, REVIEW_CARD) == [], why

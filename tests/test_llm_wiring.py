@@ -76,13 +76,14 @@ def test_grade_explain_adds_the_llm_reading_to_the_failure(llm_env, tmp_path):
     from _grade_helpers import CASES, cardgen
 
     llm_env.responder = lambda body: json.dumps(
-        {"explanation": "Your outputs can be negative; the model clips them at zero."})
+        {"explanation": "Did you forget the ReLU? On case 1 your forward returns -0.6038 at index [0, 0, 3] where "
+                        "the expected value is 0."})
     r = cardgen("grade", str(CASES / "mixed_wrong.py"), "--json", "--explain", cwd=tmp_path)
     assert r.rc == 1, r.err
     forward = [t for t in r.json()["tests"] if t["name"].endswith(": forward")][0]
     assert forward["status"] == "fail"
     assert "ReLU" in forward["message"]  # the grader's own diagnosis stays
-    assert "In plain words: Your outputs can be negative" in forward["message"]
+    assert "In plain words: Did you forget the ReLU? On case 1" in forward["message"]
     assert llm_env.chat_requests
 
 

@@ -689,7 +689,8 @@ def llm_judge(assistant: Any, card: Card) -> dict[str, dict] | None:
                                     {"role": "user", "content": json.dumps(user, ensure_ascii=False)}], REVIEW_SCHEMA)
     if data is None:
         return None
-    given = "\n".join([card.form or "", card.prompt, card.code or "", card.answer_text or "", *LLM_PRINCIPLES])
+    given = "\n".join([card.form or "", card.prompt, card.code or "", card.answer_text or "", *LLM_PRINCIPLES,
+                       REVIEW_SYSTEM])
     kept, problems = {}, []
     for p, v in data["principles"].items():
         if p not in LLM_PRINCIPLES:

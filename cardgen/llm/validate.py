@@ -283,9 +283,10 @@ def explain_problems(text: str, function: str = "", report: str | None = None) -
     prose: no HTML markup, and at least a sentence's worth (8) of words.
 
     Given the ``report``, it adds no fact: every number, code span and identifier it writes
-    is in the report (or is the function's name). SmolLM2-135M, asked to explain real reports,
+    is in the report (or is the function's name), and so is every other content word, but for
+    :data:`EXPLAIN_WORDS` (see :func:`ungrounded`). SmolLM2-135M, asked to explain real reports,
     wrote "the 3.4167e-25th error", "the first 40 rows", "a bug in the `torch.sigmoid`
-    activation" — all invented, none caught by the rules above.
+    activation", "numpy contains tuples ... flattened to integer values" — all invented.
     """
     t = (text or "").strip()
     if not t:
@@ -306,7 +307,10 @@ def explain_problems(text: str, function: str = "", report: str | None = None) -
     if len(re.findall(r"[A-Za-z]{2,}", _MARKUP.sub(" ", _CODE.sub(" ", t)))) < 8:
         problems.append("too short to explain anything")
     if report is not None:
-        problems += _new_facts(t, f"{report}\n{function}", "the report")
+        given = f"{report}\n{function}"
+        problems += _new_facts(t, given, "the report")
+        if m := ungrounded(t, given, EXPLAIN_WORDS):
+            problems.append(f"uses words the report does not: {', '.join(m[:6])}")
     return problems
 
 
@@ -327,9 +331,10 @@ def review_why_problems(why: str, card_text: str) -> list[str]:
     """Why the LLM's reason for a verdict on a card may not be shown to the card's author.
 
     As for an explanation: prose (no markup, no code, at least 3 words) that states no fact the
-    card does not hold — every number, code span and identifier is in ``card_text`` (the card's
-    prompt, code, answer and the principles' names). SmolLM2-135M gave "2018-04-30 2:19.57" as
-    its reason for a verdict.
+    card does not hold — every number, code span, identifier and content word is in ``card_text``
+    (the card's prompt, code and answer, the principles and their definitions) or in
+    :data:`REVIEW_WORDS`. SmolLM2-135M gave "2018-04-30 2:19.57", "This is a very difficult
+    challenge." and "<brief description of reason why ..." as reasons for verdicts.
     """
     t = (why or "").strip()
     if not t:
@@ -341,4 +346,70 @@ def review_why_problems(why: str, card_text: str) -> list[str]:
         problems.append("writes markup, not prose")
     if len(re.findall(r"[A-Za-z]{2,}", _MARKUP.sub(" ", _CODE.sub(" ", t)))) < 3:
         problems.append("too short to give a reason")
-    return problems + _new_facts(t, card_text, "the card")
+    problems += _new_facts(t, card_text, "the card")
+    if m := ungrounded(t, card_text, REVIEW_WORDS):
+        problems.append(f"uses words the card does not: {', '.join(m[:6])}")
+    return problems
+
+
+# ----------------------------------------------------------------------------- grounding
+# SmolLM2-135M's explanations and review reasons, after every rule above, still invented in plain
+# words: "you added a layer of ReLU activation ... remove this layer" (the report asked "Did you
+# forget the ReLU?"), "numpy contains tuples ... flattened to integer values", "the score
+# distribution has changed", "a task that requires our support and assistance". No token rule sees
+# those, so such a text may only use words of what it explains (the report, or the card), of its
+# own instructions, and a fixed list of words that point and compare but state no fact.
+
+_STOPWORDS = frozenset("""
+a an the and or but if then else so as at by for from in into of off on onto out over to up with without within
+this that these those there here it its is are was were be been being am do does did done doing has have had having
+can could should would will shall may might must not no nor only also too very just than such each every all any
+both either neither some more most less least much many few one two own same other another which who whom whose
+what when where why how while because since until unless though although whether i me my we us our you your yours
+he him his she her they them their let yes ll re ve don doesn isn aren wasn weren can't won shouldn
+""".split())
+#: Words an explanation may use although its report does not: they point and compare.
+EXPLAIN_WORDS = frozenset("""
+function functions return returns returned result results output outputs input inputs value values case cases
+test tests expected expect got give gives given shape shapes axis axes wrong right correct correctly incorrect
+instead mistake mistakes error errors check look compare compared differ differs different difference reference
+entry entries index indices row rows column columns element elements tensor tensors code line lines learner report
+reports show shows shown fail fails failing failed pass passes part parts order first second last step steps size
+sizes number numbers match matches mismatch mean means whole same see note notice find make makes write written
+compute computes computed ask asks says forgot forget pattern letters divide divided division reduce reduces
+explain plain words running against auto grader sentences say corrected solution
+""".split())
+#: Words a review's reason may use although the card and the principles do not.
+REVIEW_WORDS = frozenset("""
+card cards prompt prompts question questions ask asks asked answer answers answered learner learners clear clearly
+unclear ambiguous ambiguity short long single thing things recall recalled produce produced read stated states
+state needed need needs missing given gives shape shapes size sizes value values code shown shows show principle
+principles meets meet met exactly reliably minute minutes unambiguous work out apply applying pattern knows
+""".split())
+
+
+def _stem(w: str) -> str:
+    for suf in ("ing", "ed", "es", "s"):
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            w = w[: -len(suf)]
+            break
+    return w[:-1] if len(w) > 3 and w[-1] == w[-2] else w  # summ(ed) → sum
+
+
+def _word_parts(text: str) -> list[str]:
+    return [p for w in re.findall(r"[A-Za-z]+(?:['’-][A-Za-z]+)*", text) for p in re.split(r"['’-]", w.lower())]
+
+
+def ungrounded(text: str, given: str, allowed: frozenset[str] = frozenset()) -> list[str]:
+    """The content words of ``text``'s prose (not code) that neither ``given`` (same stem, or
+    the same first 5 letters) nor ``allowed`` holds."""
+    have = {p for p in _word_parts(given) if len(p) >= 3 and p not in _STOPWORDS}
+    stems, heads = {_stem(p) for p in have}, {p[:5] for p in have if len(p) >= 5}
+    out = set()
+    for p in _word_parts(_prose(text)):
+        if len(p) < 3 or p in _STOPWORDS or p in allowed or p in have:
+            continue
+        if _stem(p) in stems or (len(p) >= 5 and p[:5] in heads):
+            continue
+        out.add(p)
+    return sorted(out)
