@@ -787,6 +787,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {r['feature']} rejected because: " + "; ".join(f"{k} ({n})" for k, n in r["rejection_reasons"].items()))
         if r["failed"]:
             print(f"  {r['feature']} without a usable reply: " + ", ".join(f"{k} ({n})" for k, n in r["failed"].items()))
+        if r.get("accepted_unchanged"):
+            print(f"  {r['feature']}: {r['accepted_unchanged']} of {r['accepted']} accepted texts were the built-in "
+                  f"text unchanged (nothing new shown)")
+        if r.get("reasons_dropped") or r.get("reasons_shown"):
+            print(f"  {r['feature']}: reasons shown {r.get('reasons_shown', 0)}, dropped by validation "
+                  f"{r.get('reasons_dropped', 0)}")
         if r["rejected"]:
             print(f"  {r['feature']}: of {r['rejected']} rejected texts the audit calls {r['rejected_also_invalid_by_audit']} "
                   f"invalid and {r['rejected_but_fine_by_audit']} fine")
