@@ -287,6 +287,8 @@ REVIEW_CARD = "shape\n`x` has shape (3, 4). What is `x.sum(0).shape`?\n\n(4,)\nf
      "uses words the card does not: brief, description, permitted, reason, requirement"),
     ("forsights in detail,", "uses words the card does not: detail, forsights"),
     ("This is a very difficult challenge.", "uses words the card does not: challenge, difficult"),
+    # shown in the live run of 19:28 as the reason for "tractable": the card's own words, no reason
+    ("`x` has shape (3, 4). What is `x.sum(0).shape`?", "copies the card instead of giving a reason"),
 ])
 def test_a_review_reason_is_prose_that_adds_no_fact(why, problem):
     from cardgen.llm.validate import review_why_problems

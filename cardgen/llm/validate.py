@@ -333,8 +333,9 @@ def review_why_problems(why: str, card_text: str) -> list[str]:
     As for an explanation: prose (no markup, no code, at least 3 words) that states no fact the
     card does not hold — every number, code span, identifier and content word is in ``card_text``
     (the card's prompt, code and answer, the principles and their definitions) or in
-    :data:`REVIEW_WORDS`. SmolLM2-135M gave "2018-04-30 2:19.57", "This is a very difficult
-    challenge." and "<brief description of reason why ..." as reasons for verdicts.
+    :data:`REVIEW_WORDS`; and it is not six or more words copied from the card. SmolLM2-135M gave
+    "2018-04-30 2:19.57", "This is a very difficult challenge.", "<brief description of reason
+    why ..." and the card's own first sentence as reasons for verdicts.
     """
     t = (why or "").strip()
     if not t:
@@ -346,6 +347,10 @@ def review_why_problems(why: str, card_text: str) -> list[str]:
         problems.append("writes markup, not prose")
     if len(re.findall(r"[A-Za-z]{2,}", _MARKUP.sub(" ", _CODE.sub(" ", t)))) < 3:
         problems.append("too short to give a reason")
+    words = re.findall(r"[a-z0-9]+", _prose(t).lower())
+    card_words = " " + " ".join(re.findall(r"[a-z0-9]+", _prose(card_text).lower())) + " "
+    if any(f" {' '.join(words[i:i + 6])} " in card_words for i in range(len(words) - 5)):
+        problems.append("copies the card instead of giving a reason")
     problems += _new_facts(t, card_text, "the card")
     if m := ungrounded(t, card_text, REVIEW_WORDS):
         problems.append(f"uses words the card does not: {', '.join(m[:6])}")
