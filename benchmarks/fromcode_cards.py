@@ -41,7 +41,8 @@ def _shown(prompt: str):
 
 
 def _rearrangements(st, counts: Counter | None = None, entries=None) -> list[str]:
-    """Every order of the result's members in the result's group structure (up to 6 members);
+    """Every order of the result's members in the result's group structure (up to 6 members),
+    and every order of its axes with their groups whole;
     for an einsum, every ordered choice of as many of the inputs' axes (its card does not say
     which are summed): all of them where there are at most 720; else, given ``entries`` (a
     function from a pattern to the result's sorted shape and sorted entries, and the card's),
@@ -78,7 +79,10 @@ def _rearrangements(st, counts: Counter | None = None, entries=None) -> list[str
             items.append(f"({inner})" if it.grouped else inner)
             i += k
         out.append(f"{lhs}{'->' if st.letters else ' -> '}{sep.join(items)}")
-    return out
+    if len(st.output) <= 6:  # the result's axes, groups whole, in every order (`b (...)` -> `(...) b`)
+        out += [f"{lhs}{'->' if st.letters else ' -> '}{sep.join(it.text() for it in perm)}"
+                for perm in itertools.permutations(st.output)]
+    return list(dict.fromkeys(out))
 
 
 _EXAMPLES: dict[str, str] = {}
