@@ -198,7 +198,7 @@ def collect(paths) -> Found:
         if call.unresolved:  # found and parsed, but whose function it is cannot be told: no card
             uncarded.append(call)
             also = f" (also {', '.join(call.also)})" if call.also else ""
-            skipped.append(Skip(call.path, f"`{call.source}`: {call.unresolved}{also}", call.line, call.cell))
+            skipped.append(Skip(call.path, f"{call.unresolved}{also}", call.line, call.cell))
             continue
         try:
             st = prepare(call)

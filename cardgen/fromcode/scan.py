@@ -77,7 +77,7 @@ class Call:
     cell: int | None = None  # notebook cell, 1-based
     also: list[str] = field(default_factory=list)  # where identical calls in the same function are
     root: str | None = None  # the folder ``path`` is relative to (not part of the call's identity)
-    unresolved: str | None = None  # found, but the imports do not say whose function it is: why (no cards)
+    unresolved: str | None = None  # found, but the imports do not say whose function it is: the skip reason
 
     @property
     def api(self) -> str:
@@ -796,7 +796,7 @@ class _Finder(ast.NodeVisitor):
         if call is None:
             self._skip(node, why)
             return
-        call.unresolved = why  # a literal call site, read and parsed: found, listed with why it has no card
+        call.unresolved = f"`{name}(…)`: {why} (its pattern parses; no card)"  # found: read and parsed
         self.calls.append(call)
 
     def _read_unresolved(self, node: ast.Call, last: str) -> Call | None:
