@@ -659,7 +659,8 @@ def einops_maker(problem: Callable[[random.Random, str], Problem], task: str = "
     or, where given, ``task_problem(rng)`` (``task_problem(rng, seed=seed)`` where it takes the seed:
     a table drawn in balanced blocks): a problem drawn for the task form alone (its own cases,
     its sentence in ``Problem.task``), so the task varies more than the other forms without
-    changing them.
+    changing them. ``problem(rng, form, seed=seed)`` likewise where ``problem`` takes the seed (the
+    fix form calls it without one).
 
     Problems are drawn from ``rng`` until one gives a card on which every classic mistake is
     rejected (value cards), so the card stays reproducible from the seed. The family id comes
@@ -667,6 +668,8 @@ def einops_maker(problem: Callable[[random.Random, str], Problem], task: str = "
     """
     fid = problem.__module__.removeprefix("exercises.")
     takes_seed = task_problem is not None and "seed" in inspect.signature(task_problem).parameters
+    # a family whose other forms draw a table of cases in balanced blocks takes the seed too
+    problem_takes_seed = "seed" in inspect.signature(problem).parameters
 
     def make(rng: random.Random, form: str, seed: int) -> Variant:
         if form == "task":
@@ -678,7 +681,7 @@ def einops_maker(problem: Callable[[random.Random, str], Problem], task: str = "
                 p = task_problem(rng, seed=seed) if takes_seed else task_problem(rng)
             return einops_task(fid, seed, rng, p, p.task or task, _expr, unique_slips)
         for _ in range(_ATTEMPTS):
-            p = problem(rng, form)
+            p = problem(rng, form, seed=seed) if problem_takes_seed else problem(rng, form)
             params = {
                 "op": p.op,
                 "pattern": p.pattern,
