@@ -571,12 +571,6 @@ def test_split_heads_explanation_of_a_merged_batch_says_the_heads_are_folded_in(
         assert "folds the heads into the batch axis" in v.explanation, (v.key, v.explanation)
 
 
-def test_pack_and_unpack_prompts_have_no_doubled_parentheses():
-    for fid in ("einops.pack", "einops.unpack"):
-        for v in _variants(fid, "write", range(30)):
-            assert ") (" not in v.prompt, (v.key, v.prompt)
-
-
 # --------------------------------------------------------------- cards that demand the skill (issue 11)
 
 VALUE_SEEDS = range(50)
