@@ -35,7 +35,6 @@ OPEN: dict[str, str] = {
     "einsum.tms_back": "top 3 structures 44%",
     "einsum.tms_hidden": "top 3 structures 45%",
     "einsum.transpose": "top 3 structures 50%",
-    "einops.anonymous_axes": "top 3 structures 49%, input lookup 44%",
 }
 #: Pooled write forms a stranger still answers inside the mixed notes (% of 50 seeds, worst of the
 #: topic's mix and the mix across topics): pooling varies what is remembered, not what the card prints.
