@@ -523,6 +523,27 @@ def measure_in_mix(variants: Sequence[Variant], mix: Sequence[Variant]) -> Measu
                    len(memory.structures), n / len(mix), top)
 
 
+#: A mixed note's most frequent answer structure, at most (issue 18, item 2).
+MAX_MIX_STRUCTURE_SHARE = 0.10
+
+
+def measure_pooled(family_id: str, form: str = "write", seeds: int = 50,
+                   mix_seeds: int = 100) -> list[tuple[str, Measure]]:
+    """A pooled form judged where it is asked (what ``tests/test_stranger_solvers.py`` runs, for
+    ``cardgen review-cards``): (mixed note id, :func:`measure_in_mix`) for its topic's mix and the
+    mix across topics, its first ``seeds`` seeds against each mix's first ``mix_seeds`` variants."""
+    from exercises import get_family
+    from exercises.mixed import MIXED_IDS
+
+    fam = get_family(family_id)
+    drawn = [fam.variant(seed=s, form=form) for s in range(seeds)]
+    out = []
+    for mix_id in dict.fromkeys((MIXED_IDS[fam.topic], MIXED_IDS[None])):
+        mix = get_family(mix_id)
+        out.append((mix_id, measure_in_mix(drawn, [mix.variant(seed=s, form="task") for s in range(mix_seeds)])))
+    return out
+
+
 # ----------------------------------------------------------------------------- fix forms
 
 
