@@ -118,7 +118,9 @@ def test_every_form_over_many_seeds(fam):
                 call = f"torch.einsum('{renamed}', *operands)"
                 assert v.check(call).correct, (v.key, call)
                 rev = _reverse_output(v.answer)
-                if len(set(p["out_shape"])) >= 2 and rev != v.answer:  # `...->...` reverses to itself
+                flipped = np.einsum(rev, *ops) if rev != v.answer else got  # `...->...` reverses to itself
+                symmetric = flipped.shape == got.shape and np.allclose(flipped, got)  # W passed twice: W W^T
+                if len(set(p["out_shape"])) >= 2 and not symmetric:
                     verdict = v.check(rev)
                     assert not verdict.correct and verdict.reason, (v.key, rev)
 
@@ -202,16 +204,17 @@ def test_family_modules_do_not_import_torch():
 
 
 def test_gram_accepts_answers_that_use_w_twice_either_way():
-    """W is passed twice, so swapping the two roles (or the two feature axes) is still the Gram
+    """W is passed twice, so swapping the two roles (or the two Gram axes) is still the Gram
     matrix; the Gram matrix over the other axis is not."""
     fam = next(f for f in FAMILIES if f.id == "einsum.gram")
     for seed in range(6):
         v = fam.variant(seed=seed, form="write")
         (a, b), out = v.answer.split("->")[0].split(","), v.answer.split("->")[1]
         assert v.check(f"{b},{a}->{out}").correct
-        f, g = out[-2:]
-        assert v.check(f"{a},{b}->{out[:-2]}{g}{f}").correct
-        hidden = [e for what, e in v.mistakes if "hidden x hidden" in what]
+        f = next(c for c in a if c in out and c not in b)  # the two feature axes, wherever the layout puts them
+        g = next(c for c in b if c in out and c not in a)
+        assert v.check(f"{a},{b}->{out.translate(str.maketrans(f + g, g + f))}").correct
+        hidden = [e for what, e in v.mistakes if "hidden x hidden" in what or "Gram matrix over" in what]
         assert hidden and not v.check(hidden[0]).correct, (v.key, v.mistakes)
 
 
@@ -223,14 +226,21 @@ NAME = r"[A-Za-z_][A-Za-z_0-9]*"
 
 
 def _card_shapes(v):
-    """Each operand's (name, size) axes as printed on the card, in the call's order."""
+    """Each operand's (name, size) axes as printed on the card, in the call's order; an axis printed
+    as a size only (``- `A`: shape (2, 2)``, the write form that states the task) is named by its size."""
     text = v.prompt + "\n" + (v.code or "")
     out = []
+    end = 0
     for op in v.params["operands"]:
         m = re.search(rf"`{re.escape(op['name'])}` has shape \(([^)]*)\)", text)
-        assert m, (v.key, op["name"])
-        out.append([(n, int(k)) for n, k in re.findall(rf"({NAME})=(\d+)", m.group(1))])
-    return text, m.end(), out
+        if m:
+            out.append([(n, int(k)) for n, k in re.findall(rf"({NAME})=(\d+)", m.group(1))])
+        else:
+            m = re.search(rf"- `{re.escape(op['name'])}`: shape \(([^)]*)\)", text)
+            assert m, (v.key, op["name"])
+            out.append([(f"size{k}", int(k)) for k in re.findall(r"\d+", m.group(1))])
+        end = max(end, m.end())
+    return text, end, out
 
 
 def _lazy_answers(v):
