@@ -110,7 +110,7 @@ def einsum_write(spec: Any, d: Any, rng: random.Random, seed: int) -> Variant:
         k = 0
         for a in term:
             for n in range(len(ell) if a == ELL else 1):
-                where.setdefault(a if a != ELL else f"{ELL}{n}", f"axis {k} of `{t}`")
+                where.setdefault(a if a != ELL else f"{ELL}{n}", f"axis {k} of {t}")
                 k += 1
     judged = dataclasses.replace(
         d, name={a: where[a] for a in d.name}, size=size, ell_sizes=ell,
