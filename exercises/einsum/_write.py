@@ -33,7 +33,7 @@ VALUE_REDRAWS = 30  # draws of the example's values before the case is drawn aga
 
 
 #: the task stories say the example's *shapes* fix a layout (their sizes all differ); here the values do
-_RESTATED = (("the example's shapes fix", "the example fixes"), ("its shape below shows", "the example below shows"),
+_RESTATED = (("the example's shapes fix", "the example fixes"), ("The example's shapes fix", "The example fixes"), ("its shape below shows", "the example below shows"),
              ("the result's shape below lacks it", "the result below lacks it"),
              ("that shape shows", "the example shows"), ("the shapes allow", "the example allows"),
              ("where the shapes require it", "where the example requires it"))
