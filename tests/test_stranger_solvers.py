@@ -27,7 +27,6 @@ from exercises.solvers import REPORTED, measure, solves
 #: ``top 3 structures`` and ``input lookup`` enforced as on the task side). Most have 6 to 9 equally
 #: likely layouts (three tries answer a third to a half) or operands whose layout fixes the answer.
 OPEN: dict[str, str] = {
-    "einsum.implicit": "input lookup 30.5%",
     "einops.anonymous_axes": "top 3 structures 49%, input lookup 44%",
     "einops.merge_heads": "top 3 structures 38%",
 }
