@@ -40,18 +40,30 @@ def _shown(prompt: str):
     return ops, (torch.tensor(eval(result.group(1)), dtype=torch.float64) if result else None)
 
 
-def _rearrangements(st, counts: Counter | None = None) -> list[str]:
-    """Every order of the result's members in the result's group structure (up to 6 members);
+def _rearrangements(st, counts: Counter | None = None, entries=None) -> list[str]:
+    """Every order of the result's members in the result's group structure (up to 6 members),
+    and every order of its axes with their groups whole;
     for an einsum, every ordered choice of as many of the inputs' axes (its card does not say
-    which are summed), where there are at most 720."""
+    which are summed): all of them where there are at most 720; else, given ``entries`` (a
+    function from a pattern to the result's sorted shape and sorted entries, and the card's),
+    each set of axes is run once and its orders are listed only when its shape and entries are
+    the card's as multisets (any order of one set has the same entries)."""
     members = [m for it in st.output for m in it.members]
     if st.op == "einsum" and st.output is not None:
         pool = list(dict.fromkeys(m for side in st.inputs for it in side for m in it.members))
+        sep = "" if st.letters else " "
+        lhs = ("," if st.letters else ", ").join(sep.join(it.text() for it in side) for side in st.inputs)
+        arrow = "->" if st.letters else " -> "
         if math.perm(len(pool), len(members)) <= 720:
-            sep = "" if st.letters else " "
-            lhs = ("," if st.letters else ", ").join(sep.join(it.text() for it in side) for side in st.inputs)
-            return [f"{lhs}{'->' if st.letters else ' -> '}{sep.join(p)}"
-                    for p in itertools.permutations(pool, len(members))]
+            return [f"{lhs}{arrow}{sep.join(p)}" for p in itertools.permutations(pool, len(members))]
+        if entries is not None and len(members) <= 7:
+            if counts is not None:
+                counts["write: einsum with > 720 other answers, tried set by set"] += 1
+            out = []
+            for combo in itertools.combinations(pool, len(members)):
+                if entries(f"{lhs}{arrow}{sep.join(combo)}"):
+                    out += [f"{lhs}{arrow}{sep.join(p)}" for p in itertools.permutations(combo)]
+            return out
         if counts is not None:
             counts["write: einsum with too many other answers to try here (only its rearrangements)"] += 1
     if len(members) > 6:
@@ -67,7 +79,10 @@ def _rearrangements(st, counts: Counter | None = None) -> list[str]:
             items.append(f"({inner})" if it.grouped else inner)
             i += k
         out.append(f"{lhs}{'->' if st.letters else ' -> '}{sep.join(items)}")
-    return out
+    if len(st.output) <= 6:  # the result's axes, groups whole, in every order (`b (...)` -> `(...) b`)
+        out += [f"{lhs}{'->' if st.letters else ' -> '}{sep.join(it.text() for it in perm)}"
+                for perm in itertools.permutations(st.output)]
+    return list(dict.fromkeys(out))
 
 
 _EXAMPLES: dict[str, str] = {}
@@ -135,6 +150,10 @@ def _judge_write(call, st, v, counts: Counter) -> None:
         counts["write: pack/unpack (no example)"] += 1
         return
     counts["write: by values" if ex["by_values"] else "write: by the result's shape"] += 1
+    if call.op == "einsum" and not ex["by_values"]:
+        counts["write: einsum by the result's shape"] += 1
+    if "summing over" in v.prompt:
+        counts["write: SUMMED AXES NAMED"] += 1
     if not ex["decisive"]:
         counts["write: not decisive, check accepts all that fit"] += 1
     if not ex["by_values"] or call.op not in ("einsum", "rearrange", "reduce", "repeat"):
@@ -183,7 +202,18 @@ def _judge_write(call, st, v, counts: Counter) -> None:
     shown_shape = tuple(printed[0]) if isinstance(printed, tuple) else tuple(printed.shape)
     _size_matcher(v, [call.pattern, *_rearrangements(st)], lambda alt: (tuple(go(alt, tensors).shape),),
                   (shown_shape,), counts, call, st)
-    for alt in _rearrangements(st, counts):
+    want = (sorted(shown_shape), None if isinstance(printed, tuple) else printed.reshape(-1).sort().values)
+
+    def same_entries(alt) -> bool:  # the set of axes `alt` keeps gives the card's entries, in some order
+        try:
+            got = go(alt, tensors)
+        except Exception:
+            return False
+        if sorted(got.shape) != want[0]:
+            return False
+        return want[1] is None or torch.allclose(got.to(torch.float64).reshape(-1).sort().values, want[1])
+
+    for alt in _rearrangements(st, counts, same_entries):
         try:
             got = go(alt, tensors)
         except Exception:  # not a valid answer

@@ -13,6 +13,7 @@ result's; the answers themselves always come from :func:`run`, i.e. from torch, 
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -180,6 +181,7 @@ def layout(text: str, allow_star: bool = False) -> Side:
     return tuple(items)
 
 
+@functools.lru_cache(maxsize=4096)  # a Pattern is immutable; cards parse the same few strings often
 def _parse_einsum_string(text: str) -> Pattern:
     s = "".join(text.split())
     if s.count("->") > 1:

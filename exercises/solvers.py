@@ -21,6 +21,9 @@ family's other seeds:
 - ``input lookup`` (a memorizing learner who recognises a card by its operands): among other
   seeds whose operands look the same (their layouts' structure), the most frequent answer,
   filled in by position. A family whose answer follows from its operands alone is answered by it.
+  A card that prints its inputs as sizes only (``- `A`: shape (2, 2)``, a worked example below) is
+  recognised by what it prints: the inputs' ranks and words in the call's order and the rank of
+  the example's result.
 
 The frequency solvers (the last four) score their expected success (:mod:`exercises.guess`, shared
 with the task solvers): counts one apart are a tie and the learner picks among tied answers at
@@ -77,6 +80,20 @@ class Card:
     names: list[str] = field(default_factory=list)  # axis names in order of first appearance
     prose: list[str] = field(default_factory=list)  # axis names the prose mentions outside layouts
     sized: dict[str, int] = field(default_factory=dict)
+    look: tuple | None = None  # inputs printed as sizes only: their ranks and words, the result's rank
+
+
+_SIZES_ONLY = re.compile(r"^- `(\w+)`: shape \(([\d, ]*)\)(?: \(([^)\n]*)\))?$", re.M)
+
+
+def _look(text: str, code: str) -> tuple | None:
+    """What a card that prints its inputs as sizes only looks like: per input in the call's order
+    its rank and words, and the rank of the worked example's result (None: not such a card)."""
+    printed = {n: (len(re.findall(r"\d+", s)), w) for n, s, w in _SIZES_ONLY.findall(text)}
+    result = re.search(r"^result = (\[*)", code, re.M)
+    if not printed or result is None:
+        return None
+    return (tuple(printed.get(t, (None, "")) for t in _call_args(text) or printed), len(result.group(1)))
 
 
 def card_text(v: Variant) -> str:
@@ -130,7 +147,7 @@ def read(v: Variant) -> Card:
     tensors |= set(re.findall(r"^\s*(\w+)\s*(?:,\s*\w+\s*)*=", v.code or "", re.M))
     sized = {n: int(s) for n, s in re.findall(r"`?([A-Za-z_]\w*)`?\s*=\s*(\d+)(?!\d|\.\d)", text)
              if n not in tensors}
-    card = Card(text, kind, sized=sized)
+    card = Card(text, kind, sized=sized, look=_look(text, v.code or ""))
 
     # every operand's printed layout: "`A` has shape (i=3, j=4)" / "(2, 30), axes (b, n)" / "(..) = (b, c·2)"
     layouts: dict[str, tuple[list[str], list[int | None], int, int]] = {}
@@ -331,16 +348,21 @@ class Memory:
 
     structures: Counter
     by_inputs: dict[str, Counter]
+    by_look: dict[tuple, Counter] = field(default_factory=dict)  # cards printing sizes only (Card.look)
 
     @classmethod
     def of(cls, variants: Sequence[Variant]) -> Memory:
         s: Counter = Counter()
         by: dict[str, Counter] = {}
+        looks: dict[tuple, Counter] = {}
         for v in variants:
             st = structure(v)
             s[st] += 1
             by.setdefault(_lhs(answer_kind(v), st), Counter())[st] += 1
-        return cls(s, by)
+            look = _look(card_text(v), v.code or "")
+            if look is not None:
+                looks.setdefault(look, Counter())[st] += 1
+        return cls(s, by, looks)
 
     def without(self, v: Variant) -> Memory:
         """The memory of the other seeds (``v`` itself taken out)."""
@@ -349,7 +371,11 @@ class Memory:
         s[st] -= 1
         by = {k: c.copy() for k, c in self.by_inputs.items()}
         by[_lhs(answer_kind(v), st)][st] -= 1
-        return Memory(+s, {k: +c for k, c in by.items()})
+        looks = {k: c.copy() for k, c in self.by_look.items()}
+        look = _look(card_text(v), v.code or "")
+        if look is not None:
+            looks[look][st] -= 1
+        return Memory(+s, {k: +c for k, c in by.items()}, {k: +c for k, c in looks.items()})
 
 
 def attempts(v: Variant, memory: Memory | None = None) -> dict[str, Guess]:
@@ -405,6 +431,9 @@ def attempts(v: Variant, memory: Memory | None = None) -> dict[str, Guess]:
             probe = compose(kind, ins, [])
             same = memory.by_inputs.get(_lhs(kind, probe) if probe else "", Counter())
             guesses["input lookup"] = top_k(same, 1, lambda st: fill(kind, st, card))
+        elif card.look is not None:  # recognised by its printed sizes: a structure's letters are free
+            same = memory.by_look.get(card.look, Counter())
+            guesses["input lookup"] = top_k(same, 1, lambda st: fill(kind, st, card) or (st if kind == "einsum" else None))
     return {k: g for k, g in guesses.items() if g.responses()}
 
 
@@ -521,6 +550,27 @@ def measure_in_mix(variants: Sequence[Variant], mix: Sequence[Variant]) -> Measu
     v0 = variants[0]
     return Measure(v0.family, v0.form, len(variants), {s: rates[s] / len(variants) for s in SOLVERS},
                    len(memory.structures), n / len(mix), top)
+
+
+#: A mixed note's most frequent answer structure, at most (issue 18, item 2).
+MAX_MIX_STRUCTURE_SHARE = 0.10
+
+
+def measure_pooled(family_id: str, form: str = "write", seeds: int = 50,
+                   mix_seeds: int = 100) -> list[tuple[str, Measure]]:
+    """A pooled form judged where it is asked (what ``tests/test_stranger_solvers.py`` runs, for
+    ``cardgen review-cards``): (mixed note id, :func:`measure_in_mix`) for its topic's mix and the
+    mix across topics, its first ``seeds`` seeds against each mix's first ``mix_seeds`` variants."""
+    from exercises import get_family
+    from exercises.mixed import MIXED_IDS
+
+    fam = get_family(family_id)
+    drawn = [fam.variant(seed=s, form=form) for s in range(seeds)]
+    out = []
+    for mix_id in dict.fromkeys((MIXED_IDS[fam.topic], MIXED_IDS[None])):
+        mix = get_family(mix_id)
+        out.append((mix_id, measure_in_mix(drawn, [mix.variant(seed=s, form="task") for s in range(mix_seeds)])))
+    return out
 
 
 # ----------------------------------------------------------------------------- fix forms

@@ -7,6 +7,7 @@ checker must take the answer, its alternatives and any renaming of the letters, 
 distractors and every listed mistake. The card-trap tests at the end run lazy solvers on the
 write forms and check that no answer dominates.
 """
+import importlib
 import json
 import pickle
 import pkgutil
@@ -16,11 +17,12 @@ import string
 import subprocess
 import sys
 
+import lazy_solvers as L
 import numpy as np
 import pytest
 
 import exercises.einsum
-from exercises import all_families
+from exercises import Variant, all_families
 
 # einsum.mixed draws the task forms of the others (tests/test_task_deck.py); task forms are tested in
 # tests/test_task_form.py and tests/test_task_solvers.py.
@@ -118,7 +120,9 @@ def test_every_form_over_many_seeds(fam):
                 call = f"torch.einsum('{renamed}', *operands)"
                 assert v.check(call).correct, (v.key, call)
                 rev = _reverse_output(v.answer)
-                if len(set(p["out_shape"])) >= 2 and rev != v.answer:  # `...->...` reverses to itself
+                flipped = np.einsum(rev, *ops) if rev != v.answer else got  # `...->...` reverses to itself
+                symmetric = flipped.shape == got.shape and np.allclose(flipped, got)  # W passed twice: W W^T
+                if len(set(p["out_shape"])) >= 2 and not symmetric:
                     verdict = v.check(rev)
                     assert not verdict.correct and verdict.reason, (v.key, rev)
 
@@ -202,16 +206,17 @@ def test_family_modules_do_not_import_torch():
 
 
 def test_gram_accepts_answers_that_use_w_twice_either_way():
-    """W is passed twice, so swapping the two roles (or the two feature axes) is still the Gram
+    """W is passed twice, so swapping the two roles (or the two Gram axes) is still the Gram
     matrix; the Gram matrix over the other axis is not."""
     fam = next(f for f in FAMILIES if f.id == "einsum.gram")
     for seed in range(6):
         v = fam.variant(seed=seed, form="write")
         (a, b), out = v.answer.split("->")[0].split(","), v.answer.split("->")[1]
         assert v.check(f"{b},{a}->{out}").correct
-        f, g = out[-2:]
-        assert v.check(f"{a},{b}->{out[:-2]}{g}{f}").correct
-        hidden = [e for what, e in v.mistakes if "hidden x hidden" in what]
+        f = next(c for c in a if c in out and c not in b)  # the two feature axes, wherever the layout puts them
+        g = next(c for c in b if c in out and c not in a)
+        assert v.check(f"{a},{b}->{out.translate(str.maketrans(f + g, g + f))}").correct
+        hidden = [e for what, e in v.mistakes if "hidden x hidden" in what or "Gram matrix over" in what]
         assert hidden and not v.check(hidden[0]).correct, (v.key, v.mistakes)
 
 
@@ -223,14 +228,21 @@ NAME = r"[A-Za-z_][A-Za-z_0-9]*"
 
 
 def _card_shapes(v):
-    """Each operand's (name, size) axes as printed on the card, in the call's order."""
+    """Each operand's (name, size) axes as printed on the card, in the call's order; an axis printed
+    as a size only (``- `A`: shape (2, 2)``, the write form that states the task) is named by its size."""
     text = v.prompt + "\n" + (v.code or "")
     out = []
+    end = 0
     for op in v.params["operands"]:
         m = re.search(rf"`{re.escape(op['name'])}` has shape \(([^)]*)\)", text)
-        assert m, (v.key, op["name"])
-        out.append([(n, int(k)) for n, k in re.findall(rf"({NAME})=(\d+)", m.group(1))])
-    return text, m.end(), out
+        if m:
+            out.append([(n, int(k)) for n, k in re.findall(rf"({NAME})=(\d+)", m.group(1))])
+        else:
+            m = re.search(rf"- `{re.escape(op['name'])}`: shape \(([^)]*)\)", text)
+            assert m, (v.key, op["name"])
+            out.append([(f"size{k}", int(k)) for k in re.findall(r"\d+", m.group(1))])
+        end = max(end, m.end())
+    return text, end, out
 
 
 def _lazy_answers(v):
@@ -265,8 +277,7 @@ def test_lazy_solvers_do_not_answer_write_forms():
     judged = [f for f in FAMILIES if "write" not in f.pooled]  # pooled: judged in the mixed pool
     for fam in judged:
         hits = 0
-        for seed in range(20):
-            v = fam.variant(seed=seed, form="write")
+        for v in L.variants(fam.id, "write", 20):
             guesses, lhs = _lazy_answers(v)
             hits += any(v.check(f"{lhs}->{''.join(out)}").correct for out in guesses.values())
             # the result's shape is never printed: no run of sizes after the operands spells it
@@ -280,13 +291,11 @@ def test_lazy_solvers_do_not_answer_write_forms():
 @pytest.mark.parametrize("fam", FAMILIES, ids=lambda f: f.id)
 def test_every_classic_mistake_is_rejected(fam):
     for form in ("shape", "value"):
-        for seed in range(50):
-            v = fam.variant(seed=seed, form=form)
+        for v in L.variants(fam.id, form, 50):
             assert v.mistakes, f"{v.key} lists no mistakes"
             for what, response in v.mistakes:
                 assert not v.check(response).correct, (v.key, what, response)
-    for seed in range(10):
-        v = fam.variant(seed=seed, form="write")
+    for v in L.variants(fam.id, "write", 10):
         for what, response in v.mistakes:
             assert not v.check(response).correct, (v.key, what, response)
 
@@ -319,9 +328,68 @@ def _canonical(text):
 @pytest.mark.parametrize("fam", FAMILIES, ids=lambda f: f.id)
 def test_no_answer_dominates(fam):
     for form in fam.forms:
-        answers = [fam.variant(seed=seed, form=form).answer_text for seed in range(100)]
+        answers = [v.answer_text for v in L.variants(fam.id, form, 100)]
         if form == "write":
             answers = [_canonical(a) for a in answers]
         counts = sorted(((answers.count(a), a) for a in set(answers)), reverse=True)
         limit = 0.25 if len(counts) >= 4 else 1.5 / len(counts)
         assert counts[0][0] / 100 <= limit, (fam.id, form, counts[:3])
+
+
+# ----------------------------------------------------------------------------- the write form states the task
+
+
+def test_write_examples_fix_the_answer_by_their_values():
+    """A write card's worked example gives every axis one size (matching sizes reads nothing), its
+    printed result is the answer's on the printed inputs (np.einsum, independently), and no other
+    case of the family gives that result on them: the values, not a remembered layout, decide."""
+    from exercises.einsum._write import EXAMPLE_SIZE, write_cases
+
+    for fam in FAMILIES:
+        if fam.id == "einsum.implicit":  # no task story: its own write form
+            continue
+        spec = importlib.import_module(f"exercises.{fam.id}").SPEC
+        for seed in range(3):
+            v = fam.variant(seed=seed, form="write")
+            ex = {t: np.asarray(x, dtype=np.int64) for t, x in v.params["example"].items()}
+            assert all(d == EXAMPLE_SIZE for x in ex.values() for d in x.shape), v.key
+            assert not re.search(r"shapes? (below|fix|allow|require)", v.prompt), v.key
+            names = [o["name"] for o in v.params["operands"]]
+            result = np.einsum(v.answer, *[ex[t] for t in names])
+            printed = re.search(r"^result = (.*)", v.code, re.M | re.S).group(1)
+            assert re.sub(r"\s", "", printed) == re.sub(r"\s", "", str(result.tolist())), v.key
+            roles = [names[p] for p in v.params["case"]["roles"]]
+            for c in write_cases(spec):
+                terms, out = c.expr.split("->")
+                order = c.order or tuple(range(len(terms.split(","))))
+                if max(order) >= len(roles) or len(order) != len(names):
+                    continue
+                try:
+                    other = np.einsum(c.expr, *[ex[roles[r]] for r in order])
+                except ValueError:
+                    continue
+                if other.shape == result.shape and np.array_equal(other, result):
+                    shapes = {t: tuple(o["shape"]) for t, o in zip(names, v.params["operands"])}
+                    rng = np.random.default_rng(0)
+                    ops = {t: rng.standard_normal(s) for t, s in shapes.items()}
+                    same = np.einsum(c.expr, *[ops[roles[r]] for r in order])  # the same operation?
+                    assert np.allclose(same, np.einsum(v.answer, *[ops[t] for t in names])), (v.key, c.expr)
+
+
+def test_input_lookup_recognises_a_card_that_prints_sizes_only():
+    """Planted: cards printing their inputs as sizes only, whose answer follows from the inputs'
+    ranks (rank 2: transposed, rank 3: reversed). The stranger's input lookup answers all of them."""
+    from exercises.checking import EinsumCheck
+    from exercises.solvers import measure
+
+    def card(seed):
+        rank = 2 + seed % 2
+        answer = "ab->ba" if rank == 2 else "abc->cba"
+        shape = (2,) * rank
+        return Variant(family="einsum.planted", form="write", seed=seed, params={}, answer=answer, answer_text=answer,
+                       prompt=f"Reorder `x`.\n\nInputs:\n- `x`: shape {shape}\n\nComplete `torch.einsum(\"…\", x)`.",
+                       code=f"x = {np.zeros(shape, int).tolist()}\nresult = {np.zeros(shape, int).tolist()}",
+                       checker=EinsumCheck(answer, ((3, 4, 5)[:rank],), operands=("x",)))
+
+    m = measure([card(s) for s in range(10)], 10)
+    assert m.rates["input lookup"] == 1.0 and m.rates["top structure"] == pytest.approx(0.5)

@@ -264,8 +264,61 @@ def test_a_tensor_passed_twice_or_named_after_its_axes():
     (lccsd, st_l), (exch, st_e) = _items("same_tensor.py")
     assert "shape" not in forms_for(lccsd, st_l)  # IA is ia: the shape of t1, printed in the snippet
     assert "write" not in forms_for(exch, st_e)  # `vt_abba` spells 'abba'
-    assert "shape" in forms_for(exch, st_e)
+    assert forms_for(exch, st_e) == ("read",)  # its shape is `()` on every draw: no shape card (t21c)
 
 
 def test_a_relative_import_of_a_project_module_is_followed():
     assert [c.pattern for c, _ in _items("relative_import.py")] == ["a b -> b a", "a b c -> c b a"]
+
+
+def test_a_length_the_code_fixes_does_not_place_the_new_axis():
+    """t21c: `repeat(x, 'n -> b n', b=4)` drew its example with `n` of 2, so the result's shape
+    (4, 2) placed `b` and a careful size-matcher answered the card. Every other axis now has the
+    code's length: some wrong answer has the example's shape, and the check accepts exactly the
+    arrangements whose values are the card's."""
+    import torch
+    from einops import repeat
+
+    alts = {"n -> b n": ("n -> n b", "n -> b n"),
+            "...  -> b (...)": ("... -> (...) b", "... -> b (...)", "... -> b ...", "... -> ... b")}
+    for call, st in _items("fixed_lengths.py"):
+        for seed in range(2):
+            v = make_variant(call, "write", seed, st)
+            ops, printed = _shown(v.prompt)
+            (x,) = ops.values()
+            same_shape = []
+            for p in alts[call.pattern]:
+                got = repeat(x, p, **dict(call.lengths))
+                if got.shape == printed.shape:
+                    same_shape.append((p, torch.equal(got, printed)))
+            assert any(not fits for _, fits in same_shape), (v.prompt, same_shape)  # the sizes leave a wrong one
+            for p, fits in same_shape:
+                assert v.check(p).correct == fits, (v.prompt, p)
+            assert not lazy_write_solves(v), lazy_write_solves(v)
+
+
+def test_a_card_stating_the_result_s_shape_does_not_name_the_summed_axes(tmp_path):
+    """t21c: an einsum write card that states the result's shape (its example too big to print)
+    named the summed axes, so "each operand's axes in order of first appearance, less those"
+    answered `bhqd,bhkd->bhqk`. The stated shape says which axes are kept; where another set
+    of kept axes has that shape too (two axes of one size), the card is not decisive (its check
+    then accepts every answer the card fits)."""
+    import dataclasses
+    import random
+
+    from cardgen.fromcode import example as examples
+    from cardgen.fromcode.exercises import _write_text
+    from cardgen.fromcode.patterns import draw_inputs
+
+    (tmp_path / "attn.py").write_text("import torch\n\ndef f(q, k):\n"
+                                      "    return torch.einsum('bhqd,bhkd->bhqk', q, k)\n")
+    ((call, st),) = collect([tmp_path / "attn.py"]).items
+    d = draw_inputs(call, st, random.Random(0))
+    shaped = examples._by_shape(call, st, d, examples._alternatives(call, st))
+    assert shaped.decisive and not shaped.by_values
+    text, _ = _write_text(call, st, d, shaped)
+    assert "summing" not in text and "has shape " in text, text
+    same = {**d.sizes, "d": d.sizes["q"]}  # `d` as long as `q`: `bhdk` has the result's shape
+    d2 = dataclasses.replace(d, sizes=same, shapes=[tuple(same[m] for m in "bhqd"), tuple(same[m] for m in "bhkd")])
+    clash = examples._by_shape(call, st, d2, examples._alternatives(call, st))
+    assert not clash.decisive and clash.ambiguous_with == "bhqd,bhkd->bhdk", clash

@@ -128,12 +128,14 @@ def test_note_guids_and_tags_survive_the_pattern_engine_refactor():
     # by typing the format example `none`); and t21 retired the write cards a template answers
     # (`exercises.answered_by_its_inputs`): einsums whose result is the axes only one operand
     # has, or all of them, in order (`ij,jk->ik`, `bnd,d->bn`, `i,j->ij`, `...` aside), a trace
-    # (`ii`) and a pooling reduce that keeps the named axes in order. Every other note keeps its GUID.
+    # (`ii`) and a pooling reduce that keeps the named axes in order; t21c the shape card of a
+    # result whose shape no draw changes (`ii`: `()` every time). Every other note keeps its GUID.
     forms = "from-code/tests/fromcode_cases/all_forms.py/numpy_and_friends/"
     assert sorted((n[3], n[4]) for n in before if n not in now) == [
         ("from-code/tests/fromcode_cases/all_forms.py/<module>/einops.rearrange/a b -> b a", "read"),
         ("from-code/tests/fromcode_cases/all_forms.py/Patches.forward/numpy.einsum/bnd,d->bn", "write"),
         (forms + "einops.einsum/batch d_in, d_in d_out -> batch d_out", "write"),
+        (forms + "numpy.einsum/ii", "shape"),
         (forms + "numpy.einsum/ii", "write"),
         (forms + "numpy.einsum/ij,kj->ik", "write"),
         (forms + "torch.einsum/...ij,...jk->...ik", "write"),
@@ -386,3 +388,22 @@ def test_no_write_card_where_a_template_is_the_answer():
                 v = make_variant(call, "write", seed, st)
                 assert "summing" not in v.prompt and v.check(call.pattern).correct
                 assert not lazy_write_solves(v) and not bench.first_appearance_solves(v, st.letters), v.prompt
+
+
+def test_a_call_of_a_name_never_imported_is_found_without_a_card():
+    """t21c: x-transformers calls `rearrange` in a file that never imports it. The call is a
+    literal call site: it is read and its pattern parsed (found, and counted so by
+    benchmarks/fromcode_coverage.py), listed as skipped with why, and gets no card; a string
+    that is no pattern stays skipped and is not counted as found."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "fromcode_coverage_bench", Path(__file__).resolve().parent.parent / "benchmarks" / "fromcode_coverage.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    found = collect([CASES / "unimported.py"])
+    assert [c.pattern for c, _ in found.items] == ["b n d -> b n d k"]
+    assert [(c.pattern, c.line) for c in found.uncarded] == [("b (n m) d -> (b n) m d", 8)]
+    assert [(s.line, "not imported" in s.reason) for s in found.skipped] == [(8, True), (13, True)]
+    sites = {line for lines in bench.independent_sites(CASES / "unimported.py").values() for _, line in lines}
+    assert sites == {8, 9, 13}  # three literal call sites: two found (8, 9), one not a pattern (13)

@@ -1,6 +1,7 @@
 """Card-quality review: each rule on crafted cards, cards read back from real .apkg files,
 and the LLM's judgement merged beside the rules."""
 import json
+import re
 import zipfile
 
 import pytest
@@ -470,11 +471,50 @@ def test_review_flags_what_a_stranger_answers(planted_families, monkeypatch):
     assert not r_tpl.results["varied_answer"].meets and "1 answer structures" in why, why
 
 
-def test_a_pooled_write_form_is_judged_in_the_pool():
-    from exercises import get_family
+def test_a_pooled_write_form_is_judged_in_the_pool(monkeypatch):
+    """Issue 18, item 4: a write form asked only inside the mixed notes gets a verdict from the
+    stranger's solvers remembering the mix, as tests/test_stranger_solvers.py judges it (not a skip)."""
+    from cardgen.llm import review
+    from exercises import get_family, solvers
 
+    monkeypatch.setattr(review, "SHARE_SEEDS", 10)
+    monkeypatch.setattr(review, "STRANGER_SEEDS", 10)
     fam = get_family("einsum.matmul")
     assert "write" in fam.pooled
     (r,) = review_cards([Card.from_variant(fam.variant(seed=0, form="write"))])
+    res, var = r.results["not_transcribable"], r.results["varied_answer"]
+    assert res.checkable and res.meets is not None and "mixed pool" in res.why
+    worst = re.search(r"a stranger's solvers inside the mixed note \S+: .* answers (\d+)% of 10 seeds", res.why)
+    assert worst, res.why
+    if int(worst.group(1)) > 100 * solvers.MAX_SOLVED:
+        assert res.meets is False, res.why
+    assert var.checkable and var.meets is not None and "variants (limit 10%)" in var.why, var.why
+
+
+def test_a_pooled_form_that_prints_its_answer_is_flagged(monkeypatch):
+    """Pooling varies what a learner remembers, not what the card prints: a planted pooled form whose
+    prose names the result's axes is flagged inside the mix."""
+    from cardgen.llm import review
+    from exercises import Family, Variant, registry
+    from exercises.checking import EinopsCheck
+
+    def leaky(rng, form, seed):
+        a, b, c = rng.choice(["p q r", "u v w", "s t k", "m n o"]).split()
+        out = " ".join([(c, a, b), (b, c, a), (c, b, a), (a, c, b), (b, a, c)][seed % 5])
+        answer = f"{a} {b} {c} -> {out}"
+        return Variant(family="einops.zz_pooled", form="write", seed=seed, params={}, answer=answer,
+                       answer_text=answer, checker=EinopsCheck("rearrange", answer, ((2, 3, 4),), seed=seed),
+                       prompt=f"Move the axes of `x` to `{out}`. `x` has shape (2, 3, 4), axes ({a}, {b}, {c}).",
+                       code="y = einops.rearrange(x, ____)")
+
+    monkeypatch.setattr(review, "SHARE_SEEDS", 20)
+    monkeypatch.setattr(review, "STRANGER_SEEDS", 20)
+    fam = Family(id="einops.zz_pooled", title="Pooled and leaky", make=leaky, forms=("write",), pooled=("write",))
+    registry.register(fam)
+    try:
+        (r,) = review_cards([Card.from_variant(fam.variant(seed=0, form="write"))])
+    finally:
+        registry._FAMILIES.pop(fam.id, None)
     res = r.results["not_transcribable"]
-    assert res.meets is None and not res.checkable and "mixed pool" in res.why  # not counted as meeting
+    assert res.meets is False and "inside the mixed note einops.mixed" in res.why, res.why
+    assert "answers 100% of 20 seeds" in res.why, res.why

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 
+import lazy_solvers as L
 import pytest
 
 from exercises import all_families, get_family
@@ -38,9 +39,7 @@ def test_there_are_task_families_in_every_topic():
 
 @pytest.mark.parametrize("fid", TASK_FAMILIES)
 def test_task_cards_name_no_tool_and_their_solutions_verify(fid):
-    fam = get_family(fid)
-    for seed in SEEDS:
-        v = fam.variant(seed, "task")
+    for seed, v in zip(SEEDS, L.variants(fid, "task", len(SEEDS))):
         text = _card_text(v)
         assert not _TOOLS.search(text), (seed, _TOOLS.search(text).group(0), text)
         inputs = set(v.params["example_shapes"])

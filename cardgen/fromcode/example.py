@@ -82,10 +82,27 @@ def _small_sizes(call: Call, st: Structure, d: Draw, rng: random.Random) -> tupl
     return best
 
 
+#: The largest length the code fixes that the other axes of an all-equal example take on.
+EQUAL_MAX = 5
+
+
 def _twos(call: Call, st: Structure, d: Draw) -> tuple[dict[str, int], tuple[int, ...]]:
-    """Every axis the code does not fix of size 2, so no size can be matched to an axis."""
+    """Every axis the code does not fix of one size, so no size can be matched to an axis: 2,
+    or the length the code fixes (``repeat(x, 'n -> b n', b=4)``: with ``n`` of size 2 the
+    result's shape (4, 2) would place the new axis; with ``n`` of 4 only the values do)."""
     fixed = {k: v for k, v in call.lengths if v is not None}
-    return {n: fixed.get(n, 2) for n in d.sizes}, (2,) * len(d.ell)
+    size = _common_size(call)
+    if st.output and any(it.grouped and it.members == (ELL,) for it in st.output):
+        # `(...)` as long as every other axis, over two axes: `b (...)` is neither `(...) b` by
+        # its size nor `b ...` by its rank (the second axis is 1)
+        return {n: fixed.get(n, size) for n in d.sizes}, (size, 1)
+    return {n: fixed.get(n, size) for n in d.sizes}, (size,) * len(d.ell)
+
+
+def _common_size(call: Call) -> int:
+    """The one length of an all-equal example: the code's, where it fixes one small length."""
+    common = {v for _, v in call.lengths if v is not None}
+    return common.pop() if len(common) == 1 and 2 <= next(iter(common)) <= EQUAL_MAX else 2
 
 
 def _inputs(call: Call, st: Structure, d: Draw, sizes: dict[str, int], ell: tuple[int, ...],
@@ -218,6 +235,9 @@ def _by_values(call: Call, st: Structure, alts, key: str) -> Example | None:
             sizes, ell = _twos(call, st, draw)
         else:
             sizes, ell = _small_sizes(call, st, draw, rng)
+        if len(ell) < 2 and any(it.grouped and ELL in it.members for side in st.sides for it in side):
+            # `(...)` over one axis reads as `...` (`b (...)` = `b ...`): show it over two
+            ell = (*ell, 1) if ell else (2, 1)
         inputs = _inputs(call, st, draw, sizes, ell, rng, offset=attempt % 2 == 1)
         if any(math.prod(s) > INPUT_MAX for _, _, s in inputs):
             continue
@@ -370,7 +390,30 @@ def _by_shape(call: Call, st: Structure, d: Draw, alts) -> Example:
             continue
         clash = alt
         break
+    if clash is None and call.op == "einsum":
+        clash = _other_sums_by_shape(call, st, d)
     return Example((), tuple(d.lengths.items()), None, d.out_shape, clash is None, len(alts), clash)
+
+
+def _other_sums_by_shape(call: Call, st: Structure, d: Draw) -> str | None:
+    """einsum stated by its result's shape: an answer keeping another set of the inputs' axes
+    whose result has that shape (the card does not say which axes are summed: their sizes do)."""
+    pool = list(dict.fromkeys(m for side in st.inputs for it in side for m in it.members))
+    kept = [m for it in st.output for m in it.members]
+    dims = {m: item_dims(Item((m,)), d.sizes, d.ell) for m in pool}
+    want = sorted(d.out_shape)
+    lhs = ("," if st.letters else ", ").join(_side(st, s) for s in st.inputs)
+    arrow = "->" if st.letters else " -> "
+    for combo in itertools.combinations(pool, len(kept)):
+        if set(combo) == set(kept) or sorted(x for m in combo for x in dims[m]) != want:
+            continue
+        for order in (itertools.permutations(combo) if len(combo) <= 6 else [combo]):
+            if tuple(x for m in order for x in dims[m]) != tuple(d.out_shape):
+                continue
+            alt = lhs + arrow + _side(st, [Item((m,)) for m in order])
+            if not _equivalent(call, st, d, alt):
+                return alt
+    return None
 
 
 def _equivalent(call: Call, st: Structure, d: Draw, alt: str) -> bool:

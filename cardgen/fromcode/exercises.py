@@ -66,7 +66,7 @@ def forms_for(call: Call, st: Structure) -> tuple[str, ...]:
     forms = list(FORMS)
     if not st.names or (call.op not in ("pack", "unpack") and not read_questions(call, st)):
         forms.remove("read")
-    if _result_is_an_operand(call, st):
+    if _result_is_an_operand(call, st) or _shape_never_varies(call, st):
         forms.remove("shape")
     if _named_after_pattern(call) or answered_by_its_inputs(call, st):
         forms.remove("write")
@@ -127,6 +127,20 @@ def answered_by_its_inputs(call: Call, st: Structure) -> bool:
     return call.op in ("rearrange", "reduce", "repeat") and flat(st.inputs[0]) == flat(st.output)
 
 
+def _fixed_result_axes(call: Call, st: Structure) -> bool:
+    """Every axis of the result but ``...`` has a length no draw changes: a number in the
+    pattern or a literal length the code passes (``'ii'``: none; ``'... -> ... 1'``)."""
+    fixed = {k for k, v in call.lengths if v is not None}
+    return st.output is not None and all(m == ELL or m.isdigit() or m in fixed for it in st.output for m in it.members)
+
+
+def _shape_never_varies(call: Call, st: Structure) -> bool:
+    """The result's shape is the same on every draw (``'ii'`` and ``'ij,ij->'`` give ``()``,
+    ``'b c -> 1'`` gives (1,)): a shape card would be answered from memory (review-cards'
+    varied_answer), so there is none. With ``...`` in the result, its draws cover >= 1 axis."""
+    return _fixed_result_axes(call, st) and not any(ELL in it.members for it in st.output)
+
+
 def _named_after_pattern(call: Call) -> bool:
     """A tensor the card names spells the answer (``np.einsum('abba', vt_abba)``): no write form."""
     answer = "".join(call.pattern.split())
@@ -181,6 +195,11 @@ def collect(paths) -> Found:
     skipped = list(result.skipped)
     uncarded: list[Call] = []
     for call in result.calls:
+        if call.unresolved:  # found and parsed, but whose function it is cannot be told: no card
+            uncarded.append(call)
+            also = f" (also {', '.join(call.also)})" if call.also else ""
+            skipped.append(Skip(call.path, f"{call.unresolved}{also}", call.line, call.cell))
+            continue
         try:
             st = prepare(call)
             if not forms_for(call, st):
@@ -209,8 +228,10 @@ def make_variant(call: Call, form: str, seed: int, structure: Structure | None =
     d = draw_inputs(call, st, rng)
     for _ in range(8):  # a shape card whose answer is an operand's shape printed in its code, or a
         answer = d.piece_shapes[seed % len(d.pieces)] if call.op == "unpack" else d.out_shape  # write
-        if form == "write" and st.has_ellipsis and not d.ell:  # card whose `...` covers nothing (then
-            d = draw_inputs(call, st, rng)  # `... v d -> ... v d` is right for `... v d -> v ... d`): draw again
+        if st.has_ellipsis and not d.ell and (form == "write" or form == "shape" and _fixed_result_axes(call, st)):
+            # `...` covering nothing: a write card's `... v d -> ... v d` is right for `... v d -> v ... d`;
+            # a shape card whose other axes are fixed gets the same answer on every draw (`... -> ... 1`)
+            d = draw_inputs(call, st, rng)
             continue
         if form != "shape" or tuple(answer) not in [tuple(s) for s in d.shapes]:
             break
@@ -540,9 +561,9 @@ def _write_text(call: Call, st: Structure, d: Draw, ex) -> tuple[str, tuple[str,
         repeated = [it.members[0] for side in st.inputs for i, it in enumerate(side)
                     if it.members != (ELL,) and it in side[:i]]
         summed = _codes(gone) + (["the axes of `...`"] if st.ellipsis_removed() else [])
-        # an example's values show which axes are summed: naming them would leave only the
-        # operands' axes in order of first appearance to copy (t21); a stated shape does not show it
-        how = "" if ex is not None and ex.by_values else \
+        # an example's values, or the result's shape, show which axes are summed: naming them would
+        # leave only the operands' axes in order of first appearance to copy (t21)
+        how = "" if ex is not None else \
             f", summing over {and_list(summed)}" if summed else ", with nothing summed"
         if repeated:
             how += f", reading the diagonal where an operand repeats {and_list(_codes(dict.fromkeys(repeated)))}"
@@ -875,7 +896,7 @@ def _read_pack(call: Call, st: Structure, d: Draw, seed: int) -> Variant:
     return Variant(
         family=family_id(call), form="read", seed=seed,
         params=_params(call, st, d, question="ps", expected=[list(s) for s in ps], ordered=True),
-        prompt=f"{context(call)}: after running this code, what is `ps`? Type a list of shapes, one per input.",
+        prompt=f"{context(call)}: after running this code, what is `ps`? Type it as a list of shapes, one per input.",
         code=_snippet(call, d),
         answer=[list(s) for s in ps], answer_text=check.expected_text, checker=check,
         explanation=expl,
@@ -914,7 +935,7 @@ def _read_unpack(call: Call, st: Structure, d: Draw, seed: int) -> Variant:
         family=family_id(call), form="read", seed=seed,
         params=_params(call, st, d, question="pieces", expected=[list(s) for s in d.piece_shapes], ordered=True),
         prompt=f"{context(call)}: after running this code, what are the shapes of {names}, in that order? "
-               f"Type a list of shapes.",
+               f"Type them as a list of shapes.",
         code=_snippet(call, d),
         answer=[list(s) for s in d.piece_shapes], answer_text=check.expected_text, checker=check,
         explanation=f"Each piece keeps the named axes of `{call.pattern}` and gets its `ps` entry at `*`: "

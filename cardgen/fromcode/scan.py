@@ -77,6 +77,7 @@ class Call:
     cell: int | None = None  # notebook cell, 1-based
     also: list[str] = field(default_factory=list)  # where identical calls in the same function are
     root: str | None = None  # the folder ``path`` is relative to (not part of the call's identity)
+    unresolved: str | None = None  # found, but the imports do not say whose function it is: the skip reason
 
     @property
     def api(self) -> str:
@@ -791,7 +792,28 @@ class _Finder(ast.NodeVisitor):
         else:
             why = (f"`{name}` is not torch's, numpy's or einops' {last} as far as this file's imports show "
                    f"(it is {qualified(func, self.scopes) or 'bound elsewhere'})")
-        self._skip(node, why)
+        call = self._read_unresolved(node, last)
+        if call is None:
+            self._skip(node, why)
+            return
+        call.unresolved = f"`{name}(…)`: {why} (its pattern parses; no card)"  # found: read and parsed
+        self.calls.append(call)
+
+    def _read_unresolved(self, node: ast.Call, last: str) -> Call | None:
+        """The call read as the function its name says (einops' for einops' names; an einsum's
+        pattern as torch's letters, else einops' names), when its pattern parses that way; None
+        if not. Whose function it is stays unknown, so it gets no card (see :attr:`Call.unresolved`)."""
+        from exercises.patterns import parse
+
+        op, layer = (LAYERS[last], True) if last in LAYERS else (last, False)
+        for library in (("torch", "einops") if op == "einsum" else ("einops",)):
+            try:
+                call = self._read(node, library, op, layer)
+                parse(call.op, call.pattern, call.library)
+            except Exception:  # not this library's pattern (or no literal one): try the next
+                continue
+            return call
+        return None
 
     def _skip(self, node: ast.Call, reason: str) -> None:
         self.skipped.append(Skip(self.rel, f"`{_unparse(node.func)}(…)`: {reason}", node.lineno, self.cell))

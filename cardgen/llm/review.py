@@ -461,6 +461,7 @@ class _Traps:
         self.lazy: dict[str, tuple[float | None, str]] = {}
         self.families: dict[str, Any] = {}
         self.strangers: dict[str, Any] = {}  # group -> solvers.Measure, or the reason it failed
+        self.mixes: dict[str, str] = {}  # group of a pooled form -> the mixed note its figures are from
 
     def stranger(self, c: Card) -> Any:
         """A stranger's solvers (:mod:`exercises.solvers`) over the group's seeds, once per group:
@@ -470,6 +471,11 @@ class _Traps:
 
             try:
                 fam = self.family(c)
+                if self.pooled(c):  # judged where it is asked, as the tests do: the worse of its two mixes
+                    mix, m = max(solvers.measure_pooled(c.family, c.form, STRANGER_SEEDS, SHARE_SEEDS),
+                                 key=lambda j: (len(j[1].failures()), j[1].worst()[1]))
+                    self.strangers[c.group], self.mixes[c.group] = m, mix
+                    return m
                 drawn = [fam.variant(seed=s, form=c.form) for s in range(max(SHARE_SEEDS, STRANGER_SEEDS))]
                 self.strangers[c.group] = solvers.measure(drawn, STRANGER_SEEDS)
             except Exception as e:  # noqa: BLE001 - a broken family is reported, not raised
@@ -583,7 +589,8 @@ class _Traps:
             from exercises import solvers
 
             name, rate = m.worst()
-            text += (f"; a stranger's solvers: {name} answers {rate:.0%} of {m.seeds} seeds "
+            inside = f" inside the mixed note {self.mixes[c.group]}" if c.group in self.mixes else ""
+            text += (f"; a stranger's solvers{inside}: {name} answers {rate:.0%} of {m.seeds} seeds "
                      f"(limit {solvers.MAX_SOLVED:.0%})")
             ok = ok and rate <= solvers.MAX_SOLVED
             own = solvers.solves(v)
@@ -591,7 +598,7 @@ class _Traps:
             if enforced and reworded:
                 return Result(False, f"its stored text gives the answer away: {enforced[0]} gives {own[enforced[0]]!r}")
         if self.pooled(c):
-            return _not_checkable(f"asked only inside the mixed pool, judged there ({text})")
+            text = f"asked only inside the mixed pool, judged there: {text}"
         return Result(ok, text)
 
     def _family_text(self, c: Card) -> tuple[str, str | None]:
@@ -627,6 +634,18 @@ class _Traps:
         if c.source_id and c.form in ("write", "read"):
             # not a trap by design: the card asks for its code's own pattern
             return Result(True, "a from-code card asks about the pattern in the code, the same every time")
+        if c.group not in self.shares and self.pooled(c):  # the structures that count are the mixed note's
+            from exercises import solvers
+
+            m = self.stranger(c)
+            if isinstance(m, str):
+                self.shares[c.group] = _crashed(m)
+            else:
+                limit = solvers.MAX_MIX_STRUCTURE_SHARE
+                self.shares[c.group] = Result(m.top_share <= limit, (
+                    f"asked only inside the mixed pool, judged there: the most frequent answer structure of "
+                    f"{self.mixes[c.group]} comes up in {m.top_share:.0%} of its {SHARE_SEEDS} variants (limit "
+                    f"{limit:.0%}), {m.structures} structures"))
         if c.group not in self.shares:
             fam = self.family(c)
             try:
@@ -647,8 +666,7 @@ class _Traps:
                         f"{m.top_share:.0%} (limits: at least {solvers.MIN_STRUCTURES}, at most "
                         f"{solvers.MAX_STRUCTURE_SHARE:.0%})")
                 ok = ok and not few
-            self.shares[c.group] = (_not_checkable(f"asked only inside the mixed pool, judged there ({why})")
-                                    if self.pooled(c) else Result(ok, why))
+            self.shares[c.group] = Result(ok, why)
         return self.shares[c.group]
 
 

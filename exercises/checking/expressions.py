@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import operator
 import re
@@ -482,8 +483,15 @@ def _guard_einsum(library: str, args: list) -> None:
 
 
 def parse_expression(text: str) -> ast.expr:
-    """The tree of one Python expression, size-checked; ExpressionRefused when it is not one."""
-    s = text.strip()
+    """The tree of one Python expression, size-checked; ExpressionRefused when it is not one.
+
+    Remembered per text: drawing a card runs its reference, solutions and mistakes on several
+    inputs, the same few expressions hundreds of times. The tree is only read, never changed."""
+    return _parse(text.strip())
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(s: str) -> ast.expr:
     if not s:
         raise ExpressionRefused("empty answer")
     if len(s) > MAX_EXPRESSION_CHARS:

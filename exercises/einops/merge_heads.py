@@ -27,7 +27,21 @@ _OUTPUTS = [
 ]
 
 
-def problem(rng, form):
+#: The order of the merged features, in the problem's words: concatenated head after head, or
+#: interleaved (feature 0 of every head first) as a layer grouping features across heads expects.
+_MERGES = [
+    ("({h} {d})", "Concatenate the per-head outputs in `{x}` into one model axis, head after head — like "
+     "`torch.cat([head_0, head_1, …], dim=-1)` for every position —"),
+    ("({d} {h})", "Merge the per-head outputs in `{x}` into one model axis with the heads interleaved — feature 0 "
+     "of every head, then feature 1 of every head, and so on —"),
+]
+#: The write, shape and value forms: every input layout (one more than the fix form's) with every
+#: result and merge order, drawn in balanced blocks, so neither the printed input nor the family's
+#: other seeds tell the result (issue 18: the layouts drawn at random left three answers at 38%).
+_CASES = [(i, o, m) for i in (*_INPUTS, "{b} {h} {d} {s}") for o in _OUTPUTS for m in _MERGES]
+
+
+def problem(rng, form, seed=None):
     b, h, s, d = pick_names(rng, "batch", "heads", "seq", "head_dim", avoid=_PROSE)
     if form == "value":
         sizes = [1] + [rng.choice([2, 3]) for _ in range(3)]
@@ -36,30 +50,39 @@ def problem(rng, form):
     else:
         sizes = distinct_sizes(rng, 4)
     sizes = dict(zip((b, h, s, d), sizes))
-    lhs = rng.choice(_INPUTS).format(b=b, h=h, s=s, d=d)
-    rhs_t, words = rng.choice(_OUTPUTS)
-    rhs = rhs_t.format(b=b, h=h, s=s, d=d)
+    if seed is None:  # the fix form: the layouts drawn at random, the heads concatenated
+        lhs_t, (rhs_t, words), merge = rng.choice(_INPUTS), rng.choice(_OUTPUTS), _MERGES[0]
+    else:
+        lhs_t, (rhs_t, words), merge = draw_balanced(_CASES, "einops.merge_heads", seed)
+    lhs = lhs_t.format(b=b, h=h, s=s, d=d)
+    group = merge[0].format(h=h, d=d)
+    other = f"({d} {h})" if group == f"({h} {d})" else f"({h} {d})"
+    rhs = rhs_t.format(b=b, h=h, s=s, d=d).replace(f"{h} {d})", f"{group[1:]}")  # also inside (s h d)
     x = rng.choice(["z", "attn_out", "heads_out", "x"])
-    interleaved = f"{lhs} -> {rhs.replace(f'({h} {d})', f'({d} {h})')}"
-    mistakes = [wrong_pattern("the heads interleaved feature by feature: (d h) instead of (h d)", interleaved)]
+    swapped = f"{lhs} -> {rhs.replace(group[1:], other[1:])}"
+    concat = group == f"({h} {d})"
+    slip = ("the heads interleaved feature by feature: (d h) instead of (h d)" if concat
+            else "the heads concatenated head after head: (h d) instead of (d h)")
+    mistakes = [wrong_pattern(slip, swapped)]
     if rhs.replace("(", "").replace(")", "").split() != lhs.split():  # a reshape would move nothing right
         mistakes.append(reshape_slip("a plain reshape without moving the heads next to d_head"))
+    fast, slow = (d, h) if concat else (h, d)
     return Problem(
         op="rearrange",
         pattern=f"{lhs} -> {rhs}",
         operands=[operand(x, lhs, sizes)],
         sizes=sizes,
         roles={b: "batch", s: "seq", h: "heads", d: "head_dim"},
-        what=f"Concatenate the per-head outputs in `{x}` into one model axis, head after head — like "
-        f"`torch.cat([head_0, head_1, …], dim=-1)` for every position — giving {words}.",
+        what=f"{merge[1].format(x=x)} giving {words}.",
         idea="Merge two axes with parentheses on the right; their order inside decides which varies fastest.",
         write_hints=[
-            f"Concatenating heads means head 0's features come first: `{h}` is the slow axis inside the group, so `({h} {d})`.",
-            f"The left side is `{lhs}`; the group `({h} {d})` goes last.",
+            f"The axis written first inside the group varies slowest: here `{slow}`, so `{group}`.",
+            f"The left side is `{lhs}`; the merged group is `{group}`.",
         ],
-        explanation=f"`({h} {d})` lays each head's {d} features out contiguously, head after head — the inverse "
-        f"of splitting with `({h} {d})`; `({d} {h})` would interleave the heads.",
-        wrong=[interleaved, f"{lhs} -> {b} {h} ({s} {d})"],
+        explanation=f"`{group}` lays the features out with `{fast}` varying fastest — "
+        + (f"each head's {d} features contiguously, head after head; `{other}` would interleave the heads."
+           if concat else f"feature 0 of every head, then feature 1, …; `{other}` would concatenate the heads."),
+        wrong=[swapped, f"{lhs} -> {b} {h} ({s} {d})"],
         mistakes=[*mistakes, *reversed_group_slips(f"{lhs} -> {rhs}")],
     )
 

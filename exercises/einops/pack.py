@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from exercises.base import Family
-from exercises.einops._common import FORMS, Problem, Slip, einops_maker, operand, wrong_pattern
+from exercises.einops._common import FORMS_WITHOUT_WRITE, Problem, Slip, einops_maker, operand, wrong_pattern
 from exercises.einops._packing import packing_scenario, moved_star
 
 
@@ -53,9 +53,8 @@ def problem(rng, form):
 FAMILY = Family(
     id="einops.pack",
     title="Pack tensors with einops.pack",
-    forms=FORMS,
+    forms=FORMS_WITHOUT_WRITE,  # the write form retired (issue 18): see _common.FORMS_WITHOUT_WRITE
     difficulty=2,
-    pooled=("write",),  # the pattern is the pieces' shared axes with `*` where they differ: see exercises/solvers.py
     summary="Concatenate pieces of different ranks along *: pack([cls, patches], 'b * d').",
     make=einops_maker(problem),
 )

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from exercises.base import Family
 from exercises.checking import distinct_sizes
-from exercises.einops._common import (FORMS, Problem, einops_maker, operand, pick_names, shape_text, small_sizes,
-                                      wrong_pattern)
+from exercises.einops._common import (FORMS_WITHOUT_WRITE, Problem, einops_maker, operand, pick_names, shape_text,
+                                      small_sizes, wrong_pattern)
 
 # (role of the kept axis, roles of the two axes packed in one, what the packed axis holds, tensor names)
 _LAYOUTS = [
@@ -55,9 +55,8 @@ _TASK = 'One axis of `{t0}` holds several axes stored one after another (the fir
 FAMILY = Family(
     id="einops.unflatten",
     title="Unflatten an axis with rearrange",
-    forms=(*FORMS, "task"),
+    forms=(*FORMS_WITHOUT_WRITE, "task"),  # the write form retired (issue 18): see _common.FORMS_WITHOUT_WRITE
     difficulty=2,
-    pooled=("write",),  # two layouts only: the split axis first or second: see exercises/solvers.py
     summary="Split an axis into two with a group on the left and one keyword length: b (h w) -> b h w, h=4.",
     make=einops_maker(problem, task=_TASK),
 )

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from exercises.base import Family
-from exercises.einops._common import FORMS, Operand, Problem, Slip, einops_maker, shape_text, wrong_pattern
+from exercises.einops._common import FORMS_WITHOUT_WRITE, Operand, Problem, Slip, einops_maker, shape_text, wrong_pattern
 from exercises.einops._packing import packing_scenario, moved_star
 
 
@@ -53,9 +53,8 @@ def problem(rng, form):
 FAMILY = Family(
     id="einops.unpack",
     title="Unpack tensors with einops.unpack",
-    forms=FORMS,
+    forms=FORMS_WITHOUT_WRITE,  # the write form retired (issue 18): see _common.FORMS_WITHOUT_WRITE
     difficulty=2,
-    pooled=("write",),  # the pattern is the packed tensor's axes with `*` at the packed one: see exercises/solvers.py
     summary="Undo a pack: unpack(x, ps, 'b * d') splits the * axis back into pieces shaped by ps.",
     make=einops_maker(problem),
 )

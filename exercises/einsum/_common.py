@@ -128,6 +128,10 @@ def einsum_maker(spec: Spec) -> Callable[[random.Random, str, int], Variant]:
                     from exercises.einsum._task import einsum_task
 
                     return einsum_task(spec, d, rng, seed, _fill, generic_mistakes)
+                if form == "write" and spec.task:
+                    from exercises.einsum._write import einsum_write
+
+                    return einsum_write(spec, d, rng, seed)
                 return {"write": _write, "shape": _shape, "value": _value}[form](spec, d, rng, seed)
             except _Inseparable:  # on these sizes some mistake always agrees with the answer
                 return None
@@ -142,6 +146,10 @@ def pick_case(spec: Spec, form: str, seed: int) -> Case:
     (shuffled per block), so over many seeds no case — and no answer — dominates."""
     if form == "task" and spec.task_cases:
         cases = list(spec.task_cases)
+    elif form == "write" and spec.task:  # the write form asks the task's problem (exercises.einsum._write)
+        from exercises.einsum._write import write_cases
+
+        cases = list(write_cases(spec))
     else:
         cases = [c for c in spec.cases if form != "shape" or not _shape_is_shown(c.expr)] or list(spec.cases)
     n = len(cases)
@@ -267,7 +275,7 @@ def _draw(spec: Spec, case: Case, rng: random.Random, form: str) -> _Draw:
     canon = letters_of(case.expr)
     letter: dict[str, str] = {}
     name: dict[str, str] = {}
-    axes = (spec.task_axes or spec.axes) if form == "task" else spec.axes
+    axes = (spec.task_axes or spec.axes) if form == "task" or (form == "write" and spec.task) else spec.axes
     for c in canon:
         options = [tuple(o.split(":", 1)) for o in axes[c].split()]
         alias = spec.same_size.get(c)

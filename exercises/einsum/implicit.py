@@ -56,12 +56,13 @@ class _Case:
 # at most 1 in 6.
 _SV = ("shape", "value")
 CASES = (
-    _Case("ba", "t0.T", "the transpose of `{t0}`", ("x", "M", "W")),
+    # shape and value only: two kept letters have two orders, a coin flip for a write card
+    _Case("ba", "t0.T", "the transpose of `{t0}`", ("x", "M", "W"), forms=_SV),
     _Case("kj,ji", "(t0 @ t1).T", "`({t0} @ {t1}).T`", forms=_SV),
     _Case("jk,ij", "t1 @ t0", "`{t1} @ {t0}`", forms=_SV),
     _Case("ii", "np.trace(t0)", "the trace of `{t0}`", ("x", "M", "S"), forms=_SV),
     _Case("bkj,bji", "np.sum(t0 @ t1, 0).T", "the sum over the batch of `({t0}[n] @ {t1}[n]).T`", forms=_SV),
-    _Case("j,i", "np.multiply.outer(t1, t0)", "`torch.outer({t1}, {t0})`", ("u v", "a b", "p q")),
+    _Case("j,i", "np.multiply.outer(t1, t0)", "`torch.outer({t1}, {t0})`", ("u v", "a b", "p q"), forms=_SV),
     _Case("cab", "np.transpose(t0, (1, 2, 0))", "`{t0}.permute(1, 2, 0)`", ("x", "T", "t")),
     _Case("ikj", "np.swapaxes(t0, 1, 2)", "`{t0}.transpose(1, 2)`", ("x", "T", "t")),
     _Case("ij,k", "np.multiply.outer(t0, t1)", "the outer product of every entry of `{t0}` with `{t1}`",
@@ -69,6 +70,10 @@ CASES = (
     _Case("bij,jk", "t0 @ t1", "`{t0} @ {t1}` (a batch of matrices times one matrix)", forms=("write",)),
     _Case("ijk,kl", "t0 @ t1", "`{t0} @ {t1}`", ("T W", "X W", "A B"), forms=("write",)),
     _Case("dcba", "np.transpose(t0, (3, 2, 1, 0))", "`{t0}.permute(3, 2, 1, 0)`", ("x", "T", "t"),
+          forms=("write",)),
+    _Case("j,ik", "np.transpose(np.multiply.outer(t0, t1), (1, 0, 2))",
+          "every entry of `{t0}` times every entry of `{t1}`", ("v A", "u M", "q P"), forms=("write",)),
+    _Case("ij,kl", "np.multiply.outer(t0, t1)", "every entry of `{t0}` times every entry of `{t1}`",
           forms=("write",)),
     # shape and value only: their output order matches the order of appearance
     _Case("ij,ij", "np.sum(t0 * t1)", "the sum of `{t0} * {t1}`", forms=("shape", "value")),
