@@ -52,9 +52,6 @@ FAMILY = Family(
     title="Batched bilinear form",
     forms=("write", "shape", "value", "task"),
     difficulty=2,
-    # the write card prints the operands' layouts, and a full contraction to one axis per example follows
-    # from them (the lookup stranger answered 100%): asked only in the mixed notes, judged there
-    pooled=("write",),
     summary="x[n] @ A @ y[n] for every n: a three-operand einsum summing two axes.",
     make=einsum_maker(SPEC),
 )

@@ -44,7 +44,6 @@ FAMILY = Family(
     title="Diagonal",
     forms=("write", "shape", "value", "task"),
     difficulty=1,
-    pooled=("write",),  # a 2-D result (or a symmetric one): see exercises/solvers.py
     summary="torch.diagonal as an einsum: a repeated letter that is kept in the output.",
     make=einsum_maker(SPEC),
 )

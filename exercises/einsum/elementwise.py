@@ -70,7 +70,9 @@ FAMILY = Family(
     title="Elementwise products",
     forms=("write", "shape", "value", "task"),
     difficulty=1,
-    pooled=("write",),  # a 2-D result (or a symmetric one): see exercises/solvers.py
+    # the write card states the task's problem (t18e), yet the input lookup stranger still answers
+    # 43% of 50 seeds alone (top 3 28%): asked only in the mixed notes, judged there (10%)
+    pooled=("write",),
     summary="Hadamard products, scaled columns or channels and row-wise dots: shared letters kept, or one summed.",
     make=einsum_maker(SPEC),
 )

@@ -113,7 +113,6 @@ FAMILY = Family(
     title="Gram matrix per instance",
     forms=("write", "shape", "value", "task"),
     difficulty=2,
-    pooled=("write",),  # a 2-D result (or a symmetric one): see exercises/solvers.py
     summary="W W^T over features (per instance), the interference matrix of TMS, whichever way W is stored.",
     make=einsum_maker(SPEC),
     code_spec=CODE,

@@ -52,7 +52,6 @@ FAMILY = Family(
     title="Matrix product",
     forms=("write", "shape", "value", "task"),
     difficulty=1,
-    pooled=("write",),  # a 2-D result (or a symmetric one): see exercises/solvers.py
     summary="A @ B (and its transposes) as an einsum: the shared axis is summed.",
     make=einsum_maker(SPEC),
 )

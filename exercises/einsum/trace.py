@@ -58,9 +58,6 @@ FAMILY = Family(
     title="Trace",
     forms=("write", "shape", "value", "task"),
     difficulty=1,
-    # the write card prints the operands' layouts, and a full contraction to one axis per example follows
-    # from them (the lookup stranger answered 100%): asked only in the mixed notes, judged there
-    pooled=("write",),
     summary="Traces of a batch of matrices and of their products: a letter used twice, absent from the output.",
     make=einsum_maker(SPEC),
 )
