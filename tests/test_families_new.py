@@ -142,23 +142,34 @@ def _direct(pattern: str, reduction, x: np.ndarray, lengths: dict[str, int]) -> 
     if canon == "... -> ... a":
         (copies,) = lengths.values()
         return np.repeat(x[..., None], copies, axis=-1)
-    if canon == "a b c -> a 1 b c":
-        return x[:, None]
-    if canon == "a b 1 1 -> a b":
-        return x[:, :, 0, 0]
-    if canon == "a b -> a b 1 1":
-        return x[:, :, None, None]
-    m = re.fullmatch(r"a b c -> a (\d) b c", canon)
-    if m:
-        return np.repeat(x[:, None], int(m.group(1)), axis=1)
-    m = re.fullmatch(r"a b c -> a b c (\d)", canon)
-    if m:
-        return np.repeat(x[..., None], int(m.group(1)), axis=-1)
-    if canon == "a b c -> a 1 c":
-        return red(x, axis=1, keepdims=True)
-    if canon == "a (b 2) c -> a b c":
-        return red(x.reshape(x.shape[0], -1, 2, x.shape[2]), axis=2)
+    if "..." not in canon:
+        return _anonymous(canon, red, x)
     raise AssertionError(f"no direct definition for {pattern!r}")
+
+
+def _anonymous(canon: str, red, x: np.ndarray) -> np.ndarray:
+    """einops.anonymous_axes in numpy: pairs reduced (``a (b 2) c``: neighbours, ``a (2 b) c``: half
+    apart), one axis reduced keeping a unit axis, unit axes dropped or added, copies added."""
+    lhs, rhs = canon.split(" -> ")
+    m = re.fullmatch(r"(.*?)\((\w) (\w)\)(.*)", lhs)
+    if m:
+        k, shape = len(m.group(1).split()), x.shape
+        if m.group(3) == "2":  # neighbouring entries paired
+            return red(x.reshape(*shape[:k], -1, 2, *shape[k + 1:]), axis=k + 1)
+        assert m.group(2) == "2", canon  # the first half paired with the second
+        return red(x.reshape(*shape[:k], 2, -1, *shape[k + 1:]), axis=k)
+    left, right = lhs.split(), rhs.split()
+    if red is not None:  # one named axis reduced, a unit axis in its place
+        (axis,) = [i for i, (a, b) in enumerate(zip(left, right)) if a != b and b == "1"]
+        assert len(left) == len(right), canon
+        return red(x, axis=axis, keepdims=True)
+    core = x.reshape([d for t, d in zip(left, x.shape) if t != "1"])
+    assert [t for t in right if not t.isdigit()] == [t for t in left if t != "1"], canon
+    for i, t in enumerate(right):
+        if t.isdigit():
+            core = np.expand_dims(core, i)
+            core = np.repeat(core, int(t), axis=i) if int(t) > 1 else core
+    return core
 
 
 @pytest.mark.parametrize("fid", ("einops.ellipsis", "einops.anonymous_axes"))

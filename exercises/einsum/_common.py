@@ -38,7 +38,6 @@ from exercises.checking import (
 )
 from exercises.patterns import ELL, and_list, einsum_terms, parse
 from exercises.patterns import rename as rename_pattern
-from exercises.redraw import redraw
 
 VALUES = range(-3, 4)  # entries of the value form's tiny tensors
 FULL_LIMIT = 9  # the value form asks for the whole result up to this many entries (and 2-D)
@@ -113,49 +112,6 @@ def product_cases(left: dict[str, str], right: dict[str, str], results: tuple[st
                 prod = f"{a_np} @ {b_np}"
                 out.append(Case(f"{a},{b}->{res}", "", prod if res == results[0] else f"np.swapaxes({prod}, -1, -2)"))
     return tuple(out)
-
-
-def einsum_maker(spec: Spec) -> Callable[[random.Random, str, int], Variant]:
-    """The ``make(rng, form, seed)`` of the family ``einsum.<spec.name>``."""
-
-    def make(rng: random.Random, form: str, seed: int) -> Variant:
-        case = pick_case(spec, form, seed)
-
-        def draw() -> Variant | None:
-            d = _draw(spec, case, rng, form)
-            try:
-                if form == "task":
-                    from exercises.einsum._task import einsum_task
-
-                    return einsum_task(spec, d, rng, seed, _fill, generic_mistakes)
-                if form == "write" and spec.task:
-                    from exercises.einsum._write import einsum_write
-
-                    return einsum_write(spec, d, rng, seed)
-                return {"write": _write, "shape": _shape, "value": _value}[form](spec, d, rng, seed)
-            except _Inseparable:  # on these sizes some mistake always agrees with the answer
-                return None
-
-        return redraw(draw, SIZE_REDRAWS, family=f"einsum.{spec.name}", form=form, seed=seed)
-
-    return make
-
-
-def pick_case(spec: Spec, form: str, seed: int) -> Case:
-    """The case of ``seed``: each block of ``len(cases)`` consecutive seeds holds every case once
-    (shuffled per block), so over many seeds no case — and no answer — dominates."""
-    if form == "task" and spec.task_cases:
-        cases = list(spec.task_cases)
-    elif form == "write" and spec.task:  # the write form asks the task's problem (exercises.einsum._write)
-        from exercises.einsum._write import write_cases
-
-        cases = list(write_cases(spec))
-    else:
-        cases = [c for c in spec.cases if form != "shape" or not _shape_is_shown(c.expr)] or list(spec.cases)
-    n = len(cases)
-    block = list(range(n))
-    random.Random(f"einsum.{spec.name}/{form}/block/{seed // n}").shuffle(block)
-    return cases[block[seed % n]]
 
 
 def _shape_is_shown(expr: str) -> bool:

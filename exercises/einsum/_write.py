@@ -36,7 +36,8 @@ VALUE_REDRAWS = 30  # draws of the example's values before the case is drawn aga
 _RESTATED = (("the example's shapes fix", "the example fixes"), ("The example's shapes fix", "The example fixes"), ("its shape below shows", "the example below shows"),
              ("the result's shape below lacks it", "the result below lacks it"),
              ("that shape shows", "the example shows"), ("the shapes allow", "the example allows"),
-             ("where the shapes require it", "where the example requires it"))
+             ("where the shapes require it", "where the example requires it"),
+             ("the shapes require it", "the example requires it"), ("the way its shape fits", "the way the example shows"))
 
 
 def restate(story: str) -> str:

@@ -1,7 +1,8 @@
 """einsum.batched_matmul: a matrix product per batch element (torch.bmm), with a code spec."""
 from exercises.base import CodeSpec, Family, Mistake
 from exercises.einsum._code import EinsumFn, EinsumInputs
-from exercises.einsum._common import Case, Spec, einsum_maker, product_cases
+from exercises.einsum._common import Case, Spec, product_cases
+from exercises.einsum._maker import einsum_maker
 
 
 def batched_matmul(a, b):

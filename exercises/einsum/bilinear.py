@@ -1,6 +1,7 @@
 """einsum.bilinear: the bilinear form x^T A y for every row of a batch (three operands)."""
 from exercises.base import Family
-from exercises.einsum._common import Case, Spec, einsum_maker
+from exercises.einsum._common import Case, Spec
+from exercises.einsum._maker import einsum_maker
 
 _EACH = " for every `n`"
 _WHY = "Each `out[n]` is one number, so only the {b} axis is kept; every other letter is summed, over all three operands at once."

@@ -1,6 +1,7 @@
 """einsum.chain: three or more operands in one einsum — matrix chains, batched chains, sandwiches."""
 from exercises.base import Family
-from exercises.einsum._common import Case, Spec, einsum_maker
+from exercises.einsum._common import Case, Spec
+from exercises.einsum._maker import einsum_maker
 
 _CHAIN = "Every inner letter shared by neighbours is summed at once; the result keeps the outer rows and columns."
 _EACH = " for every `n`"

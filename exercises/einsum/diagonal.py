@@ -1,6 +1,7 @@
 """einsum.diagonal: what torch.diagonal returns, written as an einsum (a batch of diagonals)."""
 from exercises.base import Family
-from exercises.einsum._common import Case, Spec, einsum_maker
+from exercises.einsum._common import Case, Spec
+from exercises.einsum._maker import einsum_maker
 
 _WHY = "`torch.diagonal` removes the two axes it reads and appends the diagonal as the last axis."
 

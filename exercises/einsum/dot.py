@@ -1,6 +1,7 @@
 """einsum.dot: dot products of matching rows, columns or fibres of two tensors."""
 from exercises.base import Family
-from exercises.einsum._common import Case, Spec, einsum_maker
+from exercises.einsum._common import Case, Spec
+from exercises.einsum._maker import einsum_maker
 
 _WHY = "Multiplying matching entries and summing drops the axis the dot product runs along; every other axis is kept in place."
 

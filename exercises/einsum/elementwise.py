@@ -1,6 +1,7 @@
 """einsum.elementwise: products that sum nothing (Hadamard, scaling rows or columns) or one axis."""
 from exercises.base import Family
-from exercises.einsum._common import Case, Spec, einsum_maker
+from exercises.einsum._common import Case, Spec
+from exercises.einsum._maker import einsum_maker
 
 _KEEP = "Nothing is summed: every letter of the inputs appears after `->`, in the layout the operation gives."
 _ROWS = "One letter per axis the operands share; a letter missing after `->` is summed, so only that axis goes."

@@ -1,7 +1,8 @@
 """einsum.gram: the Gram matrix W W^T over features (per instance), with a code spec."""
 from exercises.base import CodeSpec, Family, Mistake
 from exercises.einsum._code import EinsumFn, EinsumInputs
-from exercises.einsum._common import Case, Spec, einsum_maker
+from exercises.einsum._common import Case, Spec
+from exercises.einsum._maker import einsum_maker
 
 
 def gram(W):

@@ -1,6 +1,7 @@
 """einsum.matmul: the matrix product, the first einsum everyone learns — and its transposes."""
 from exercises.base import Family
-from exercises.einsum._common import Case, Spec, einsum_maker
+from exercises.einsum._common import Case, Spec
+from exercises.einsum._maker import einsum_maker
 
 _ROWS = "`X @ Y` has one row per row of `X` and one column per column of `Y`; the order of the operands in the call only changes the left side of `->`."
 

@@ -1,6 +1,7 @@
 """einsum.matvec: a matrix times each vector of a batch (or each matrix times its vector)."""
 from exercises.base import Family
-from exercises.einsum._common import Case, Spec, einsum_maker
+from exercises.einsum._common import Case, Spec
+from exercises.einsum._maker import einsum_maker
 
 _EACH = " for every `n`"
 _WHY = ("`out[n]` puts the {b} axis first. `M @ v` has one entry per row of `M`; `v @ M` has one entry per "

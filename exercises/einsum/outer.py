@@ -1,7 +1,8 @@
 """einsum.outer: outer products of vectors (one pair, or one per batch index), with a code spec."""
 from exercises.base import CodeSpec, Family, Mistake
 from exercises.einsum._code import EinsumFn, EinsumInputs
-from exercises.einsum._common import Case, Spec, einsum_maker
+from exercises.einsum._common import Case, Spec
+from exercises.einsum._maker import einsum_maker
 
 
 def outer(u, v):

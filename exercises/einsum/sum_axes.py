@@ -2,7 +2,8 @@
 import itertools
 
 from exercises.base import Family
-from exercises.einsum._common import Case, Spec, einsum_maker
+from exercises.einsum._common import Case, Spec
+from exercises.einsum._maker import einsum_maker
 
 _KEEPS = [(0,), (1,), (2,), (0, 1), (0, 2), (1, 2)]
 

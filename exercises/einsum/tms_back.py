@@ -1,6 +1,7 @@
 """einsum.tms_back: the second half of the TMS forward pass, hidden -> features, per instance."""
 from exercises.base import Family
-from exercises.einsum._common import Spec, einsum_maker
+from exercises.einsum._common import Spec
+from exercises.einsum._maker import einsum_maker
 from exercises.einsum._tms import tms_cases, tms_task_cases
 
 _WHY = ("The same W maps back: the {i} axis is kept like a batch axis, in the place `out[..., n, :]` gives it, "

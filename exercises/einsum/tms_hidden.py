@@ -1,6 +1,7 @@
 """einsum.tms_hidden: the first half of the TMS forward pass, features -> hidden, per instance."""
 from exercises.base import Family
-from exercises.einsum._common import Spec, einsum_maker
+from exercises.einsum._common import Spec
+from exercises.einsum._maker import einsum_maker
 from exercises.einsum._tms import tms_cases, tms_task_cases
 from exercises.einsum._tms_fix import fix
 from exercises.fixes import with_fix

@@ -1,6 +1,7 @@
 """einsum.trace: the trace of every matrix in a batch, and of products of them."""
 from exercises.base import Family
-from exercises.einsum._common import Case, Spec, einsum_maker
+from exercises.einsum._common import Case, Spec
+from exercises.einsum._maker import einsum_maker
 
 _EACH = " for every `n`"
 _WHY = ("A trace is one number per matrix: only the {b} axis is kept. `trace(X @ Y)` sums `X[i, j] * Y[j, i]`: "

@@ -1,6 +1,7 @@
 """einsum.transpose: reorder the axes of a 3-D tensor (a permute, nothing summed)."""
 from exercises.base import Family
-from exercises.einsum._common import Case, Spec, einsum_maker
+from exercises.einsum._common import Case, Spec
+from exercises.einsum._maker import einsum_maker
 
 # Each permutation, said two ways PyTorch code says it.
 _SPELLINGS = {
