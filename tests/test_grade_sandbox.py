@@ -19,31 +19,42 @@ from _grade_helpers import CASES, REPO, by_function, cardgen, validate_exercism
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="seccomp/Landlock are Linux features")
 
 
-def _leftover_children() -> list[int]:
-    """Processes still running in a grader's temp directory (there must be none afterwards)."""
+def _grader_tmp(tmp_path: Path) -> dict[str, str]:
+    """The grader's environment with its own TMPDIR: its sandbox directories (``cardgen-grade-*``)
+    are made there, so the leftover check sees this test's processes only, never those of a
+    grader another test runs at the same time (a ``--watch`` fork server lives for minutes)."""
+    root = tmp_path / "grader-tmp"
+    root.mkdir(exist_ok=True)
+    return {"TMPDIR": str(root)}
+
+
+def _leftover_children(env: dict[str, str]) -> list[int]:
+    """Processes still running in this grader's temp directories (there must be none afterwards)."""
+    root = os.path.join(env["TMPDIR"], "cardgen-grade-")
     found = []
     for pid in os.listdir("/proc"):
         if pid.isdigit():
             try:
-                if "cardgen-grade-" in os.readlink(f"/proc/{pid}/cwd"):
+                if os.readlink(f"/proc/{pid}/cwd").startswith(root):
                     found.append(int(pid))
             except OSError:
                 pass
     return found
 
 
-def _wait_no_leftovers(seconds: float = 3.0) -> list[int]:
+def _wait_no_leftovers(env: dict[str, str], seconds: float = 3.0) -> list[int]:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        left = _leftover_children()
+        left = _leftover_children(env)
         if not left:
             return []
         time.sleep(0.1)
-    return _leftover_children()
+    return _leftover_children(env)
 
 
 def test_infinite_loop_times_out_promptly(tmp_path):
-    r = cardgen("grade", str(CASES / "infinite_loop.py"), "--timeout", "3", cwd=tmp_path)
+    env = _grader_tmp(tmp_path)
+    r = cardgen("grade", str(CASES / "infinite_loop.py"), "--timeout", "3", cwd=tmp_path, env=env)
     end = time.time()
     assert r.rc == 1
     assert "ERROR  batched_matmul" in r.out
@@ -53,12 +64,13 @@ def test_infinite_loop_times_out_promptly(tmp_path):
     # and return within N + 2 seconds of that moment (Python/torch start-up is not counted).
     loaded = float(re.search(r"loaded at (\d+\.\d+)", r.out).group(1))
     assert end - loaded < 3 + 2, f"returned {end - loaded:.2f} s after the learner's code started"
-    assert not _wait_no_leftovers()
+    assert not _wait_no_leftovers(env)
 
 
 @linux_only
 def test_fork_bomb_and_memory_hog_are_contained(tmp_path):
-    r = cardgen("grade", str(CASES / "resource_hogs.py"), "--timeout", "8", "--json", cwd=tmp_path)
+    env = _grader_tmp(tmp_path)
+    r = cardgen("grade", str(CASES / "resource_hogs.py"), "--timeout", "8", "--json", cwd=tmp_path, env=env)
     assert r.rc == 1
     doc = r.json()
     validate_exercism(doc)
@@ -67,7 +79,7 @@ def test_fork_bomb_and_memory_hog_are_contained(tmp_path):
     assert "start no processes" in t["batched_matmul"]["message"]  # fork() is refused outright
     assert t["forward"]["status"] == "error"
     assert "out of memory" in t["forward"]["message"] and "GiB" in t["forward"]["message"]
-    assert not _wait_no_leftovers()
+    assert not _wait_no_leftovers(env)
 
 
 def test_fork_bomb_in_the_basic_sandbox_is_killed_with_its_group(tmp_path):
@@ -88,7 +100,8 @@ def test_fork_bomb_in_the_basic_sandbox_is_killed_with_its_group(tmp_path):
         "    while True:\n"
         "        os.fork()\n"
     )
-    r = cardgen("grade", str(sol), "--timeout", "1", "--json", cwd=caller, env={"CARDGEN_GRADE_SANDBOX": "basic"})
+    env = {**_grader_tmp(tmp_path), "CARDGEN_GRADE_SANDBOX": "basic"}
+    r = cardgen("grade", str(sol), "--timeout", "1", "--json", cwd=caller, env=env)
     assert r.rc == 1
     doc = r.json()
     validate_exercism(doc)
@@ -96,7 +109,7 @@ def test_fork_bomb_in_the_basic_sandbox_is_killed_with_its_group(tmp_path):
     assert t["cosine_decay_lr"]["status"] == "pass"
     assert t["batched_matmul"]["status"] == "error" and "timed out after 1 s" in t["batched_matmul"]["message"]
     assert not (caller / "leak.txt").exists() and not (REPO / "leak.txt").exists()
-    assert not _wait_no_leftovers(), "fork-bomb processes survived the group kill"
+    assert not _wait_no_leftovers(env), "fork-bomb processes survived the group kill"
 
 
 def test_exits_and_exceptions_are_reported(tmp_path):
