@@ -232,11 +232,16 @@ def test_watch_regrades_on_save_and_stops_cleanly(tmp_path):
                 assert "Did you forget the ReLU?" in verdict and "score: 0/4 functions pass" in verdict
             else:
                 assert "score: 3/3 functions pass (72/72 cases)" in verdict, verdict
-        time.sleep(1.0)  # past the verdict's own bookkeeping: Ctrl-C while waiting for a save
+        wait_for("watching for changes")  # the grading is over: Ctrl-C while waiting for a save
+        time.sleep(0.3)
     finally:
         p.send_signal(signal.SIGINT)
         try:
             rc = p.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # say where it stuck, for the next one to read
+            where = {f: _proc_text(p.pid, f) for f in ("wchan", "status", "stack")}
+            p.kill()
+            raise AssertionError(f"--watch did not stop within 20 s of Ctrl-C; {where}") from None
         finally:
             if p.poll() is None:
                 p.kill()
@@ -246,6 +251,14 @@ def test_watch_regrades_on_save_and_stops_cleanly(tmp_path):
     assert rc == 0  # the last verdict: all pass
     time.sleep(0.5)
     assert not _grader_processes(p.pid), "the fork server outlived --watch"
+
+
+def _proc_text(pid: int, name: str) -> str:
+    try:
+        with open(f"/proc/{pid}/{name}", encoding="utf-8", errors="replace") as f:
+            return f.read()[:400]
+    except OSError as e:
+        return str(e)
 
 
 def _grader_processes(parent: int) -> list[int]:
