@@ -34,6 +34,9 @@ def main() -> None:
     worst = 0.0
     for fid, seed, template in CASES:
         v = get_family(fid).variant(seed, "task")
+        while "example_shapes" not in v.params:  # a mixed note also draws the pooled write forms: the next task
+            seed += 1
+            v = get_family(fid).variant(seed, "task")
         names = list(v.params["example_shapes"])
         other = template.format(*names) if template else v.params["solutions"][-1]
         wrong = v.mistakes[0][1] if v.mistakes else f"{names[0]} * 2"
