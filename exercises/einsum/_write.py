@@ -22,7 +22,7 @@ import string
 from typing import Any
 
 from exercises.base import Variant
-from exercises.checking import EinsumCheck
+from exercises.checking import EinsumCheck, format_shape
 from exercises.einsum import _common as C
 from exercises.einsum._task import _shapes, _sizes, _words
 from exercises.patterns import ELL
@@ -87,15 +87,6 @@ def _same(a: Any, b: Any) -> bool:
     return tuple(a.shape) == tuple(b.shape) and torch.allclose(a, b)
 
 
-def _literal(values: Any, column: int) -> str:
-    """Integer entries as nested rows, one innermost list per line."""
-    if not isinstance(values, list):
-        return str(int(values))
-    if not values or not isinstance(values[0], list):
-        return "[" + ", ".join(str(int(v)) for v in values) + "]"
-    return "[" + (",\n" + " " * (column + 1)).join(_literal(v, column + 1) for v in values) + "]"
-
-
 def einsum_write(spec: Any, d: Any, rng: random.Random, seed: int) -> Variant:
     """The write variant of the drawn case ``d`` (drawn with the task form's axis letters)."""
     import torch
@@ -152,7 +143,7 @@ def einsum_write(spec: Any, d: Any, rng: random.Random, seed: int) -> Variant:
     words = {}
     for t, term in zip(d.tensors, ins):
         words.setdefault(t, _words(d, term))
-    lines = [f"- `{t}`: shape {_shape_text(values[t].shape)}" + (f" ({w})" if w else "") for t, w in words.items()]
+    lines = [f"- `{t}`: shape {format_shape(tuple(values[t].shape))}" + (f" ({w})" if w else "") for t, w in words.items()]
     call = f'torch.einsum("…", {", ".join(d.tensors)})'
     story = restate(C._fill(d.case.info.get("task", spec.task), d))
     prompt = (
@@ -161,8 +152,8 @@ def einsum_write(spec: Any, d: Any, rng: random.Random, seed: int) -> Variant:
         f"axis is which and how the result is laid out. Complete `{call}` so that it computes the result; "
         f"it is run on inputs whose axes all have different sizes."
     )
-    rows = [f"{t} = {_literal(v.tolist(), len(t) + 3)}" for t, v in values.items()]
-    rows.append(f"result = {_literal(result.tolist(), 9)}")
+    rows = [f"{t} = {C._literal(v.long().tolist(), len(t) + 3)}" for t, v in values.items()]  # integer entries
+    rows.append(f"result = {C._literal(result.long().tolist(), 9)}")
 
     used = set(C.letters_of(d.expr))
     fresh = rng.sample([c for c in string.ascii_lowercase if c not in used], len(used))
@@ -182,7 +173,3 @@ def einsum_write(spec: Any, d: Any, rng: random.Random, seed: int) -> Variant:
         distractors=tuple(t for _, t in mistakes), alternatives=tuple(alternatives), mistakes=mistakes,
     )
 
-
-def _shape_text(shape: Any) -> str:
-    s = tuple(shape)
-    return "(" + ", ".join(map(str, s)) + ("," if len(s) == 1 else "") + ")"
